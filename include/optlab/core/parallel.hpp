@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+// One thread pool for the whole library (OpenMP's, created once by the runtime and reused), and
+// the rule that splits a flat range of elements between its threads: on cache-line boundaries,
+// so no two threads ever write the same line, and not at all below a size where starting the
+// team costs more than the work.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+
+namespace optlab {
+
+/// Number of threads optlab's kernels use (default: all cores, or OMP_NUM_THREADS).
+int num_threads();
+/// Sets the number of threads for optlab's kernels; n >= 1.
+void set_num_threads(int n);
+
+/// Below this many elements a kernel runs on the calling thread alone.
+inline constexpr std::size_t kSerialThreshold = std::size_t{1} << 15;
+
+/// Calls body(begin, end) on disjoint pieces covering [0, n). Each piece boundary is a multiple
+/// of `align` elements (one cache line), so pieces never share a line of the arrays indexed.
+void parallel_for(std::size_t n, std::size_t align,
+                  const std::function<void(std::size_t, std::size_t)>& body);
+
+}  // namespace optlab

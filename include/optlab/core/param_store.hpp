@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+// The parameter store: every parameter of a model in one contiguous arena, and every gradient
+// in a second arena with the same layout, so an optimizer step is one fused pass over memory
+// rather than a loop over tensors (llm.c's params_memory / grads_memory). Layers see named
+// views — name, shape and spans — into the two arenas.
+//
+// Each tensor starts on a cache line (its offset is a multiple of 64 bytes); the few padding
+// elements between tensors are zero in both arenas and stay zero under every optimizer, since
+// each one maps a zero gradient on a zero parameter to a zero update.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "optlab/core/aligned.hpp"
+
+namespace optlab {
+
+/// Where one named tensor lives in the arenas.
+struct TensorInfo {
+    std::string name;                // unique within the store, e.g. "layer1.weight"
+    std::vector<std::size_t> shape;  // row-major; {} is a scalar
+    std::size_t offset = 0;          // first element in the arenas, a multiple of a cache line
+    std::size_t size = 0;            // product of shape
+};
+
+/// A tensor's parameters and gradients as spans into the arenas.
+template <class T>
+struct TensorView {
+    const TensorInfo* info;
+    std::span<T> param;
+    std::span<T> grad;
+};
+
+/// All parameters and gradients of one model. T is float (the default) or double.
+template <class T>
+class ParamStore {
+  public:
+    /// Elements per cache line: tensor offsets are multiples of this.
+    static constexpr std::size_t kAlign = kCacheLine / sizeof(T);
+
+    ParamStore() = default;
+
+    /// Adds a zero-initialised tensor and returns its index. Names must be unique and
+    /// non-empty. Adding may move the arenas: take spans after the last add.
+    std::size_t add(std::string name, std::vector<std::size_t> shape);
+
+    std::size_t num_tensors() const { return tensors_.size(); }
+    /// Elements in the arena, padding included.
+    std::size_t arena_size() const { return params_.size(); }
+    /// Elements that belong to tensors (padding excluded).
+    std::size_t num_parameters() const;
+
+    const TensorInfo& info(std::size_t index) const { return tensors_.at(index); }
+    const std::vector<TensorInfo>& tensors() const { return tensors_; }
+    /// Index of the tensor called `name`; throws InvalidArgument naming it if absent.
+    std::size_t index_of(std::string_view name) const;
+    bool contains(std::string_view name) const;
+
+    TensorView<T> view(std::size_t index);
+    TensorView<T> view(std::string_view name) { return view(index_of(name)); }
+    std::span<T> param(std::string_view name) { return view(name).param; }
+    std::span<T> grad(std::string_view name) { return view(name).grad; }
+
+    /// The whole arenas, padding included.
+    std::span<T> params() { return params_; }
+    std::span<const T> params() const { return params_; }
+    std::span<T> grads() { return grads_; }
+    std::span<const T> grads() const { return grads_; }
+
+    /// Sets every gradient to zero.
+    void zero_grad();
+
+  private:
+    std::vector<TensorInfo> tensors_;
+    std::unordered_map<std::string, std::size_t> by_name_;
+    AlignedVector<T> params_;
+    AlignedVector<T> grads_;
+};
+
+extern template class ParamStore<float>;
+extern template class ParamStore<double>;
+
+/// The name of an element type as safetensors spells it: "F32" or "F64".
+template <class T>
+constexpr std::string_view dtype_name() {
+    if constexpr (sizeof(T) == 4) {
+        return "F32";
+    } else {
+        return "F64";
+    }
+}
+
+}  // namespace optlab

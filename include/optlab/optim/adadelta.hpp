@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+// AdaDelta (Zeiler 2012): RMSprop whose numerator is the RMS of past updates instead of a
+// learning rate, so the step has the units of θ.
+//
+//   v ← ρv + (1−ρ)g²;  δ = √(u + ε)/√(v + ε)·g;  u ← ρu + (1−ρ)δ²;  θ ← θ − γδ
+// The same in every convention (ε inside both roots); only defaults differ: torch lr 1.0,
+// ρ 0.9, ε 1e-6; keras lr 1e-3, ρ 0.95, ε 1e-7. The book has no AdaDelta: `book` uses torch's.
+// See docs/optimizers.md#adadelta.
+#pragma once
+
+#include "optlab/optim/optimizer.hpp"
+
+namespace optlab {
+
+struct AdadeltaOptions {
+    double lr = 1.0;             // γ, scales δ (Zeiler's paper has none, i.e. 1)
+    double rho = 0.9;            // ρ, the EMA decay
+    double eps = 1e-6;           // ε, inside both roots
+    double weight_decay = 0.0;   // λ
+    bool maximize = false;
+    Convention convention = Convention::torch;
+
+    static AdadeltaOptions defaults(Convention c);
+    static void fields(auto& self, auto&& f) {
+        f("lr", self.lr);
+        f("rho", self.rho);
+        f("eps", self.eps);
+        f("weight_decay", self.weight_decay);
+        f("maximize", self.maximize);
+    }
+};
+
+template <class T>
+class Adadelta final : public BasicOptimizer<T, Adadelta<T>, AdadeltaOptions> {
+    using Base = BasicOptimizer<T, Adadelta<T>, AdadeltaOptions>;
+
+  public:
+    static constexpr std::string_view kName = "adadelta";
+    using typename Base::ParamGroup;
+
+    explicit Adadelta(ParamStore<T>& store, const AdadeltaOptions& options = {})
+        : Base(store, options, {"square_avg", "acc_delta"}) {}
+    Adadelta(ParamStore<T>& store, std::vector<ParamGroup> groups)
+        : Base(store, std::move(groups), {"square_avg", "acc_delta"}) {}
+
+    static void validate(const AdadeltaOptions& o);
+
+  private:
+    void step_group(std::size_t g) override;
+};
+
+extern template class Adadelta<float>;
+extern template class Adadelta<double>;
+
+}  // namespace optlab

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+// Adam (Kingma & Ba 2015) — the lecture's "Momentum plus AdaGrad" — with its flags AMSGrad
+// (Reddi et al. 2018) and decoupled weight decay, i.e. AdamW (Loshchilov & Hutter 2019).
+//
+//   torch:  θ ← θ(1 − γλ) if decoupled, else g ← ±g + λθ
+//           m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  v̂max ← max(v̂max, v) (amsgrad)
+//           θ ← θ − (γ/(1−β1^t))·m / (√v/√(1−β2^t) + ε)
+//   keras / book ("epsilon hat", the bias correction folded into the step size):
+//           m ← m + (g−m)(1−β1);  v ← v + (g²−v)(1−β2)
+//           θ ← θ − (γ·√(1−β2^t)/(1−β1^t))·m / (√v + ε)
+//   This equals torch's with ε_torch = ε/√(1−β2^t) (3.2e-6 at t=1 for ε = 1e-7).
+// See docs/optimizers.md#adam.
+#pragma once
+
+#include "optlab/optim/optimizer.hpp"
+
+namespace optlab {
+
+struct AdamOptions {
+    double lr = 1e-3;                     // γ
+    Betas betas = {0.9, 0.999};           // β1 (first moment), β2 (second moment)
+    double eps = 1e-8;                    // ε (keras, book 1e-7)
+    double weight_decay = 0.0;            // λ (AdamW: 1e-2, keras AdamW 0.004)
+    bool amsgrad = false;                 // use the running maximum of v
+    bool maximize = false;
+    bool decoupled_weight_decay = false;  // AdamW: θ ← θ(1 − γλ) instead of g ← g + λθ
+    Convention convention = Convention::torch;
+
+    static AdamOptions defaults(Convention c);
+    /// AdamW's defaults: decoupled weight decay of 1e-2 (keras 0.004).
+    static AdamOptions adamw_defaults(Convention c);
+    static void fields(auto& self, auto&& f) {
+        f("lr", self.lr);
+        f("betas", self.betas);
+        f("eps", self.eps);
+        f("weight_decay", self.weight_decay);
+        f("amsgrad", self.amsgrad);
+        f("maximize", self.maximize);
+        f("decoupled_weight_decay", self.decoupled_weight_decay);
+    }
+};
+
+template <class T>
+class Adam final : public BasicOptimizer<T, Adam<T>, AdamOptions> {
+    using Base = BasicOptimizer<T, Adam<T>, AdamOptions>;
+
+  public:
+    static constexpr std::string_view kName = "adam";
+    using typename Base::ParamGroup;
+
+    explicit Adam(ParamStore<T>& store, const AdamOptions& options = {})
+        : Base(store, options, {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}) {}
+    Adam(ParamStore<T>& store, std::vector<ParamGroup> groups)
+        : Base(store, std::move(groups), {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}) {}
+
+    static void validate(const AdamOptions& o);
+
+  private:
+    void step_group(std::size_t g) override;
+};
+
+extern template class Adam<float>;
+extern template class Adam<double>;
+
+}  // namespace optlab

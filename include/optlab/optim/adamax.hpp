@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+// Adamax (Kingma & Ba 2015, §7.1): Adam with the infinity norm in place of the root mean square.
+//
+//   torch:  m ← β1·m + (1−β1)·g;  u ← max(β2·u, |g| + ε);  θ ← θ − (γ/(1−β1^t))·m/u
+//   keras:  m ← m + (g−m)(1−β1);  u ← max(β2·u, |g|);     θ ← θ − γm/((1−β1^t)(u + ε))
+// The book has no Adamax: `book` uses torch's. See docs/optimizers.md#adamax.
+#pragma once
+
+#include "optlab/optim/optimizer.hpp"
+
+namespace optlab {
+
+struct AdamaxOptions {
+    double lr = 2e-3;             // γ (keras 1e-3)
+    Betas betas = {0.9, 0.999};   // β1, β2
+    double eps = 1e-8;            // ε (keras 1e-7)
+    double weight_decay = 0.0;    // λ
+    bool maximize = false;
+    Convention convention = Convention::torch;
+
+    static AdamaxOptions defaults(Convention c);
+    static void fields(auto& self, auto&& f) {
+        f("lr", self.lr);
+        f("betas", self.betas);
+        f("eps", self.eps);
+        f("weight_decay", self.weight_decay);
+        f("maximize", self.maximize);
+    }
+};
+
+template <class T>
+class Adamax final : public BasicOptimizer<T, Adamax<T>, AdamaxOptions> {
+    using Base = BasicOptimizer<T, Adamax<T>, AdamaxOptions>;
+
+  public:
+    static constexpr std::string_view kName = "adamax";
+    using typename Base::ParamGroup;
+
+    explicit Adamax(ParamStore<T>& store, const AdamaxOptions& options = {})
+        : Base(store, options, {"exp_avg", "exp_inf"}) {}
+    Adamax(ParamStore<T>& store, std::vector<ParamGroup> groups)
+        : Base(store, std::move(groups), {"exp_avg", "exp_inf"}) {}
+
+    static void validate(const AdamaxOptions& o);
+
+  private:
+    void step_group(std::size_t g) override;
+};
+
+extern template class Adamax<float>;
+extern template class Adamax<double>;
+
+}  // namespace optlab

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+// Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms", Algorithm 2): the
+// update is the sign of an interpolation between momentum and gradient, so every parameter
+// moves by exactly ±γ (plus decay); the momentum is then updated with a second, slower β2.
+//
+//   c = β1·m + (1−β1)·g;  θ ← θ − γ·(sign(c) + λθ);  m ← β2·m + (1−β2)·g
+// The same in every convention (Keras' Lion is this rule). PyTorch 1.13 has no Lion: its
+// reference values come from an independent NumPy implementation of the paper's rule.
+// See docs/optimizers.md#lion.
+#pragma once
+
+#include "optlab/optim/optimizer.hpp"
+
+namespace optlab {
+
+struct LionOptions {
+    double lr = 1e-4;            // γ; the paper: 3-10x smaller than AdamW's
+    Betas betas = {0.9, 0.99};   // β1 (interpolation), β2 (momentum decay)
+    double weight_decay = 0.0;   // λ, decoupled
+    bool maximize = false;
+    Convention convention = Convention::torch;
+
+    static LionOptions defaults(Convention c);
+    static void fields(auto& self, auto&& f) {
+        f("lr", self.lr);
+        f("betas", self.betas);
+        f("weight_decay", self.weight_decay);
+        f("maximize", self.maximize);
+    }
+};
+
+template <class T>
+class Lion final : public BasicOptimizer<T, Lion<T>, LionOptions> {
+    using Base = BasicOptimizer<T, Lion<T>, LionOptions>;
+
+  public:
+    static constexpr std::string_view kName = "lion";
+    using typename Base::ParamGroup;
+
+    explicit Lion(ParamStore<T>& store, const LionOptions& options = {})
+        : Base(store, options, {"exp_avg"}) {}
+    Lion(ParamStore<T>& store, std::vector<ParamGroup> groups)
+        : Base(store, std::move(groups), {"exp_avg"}) {}
+
+    static void validate(const LionOptions& o);
+
+  private:
+    void step_group(std::size_t g) override;
+};
+
+extern template class Lion<float>;
+extern template class Lion<double>;
+
+}  // namespace optlab

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+// NAdam (Dozat 2016): Adam with Nesterov momentum, using a momentum schedule
+// μ_t = β1(1 − ½·0.96^(tψ)) and its running product Π_t = μ_1···μ_t.
+//
+//   torch:  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  d = √(v/(1−β2^t)) + ε
+//           θ ← θ − γ(1−μ_t)/(1−Π_t)·g/d − γμ_{t+1}/(1−Π_t·μ_{t+1})·m/d
+//   keras:  m ← m + (g−m)(1−β1);  v ← v + (g²−v)(1−β2)
+//           m̂ = μ_{t+1}·m/(1−Π_t·μ_{t+1}) + (1−μ_t)·g/(1−Π_t);  v̂ = v/(1−β2^t)
+//           θ ← θ − m̂γ/(√v̂ + ε);  Keras' schedule 0.96^t is ψ = 1 here.
+// Note: PyTorch 1.13 computes Π_t·μ_t·μ_{t+1} for the second coefficient (μ_t twice); 2.0
+// fixed it to Π_t·μ_{t+1}, which optlab follows. See docs/optimizers.md#nadam.
+#pragma once
+
+#include "optlab/optim/optimizer.hpp"
+
+namespace optlab {
+
+struct NadamOptions {
+    double lr = 2e-3;                     // γ (keras 1e-3)
+    Betas betas = {0.9, 0.999};           // β1, β2
+    double eps = 1e-8;                    // ε (keras 1e-7)
+    double weight_decay = 0.0;            // λ
+    double momentum_decay = 4e-3;         // ψ (keras 1)
+    bool decoupled_weight_decay = false;  // NAdamW: θ ← θ(1 − γλ)
+    bool maximize = false;
+    Convention convention = Convention::torch;
+
+    static NadamOptions defaults(Convention c);
+    static void fields(auto& self, auto&& f) {
+        f("lr", self.lr);
+        f("betas", self.betas);
+        f("eps", self.eps);
+        f("weight_decay", self.weight_decay);
+        f("momentum_decay", self.momentum_decay);
+        f("decoupled_weight_decay", self.decoupled_weight_decay);
+        f("maximize", self.maximize);
+    }
+};
+
+template <class T>
+class Nadam final : public BasicOptimizer<T, Nadam<T>, NadamOptions> {
+    using Base = BasicOptimizer<T, Nadam<T>, NadamOptions>;
+
+  public:
+    static constexpr std::string_view kName = "nadam";
+    using typename Base::ParamGroup;
+
+    explicit Nadam(ParamStore<T>& store, const NadamOptions& options = {})
+        : Base(store, options, {"exp_avg", "exp_avg_sq"}) {}
+    Nadam(ParamStore<T>& store, std::vector<ParamGroup> groups)
+        : Base(store, std::move(groups), {"exp_avg", "exp_avg_sq"}) {}
+
+    static void validate(const NadamOptions& o);
+
+  private:
+    void step_group(std::size_t g) override;
+};
+
+extern template class Nadam<float>;
+extern template class Nadam<double>;
+
+}  // namespace optlab

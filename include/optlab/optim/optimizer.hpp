@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: MIT
+// The optimizer interface (torch.optim's): step(), zero_grad(), parameter groups with their own
+// hyper-parameters, hyper-parameters readable and settable between steps, and state that can be
+// saved and loaded.
+//
+// Memory layout: a group is a set of tensors of one ParamStore; its tensors become a few
+// contiguous ranges of the arenas (adjacent tensors merge), and every state buffer (exp_avg,
+// momentum_buffer, ...) is an arena-sized array indexed like the parameters. A step is then one
+// fused pass per range: p, g and the state are read and written once, by one loop, split across
+// threads on cache-line boundaries. Per-step scalars (bias corrections, step sizes) are
+// computed once per group per step, outside the loop.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "optlab/core/aligned.hpp"
+#include "optlab/core/param_store.hpp"
+#include "optlab/optim/convention.hpp"
+#include "optlab/optim/hyper.hpp"
+
+namespace optlab {
+
+/// An optimizer's complete state, keyed by tensor names (not positions), in memory. io/
+/// optimizer_state.hpp writes it as a safetensors file; load_state_dict() refuses one that does
+/// not fit, naming the tensor or field.
+template <class T>
+struct OptimizerState {
+    static constexpr std::int64_t kFormatVersion = 1;
+
+    struct Group {
+        std::vector<std::string> params;        // tensor names, in the group's order
+        HyperParams hyper;                      // every hyper-parameter of the group
+        std::int64_t step = 0;                  // updates done by this group
+        std::map<std::string, double> scalars;  // per-group scalar state, e.g. NAdam's mu_product
+    };
+    struct Buffer {
+        std::string param;               // tensor name, e.g. "layer1.weight"
+        std::string buffer;              // PyTorch's state name, e.g. "exp_avg"
+        std::vector<std::size_t> shape;  // the tensor's shape
+        std::vector<T> data;             // row-major
+    };
+
+    std::string optimizer;  // registry name, e.g. "adam"
+    Convention convention = Convention::torch;
+    std::vector<Group> groups;
+    std::vector<Buffer> buffers;
+};
+
+template <class T>
+class Optimizer {
+  public:
+    /// A contiguous run of arena elements that one group updates.
+    struct Range {
+        std::size_t offset;
+        std::size_t size;
+    };
+
+    virtual ~Optimizer() = default;
+    Optimizer(const Optimizer&) = delete;
+    Optimizer& operator=(const Optimizer&) = delete;
+
+    /// Registry name: "sgd", "adam", ...
+    virtual std::string_view name() const = 0;
+    Convention convention() const { return convention_; }
+
+    /// One update of every group from the gradients in the store's gradient arena.
+    void step();
+    /// Zeroes the gradients of every tensor this optimizer updates.
+    void zero_grad();
+
+    std::size_t num_groups() const { return groups_.size(); }
+    /// Tensor indices (into the store) of group g.
+    const std::vector<std::size_t>& group_tensors(std::size_t g) const {
+        return groups_.at(g).tensors;
+    }
+    const std::vector<Range>& group_ranges(std::size_t g) const { return groups_.at(g).ranges; }
+    /// Updates done by group g so far (PyTorch's state["step"]).
+    std::int64_t step_count(std::size_t g) const { return groups_.at(g).step; }
+
+    virtual double lr(std::size_t g) const = 0;
+    /// Sets group g's learning rate (schedules call this between steps); lr >= 0.
+    virtual void set_lr(std::size_t g, double lr) = 0;
+    /// Every hyper-parameter of group g by PyTorch's names.
+    virtual HyperParams hyper(std::size_t g) const = 0;
+    /// Changes the named hyper-parameters of group g; validates like the constructor, and on
+    /// error leaves the group as it was.
+    virtual void set_hyper(std::size_t g, const HyperParams& values) = 0;
+
+    /// The names of the state buffers this optimizer can keep, in PyTorch's vocabulary.
+    const std::vector<std::string>& buffer_names() const { return buffer_names_; }
+    /// A state buffer over the whole arena; empty until the first step allocates it.
+    std::span<const T> buffer(std::string_view name) const;
+
+    OptimizerState<T> state_dict() const;
+    /// Replaces this optimizer's state and hyper-parameters by `state`. Refuses, naming what
+    /// differs, a state of another optimizer or convention, other groups, unknown buffers or
+    /// tensors of other shapes; on error nothing is changed.
+    void load_state_dict(const OptimizerState<T>& state);
+
+    ParamStore<T>& store() { return store_; }
+    const ParamStore<T>& store() const { return store_; }
+
+  protected:
+    Optimizer(ParamStore<T>& store, Convention convention, std::vector<std::string> buffer_names);
+
+    struct GroupData {
+        std::vector<std::size_t> tensors;
+        std::vector<Range> ranges;
+        std::int64_t step = 0;
+        std::map<std::string, double> scalars;
+    };
+
+    /// Adds a group of named tensors; throws if a name is unknown or already in a group.
+    void add_group(const std::vector<std::string>& params);
+    /// Updates group g (its step counter is already incremented).
+    virtual void step_group(std::size_t g) = 0;
+    /// Validates and stores typed options for a new group (implemented by BasicOptimizer).
+    virtual void load_group_hyper(std::size_t g, const HyperParams& values) = 0;
+
+    /// The buffer called `name` (one of buffer_names()), allocated and filled with `init` on
+    /// first use.
+    T* state(std::string_view name, T init = T(0));
+    bool has_state(std::string_view name) const;
+    /// Calls kernel(begin, end) over every range of group g, split across threads.
+    template <class Kernel>
+    void for_each_range(std::size_t g, Kernel&& kernel);
+
+    ParamStore<T>& store_;
+    Convention convention_;
+    std::vector<GroupData> groups_;
+
+  private:
+    std::vector<std::string> buffer_names_;
+    std::map<std::string, AlignedVector<T>, std::less<>> buffers_;
+    std::vector<bool> in_group_;  // per tensor index
+};
+
+/// The common body of every optimizer: groups of typed options `Opt` (an aggregate with
+/// PyTorch's defaults and a static `fields()` listing its members), validated by the derived
+/// class's static `validate(const Opt&)`.
+template <class T, class Derived, class Opt>
+class BasicOptimizer : public Optimizer<T> {
+  public:
+    using Options = Opt;
+    /// A group: tensor names and the options they use.
+    struct ParamGroup {
+        std::vector<std::string> params;
+        Opt options;
+    };
+
+    /// Adds a group (torch's add_param_group); its convention must be the optimizer's.
+    void add_param_group(ParamGroup group) {
+        check_convention(group.options);
+        Derived::validate(group.options);
+        this->add_group(group.params);
+        options_.push_back(group.options);
+    }
+
+    const Opt& options(std::size_t g) const { return options_.at(g); }
+    /// Replaces group g's options after validating them.
+    void set_options(std::size_t g, const Opt& options) {
+        check_convention(options);
+        Derived::validate(options);
+        options_.at(g) = options;
+    }
+
+    double lr(std::size_t g) const override { return options_.at(g).lr; }
+    void set_lr(std::size_t g, double lr) override {
+        Opt o = options_.at(g);
+        o.lr = lr;
+        set_options(g, o);
+    }
+    HyperParams hyper(std::size_t g) const override { return to_hyper(options_.at(g)); }
+    void set_hyper(std::size_t g, const HyperParams& values) override {
+        Opt o = options_.at(g);
+        apply_hyper(o, values, Derived::kName);
+        set_options(g, o);
+    }
+    std::string_view name() const override { return Derived::kName; }
+
+  protected:
+    /// One group holding every tensor of the store.
+    BasicOptimizer(ParamStore<T>& store, const Opt& options, std::vector<std::string> buffers)
+        : Optimizer<T>(store, options.convention, std::move(buffers)) {
+        std::vector<std::string> all;
+        for (const auto& t : store.tensors()) all.push_back(t.name);
+        add_param_group({std::move(all), options});
+    }
+    BasicOptimizer(ParamStore<T>& store, std::vector<ParamGroup> groups,
+                   std::vector<std::string> buffers)
+        : Optimizer<T>(store, groups.empty() ? Convention::torch : groups[0].options.convention,
+                       std::move(buffers)) {
+        for (auto& group : groups) add_param_group(std::move(group));
+    }
+
+    void load_group_hyper(std::size_t g, const HyperParams& values) override {
+        Opt o = g < options_.size() ? options_[g] : Opt::defaults(this->convention_);
+        apply_hyper(o, values, Derived::kName);
+        Derived::validate(o);
+        if (g < options_.size()) {
+            options_[g] = o;
+        } else {
+            options_.push_back(o);
+        }
+    }
+
+    std::vector<Opt> options_;
+
+  private:
+    void check_convention(const Opt& o) const {
+        if (o.convention != this->convention_) {
+            throw InvalidArgument(std::string(Derived::kName) + ": a group's convention (" +
+                                  std::string(to_string(o.convention)) +
+                                  ") differs from the optimizer's (" +
+                                  std::string(to_string(this->convention_)) + ")");
+        }
+    }
+};
+
+}  // namespace optlab
+
+#include "optlab/optim/optimizer_impl.hpp"

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+// RAdam (Liu et al. 2020): Adam whose adaptive step is switched on only once the variance of
+// the second-moment estimate is tractable, and then rectified by r_t.
+//
+//   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  m̂ = m/(1−β1^t)
+//   ρ∞ = 2/(1−β2) − 1;  ρ_t = ρ∞ − 2tβ2^t/(1−β2^t)
+//   ρ_t > 5:  r = √((ρ_t−4)(ρ_t−2)ρ∞/((ρ∞−4)(ρ∞−2)ρ_t)),  l = √(1−β2^t)/(√v + ε),  θ ← θ − m̂·γ·l·r
+//   else:     θ ← θ − m̂·γ
+// Keras and the book have none: every convention uses torch's. See docs/optimizers.md#radam.
+#pragma once
+
+#include "optlab/optim/optimizer.hpp"
+
+namespace optlab {
+
+struct RadamOptions {
+    double lr = 1e-3;                     // γ
+    Betas betas = {0.9, 0.999};           // β1, β2
+    double eps = 1e-8;                    // ε
+    double weight_decay = 0.0;            // λ
+    bool decoupled_weight_decay = false;  // θ ← θ(1 − γλ) instead of g ← g + λθ
+    bool maximize = false;
+    Convention convention = Convention::torch;
+
+    static RadamOptions defaults(Convention c);
+    static void fields(auto& self, auto&& f) {
+        f("lr", self.lr);
+        f("betas", self.betas);
+        f("eps", self.eps);
+        f("weight_decay", self.weight_decay);
+        f("decoupled_weight_decay", self.decoupled_weight_decay);
+        f("maximize", self.maximize);
+    }
+};
+
+template <class T>
+class Radam final : public BasicOptimizer<T, Radam<T>, RadamOptions> {
+    using Base = BasicOptimizer<T, Radam<T>, RadamOptions>;
+
+  public:
+    static constexpr std::string_view kName = "radam";
+    using typename Base::ParamGroup;
+
+    explicit Radam(ParamStore<T>& store, const RadamOptions& options = {})
+        : Base(store, options, {"exp_avg", "exp_avg_sq"}) {}
+    Radam(ParamStore<T>& store, std::vector<ParamGroup> groups)
+        : Base(store, std::move(groups), {"exp_avg", "exp_avg_sq"}) {}
+
+    static void validate(const RadamOptions& o);
+
+  private:
+    void step_group(std::size_t g) override;
+};
+
+extern template class Radam<float>;
+extern template class Radam<double>;
+
+}  // namespace optlab

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+// RMSprop (Hinton, Coursera lecture 6e): AdaGrad with an exponential moving average of g² in
+// place of the sum, so the distant past is forgotten and the step does not die out.
+//
+//   torch / book: v ← αv + (1−α)g²;  centered: ḡ ← αḡ + (1−α)g, a = √(v − ḡ²), else a = √v;
+//                 a ← a + ε;  with momentum: b ← μb + g/a, θ ← θ − γb;  else θ ← θ − γg/a
+//   keras:        the same averages with ε inside the root: Δ = γg/√(v (− ḡ²) + ε);
+//                 with momentum m ← μm + Δ, θ ← θ − m (the lr sits inside the buffer)
+// See docs/optimizers.md#rmsprop.
+#pragma once
+
+#include "optlab/optim/optimizer.hpp"
+
+namespace optlab {
+
+struct RmspropOptions {
+    double lr = 1e-2;            // γ (keras 1e-3, book 0.01)
+    double alpha = 0.99;         // α, the EMA decay (Keras calls it rho; keras 0.9)
+    double eps = 1e-8;           // ε (keras, book 1e-7)
+    double weight_decay = 0.0;   // λ
+    double momentum = 0.0;       // μ
+    bool centered = false;       // normalise by the variance estimate v − ḡ²
+    bool maximize = false;
+    Convention convention = Convention::torch;
+
+    static RmspropOptions defaults(Convention c);
+    static void fields(auto& self, auto&& f) {
+        f("lr", self.lr);
+        f("alpha", self.alpha);
+        f("eps", self.eps);
+        f("weight_decay", self.weight_decay);
+        f("momentum", self.momentum);
+        f("centered", self.centered);
+        f("maximize", self.maximize);
+    }
+};
+
+template <class T>
+class Rmsprop final : public BasicOptimizer<T, Rmsprop<T>, RmspropOptions> {
+    using Base = BasicOptimizer<T, Rmsprop<T>, RmspropOptions>;
+
+  public:
+    static constexpr std::string_view kName = "rmsprop";
+    using typename Base::ParamGroup;
+
+    explicit Rmsprop(ParamStore<T>& store, const RmspropOptions& options = {})
+        : Base(store, options, {"square_avg", "grad_avg", "momentum_buffer"}) {}
+    Rmsprop(ParamStore<T>& store, std::vector<ParamGroup> groups)
+        : Base(store, std::move(groups), {"square_avg", "grad_avg", "momentum_buffer"}) {}
+
+    static void validate(const RmspropOptions& o);
+
+  private:
+    void step_group(std::size_t g) override;
+};
+
+extern template class Rmsprop<float>;
+extern template class Rmsprop<double>;
+
+}  // namespace optlab

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+#include "optlab/core/parallel.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <string>
+
+#include "optlab/core/error.hpp"
+
+namespace optlab {
+
+namespace {
+int g_threads = 0;  // 0: not set, use omp_get_max_threads()
+}
+
+int num_threads() { return g_threads > 0 ? g_threads : omp_get_max_threads(); }
+
+void set_num_threads(int n) {
+    if (n < 1) {
+        throw InvalidArgument("threads: invalid value " + std::to_string(n) +
+                              " (expected an integer >= 1)");
+    }
+    g_threads = n;
+}
+
+void parallel_for(std::size_t n, std::size_t align,
+                  const std::function<void(std::size_t, std::size_t)>& body) {
+    if (n == 0) return;
+    const int threads = num_threads();
+    if (threads <= 1 || n < kSerialThreshold) {
+        body(0, n);
+        return;
+    }
+    // Equal pieces, each rounded up to whole cache lines; the last takes the remainder.
+    const std::size_t per = (n + threads - 1) / threads;
+    const std::size_t chunk = (per + align - 1) / align * align;
+#pragma omp parallel num_threads(threads)
+    {
+        const std::size_t t = static_cast<std::size_t>(omp_get_thread_num());
+        const std::size_t begin = std::min(n, t * chunk);
+        const std::size_t end = std::min(n, begin + chunk);
+        if (begin < end) body(begin, end);
+    }
+}
+
+}  // namespace optlab

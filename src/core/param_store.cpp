@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+#include "optlab/core/param_store.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "optlab/core/error.hpp"
+
+namespace optlab {
+
+template <class T>
+std::size_t ParamStore<T>::add(std::string name, std::vector<std::size_t> shape) {
+    if (name.empty()) throw InvalidArgument("ParamStore::add: a tensor name must not be empty");
+    if (by_name_.contains(name)) {
+        throw InvalidArgument("ParamStore::add: tensor '" + name + "' is already in the store");
+    }
+    std::size_t size = 1;
+    for (std::size_t d : shape) {
+        if (d != 0 && size > std::numeric_limits<std::size_t>::max() / sizeof(T) / d) {
+            throw InvalidArgument("ParamStore::add: tensor '" + name + "' is too large");
+        }
+        size *= d;
+    }
+    const std::size_t offset = (params_.size() + kAlign - 1) / kAlign * kAlign;
+    params_.resize(offset + size, T(0));
+    grads_.resize(offset + size, T(0));
+    by_name_.emplace(name, tensors_.size());
+    tensors_.push_back(TensorInfo{std::move(name), std::move(shape), offset, size});
+    return tensors_.size() - 1;
+}
+
+template <class T>
+std::size_t ParamStore<T>::num_parameters() const {
+    std::size_t n = 0;
+    for (const auto& t : tensors_) n += t.size;
+    return n;
+}
+
+template <class T>
+std::size_t ParamStore<T>::index_of(std::string_view name) const {
+    auto it = by_name_.find(std::string(name));
+    if (it == by_name_.end()) {
+        throw InvalidArgument("ParamStore: no tensor named '" + std::string(name) + "'");
+    }
+    return it->second;
+}
+
+template <class T>
+bool ParamStore<T>::contains(std::string_view name) const {
+    return by_name_.contains(std::string(name));
+}
+
+template <class T>
+TensorView<T> ParamStore<T>::view(std::size_t index) {
+    const TensorInfo& t = tensors_.at(index);
+    return {&t, std::span<T>(params_.data() + t.offset, t.size),
+            std::span<T>(grads_.data() + t.offset, t.size)};
+}
+
+template <class T>
+void ParamStore<T>::zero_grad() {
+    std::fill(grads_.begin(), grads_.end(), T(0));
+}
+
+template class ParamStore<float>;
+template class ParamStore<double>;
+
+}  // namespace optlab

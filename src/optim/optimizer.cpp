@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+#include "optlab/optim/optimizer.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace optlab {
+
+template <class T>
+Optimizer<T>::Optimizer(ParamStore<T>& store, Convention convention,
+                        std::vector<std::string> buffer_names)
+    : store_(store),
+      convention_(convention),
+      buffer_names_(std::move(buffer_names)),
+      in_group_(store.num_tensors(), false) {}
+
+template <class T>
+void Optimizer<T>::add_group(const std::vector<std::string>& params) {
+    std::vector<std::size_t> tensors;
+    std::set<std::size_t> seen;
+    for (const auto& param : params) {
+        const std::size_t index = store_.index_of(param);
+        if (index >= in_group_.size()) in_group_.resize(store_.num_tensors(), false);
+        if (in_group_[index] || seen.contains(index)) {
+            throw InvalidArgument(std::string(name()) + ": parameter '" + param +
+                                  "' appears in more than one parameter group (or twice in one)");
+        }
+        seen.insert(index);
+        tensors.push_back(index);
+    }
+    for (std::size_t index : tensors) in_group_[index] = true;
+
+    // Ranges: tensors sorted by offset; neighbours in the arena (only padding between them)
+    // merge, so a group of all tensors is a single range and a single pass.
+    std::vector<std::size_t> order = tensors;
+    std::sort(order.begin(), order.end());
+    std::vector<Range> ranges;
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        const TensorInfo& t = store_.info(order[k]);
+        if (k > 0 && order[k] == order[k - 1] + 1) {
+            ranges.back().size = t.offset + t.size - ranges.back().offset;
+        } else {
+            ranges.push_back({t.offset, t.size});
+        }
+    }
+    groups_.push_back(GroupData{std::move(tensors), std::move(ranges), 0, {}});
+}
+
+template <class T>
+void Optimizer<T>::step() {
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+        ++groups_[g].step;
+        step_group(g);
+    }
+}
+
+template <class T>
+void Optimizer<T>::zero_grad() {
+    std::span<T> grads = store_.grads();
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+        for_each_range(g, [&](std::size_t begin, std::size_t end) {
+            std::fill(grads.begin() + begin, grads.begin() + end, T(0));
+        });
+    }
+}
+
+template <class T>
+T* Optimizer<T>::state(std::string_view name, T init) {
+    auto it = buffers_.find(name);
+    if (it == buffers_.end()) {
+        if (std::find(buffer_names_.begin(), buffer_names_.end(), name) == buffer_names_.end()) {
+            throw Error(std::string(name()) + ": internal error: undeclared state '" +
+                        std::string(name) + "'");
+        }
+        it = buffers_.emplace(std::string(name), AlignedVector<T>(store_.arena_size(), init)).first;
+    }
+    return it->second.data();
+}
+
+template <class T>
+bool Optimizer<T>::has_state(std::string_view name) const {
+    return buffers_.find(name) != buffers_.end();
+}
+
+template <class T>
+std::span<const T> Optimizer<T>::buffer(std::string_view name) const {
+    auto it = buffers_.find(name);
+    if (it == buffers_.end()) return {};
+    return it->second;
+}
+
+template <class T>
+OptimizerState<T> Optimizer<T>::state_dict() const {
+    OptimizerState<T> s;
+    s.optimizer = std::string(name());
+    s.convention = convention_;
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+        typename OptimizerState<T>::Group group;
+        for (std::size_t index : groups_[g].tensors) group.params.push_back(store_.info(index).name);
+        group.hyper = hyper(g);
+        group.step = groups_[g].step;
+        group.scalars = groups_[g].scalars;
+        s.groups.push_back(std::move(group));
+    }
+    for (const auto& [buffer_name, data] : buffers_) {
+        for (const auto& group : groups_) {
+            for (std::size_t index : group.tensors) {
+                const TensorInfo& t = store_.info(index);
+                s.buffers.push_back({t.name, buffer_name, t.shape,
+                                     std::vector<T>(data.begin() + t.offset,
+                                                    data.begin() + t.offset + t.size)});
+            }
+        }
+    }
+    return s;
+}
+
+template <class T>
+void Optimizer<T>::load_state_dict(const OptimizerState<T>& s) {
+    const std::string me(name());
+    if (s.optimizer != me) {
+        throw StateMismatch("optimizer state: saved by optimizer '" + s.optimizer +
+                            "', cannot be loaded into '" + me + "'");
+    }
+    if (s.convention != convention_) {
+        throw StateMismatch("optimizer state: saved under convention '" +
+                            std::string(to_string(s.convention)) + "', this " + me + " uses '" +
+                            std::string(to_string(convention_)) + "'");
+    }
+    if (s.groups.size() != groups_.size()) {
+        throw StateMismatch("optimizer state: has " + std::to_string(s.groups.size()) +
+                            " parameter groups, this " + me + " has " +
+                            std::to_string(groups_.size()));
+    }
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+        const auto& saved = s.groups[g].params;
+        const auto& mine = groups_[g].tensors;
+        for (std::size_t i = 0; i < std::max(saved.size(), mine.size()); ++i) {
+            const std::string a = i < saved.size() ? saved[i] : "(none)";
+            const std::string b = i < mine.size() ? store_.info(mine[i]).name : "(none)";
+            if (a != b) {
+                throw StateMismatch("optimizer state: group " + std::to_string(g) + " entry " +
+                                    std::to_string(i) + " is tensor '" + a +
+                                    "' in the saved state but '" + b + "' here");
+            }
+        }
+        if (s.groups[g].step < 0) {
+            throw StateMismatch("optimizer state: group " + std::to_string(g) +
+                                " has a negative step count " + std::to_string(s.groups[g].step));
+        }
+    }
+    // Check every buffer before changing anything.
+    for (const auto& b : s.buffers) {
+        if (std::find(buffer_names_.begin(), buffer_names_.end(), b.buffer) == buffer_names_.end()) {
+            throw StateMismatch("optimizer state: buffer '" + b.buffer + "' of tensor '" + b.param +
+                                "' is not state of " + me);
+        }
+        if (!store_.contains(b.param) || !in_group_[store_.index_of(b.param)]) {
+            throw StateMismatch("optimizer state: tensor '" + b.param + "' (buffer " + b.buffer +
+                                ") is not a parameter of this " + me);
+        }
+        const TensorInfo& t = store_.info(store_.index_of(b.param));
+        if (b.shape != t.shape || b.data.size() != t.size) {
+            auto fmt = [](const std::vector<std::size_t>& shape) {
+                std::string out = "[";
+                for (std::size_t i = 0; i < shape.size(); ++i) {
+                    out += (i ? ", " : "") + std::to_string(shape[i]);
+                }
+                return out + "]";
+            };
+            throw StateMismatch("optimizer state: tensor '" + b.param + "' buffer " + b.buffer +
+                                " has shape " + fmt(b.shape) + ", the model's tensor has " +
+                                fmt(t.shape));
+        }
+    }
+    // Hyper-parameters are validated on a copy first, so a bad value changes nothing.
+    std::vector<HyperParams> before;
+    for (std::size_t g = 0; g < groups_.size(); ++g) before.push_back(hyper(g));
+    try {
+        for (std::size_t g = 0; g < groups_.size(); ++g) load_group_hyper(g, s.groups[g].hyper);
+    } catch (...) {
+        for (std::size_t g = 0; g < groups_.size(); ++g) load_group_hyper(g, before[g]);
+        throw;
+    }
+    buffers_.clear();
+    for (const auto& b : s.buffers) {
+        T* dst = state(b.buffer);
+        const TensorInfo& t = store_.info(store_.index_of(b.param));
+        std::copy(b.data.begin(), b.data.end(), dst + t.offset);
+    }
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+        groups_[g].step = s.groups[g].step;
+        groups_[g].scalars = s.groups[g].scalars;
+    }
+}
+
+template class Optimizer<float>;
+template class Optimizer<double>;
+
+}  // namespace optlab
