@@ -19,7 +19,12 @@ std::string to_string(const HyperValue& v) {
     if (const bool* b = std::get_if<bool>(&v)) return *b ? "true" : "false";
     if (const double* d = std::get_if<double>(&v)) return shortest(*d);
     const Betas& p = std::get<Betas>(v);
-    return "(" + shortest(p[0]) + ", " + shortest(p[1]) + ")";
+    std::string out = "(";
+    out += shortest(p[0]);
+    out += ", ";
+    out += shortest(p[1]);
+    out += ")";
+    return out;
 }
 
 void throw_invalid(std::string_view optimizer, std::string_view field, double value,

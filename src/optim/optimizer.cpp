@@ -65,14 +65,14 @@ void Optimizer<T>::zero_grad() {
 }
 
 template <class T>
-T* Optimizer<T>::state(std::string_view name, T init) {
-    auto it = buffers_.find(name);
+T* Optimizer<T>::state(std::string_view buffer_name, T init) {
+    auto it = buffers_.find(buffer_name);
     if (it == buffers_.end()) {
-        if (std::find(buffer_names_.begin(), buffer_names_.end(), name) == buffer_names_.end()) {
+        if (std::find(buffer_names_.begin(), buffer_names_.end(), buffer_name) == buffer_names_.end()) {
             throw Error(std::string(name()) + ": internal error: undeclared state '" +
-                        std::string(name) + "'");
+                        std::string(buffer_name) + "'");
         }
-        it = buffers_.emplace(std::string(name), AlignedVector<T>(store_.arena_size(), init)).first;
+        it = buffers_.emplace(std::string(buffer_name), AlignedVector<T>(store_.arena_size(), init)).first;
     }
     return it->second.data();
 }

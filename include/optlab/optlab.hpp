@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+// optlab: the optimizers that train neural networks. One include for everything.
+#pragma once
+
+#include "optlab/core/error.hpp"
+#include "optlab/core/parallel.hpp"
+#include "optlab/core/param_store.hpp"
+#include "optlab/io/optimizer_state.hpp"
+#include "optlab/io/safetensors.hpp"
+#include "optlab/optim/adadelta.hpp"
+#include "optlab/optim/adagrad.hpp"
+#include "optlab/optim/adam.hpp"
+#include "optlab/optim/adamax.hpp"
+#include "optlab/optim/convention.hpp"
+#include "optlab/optim/hyper.hpp"
+#include "optlab/optim/lion.hpp"
+#include "optlab/optim/nadam.hpp"
+#include "optlab/optim/optimizer.hpp"
+#include "optlab/optim/radam.hpp"
+#include "optlab/optim/registry.hpp"
+#include "optlab/optim/rmsprop.hpp"
+#include "optlab/optim/sgd.hpp"
+#include "optlab/problems/functions2d.hpp"
+#include "optlab/schedule/lr_scheduler.hpp"
+#include "optlab/transform/clip.hpp"
