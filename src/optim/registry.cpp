@@ -111,8 +111,34 @@ std::unique_ptr<Optimizer<T>> make_optimizer(std::string_view name, ParamStore<T
         });
 }
 
+template <class T>
+std::unique_ptr<Optimizer<T>> make_optimizer(std::string_view name, ParamStore<T>& store,
+                                             const std::vector<GroupSpec>& groups,
+                                             Convention convention) {
+    if (groups.empty()) {
+        throw InvalidArgument(std::string(name) + ": an optimizer needs at least one group");
+    }
+    return with_options<T>(
+        name, convention,
+        [&]<class Opt>(auto defaults) -> std::unique_ptr<Optimizer<T>> {
+            std::vector<typename Opt::ParamGroup> typed;
+            for (const auto& g : groups) {
+                auto options = defaults;
+                apply_hyper(options, g.hyper, name);
+                typed.push_back({g.params, options});
+            }
+            return std::make_unique<Opt>(store, std::move(typed));
+        });
+}
+
 template std::unique_ptr<Optimizer<float>> make_optimizer(std::string_view, ParamStore<float>&,
                                                           const HyperParams&, Convention);
+template std::unique_ptr<Optimizer<float>> make_optimizer(std::string_view, ParamStore<float>&,
+                                                          const std::vector<GroupSpec>&,
+                                                          Convention);
+template std::unique_ptr<Optimizer<double>> make_optimizer(std::string_view, ParamStore<double>&,
+                                                           const std::vector<GroupSpec>&,
+                                                           Convention);
 template std::unique_ptr<Optimizer<double>> make_optimizer(std::string_view, ParamStore<double>&,
                                                            const HyperParams&, Convention);
 

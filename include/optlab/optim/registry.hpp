@@ -8,7 +8,9 @@
 
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "optlab/optim/optimizer.hpp"
 
@@ -28,9 +30,30 @@ std::unique_ptr<Optimizer<T>> make_optimizer(std::string_view name, ParamStore<T
                                              const HyperParams& hyper = {},
                                              Convention convention = Convention::torch);
 
+/// One parameter group for make_optimizer: tensor names and the hyper-parameters that differ
+/// from the optimizer's defaults.
+struct GroupSpec {
+    std::vector<std::string> params;
+    HyperParams hyper;
+};
+
+/// Builds optimizer `name` with several parameter groups (torch's list of param_group dicts).
+template <class T>
+std::unique_ptr<Optimizer<T>> make_optimizer(std::string_view name, ParamStore<T>& store,
+                                             const std::vector<GroupSpec>& groups,
+                                             Convention convention = Convention::torch);
+
 extern template std::unique_ptr<Optimizer<float>> make_optimizer(std::string_view,
                                                                  ParamStore<float>&,
                                                                  const HyperParams&, Convention);
+extern template std::unique_ptr<Optimizer<float>> make_optimizer(std::string_view,
+                                                                 ParamStore<float>&,
+                                                                 const std::vector<GroupSpec>&,
+                                                                 Convention);
+extern template std::unique_ptr<Optimizer<double>> make_optimizer(std::string_view,
+                                                                  ParamStore<double>&,
+                                                                  const std::vector<GroupSpec>&,
+                                                                  Convention);
 extern template std::unique_ptr<Optimizer<double>> make_optimizer(std::string_view,
                                                                   ParamStore<double>&,
                                                                   const HyperParams&, Convention);

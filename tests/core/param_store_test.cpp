@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+#include "optlab/core/param_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+
+#include "optlab/core/error.hpp"
+
+namespace optlab {
+namespace {
+
+TEST(ParamStore, TensorsAreNamedViewsIntoOneAlignedArena) {
+    ParamStore<float> store;
+    store.add("w", {3, 5});
+    store.add("b", {5});
+    store.add("scalar", {});
+    EXPECT_EQ(store.num_tensors(), 3u);
+    EXPECT_EQ(store.num_parameters(), 15u + 5u + 1u);
+    for (const auto& t : store.tensors()) EXPECT_EQ(t.offset % ParamStore<float>::kAlign, 0u);
+    EXPECT_EQ(store.info(1).offset, 16u);  // 15 elements, padded to a 64-byte line
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(store.params().data()) % 64, 0u);
+    auto w = store.view("w");
+    EXPECT_EQ(w.param.size(), 15u);
+    EXPECT_EQ(w.param.data(), store.params().data());
+    EXPECT_EQ(store.param("b").data(), store.params().data() + 16);
+    EXPECT_EQ(store.grad("b").data(), store.grads().data() + 16);
+    EXPECT_EQ(store.param("scalar").size(), 1u);
+}
+
+TEST(ParamStore, RejectsDuplicateAndUnknownNames) {
+    ParamStore<double> store;
+    store.add("w", {2});
+    EXPECT_THROW(store.add("w", {3}), InvalidArgument);
+    EXPECT_THROW(store.add("", {3}), InvalidArgument);
+    try {
+        store.view("nope");
+        FAIL();
+    } catch (const InvalidArgument& e) {
+        EXPECT_NE(std::string(e.what()).find("'nope'"), std::string::npos);
+    }
+}
+
+TEST(ParamStore, ZeroGradClearsEveryGradient) {
+    ParamStore<float> store;
+    store.add("a", {4});
+    for (float& g : store.grad("a")) g = 3.f;
+    store.zero_grad();
+    for (float g : store.grads()) EXPECT_EQ(g, 0.f);
+}
+
+TEST(ParamStore, RejectsSizesThatOverflow) {
+    ParamStore<float> store;
+    EXPECT_THROW(store.add("huge", {std::size_t{1} << 40, std::size_t{1} << 40}), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace optlab

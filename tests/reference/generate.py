@@ -1,0 +1,298 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Generates tests/reference/torch_reference.json: optimizer runs computed by PyTorch.
+
+Run with Debian's Python and python3-torch (scripts/install-deps.sh --reference):
+
+    /usr/bin/python3 tests/reference/generate.py
+
+Every case runs one optimizer over a few tensors of given shapes for 50 steps. Parameters
+and gradients come from splitmix64 (below), whose integer arithmetic and one IEEE multiply
+give the same doubles in Python and C++, so the file stores only the expected results: the
+parameters after steps 1, 10, 25 and 50, and every state tensor after step 50. The C++ test
+(tests/optim/reference_test.cpp) regenerates the inputs the same way.
+
+Sources of truth:
+  * torch.optim (1.13), single-tensor path (foreach=False: with foreach=True, 1.13's SGD with
+    nesterov changes p.grad in place, so its results differ);
+  * NAdam: PyTorch >= 2.0's update, written below with torch tensor ops, because 1.13's
+    torch.optim.NAdam multiplies mu_t into the product twice (mu_product * mu * mu_next);
+  * RAdam with maximize / decoupled_weight_decay (added to torch.optim after 1.13): not here;
+  * Lion: PyTorch has no Lion; the paper's rule (Chen et al. 2023, Program 1) in NumPy.
+float64 cases run with torch's default dtype set to float64, so the scalar state PyTorch
+keeps in tensors (step, NAdam's mu_product) is float64 too.
+"""
+import json
+import math
+import os
+import sys
+
+import numpy as np
+import torch
+
+MASK = (1 << 64) - 1
+STEPS = 50
+CHECKPOINTS = [1, 10, 25, 50]
+GRAD_SCALES = [1.0, 0.1, 3.0, 1e-3]  # step k uses GRAD_SCALES[k % 4]; every 13th step is all zero
+
+
+class SplitMix64:
+    def __init__(self, seed):
+        self.state = seed & MASK
+
+    def next(self):
+        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+        return z ^ (z >> 31)
+
+    def symmetric(self):
+        """A double in [-1, 1): exact, (2u - 1) with u = top 53 bits / 2^53."""
+        u = (self.next() >> 11) * (2.0 ** -53)
+        return 2.0 * u - 1.0
+
+
+def numel(shape):
+    return math.prod(shape) if shape else 1
+
+
+def inputs(seed, shapes):
+    """Initial parameters (in [-2, 2)) and the gradients of steps 1..STEPS, as float64 lists."""
+    rng = SplitMix64(seed)
+    params = [[2.0 * rng.symmetric() for _ in range(numel(s))] for s in shapes]
+    grads = []
+    for k in range(1, STEPS + 1):
+        scale = GRAD_SCALES[k % 4]
+        step = [[rng.symmetric() * scale for _ in range(numel(s))] for s in shapes]
+        if k % 13 == 0:
+            step = [[0.0] * len(t) for t in step]
+        grads.append(step)
+    return params, grads
+
+
+# ---- NAdam as PyTorch >= 2.0 computes it (single tensor, capturable=False) -------------------
+class NAdam2(torch.optim.Optimizer):
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 momentum_decay=4e-3, decoupled_weight_decay=False, maximize=False):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      momentum_decay=momentum_decay,
+                                      decoupled_weight_decay=decoupled_weight_decay,
+                                      maximize=maximize))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
+            for p in group["params"]:
+                grad = -p.grad if group["maximize"] else p.grad
+                state = self.state[p]
+                if not state:
+                    state["step"] = torch.tensor(0.0)
+                    state["mu_product"] = torch.tensor(1.0)
+                    state["exp_avg"] = torch.zeros_like(p)
+                    state["exp_avg_sq"] = torch.zeros_like(p)
+                state["step"] += 1
+                step = state["step"].item()
+                bias_correction2 = 1 - beta2 ** step
+                if wd != 0:
+                    if group["decoupled_weight_decay"]:
+                        p.mul_(1 - lr * wd)
+                    else:
+                        grad = grad.add(p, alpha=wd)
+                mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * group["momentum_decay"])))
+                mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * group["momentum_decay"])))
+                state["mu_product"] *= mu
+                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+                # optlab, like the rest of torch 1.13, uses mul_/add_ here (2.x: lerp_).
+                exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                denom = exp_avg_sq.div(bias_correction2).sqrt().add_(eps)
+                mu_product = state["mu_product"].item()
+                mu_product_next = mu_product * mu_next
+                p.addcdiv_(grad, denom, value=(-lr * (1.0 - mu) / (1.0 - mu_product)))
+                p.addcdiv_(exp_avg, denom, value=(-lr * mu_next) / (1.0 - mu_product_next))
+
+
+# ---- Lion, the paper's rule in NumPy --------------------------------------------------------
+def run_lion(params, grads, hyper, dtype):
+    lr = hyper.get("lr", 1e-4)
+    beta1, beta2 = hyper.get("betas", (0.9, 0.99))
+    wd = hyper.get("weight_decay", 0.0)
+    sign = -1.0 if hyper.get("maximize", False) else 1.0
+    p = [np.array(t, dtype=dtype) for t in params]
+    m = [np.zeros_like(t) for t in p]
+    history = {}
+    for k, step in enumerate(grads, start=1):
+        for i, g in enumerate(step):
+            g = np.array(g, dtype=dtype) * dtype(sign)
+            c = dtype(beta1) * m[i] + dtype(1.0 - beta1) * g        # interpolation
+            p[i] = p[i] - dtype(lr) * (np.sign(c) + dtype(wd) * p[i])  # sign update + decay
+            m[i] = dtype(beta2) * m[i] + dtype(1.0 - beta2) * g       # momentum
+        if k in CHECKPOINTS:
+            history[str(k)] = [t.astype(np.float64).tolist() for t in p]
+    return history, {"exp_avg": [t.astype(np.float64).tolist() for t in m]}
+
+
+# ---- the cases -----------------------------------------------------------------------------
+SHAPES = [[[3, 4], [5]], [[7]], [[2, 3, 2], [1], [4, 4]]]
+
+TORCH_NAME = {"sgd": "SGD", "adagrad": "Adagrad", "rmsprop": "RMSprop", "adadelta": "Adadelta",
+              "adam": "Adam", "adamw": "AdamW", "adamax": "Adamax", "radam": "RAdam"}
+
+CONFIGS = [
+    ("sgd", {"lr": 0.1}),
+    ("sgd", {"lr": 0.1, "momentum": 0.9}),
+    ("sgd", {"lr": 0.05, "momentum": 0.9, "dampening": 0.5}),
+    ("sgd", {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
+    ("sgd", {"lr": 0.05, "momentum": 0.8, "weight_decay": 0.1}),
+    ("sgd", {"lr": 0.05, "momentum": 0.9, "maximize": True}),
+    ("sgd", {"lr": 0.1, "weight_decay": 0.2, "maximize": True}),
+    ("adagrad", {}),
+    ("adagrad", {"lr": 0.1, "lr_decay": 0.01}),
+    ("adagrad", {"lr": 0.1, "initial_accumulator_value": 0.5, "weight_decay": 0.1}),
+    ("adagrad", {"lr": 0.1, "maximize": True}),
+    ("adagrad", {"lr": 0.1, "eps": 1e-3}),
+    ("rmsprop", {}),
+    ("rmsprop", {"lr": 0.01, "centered": True}),
+    ("rmsprop", {"lr": 0.01, "momentum": 0.9}),
+    ("rmsprop", {"lr": 0.01, "centered": True, "momentum": 0.9, "weight_decay": 0.05}),
+    ("rmsprop", {"lr": 0.01, "alpha": 0.9, "maximize": True}),
+    ("rmsprop", {"lr": 0.01, "eps": 1e-3}),
+    ("adadelta", {}),
+    ("adadelta", {"lr": 0.5, "rho": 0.95}),
+    ("adadelta", {"weight_decay": 0.1}),
+    ("adadelta", {"eps": 1e-4, "maximize": True}),
+    ("adam", {}),
+    ("adam", {"lr": 0.01}),
+    ("adam", {"lr": 0.01, "amsgrad": True}),
+    ("adam", {"lr": 0.01, "weight_decay": 0.1}),
+    ("adam", {"lr": 0.01, "maximize": True}),
+    ("adam", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-6}),
+    ("adam", {"lr": 0.01, "amsgrad": True, "weight_decay": 0.1, "maximize": True}),
+    ("adamw", {}),
+    ("adamw", {"lr": 0.01, "weight_decay": 0.1}),
+    ("adamw", {"lr": 0.01, "weight_decay": 0.1, "amsgrad": True}),
+    ("adamw", {"lr": 0.01, "maximize": True}),
+    ("nadam", {}),
+    ("nadam", {"lr": 0.01, "weight_decay": 0.1}),
+    ("nadam", {"lr": 0.01, "momentum_decay": 0.01, "betas": [0.8, 0.99]}),
+    ("nadam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("nadam", {"lr": 0.01, "maximize": True}),
+    ("adamax", {}),
+    ("adamax", {"lr": 0.01, "weight_decay": 0.1}),
+    ("adamax", {"lr": 0.01, "maximize": True}),
+    ("adamax", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-4}),
+    ("radam", {}),
+    ("radam", {"lr": 0.01}),
+    ("radam", {"lr": 0.01, "weight_decay": 0.1}),
+    ("radam", {"lr": 0.01, "betas": [0.8, 0.9]}),
+    ("lion", {"lr": 1e-3}),
+    ("lion", {"lr": 1e-3, "weight_decay": 0.1}),
+    ("lion", {"lr": 1e-3, "betas": [0.95, 0.98]}),
+    ("lion", {"lr": 1e-3, "maximize": True}),
+]
+# Two parameter groups with their own hyper-parameters: (optimizer, group 0, group 1).
+GROUP_CONFIGS = [
+    ("sgd", {"lr": 0.1, "momentum": 0.9}, {"lr": 0.01, "momentum": 0.5, "weight_decay": 0.1}),
+    ("adam", {"lr": 0.01}, {"lr": 0.001, "amsgrad": True, "betas": [0.8, 0.9]}),
+]
+
+
+def torch_kwargs(name, hyper):
+    kw = dict(hyper)
+    if "betas" in kw:
+        kw["betas"] = tuple(kw["betas"])
+    if name != "nadam":
+        kw["foreach"] = False
+    return kw
+
+
+def run_torch(name, groups, params, grads, dtype):
+    tensors = [torch.tensor(t, dtype=dtype) for t in params]
+    # The first group's hyper-parameters go to the constructor, as users write it: torch 1.13's
+    # Adagrad fills its accumulators from the constructor's initial_accumulator_value and
+    # ignores a param group's.
+    param_groups = [{"params": [tensors[i] for i in idx], **torch_kwargs(name, hyper)}
+                    for idx, hyper in groups[1:]]
+    param_groups.insert(0, {"params": [tensors[i] for i in groups[0][0]]})
+    cls = NAdam2 if name == "nadam" else getattr(torch.optim, TORCH_NAME[name])
+    opt = cls(param_groups, **torch_kwargs(name, groups[0][1]))
+    history = {}
+    for k, step in enumerate(grads, start=1):
+        for t, g in zip(tensors, step):
+            t.grad = torch.tensor(g, dtype=dtype)
+        opt.step()
+        if k in CHECKPOINTS:
+            history[str(k)] = [t.detach().to(torch.float64).flatten().tolist() for t in tensors]
+    state = {}
+    for i, t in enumerate(tensors):
+        for key, value in opt.state[t].items():
+            if torch.is_tensor(value) and value.shape == t.shape and value.numel() == t.numel() \
+                    and key != "step":
+                state.setdefault(key, [None] * len(tensors))[i] = \
+                    value.detach().to(torch.float64).flatten().tolist()
+    return history, state
+
+
+def main():
+    out_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_reference.json")
+    cases = []
+    seed = 1000
+    all_configs = [(n, [h]) for n, h in CONFIGS] + [(n, [a, b]) for n, a, b in GROUP_CONFIGS]
+    for index, (name, hypers) in enumerate(all_configs):
+        shapes = SHAPES[index % len(SHAPES)]
+        if len(hypers) == 1:
+            groups = [(list(range(len(shapes))), hypers[0])]
+        else:
+            groups = [([0], hypers[0]), (list(range(1, len(shapes))), hypers[1])]
+        for dtype_name in ("float64", "float32"):
+            seed += 1
+            params, grads = inputs(seed, shapes)
+            if dtype_name == "float64":
+                torch.set_default_dtype(torch.float64)
+            try:
+                if name == "lion":
+                    np_dtype = np.float64 if dtype_name == "float64" else np.float32
+                    history, state = run_lion(params, grads, hypers[0], np_dtype)
+                else:
+                    dtype = torch.float64 if dtype_name == "float64" else torch.float32
+                    history, state = run_torch(name, groups, params, grads, dtype)
+            finally:
+                torch.set_default_dtype(torch.float32)
+            label = ",".join(f"{k}={v}" for k, v in hypers[0].items()) or "defaults"
+            if len(hypers) > 1:
+                label = "two groups"
+            cases.append({
+                "name": f"{name}[{label}]/{dtype_name}",
+                "optimizer": name,
+                "reference": "numpy (Lion paper)" if name == "lion" else
+                             ("torch ops (PyTorch 2.x NAdam)" if name == "nadam" else
+                              f"torch.optim.{TORCH_NAME[name]}"),
+                "dtype": dtype_name,
+                "seed": seed,
+                "shapes": shapes,
+                "groups": [{"params": [f"t{i}" for i in idx], "hyper": hyper}
+                           for idx, hyper in groups],
+                "steps": STEPS,
+                "params_after": history,
+                "state": state,
+            })
+    doc = {
+        "generator": "tests/reference/generate.py",
+        "torch_version": torch.__version__,
+        "numpy_version": np.__version__,
+        "inputs": {"rng": "splitmix64", "init": "2*(2u-1)", "grad": "(2u-1)*scale",
+                   "grad_scales": GRAD_SCALES, "zero_every": 13, "steps": STEPS,
+                   "checkpoints": CHECKPOINTS},
+        "cases": cases,
+    }
+    with open(out_path, "w") as f:
+        json.dump(doc, f, separators=(",", ":"))
+        f.write("\n")
+    print(f"wrote {len(cases)} cases to {out_path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
