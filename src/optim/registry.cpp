@@ -127,7 +127,7 @@ std::unique_ptr<Optimizer<T>> make_optimizer(std::string_view name, ParamStore<T
                 apply_hyper(options, g.hyper, name);
                 typed.push_back({g.params, options});
             }
-            return std::make_unique<Opt>(store, std::move(typed));
+            return std::make_unique<Opt>(store, typename Opt::ParamGroups{std::move(typed)});
         });
 }
 

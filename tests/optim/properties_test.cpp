@@ -1,1 +1,276 @@
+// SPDX-License-Identifier: MIT
+// The properties PyTorch's and Optax's own suites check, for every optimizer (RELIABILITY.md
+// P2-P9): a zero gradient changes nothing; a group with a tiny lr stays put while another
+// learns; the fused arena pass equals a loop over separate tensors and is the same on any
+// number of threads; descent lowers a loss and maximize raises it; every optimizer converges on
+// a parabola and on Rosenbrock; Momentum beats SGD on the ravine; AdaGrad's steps shrink as
+// lr/√t; Adam's first step is lr·g/(|g| + ε).
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "optlab/core/parallel.hpp"
+#include "optlab/optim/adagrad.hpp"
+#include "optlab/optim/adam.hpp"
+#include "optlab/optim/registry.hpp"
+#include "optlab/optim/sgd.hpp"
+#include "optlab/problems/functions2d.hpp"
+#include "splitmix.hpp"
+
+namespace optlab {
+namespace {
+
+std::vector<std::string> all_names() {
+    return {optimizer_names().begin(), optimizer_names().end()};
+}
+
+class EveryOptimizer : public ::testing::TestWithParam<std::string> {};
+
+INSTANTIATE_TEST_SUITE_P(All, EveryOptimizer, ::testing::ValuesIn(all_names()),
+                         [](const auto& info) { return info.param; });
+
+// Fills the store's parameters (and gradients) with reproducible values in [-1, 1).
+template <class T>
+void fill(std::span<T> values, std::uint64_t seed) {
+    test::SplitMix64 rng(seed);
+    for (T& v : values) v = T(rng.symmetric());
+}
+
+TEST_P(EveryOptimizer, ZeroGradientWithoutWeightDecayChangesNothing) {
+    for (Convention c : {Convention::torch, Convention::keras, Convention::book}) {
+        ParamStore<double> store;
+        store.add("w", {4, 3});
+        store.add("b", {3});
+        fill(store.params(), 7);
+        const std::vector<double> before(store.params().begin(), store.params().end());
+        auto opt = make_optimizer<double>(GetParam(), store, {{"weight_decay", 0.0}}, c);
+        for (int i = 0; i < 5; ++i) opt->step();
+        EXPECT_EQ(std::vector<double>(store.params().begin(), store.params().end()), before)
+            << GetParam() << " under " << to_string(c);
+    }
+}
+
+TEST_P(EveryOptimizer, GroupWithTinyLrStaysPutWhileTheOtherLearns) {
+    ParamStore<float> store;
+    store.add("a", {10, 5});
+    store.add("b", {5});
+    fill(store.params(), 3);
+    const std::vector<float> b_before(store.param("b").begin(), store.param("b").end());
+    const std::vector<float> a_before(store.param("a").begin(), store.param("a").end());
+    auto opt = make_optimizer<float>(
+        GetParam(), store,
+        std::vector<GroupSpec>{{{"a"}, {{"lr", 0.01}}}, {{"b"}, {{"lr", 1e-28}}}});
+    for (int i = 0; i < 20; ++i) {
+        fill(store.grads(), 100 + i);
+        opt->step();
+    }
+    EXPECT_EQ(std::vector<float>(store.param("b").begin(), store.param("b").end()), b_before);
+    EXPECT_NE(std::vector<float>(store.param("a").begin(), store.param("a").end()), a_before);
+    EXPECT_EQ(opt->step_count(0), 20);
+    EXPECT_EQ(opt->step_count(1), 20);
+}
+
+// One optimizer over a store of many tensors (one fused pass) against one optimizer per
+// tensor: bit for bit, on 1 and 2 threads, with weight decay and a few zero-gradient steps.
+TEST_P(EveryOptimizer, FusedArenaPassEqualsSeparateTensorsOnAnyThreadCount) {
+    const std::vector<std::vector<std::size_t>> shapes = {{300, 130}, {7}, {1}, {129, 65}, {0}};
+    const HyperParams hyper = {{"weight_decay", 0.01}};
+    for (int threads : {1, 2}) {
+        set_num_threads(threads);
+        ParamStore<float> fused;
+        std::vector<ParamStore<float>> separate(shapes.size());
+        for (std::size_t i = 0; i < shapes.size(); ++i) {
+            fused.add("t" + std::to_string(i), shapes[i]);
+            separate[i].add("t", shapes[i]);
+            fill(fused.view(i).param, 11 + i);
+            fill(separate[i].param("t"), 11 + i);
+        }
+        auto opt = make_optimizer<float>(GetParam(), fused, hyper);
+        std::vector<std::unique_ptr<Optimizer<float>>> opts;
+        for (auto& s : separate) opts.push_back(make_optimizer<float>(GetParam(), s, hyper));
+        for (int step = 1; step <= 7; ++step) {
+            for (std::size_t i = 0; i < shapes.size(); ++i) {
+                fill(fused.view(i).grad, 1000 * step + i);
+                fill(separate[i].grad("t"), 1000 * step + i);
+                if (step == 2) {  // a step with no gradient at all
+                    std::fill(fused.view(i).grad.begin(), fused.view(i).grad.end(), 0.f);
+                    std::fill(separate[i].grad("t").begin(), separate[i].grad("t").end(), 0.f);
+                }
+            }
+            opt->step();
+            for (auto& o : opts) o->step();
+        }
+        for (std::size_t i = 0; i < shapes.size(); ++i) {
+            auto a = fused.view(i).param;
+            auto b = separate[i].param("t");
+            ASSERT_TRUE(std::equal(a.begin(), a.end(), b.begin(), b.end()))
+                << GetParam() << " tensor " << i << " on " << threads << " threads";
+        }
+    }
+    set_num_threads(2);
+}
+
+// loss = Σ (a_i θ_i − y_i)², 20 steps: strictly lower, and strictly higher with maximize.
+TEST_P(EveryOptimizer, DescendsAndMaximizeAscends) {
+    for (bool maximize : {false, true}) {
+        ParamStore<double> store;
+        store.add("theta", {50});
+        std::vector<double> a(50), y(50);
+        fill<double>(a, 1);
+        fill<double>(y, 2);
+        fill(store.params(), 3);
+        auto loss = [&] {
+            double l = 0;
+            for (int i = 0; i < 50; ++i) {
+                const double r = a[i] * store.params()[i] - y[i];
+                l += r * r;
+            }
+            return l;
+        };
+        const double initial = loss();
+        auto opt = make_optimizer<double>(GetParam(), store,
+                                          {{"lr", 1e-3}, {"maximize", maximize}});
+        for (int step = 0; step < 20; ++step) {
+            for (int i = 0; i < 50; ++i) {
+                store.grads()[i] = 2 * a[i] * (a[i] * store.params()[i] - y[i]);
+            }
+            opt->step();
+        }
+        if (maximize) {
+            EXPECT_GT(loss(), initial) << GetParam();
+        } else {
+            EXPECT_LT(loss(), initial) << GetParam();
+        }
+    }
+}
+
+// Optax's alias_test: a parabola and Rosenbrock, 10 000 steps, rtol = atol = 3e-2, with
+// Optax's learning rates where it has the optimizer; NAdam and RAdam at 0.01 (their
+// rectification/schedule overshoots on Rosenbrock at 0.1); Lion, whose steps are ±lr, at
+// 0.01 on the parabola (10 units to cover) and 1e-3 on Rosenbrock (to settle within 3e-2).
+struct Convergence {
+    double lr_parabola, lr_rosenbrock;
+    HyperParams extra;
+};
+Convergence convergence_settings(const std::string& name) {
+    if (name == "sgd") return {1e-3, 1e-3, {{"momentum", 0.9}}};  // Optax: sgd(1e-3, 0.9)
+    if (name == "momentum" || name == "nag") return {1e-3, 1e-3, {}};
+    if (name == "adagrad") return {1.0, 1.0, {}};
+    if (name == "rmsprop") return {5e-3, 5e-3, {}};
+    if (name == "adadelta") return {0.1, 0.1, {}};
+    if (name == "nadam" || name == "radam") return {0.01, 0.01, {}};
+    if (name == "lion") return {0.01, 1e-3, {}};
+    return {0.1, 0.1, {}};  // adam, adamw, amsgrad, adamax, as Optax
+}
+
+TEST_P(EveryOptimizer, ConvergesOnParabolaAndRosenbrock) {
+    const Convergence s = convergence_settings(GetParam());
+    for (const char* problem : {"parabola", "rosenbrock"}) {
+        const bool parabola = std::string(problem) == "parabola";
+        const std::vector<double> start = parabola ? std::vector<double>{-1, 10, 1}
+                                                   : std::vector<double>{0, 0};
+        const std::vector<double> target = parabola ? std::vector<double>{1, -1, 1}
+                                                    : std::vector<double>{1, 1};
+        ParamStore<double> store;
+        store.add("x", {start.size()});
+        std::copy(start.begin(), start.end(), store.params().begin());
+        HyperParams hyper = s.extra;
+        hyper["lr"] = parabola ? s.lr_parabola : s.lr_rosenbrock;
+        auto opt = make_optimizer<double>(GetParam(), store, hyper);
+        auto x = store.param("x");
+        auto g = store.grad("x");
+        for (int step = 0; step < 10000; ++step) {
+            if (parabola) {
+                for (std::size_t i = 0; i < 3; ++i) g[i] = 2 * (x[i] - target[i]);
+            } else {
+                const Point2 grad = function_2d("rosenbrock").gradient(x[0], x[1]);
+                g[0] = grad[0];
+                g[1] = grad[1];
+            }
+            opt->step();
+        }
+        for (std::size_t i = 0; i < target.size(); ++i) {
+            EXPECT_NEAR(x[i], target[i], 3e-2 + 3e-2 * std::abs(target[i]))
+                << GetParam() << " on " << problem << " coordinate " << i;
+        }
+    }
+}
+
+TEST(Momentum, BeatsPlainSgdOnTheRavineAtTheSameLr) {
+    const Function2d& f = function_2d("ravine");
+    auto run = [&](const char* name) {
+        ParamStore<double> store;
+        store.add("xy", {2});
+        store.params()[0] = -7;
+        store.params()[1] = 2;
+        auto opt = make_optimizer<double>(name, store, {{"lr", 0.1}});
+        for (int i = 0; i < 100; ++i) {
+            const Point2 g = f.gradient(store.params()[0], store.params()[1]);
+            store.grads()[0] = g[0];
+            store.grads()[1] = g[1];
+            opt->step();
+        }
+        return f.value(store.params()[0], store.params()[1]);
+    };
+    const double sgd = run("sgd"), momentum = run("momentum"), nag = run("nag");
+    EXPECT_LT(momentum, sgd / 100) << "sgd " << sgd << ", momentum " << momentum;
+    EXPECT_LT(nag, sgd / 100) << "sgd " << sgd << ", nag " << nag;
+}
+
+TEST(Adagrad, StepsShrinkAsLrOverRootT) {
+    ParamStore<double> store;
+    store.add("x", {1});
+    Adagrad<double> opt(store, {.lr = 0.5, .eps = 0.0});
+    double previous_step = INFINITY;
+    for (int t = 1; t <= 200; ++t) {
+        store.grads()[0] = 3.0;  // a constant gradient
+        const double before = store.params()[0];
+        opt.step();
+        const double step = before - store.params()[0];
+        EXPECT_NEAR(step, 0.5 / std::sqrt(double(t)), 1e-12 * 0.5 / std::sqrt(double(t)));
+        EXPECT_LT(step, previous_step);
+        previous_step = step;
+    }
+}
+
+TEST(Adam, FirstStepIsLrTimesGradOverAbsGradPlusEps) {
+    for (double g : {2.0, -0.3, 1e-3, 1e-6}) {
+        ParamStore<double> store;
+        store.add("x", {1});
+        Adam<double> opt(store, {.lr = 0.01});
+        store.grads()[0] = g;
+        opt.step();
+        const double expected = -0.01 * g / (std::abs(g) + 1e-8);
+        EXPECT_NEAR(store.params()[0], expected, 1e-12 * std::abs(expected)) << "g = " << g;
+    }
+}
+
+TEST(Optimizer, LrSetBetweenStepsTakesEffectAtTheNextStep) {
+    ParamStore<double> store;
+    store.add("x", {1});
+    Sgd<double> opt(store, {.lr = 0.1});
+    store.grads()[0] = 1.0;
+    opt.step();
+    EXPECT_DOUBLE_EQ(store.params()[0], -0.1);
+    opt.set_lr(0, 0.5);
+    EXPECT_EQ(opt.lr(0), 0.5);
+    opt.step();
+    EXPECT_DOUBLE_EQ(store.params()[0], -0.6);
+    opt.set_hyper(0, {{"momentum", 0.9}});
+    EXPECT_EQ(std::get<double>(opt.hyper(0).at("momentum")), 0.9);
+}
+
+TEST(Optimizer, ZeroGradClearsOnlyItsOwnTensors) {
+    ParamStore<float> store;
+    store.add("mine", {3});
+    store.add("frozen", {3});
+    Sgd<float> opt(store, {.groups = {{{"mine"}, SgdOptions{}}}});
+    for (float& g : store.grads()) g = 1.f;
+    opt.zero_grad();
+    for (float g : store.grad("mine")) EXPECT_EQ(g, 0.f);
+    for (float g : store.grad("frozen")) EXPECT_EQ(g, 1.f);
+}
+
+}  // namespace
+}  // namespace optlab

@@ -37,11 +37,12 @@ class Adadelta final : public BasicOptimizer<T, Adadelta<T>, AdadeltaOptions> {
   public:
     static constexpr std::string_view kName = "adadelta";
     using typename Base::ParamGroup;
+    using typename Base::ParamGroups;
 
     explicit Adadelta(ParamStore<T>& store, const AdadeltaOptions& options = {})
         : Base(store, options, {"square_avg", "acc_delta"}) {}
-    Adadelta(ParamStore<T>& store, std::vector<ParamGroup> groups)
-        : Base(store, std::move(groups), {"square_avg", "acc_delta"}) {}
+    Adadelta(ParamStore<T>& store, ParamGroups groups)
+        : Base(store, std::move(groups.groups), {"square_avg", "acc_delta"}) {}
 
     static void validate(const AdadeltaOptions& o);
 

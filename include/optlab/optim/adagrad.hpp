@@ -39,13 +39,14 @@ class Adagrad final : public BasicOptimizer<T, Adagrad<T>, AdagradOptions> {
   public:
     static constexpr std::string_view kName = "adagrad";
     using typename Base::ParamGroup;
+    using typename Base::ParamGroups;
 
     explicit Adagrad(ParamStore<T>& store, const AdagradOptions& options = {})
         : Base(store, options, {"sum"}) {
         fill_accumulators();
     }
-    Adagrad(ParamStore<T>& store, std::vector<ParamGroup> groups)
-        : Base(store, std::move(groups), {"sum"}) {
+    Adagrad(ParamStore<T>& store, ParamGroups groups)
+        : Base(store, std::move(groups.groups), {"sum"}) {
         fill_accumulators();
     }
 

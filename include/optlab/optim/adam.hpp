@@ -47,11 +47,12 @@ class Adam final : public BasicOptimizer<T, Adam<T>, AdamOptions> {
   public:
     static constexpr std::string_view kName = "adam";
     using typename Base::ParamGroup;
+    using typename Base::ParamGroups;
 
     explicit Adam(ParamStore<T>& store, const AdamOptions& options = {})
         : Base(store, options, {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}) {}
-    Adam(ParamStore<T>& store, std::vector<ParamGroup> groups)
-        : Base(store, std::move(groups), {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}) {}
+    Adam(ParamStore<T>& store, ParamGroups groups)
+        : Base(store, std::move(groups.groups), {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}) {}
 
     static void validate(const AdamOptions& o);
 

@@ -35,11 +35,12 @@ class Adamax final : public BasicOptimizer<T, Adamax<T>, AdamaxOptions> {
   public:
     static constexpr std::string_view kName = "adamax";
     using typename Base::ParamGroup;
+    using typename Base::ParamGroups;
 
     explicit Adamax(ParamStore<T>& store, const AdamaxOptions& options = {})
         : Base(store, options, {"exp_avg", "exp_inf"}) {}
-    Adamax(ParamStore<T>& store, std::vector<ParamGroup> groups)
-        : Base(store, std::move(groups), {"exp_avg", "exp_inf"}) {}
+    Adamax(ParamStore<T>& store, ParamGroups groups)
+        : Base(store, std::move(groups.groups), {"exp_avg", "exp_inf"}) {}
 
     static void validate(const AdamaxOptions& o);
 

@@ -36,11 +36,12 @@ class Lion final : public BasicOptimizer<T, Lion<T>, LionOptions> {
   public:
     static constexpr std::string_view kName = "lion";
     using typename Base::ParamGroup;
+    using typename Base::ParamGroups;
 
     explicit Lion(ParamStore<T>& store, const LionOptions& options = {})
         : Base(store, options, {"exp_avg"}) {}
-    Lion(ParamStore<T>& store, std::vector<ParamGroup> groups)
-        : Base(store, std::move(groups), {"exp_avg"}) {}
+    Lion(ParamStore<T>& store, ParamGroups groups)
+        : Base(store, std::move(groups.groups), {"exp_avg"}) {}
 
     static void validate(const LionOptions& o);
 

@@ -44,11 +44,12 @@ class Nadam final : public BasicOptimizer<T, Nadam<T>, NadamOptions> {
   public:
     static constexpr std::string_view kName = "nadam";
     using typename Base::ParamGroup;
+    using typename Base::ParamGroups;
 
     explicit Nadam(ParamStore<T>& store, const NadamOptions& options = {})
         : Base(store, options, {"exp_avg", "exp_avg_sq"}) {}
-    Nadam(ParamStore<T>& store, std::vector<ParamGroup> groups)
-        : Base(store, std::move(groups), {"exp_avg", "exp_avg_sq"}) {}
+    Nadam(ParamStore<T>& store, ParamGroups groups)
+        : Base(store, std::move(groups.groups), {"exp_avg", "exp_avg_sq"}) {}
 
     static void validate(const NadamOptions& o);
 

@@ -153,6 +153,11 @@ class BasicOptimizer : public Optimizer<T> {
         std::vector<std::string> params;
         Opt options;
     };
+    /// Several groups: `Adam<float> adam(store, {.groups = {{{"w"}, {.lr = 1e-3}}, ...}})`.
+    /// (A wrapper, so a designated `{.lr = ...}` is never mistaken for a list of groups.)
+    struct ParamGroups {
+        std::vector<ParamGroup> groups;
+    };
 
     /// Adds a group (torch's add_param_group); its convention must be the optimizer's.
     void add_param_group(ParamGroup group) {

@@ -40,11 +40,12 @@ class Radam final : public BasicOptimizer<T, Radam<T>, RadamOptions> {
   public:
     static constexpr std::string_view kName = "radam";
     using typename Base::ParamGroup;
+    using typename Base::ParamGroups;
 
     explicit Radam(ParamStore<T>& store, const RadamOptions& options = {})
         : Base(store, options, {"exp_avg", "exp_avg_sq"}) {}
-    Radam(ParamStore<T>& store, std::vector<ParamGroup> groups)
-        : Base(store, std::move(groups), {"exp_avg", "exp_avg_sq"}) {}
+    Radam(ParamStore<T>& store, ParamGroups groups)
+        : Base(store, std::move(groups.groups), {"exp_avg", "exp_avg_sq"}) {}
 
     static void validate(const RadamOptions& o);
 

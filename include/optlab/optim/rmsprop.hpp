@@ -42,11 +42,12 @@ class Rmsprop final : public BasicOptimizer<T, Rmsprop<T>, RmspropOptions> {
   public:
     static constexpr std::string_view kName = "rmsprop";
     using typename Base::ParamGroup;
+    using typename Base::ParamGroups;
 
     explicit Rmsprop(ParamStore<T>& store, const RmspropOptions& options = {})
         : Base(store, options, {"square_avg", "grad_avg", "momentum_buffer"}) {}
-    Rmsprop(ParamStore<T>& store, std::vector<ParamGroup> groups)
-        : Base(store, std::move(groups), {"square_avg", "grad_avg", "momentum_buffer"}) {}
+    Rmsprop(ParamStore<T>& store, ParamGroups groups)
+        : Base(store, std::move(groups.groups), {"square_avg", "grad_avg", "momentum_buffer"}) {}
 
     static void validate(const RmspropOptions& o);
 

@@ -39,11 +39,12 @@ class Sgd final : public BasicOptimizer<T, Sgd<T>, SgdOptions> {
   public:
     static constexpr std::string_view kName = "sgd";
     using typename Base::ParamGroup;
+    using typename Base::ParamGroups;
 
     explicit Sgd(ParamStore<T>& store, const SgdOptions& options = {})
         : Base(store, options, {"momentum_buffer"}) {}
-    Sgd(ParamStore<T>& store, std::vector<ParamGroup> groups)
-        : Base(store, std::move(groups), {"momentum_buffer"}) {}
+    Sgd(ParamStore<T>& store, ParamGroups groups)
+        : Base(store, std::move(groups.groups), {"momentum_buffer"}) {}
 
     static void validate(const SgdOptions& o);
 
