@@ -1,1 +1,112 @@
+// SPDX-License-Identifier: MIT
+// Bad hyper-parameters fail at construction (and on set_lr/set_hyper), with a message naming
+// the optimizer, the field, the value and the valid range (RELIABILITY.md V1).
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "optlab/optim/adam.hpp"
+#include "optlab/optim/registry.hpp"
+#include "optlab/optim/sgd.hpp"
+
+namespace optlab {
+namespace {
+
+// Builds `name` with `hyper` and returns the error message ("" if it was accepted).
+std::string error_of(const std::string& name, const HyperParams& hyper,
+                     Convention c = Convention::torch) {
+    ParamStore<float> store;
+    store.add("w", {3});
+    try {
+        make_optimizer<float>(name, store, hyper, c);
+    } catch (const InvalidArgument& e) {
+        return e.what();
+    }
+    return "";
+}
+
+void expect_message(const std::string& message, std::initializer_list<const char*> parts) {
+    ASSERT_FALSE(message.empty()) << "expected an error";
+    for (const char* part : parts) {
+        EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' not in: " << message;
+    }
+}
+
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+const double kInf = std::numeric_limits<double>::infinity();
+
+TEST(Validation, LearningRateMustBeFiniteAndNonNegative) {
+    for (auto name : optimizer_names()) {
+        expect_message(error_of(std::string(name), {{"lr", -0.1}}), {"invalid lr = -0.1", ">= 0"});
+        expect_message(error_of(std::string(name), {{"lr", kNaN}}), {"invalid lr = nan"});
+        expect_message(error_of(std::string(name), {{"lr", kInf}}), {"invalid lr = inf"});
+        EXPECT_EQ(error_of(std::string(name), {{"lr", 0.0}}), "") << name;
+    }
+}
+
+TEST(Validation, MessagesNameOptimizerFieldValueAndRange) {
+    expect_message(error_of("adam", {{"betas", Betas{1.0, 0.999}}}),
+                   {"adam", "betas[0] = 1", "0 <= value < 1"});
+    expect_message(error_of("adam", {{"betas", Betas{0.9, -0.1}}}), {"betas[1] = -0.1"});
+    expect_message(error_of("nadam", {{"betas", Betas{0.9, 1.0}}}), {"nadam", "betas[1] = 1"});
+    expect_message(error_of("lion", {{"betas", Betas{1.5, 0.99}}}), {"lion", "betas[0] = 1.5"});
+    expect_message(error_of("adam", {{"eps", -1e-8}}), {"adam", "eps = -1e-08"});
+    expect_message(error_of("adadelta", {{"rho", 1.01}}), {"adadelta", "rho = 1.01", "<= 1"});
+    EXPECT_EQ(error_of("adadelta", {{"rho", 1.0}}), "");
+    expect_message(error_of("rmsprop", {{"alpha", 1.0}}), {"rmsprop", "alpha = 1"});
+    expect_message(error_of("sgd", {{"momentum", -0.5}}), {"sgd", "momentum = -0.5"});
+    expect_message(error_of("rmsprop", {{"momentum", -0.5}}), {"rmsprop", "momentum = -0.5"});
+    expect_message(error_of("adamw", {{"weight_decay", -1.0}}), {"adam", "weight_decay = -1"});
+    expect_message(error_of("adagrad", {{"lr_decay", -1.0}}), {"adagrad", "lr_decay = -1"});
+    expect_message(error_of("adagrad", {{"initial_accumulator_value", -1.0}}),
+                   {"initial_accumulator_value = -1"});
+    expect_message(error_of("nadam", {{"momentum_decay", -1.0}}), {"momentum_decay = -1"});
+}
+
+TEST(Validation, NesterovNeedsMomentumAndNoDampening) {
+    expect_message(error_of("sgd", {{"nesterov", true}}), {"sgd", "nesterov requires momentum > 0"});
+    expect_message(error_of("nag", {{"momentum", 0.0}}), {"nesterov requires momentum > 0"});
+    expect_message(error_of("nag", {{"dampening", 0.1}}), {"dampening = 0"});
+    expect_message(error_of("momentum", {{"dampening", 0.1}}, Convention::keras),
+                   {"dampening", "keras"});
+}
+
+TEST(Validation, UnknownNamesAndWrongKinds) {
+    expect_message(error_of("adam", {{"rho", 0.9}}), {"adam has no hyper-parameter 'rho'"});
+    expect_message(error_of("sgd", {{"lr", true}}), {"lr expects a number"});
+    expect_message(error_of("adam", {{"betas", 0.9}}), {"betas expects a pair"});
+    expect_message(error_of("adagrad", {{"maximize", 1.0}}), {"maximize expects true or false"});
+    expect_message(error_of("adamm", {}), {"unknown name 'adamm'", "adam, adamw"});
+}
+
+TEST(Validation, TheSameParameterTwiceIsRefused) {
+    ParamStore<float> store;
+    store.add("w", {3});
+    store.add("b", {1});
+    try {
+        Sgd<float> opt(store, {.groups = {{{"w", "b"}, {}}, {{"w"}, {}}}});
+        FAIL() << "accepted a parameter in two groups";
+    } catch (const InvalidArgument& e) {
+        expect_message(e.what(), {"sgd", "'w'", "more than one parameter group"});
+    }
+    EXPECT_THROW(Sgd<float>(store, {.groups = {{{"w", "w"}, {}}}}), InvalidArgument);
+    EXPECT_THROW(Sgd<float>(store, {.groups = {{{"nope"}, {}}}}), InvalidArgument);
+}
+
+TEST(Validation, SettersValidateAndLeaveTheGroupUnchangedOnError) {
+    ParamStore<float> store;
+    store.add("w", {3});
+    Adam<float> adam(store, {.lr = 0.01});
+    EXPECT_THROW(adam.set_lr(0, -1.0), InvalidArgument);
+    EXPECT_THROW(adam.set_lr(0, kNaN), InvalidArgument);
+    EXPECT_EQ(adam.lr(0), 0.01);
+    EXPECT_THROW(adam.set_hyper(0, {{"lr", 0.5}, {"betas", Betas{0.9, 1.0}}}), InvalidArgument);
+    EXPECT_EQ(adam.lr(0), 0.01);
+    EXPECT_THROW(adam.set_hyper(0, {{"alpha", 0.5}}), InvalidArgument);
+    AdamOptions keras = AdamOptions::defaults(Convention::keras);
+    EXPECT_THROW(adam.set_options(0, keras), InvalidArgument);  // another convention
+}
+
+}  // namespace
+}  // namespace optlab
