@@ -24,23 +24,27 @@ void set_num_threads(int n) {
     g_threads = n;
 }
 
-void parallel_for(std::size_t n, std::size_t align,
+void parallel_for(std::size_t begin, std::size_t end, std::size_t align,
                   const std::function<void(std::size_t, std::size_t)>& body) {
-    if (n == 0) return;
+    if (begin >= end) return;
+    const std::size_t n = end - begin;
     const int threads = num_threads();
     if (threads <= 1 || n < kSerialThreshold) {
-        body(0, n);
+        body(begin, end);
         return;
     }
-    // Equal pieces, each rounded up to whole cache lines; the last takes the remainder.
+    // Equal pieces, each boundary rounded up to the next whole cache line.
     const std::size_t per = (n + threads - 1) / threads;
-    const std::size_t chunk = (per + align - 1) / align * align;
+    auto boundary = [&](std::size_t t) {
+        if (t == 0) return begin;
+        const std::size_t b = (begin + t * per + align - 1) / align * align;
+        return std::min(end, b);
+    };
 #pragma omp parallel num_threads(threads)
     {
         const std::size_t t = static_cast<std::size_t>(omp_get_thread_num());
-        const std::size_t begin = std::min(n, t * chunk);
-        const std::size_t end = std::min(n, begin + chunk);
-        if (begin < end) body(begin, end);
+        const std::size_t b = boundary(t), e = boundary(t + 1);
+        if (b < e) body(b, e);
     }
 }
 

@@ -21,19 +21,12 @@ std::size_t ParamStore<T>::add(std::string name, std::vector<std::size_t> shape)
         }
         size *= d;
     }
-    const std::size_t offset = (params_.size() + kAlign - 1) / kAlign * kAlign;
+    const std::size_t offset = params_.size();
     params_.resize(offset + size, T(0));
     grads_.resize(offset + size, T(0));
     by_name_.emplace(name, tensors_.size());
     tensors_.push_back(TensorInfo{std::move(name), std::move(shape), offset, size});
     return tensors_.size() - 1;
-}
-
-template <class T>
-std::size_t ParamStore<T>::num_parameters() const {
-    std::size_t n = 0;
-    for (const auto& t : tensors_) n += t.size;
-    return n;
 }
 
 template <class T>

@@ -30,8 +30,8 @@ void Optimizer<T>::add_group(const std::vector<std::string>& params) {
     }
     for (std::size_t index : tensors) in_group_[index] = true;
 
-    // Ranges: tensors sorted by offset; neighbours in the arena (only padding between them)
-    // merge, so a group of all tensors is a single range and a single pass.
+    // Ranges: tensors sorted by offset; neighbours in the arena merge, so a group of all
+    // tensors is a single range and a single pass.
     std::vector<std::size_t> order = tensors;
     std::sort(order.begin(), order.end());
     std::vector<Range> ranges;

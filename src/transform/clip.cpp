@@ -53,7 +53,7 @@ double GradClip::apply(ParamStore<T>& store) const {
             return largest;
         }
         case Kind::global_norm: {
-            std::span<T> all = store.grads();  // padding is zero and adds nothing
+            std::span<T> all = store.grads();  // every tensor, in one pass
             const double norm = std::sqrt(sum_of_squares<T>(all));
             if (!std::isfinite(norm)) return norm;
             const double coef = threshold / (norm + 1e-6);

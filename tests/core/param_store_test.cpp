@@ -10,21 +10,22 @@
 namespace optlab {
 namespace {
 
-TEST(ParamStore, TensorsAreNamedViewsIntoOneAlignedArena) {
+TEST(ParamStore, TensorsAreNamedViewsIntoOneContiguousArena) {
     ParamStore<float> store;
     store.add("w", {3, 5});
     store.add("b", {5});
     store.add("scalar", {});
     EXPECT_EQ(store.num_tensors(), 3u);
     EXPECT_EQ(store.num_parameters(), 15u + 5u + 1u);
-    for (const auto& t : store.tensors()) EXPECT_EQ(t.offset % ParamStore<float>::kAlign, 0u);
-    EXPECT_EQ(store.info(1).offset, 16u);  // 15 elements, padded to a 64-byte line
+    EXPECT_EQ(store.arena_size(), store.num_parameters());  // packed: no padding
+    EXPECT_EQ(store.info(1).offset, 15u);
+    EXPECT_EQ(store.info(2).offset, 20u);
     EXPECT_EQ(reinterpret_cast<std::uintptr_t>(store.params().data()) % 64, 0u);
     auto w = store.view("w");
     EXPECT_EQ(w.param.size(), 15u);
     EXPECT_EQ(w.param.data(), store.params().data());
-    EXPECT_EQ(store.param("b").data(), store.params().data() + 16);
-    EXPECT_EQ(store.grad("b").data(), store.grads().data() + 16);
+    EXPECT_EQ(store.param("b").data(), store.params().data() + 15);
+    EXPECT_EQ(store.grad("b").data(), store.grads().data() + 15);
     EXPECT_EQ(store.param("scalar").size(), 1u);
 }
 

@@ -1,1 +1,258 @@
+// SPDX-License-Identifier: MIT
+// Saved optimizer state (RELIABILITY.md C1-C6): save → load → continue equals never stopping,
+// bit for bit, for every optimizer and convention; loading leaves the source alone; a state that
+// does not fit is refused with the tensor or field named.
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <functional>
+
+#include "optlab/io/optimizer_state.hpp"
+#include "optlab/optim/adam.hpp"
+#include "optlab/optim/registry.hpp"
+#include "optlab/optim/sgd.hpp"
+#include "../optim/splitmix.hpp"
+
+namespace optlab {
+namespace {
+
+template <class T>
+void fill(std::span<T> values, std::uint64_t seed) {
+    test::SplitMix64 rng(seed);
+    for (T& v : values) v = T(rng.symmetric());
+}
+
+// Gradients of every tensor, each from its own seed.
+template <class T>
+void fill_grads(ParamStore<T>& store, std::uint64_t seed) {
+    for (std::size_t i = 0; i < store.num_tensors(); ++i) fill(store.view(i).grad, seed * 31 + i);
+}
+
+template <class T>
+ParamStore<T> model(std::uint64_t seed = 1) {
+    ParamStore<T> store;
+    store.add("layer1.weight", {6, 5});
+    store.add("layer1.bias", {5});
+    fill(store.params(), seed);
+    return store;
+}
+
+std::filesystem::path temp_file(const std::string& name) {
+    return std::filesystem::path(::testing::TempDir()) / name;
+}
+
+struct Case {
+    std::string optimizer;
+    Convention convention;
+};
+
+class Resume : public ::testing::TestWithParam<Case> {};
+
+std::vector<Case> resume_cases() {
+    std::vector<Case> out;
+    for (auto name : optimizer_names()) {
+        for (Convention c : {Convention::torch, Convention::keras, Convention::book}) {
+            out.push_back({std::string(name), c});
+        }
+    }
+    return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(All, Resume, ::testing::ValuesIn(resume_cases()), [](const auto& info) {
+    return info.param.optimizer + "_" + std::string(to_string(info.param.convention));
+});
+
+TEST_P(Resume, SaveLoadContinueEqualsNeverStopping) {
+    const Case& c = GetParam();
+    const HyperParams hyper = {{"weight_decay", 0.01}};
+    auto straight_store = model<float>();
+    auto straight = make_optimizer<float>(c.optimizer, straight_store, hyper, c.convention);
+    auto first_store = model<float>();
+    auto first = make_optimizer<float>(c.optimizer, first_store, hyper, c.convention);
+    for (int step = 1; step <= 10; ++step) {
+        fill_grads(straight_store, step);
+        fill_grads(first_store, step);
+        straight->step();
+        first->step();
+    }
+    const auto path = temp_file("resume_" + c.optimizer + ".safetensors");
+    save_optimizer_state(path, *first);
+    const OptimizerState<float> saved = first->state_dict();
+
+    // A fresh process: the model's weights restored, a new optimizer, the state loaded.
+    auto resumed_store = model<float>(99);
+    std::copy(first_store.params().begin(), first_store.params().end(),
+              resumed_store.params().begin());
+    auto resumed = make_optimizer<float>(c.optimizer, resumed_store, HyperParams{}, c.convention);
+    load_optimizer_state(path, *resumed);
+    EXPECT_EQ(resumed->hyper(0), straight->hyper(0));
+    EXPECT_EQ(resumed->step_count(0), 10);
+    for (int step = 11; step <= 20; ++step) {
+        fill_grads(straight_store, step);
+        fill_grads(resumed_store, step);
+        straight->step();
+        resumed->step();
+        ASSERT_TRUE(std::equal(straight_store.params().begin(), straight_store.params().end(),
+                               resumed_store.params().begin()))
+            << "step " << step;
+    }
+    for (const auto& name : straight->buffer_names()) {
+        auto a = straight->buffer(name);
+        auto b = resumed->buffer(name);
+        EXPECT_TRUE(std::equal(a.begin(), a.end(), b.begin(), b.end())) << name;
+    }
+    // The source of the load is untouched (C2) and save → load is the identity (C3).
+    const OptimizerState<float> again = first->state_dict();
+    ASSERT_EQ(again.buffers.size(), saved.buffers.size());
+    for (std::size_t i = 0; i < saved.buffers.size(); ++i) {
+        EXPECT_EQ(again.buffers[i].data, saved.buffers[i].data);
+    }
+    std::filesystem::remove(path);
+}
+
+TEST(StateFile, IsSafetensorsWithDocumentedNames) {
+    auto store = model<double>();
+    Adam<double> adam(store, {.lr = 0.01, .amsgrad = true});
+    fill_grads(store, 5);
+    adam.step();
+    const auto path = temp_file("adam_names.safetensors");
+    save_optimizer_state(path, adam);
+    const SafetensorsFile file = read_safetensors(path);
+    EXPECT_EQ(file.metadata.at("optimizer/format"), "optlab.optimizer_state");
+    EXPECT_EQ(file.metadata.at("optimizer/format_version"), "1");
+    EXPECT_EQ(file.metadata.at("optimizer/optimizer"), "adam");
+    EXPECT_EQ(file.metadata.at("optimizer/dtype"), "F64");
+    const SafeTensor* m = file.find("optimizer/layer1.weight/exp_avg");
+    ASSERT_NE(m, nullptr);
+    EXPECT_EQ(m->dtype, "F64");
+    EXPECT_EQ(m->shape, (std::vector<std::uint64_t>{6, 5}));
+    EXPECT_NE(file.find("optimizer/layer1.bias/max_exp_avg_sq"), nullptr);
+    EXPECT_NE(file.metadata.at("optimizer/groups").find("\"step\":1"), std::string::npos);
+    std::filesystem::remove(path);
+}
+
+class Mismatch : public ::testing::Test {
+  protected:
+    std::filesystem::path path = temp_file("mismatch.safetensors");
+    void SetUp() override {
+        auto store = model<float>();
+        Adam<float> adam(store);
+        fill_grads(store, 1);
+        adam.step();
+        save_optimizer_state(path, adam);
+    }
+    void TearDown() override { std::filesystem::remove(path); }
+
+    // Loads `path` into `opt` and returns the error message.
+    template <class Opt>
+    std::string error(Opt& opt) {
+        try {
+            load_optimizer_state(path, opt);
+        } catch (const Error& e) {
+            return e.what();
+        }
+        return "";
+    }
+    void edit(const std::function<void(SafetensorsFile&)>& change) {
+        SafetensorsFile f = read_safetensors(path);
+        f.metadata.erase("crc32");
+        change(f);
+        write_safetensors(path, f);
+    }
+};
+
+void expect_has(const std::string& message, const std::string& part) {
+    EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' not in: " << message;
+}
+
+TEST_F(Mismatch, AnotherOptimizerIsRefusedByName) {
+    auto store = model<float>();
+    Sgd<float> sgd(store, {.momentum = 0.9});
+    expect_has(error(sgd), "saved by optimizer 'adam', cannot be loaded into 'sgd'");
+}
+
+TEST_F(Mismatch, AnotherConventionIsRefused) {
+    auto store = model<float>();
+    Adam<float> adam(store, AdamOptions::defaults(Convention::keras));
+    expect_has(error(adam), "convention 'torch'");
+}
+
+TEST_F(Mismatch, AnotherArchitectureIsRefusedNamingTheTensor) {
+    ParamStore<float> store;
+    store.add("layer1.weight", {6, 4});
+    store.add("layer1.bias", {5});
+    Adam<float> adam(store);
+    const std::string m = error(adam);
+    expect_has(m, "tensor 'layer1.weight'");
+    expect_has(m, "shape [6, 5]");
+    expect_has(m, "[6, 4]");
+    expect_has(m, path.string());
+
+    ParamStore<float> renamed;
+    renamed.add("fc.weight", {6, 5});
+    renamed.add("layer1.bias", {5});
+    Adam<float> adam2(renamed);
+    expect_has(error(adam2), "is tensor 'layer1.weight' in the saved state but 'fc.weight' here");
+}
+
+TEST_F(Mismatch, OtherGroupsAreRefused) {
+    auto store = model<float>();
+    Adam<float> adam(store, {.groups = {{{"layer1.weight"}, {}}, {{"layer1.bias"}, {}}}});
+    expect_has(error(adam), "has 1 parameter groups, this adam has 2");
+}
+
+TEST_F(Mismatch, FloatStateIntoADoubleModelIsRefused) {
+    auto store = model<double>();
+    Adam<double> adam(store);
+    try {
+        load_optimizer_state(path, adam);
+        FAIL();
+    } catch (const StateMismatch& e) {
+        expect_has(e.what(), "optimizer state is F32, the model is F64");
+    }
+}
+
+TEST_F(Mismatch, AFutureFormatVersionIsRefused) {
+    edit([](SafetensorsFile& f) { f.metadata["optimizer/format_version"] = "2"; });
+    auto store = model<float>();
+    Adam<float> adam(store);
+    expect_has(error(adam), "format version 2 is not supported");
+}
+
+TEST_F(Mismatch, BadHyperParametersInTheFileAreRefusedAndChangeNothing) {
+    edit([](SafetensorsFile& f) {
+        auto& g = f.metadata["optimizer/groups"];
+        g.replace(g.find("\"lr\":"), 5, "\"lr\":-");
+    });
+    auto store = model<float>();
+    Adam<float> adam(store, {.lr = 0.5});
+    expect_has(error(adam), "invalid lr = -");
+    EXPECT_EQ(adam.lr(0), 0.5);
+    EXPECT_EQ(adam.step_count(0), 0);
+}
+
+TEST_F(Mismatch, AnUnknownBufferIsRefused) {
+    edit([](SafetensorsFile& f) {
+        for (auto& t : f.tensors) {
+            if (t.name == "optimizer/layer1.bias/exp_avg") t.name = "optimizer/layer1.bias/velocity";
+        }
+    });
+    auto store = model<float>();
+    Adam<float> adam(store);
+    expect_has(error(adam), "buffer 'velocity' of tensor 'layer1.bias' is not state of adam");
+}
+
+TEST_F(Mismatch, ACorruptFileIsRefusedAndTheOptimizerUnchanged) {
+    {
+        std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(-5, std::ios::end);
+        f.put('\x7f');
+    }
+    auto store = model<float>();
+    Adam<float> adam(store);
+    expect_has(error(adam), "CRC-32");
+    EXPECT_EQ(adam.step_count(0), 0);
+}
+
+}  // namespace
+}  // namespace optlab

@@ -18,9 +18,10 @@ void set_num_threads(int n);
 /// Below this many elements a kernel runs on the calling thread alone.
 inline constexpr std::size_t kSerialThreshold = std::size_t{1} << 15;
 
-/// Calls body(begin, end) on disjoint pieces covering [0, n). Each piece boundary is a multiple
-/// of `align` elements (one cache line), so pieces never share a line of the arrays indexed.
-void parallel_for(std::size_t n, std::size_t align,
+/// Calls body(b, e) on disjoint pieces covering [begin, end). Every inner piece boundary is a
+/// multiple of `align` (one cache line of elements, counted from the arena's aligned start), so
+/// no two threads write the same line.
+void parallel_for(std::size_t begin, std::size_t end, std::size_t align,
                   const std::function<void(std::size_t, std::size_t)>& body);
 
 }  // namespace optlab

@@ -4,9 +4,9 @@
 // rather than a loop over tensors (llm.c's params_memory / grads_memory). Layers see named
 // views — name, shape and spans — into the two arenas.
 //
-// Each tensor starts on a cache line (its offset is a multiple of 64 bytes); the few padding
-// elements between tensors are zero in both arenas and stay zero under every optimizer, since
-// each one maps a zero gradient on a zero parameter to a zero update.
+// Tensors are packed back to back with no padding, so the arenas hold exactly the model's
+// parameters and any run of neighbouring tensors is one contiguous range. The arenas start on a
+// cache line; threads split ranges at absolute cache-line boundaries (core/parallel.hpp).
 #pragma once
 
 #include <cstddef>
@@ -25,7 +25,7 @@ namespace optlab {
 struct TensorInfo {
     std::string name;                // unique within the store, e.g. "layer1.weight"
     std::vector<std::size_t> shape;  // row-major; {} is a scalar
-    std::size_t offset = 0;          // first element in the arenas, a multiple of a cache line
+    std::size_t offset = 0;          // first element in the arenas
     std::size_t size = 0;            // product of shape
 };
 
@@ -41,7 +41,7 @@ struct TensorView {
 template <class T>
 class ParamStore {
   public:
-    /// Elements per cache line: tensor offsets are multiples of this.
+    /// Elements per cache line: threads split the arenas at multiples of this.
     static constexpr std::size_t kAlign = kCacheLine / sizeof(T);
 
     ParamStore() = default;
@@ -51,10 +51,9 @@ class ParamStore {
     std::size_t add(std::string name, std::vector<std::size_t> shape);
 
     std::size_t num_tensors() const { return tensors_.size(); }
-    /// Elements in the arena, padding included.
+    /// Elements in the arena: the number of parameters.
     std::size_t arena_size() const { return params_.size(); }
-    /// Elements that belong to tensors (padding excluded).
-    std::size_t num_parameters() const;
+    std::size_t num_parameters() const { return params_.size(); }
 
     const TensorInfo& info(std::size_t index) const { return tensors_.at(index); }
     const std::vector<TensorInfo>& tensors() const { return tensors_; }
@@ -67,7 +66,7 @@ class ParamStore {
     std::span<T> param(std::string_view name) { return view(name).param; }
     std::span<T> grad(std::string_view name) { return view(name).grad; }
 
-    /// The whole arenas, padding included.
+    /// The whole arenas.
     std::span<T> params() { return params_; }
     std::span<const T> params() const { return params_; }
     std::span<T> grads() { return grads_; }

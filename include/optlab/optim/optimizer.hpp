@@ -4,7 +4,7 @@
 // saved and loaded.
 //
 // Memory layout: a group is a set of tensors of one ParamStore; its tensors become a few
-// contiguous ranges of the arenas (adjacent tensors merge), and every state buffer (exp_avg,
+// contiguous ranges of the arenas (neighbouring tensors merge), and every state buffer (exp_avg,
 // momentum_buffer, ...) is an arena-sized array indexed like the parameters. A step is then one
 // fused pass per range: p, g and the state are read and written once, by one loop, split across
 // threads on cache-line boundaries. Per-step scalars (bias corrections, step sizes) are

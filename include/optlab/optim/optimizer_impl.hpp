@@ -11,9 +11,7 @@ template <class T>
 template <class Kernel>
 void Optimizer<T>::for_each_range(std::size_t g, Kernel&& kernel) {
     for (const Range& r : groups_[g].ranges) {
-        parallel_for(r.size, ParamStore<T>::kAlign, [&](std::size_t begin, std::size_t end) {
-            kernel(r.offset + begin, r.offset + end);
-        });
+        parallel_for(r.offset, r.offset + r.size, ParamStore<T>::kAlign, kernel);
     }
 }
 
