@@ -1,1 +1,203 @@
+// SPDX-License-Identifier: MIT
+// The optlab binary as a user runs it: output format, round-trip precision, help, and clear
+// errors with non-zero exit codes for bad flags.
 #include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <sys/wait.h>
+
+#include "optlab/optim/registry.hpp"
+#include "optlab/problems/functions2d.hpp"
+
+namespace optlab {
+namespace {
+
+struct CliRun {
+    int code;
+    std::string out, err;
+};
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// Runs `optlab ARGS` (ARGS already shell-quoted) and captures everything.
+CliRun optlab_run(const std::string& args) {
+    const std::string dir = ::testing::TempDir();
+    const std::string out = dir + "/cli_out.txt", err = dir + "/cli_err.txt";
+    const std::string cmd = std::string("'") + OPTLAB_CLI + "' " + args + " >'" + out + "' 2>'" +
+                            err + "' </dev/null";
+    const int status = std::system(cmd.c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+}
+
+std::vector<std::vector<std::string>> csv(const std::string& text) {
+    std::vector<std::vector<std::string>> rows;
+    std::stringstream lines(text);
+    std::string line;
+    while (std::getline(lines, line)) {
+        std::vector<std::string> cells;
+        std::stringstream cs(line);
+        std::string cell;
+        while (std::getline(cs, cell, ',')) cells.push_back(cell);
+        rows.push_back(cells);
+    }
+    return rows;
+}
+
+TEST(Cli, TrajectoryPrintsStepXYFRoundTrippable) {
+    const CliRun r = optlab_run("trajectory --function ravine --optimizer sgd --lr 0.95 --steps 30 "
+                             "--start=-7,2");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto rows = csv(r.out);
+    ASSERT_EQ(rows.size(), 32u);  // header + start + 30 updates
+    EXPECT_EQ(rows[0], (std::vector<std::string>{"step", "x", "y", "f"}));
+    EXPECT_EQ(rows[1], (std::vector<std::string>{"0", "-7", "2", "6.45"}));
+    // Every printed double reads back to exactly the library's value.
+    ParamStore<double> store;
+    store.add("xy", {2});
+    store.params()[0] = -7;
+    store.params()[1] = 2;
+    auto opt = make_optimizer<double>("sgd", store, {{"lr", 0.95}});
+    const Function2d& f = function_2d("ravine");
+    for (int k = 1; k <= 30; ++k) {
+        const Point2 g = f.gradient(store.params()[0], store.params()[1]);
+        store.grads()[0] = g[0];
+        store.grads()[1] = g[1];
+        opt->step();
+        EXPECT_EQ(rows[k + 1][0], std::to_string(k));
+        EXPECT_EQ(std::strtod(rows[k + 1][1].c_str(), nullptr), store.params()[0]) << k;
+        EXPECT_EQ(std::strtod(rows[k + 1][2].c_str(), nullptr), store.params()[1]) << k;
+        EXPECT_EQ(std::strtod(rows[k + 1][3].c_str(), nullptr),
+                  f.value(store.params()[0], store.params()[1]));
+    }
+}
+
+TEST(Cli, BookConventionReproducesTheLecturesAdamPath) {
+    const CliRun r = optlab_run("trajectory --optimizer adam --lr 0.3 --convention book --steps 5");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto rows = csv(r.out);
+    ASSERT_EQ(rows.size(), 7u);
+    EXPECT_NEAR(std::stod(rows[3][1]), -6.4, 5e-4);
+    EXPECT_NEAR(std::stod(rows[3][2]), 1.402, 5e-4);
+    EXPECT_NEAR(std::stod(rows[6][1]), -5.507, 5e-4);
+    EXPECT_NEAR(std::stod(rows[6][2]), 0.548, 5e-4);
+}
+
+TEST(Cli, JsonFormatCarriesThePathAndTheHyperParameters) {
+    const CliRun r = optlab_run("trajectory --function rosenbrock --optimizer nag --steps 4 "
+                             "--format json --weight-decay 0.1");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["function"], "rosenbrock");
+    EXPECT_EQ(j["optimizer"], "nag");
+    EXPECT_EQ(j["hyper"]["momentum"], 0.9);
+    EXPECT_EQ(j["hyper"]["nesterov"], true);
+    EXPECT_EQ(j["hyper"]["weight_decay"], 0.1);
+    EXPECT_EQ(j["hyper"]["lr"], 1e-3);  // torch's SGD default
+    ASSERT_EQ(j["path"].size(), 5u);
+    EXPECT_EQ(j["path"][0]["x"], -1.5);
+}
+
+TEST(Cli, UnsetFlagsTakeTheConventionsDefaults) {
+    const CliRun torch = optlab_run("trajectory --optimizer adagrad --steps 1 --format json");
+    const CliRun keras = optlab_run("trajectory --optimizer adagrad --steps 1 --format json "
+                                 "--convention keras");
+    ASSERT_EQ(torch.code, 0);
+    ASSERT_EQ(keras.code, 0);
+    const auto t = nlohmann::json::parse(torch.out), k = nlohmann::json::parse(keras.out);
+    EXPECT_EQ(t["hyper"]["eps"], 1e-10);
+    EXPECT_EQ(t["hyper"]["initial_accumulator_value"], 0.0);
+    EXPECT_EQ(k["hyper"]["eps"], 1e-7);
+    EXPECT_EQ(k["hyper"]["initial_accumulator_value"], 0.1);
+    EXPECT_EQ(k["hyper"]["lr"], 1e-3);
+}
+
+TEST(Cli, HelpListsOptimizersFunctionsAndFlags) {
+    const CliRun top = optlab_run("--help");
+    EXPECT_EQ(top.code, 0);
+    for (const char* word : {"trajectory", "optimizers", "functions", "lion", "book"}) {
+        EXPECT_NE(top.out.find(word), std::string::npos) << word;
+    }
+    const CliRun sub = optlab_run("trajectory --help");
+    EXPECT_EQ(sub.code, 0);
+    for (auto name : optimizer_names()) {
+        EXPECT_NE(sub.out.find(std::string(name)), std::string::npos) << name;
+    }
+    for (const auto& f : functions_2d()) {
+        EXPECT_NE(sub.out.find(std::string(f.name)), std::string::npos) << f.name;
+    }
+    for (const char* flag : {"--function", "--optimizer", "--start", "--steps", "--format",
+                             "--lr", "--momentum", "--dampening", "--nesterov", "--weight-decay",
+                             "--betas", "--eps", "--rho", "--alpha", "--centered", "--amsgrad",
+                             "--lr-decay", "--initial-accumulator-value", "--momentum-decay",
+                             "--maximize", "--convention"}) {
+        EXPECT_NE(sub.out.find(flag), std::string::npos) << flag;
+    }
+}
+
+TEST(Cli, ListsOptimizersWithDefaultsPerConvention) {
+    const CliRun r = optlab_run("optimizers --convention keras");
+    ASSERT_EQ(r.code, 0);
+    EXPECT_NE(r.out.find("adadelta"), std::string::npos);
+    EXPECT_NE(r.out.find("rho=0.95"), std::string::npos);
+    const CliRun f = optlab_run("functions");
+    ASSERT_EQ(f.code, 0);
+    EXPECT_NE(f.out.find("x^2/20 + y^2"), std::string::npos);
+}
+
+struct BadFlag {
+    const char* args;
+    const char* message;
+};
+
+class CliBadFlags : public ::testing::TestWithParam<BadFlag> {};
+
+TEST_P(CliBadFlags, ExitTwoWithAMessageNamingFlagAndValue) {
+    const CliRun r = optlab_run(std::string("trajectory ") + GetParam().args);
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find(GetParam().message), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << "no partial output on error: " << r.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Catalogue, CliBadFlags,
+    ::testing::Values(
+        BadFlag{"--lr=-0.1", "invalid lr = -0.1 (expected a finite number >= 0)"},
+        BadFlag{"--lr 1e", "--lr: '1e' is not a finite number"},
+        BadFlag{"--lr nan", "--lr: 'nan' is not a finite number"},
+        BadFlag{"--lr inf", "--lr: 'inf' is not a finite number"},
+        BadFlag{"--lr ''", "--lr: '' is not a finite number"},
+        BadFlag{"--optimizer adam --betas 1,0.999", "adam: invalid betas[0] = 1"},
+        BadFlag{"--optimizer adam --betas 0.9", "--betas: '0.9' is not two finite numbers"},
+        BadFlag{"--optimizer adadelta --rho 1.5", "adadelta: invalid rho = 1.5"},
+        BadFlag{"--optimizer adam --eps=-1", "adam: invalid eps = -1"},
+        BadFlag{"--optimizer momentum --momentum=-0.9", "sgd: invalid momentum = -0.9"},
+        BadFlag{"--optimizer sgd --nesterov", "nesterov requires momentum > 0"},
+        BadFlag{"--optimizer adam --rho 0.9", "adam has no hyper-parameter 'rho'"},
+        BadFlag{"--optimizer adamm", "--optimizer: adamm not in"},
+        BadFlag{"--function sphere", "function: unknown name 'sphere'"},
+        BadFlag{"--convention pytorch", "--convention: pytorch not in"},
+        BadFlag{"--frobnicate", "--frobnicate"},
+        BadFlag{"--lr 0.1 --lr 0.2", "--lr"},
+        BadFlag{"--steps=-1", "--steps"},
+        BadFlag{"--start 1", "--start: '1' is not two finite numbers"},
+        BadFlag{"--start 1,nan", "--start: '1,nan' is not two finite numbers"}));
+
+TEST(Cli, DivergenceStopsWithAMessageAndExitThree) {
+    const CliRun r = optlab_run("trajectory --function rosenbrock --optimizer sgd --lr 10 --steps 50");
+    EXPECT_EQ(r.code, 3);
+    EXPECT_NE(r.err.find("diverged"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--lr"), std::string::npos) << r.err;
+    EXPECT_LT(csv(r.out).size(), 52u);  // the finite rows, then the first non-finite one
+}
+
+}  // namespace
+}  // namespace optlab
