@@ -2,6 +2,8 @@
 // AdaGrad; the formulas are in adagrad.hpp and docs/optimizers.md#adagrad.
 #include "optlab/optim/adagrad.hpp"
 
+#include "optlab/optim/optimizer_impl.hpp"
+
 #include <cmath>
 
 namespace optlab {
@@ -39,36 +41,63 @@ void Adagrad<T>::fill_accumulators() {
     }
 }
 
+namespace {
+
+template <class T>
+struct AdagradScalars {
+    T sign;   // −1 with maximize
+    T wd;     // coupled λ (torch, book)
+    T clr;    // torch: γ/(1+(t−1)·lr_decay); keras: γ
+    T eps;
+    T decay;  // keras: γλ, decoupled
+};
+
+// torch / book: s ← s + g²;  θ ← θ − γ_t·g/(√s + ε)
+template <class T>
+void adagrad_torch(std::size_t begin, std::size_t end, T* __restrict p, const T* __restrict grad,
+                   T* __restrict sum, const AdagradScalars<T>& s) {
+    for (std::size_t i = begin; i < end; ++i) {
+        const T g = s.sign * grad[i] + s.wd * p[i];          // g ← ±g + λθ
+        sum[i] = sum[i] + g * g;                             // s ← s + g²
+        const T std_ = std::sqrt(sum[i]) + s.eps;            // √s + ε
+        p[i] = p[i] + ((-s.clr) * g) / std_;                 // θ ← θ − γ_t·g/(√s + ε)
+    }
+}
+
+// keras: ε inside the root, decay decoupled.
+template <class T>
+void adagrad_keras(std::size_t begin, std::size_t end, T* __restrict p, const T* __restrict grad,
+                   T* __restrict sum, const AdagradScalars<T>& s) {
+    for (std::size_t i = begin; i < end; ++i) {
+        p[i] = p[i] - p[i] * s.decay;                        // θ ← θ − γλθ
+        const T g = s.sign * grad[i];
+        sum[i] = sum[i] + g * g;                             // s ← s + g²
+        p[i] = p[i] - (s.clr * g) / std::sqrt(sum[i] + s.eps);  // θ ← θ − γg/√(s + ε)
+    }
+}
+
+}  // namespace
+
 template <class T>
 void Adagrad<T>::step_group(std::size_t g) {
     const AdagradOptions& o = this->options_[g];
     T* p = this->store_.params().data();
     const T* grad = this->store_.grads().data();
     T* sum = this->state("sum");
-    const T sign = o.maximize ? T(-1) : T(1);
-    const T eps = T(o.eps);
-
-    if (this->convention_ == Convention::keras) {
-        const T lr = T(o.lr), decay = T(o.lr * o.weight_decay);
-        this->for_each_range(g, [&](std::size_t begin, std::size_t end) {
-            for (std::size_t i = begin; i < end; ++i) {
-                p[i] = p[i] - p[i] * decay;                  // θ ← θ − γλθ (decoupled)
-                const T d = sign * grad[i];
-                sum[i] = sum[i] + d * d;                     // s ← s + g²
-                p[i] = p[i] - (lr * d) / std::sqrt(sum[i] + eps);  // θ ← θ − γg/√(s+ε)
-            }
-        });
-        return;
-    }
+    const bool keras = this->convention_ == Convention::keras;
     const double step = double(this->groups_[g].step);
-    const T clr = T(o.lr / (1.0 + (step - 1.0) * o.lr_decay));  // γ_t
-    const T wd = T(o.weight_decay);
+    const AdagradScalars<T> s{
+        .sign = o.maximize ? T(-1) : T(1),
+        .wd = keras ? T(0) : T(o.weight_decay),
+        .clr = keras ? T(o.lr) : T(o.lr / (1.0 + (step - 1.0) * o.lr_decay)),
+        .eps = T(o.eps),
+        .decay = T(o.lr * o.weight_decay),
+    };
     this->for_each_range(g, [&](std::size_t begin, std::size_t end) {
-        for (std::size_t i = begin; i < end; ++i) {
-            const T d = sign * grad[i] + wd * p[i];         // g ← ±g + λθ
-            sum[i] = sum[i] + d * d;                        // s ← s + g²
-            const T std_ = std::sqrt(sum[i]) + eps;         // √s + ε
-            p[i] = p[i] + ((-clr) * d) / std_;              // θ ← θ − γ_t·g/(√s + ε)
+        if (keras) {
+            adagrad_keras<T>(begin, end, p, grad, sum, s);
+        } else {
+            adagrad_torch<T>(begin, end, p, grad, sum, s);
         }
     });
 }

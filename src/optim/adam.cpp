@@ -29,6 +29,61 @@ void Adam<T>::validate(const AdamOptions& o) {
     check_non_negative(kName, "weight_decay", o.weight_decay);
 }
 
+namespace {
+
+// Per-step scalars, computed once per group per step (ggml) and cast to T as PyTorch casts
+// its Python scalars.
+template <class T>
+struct AdamScalars {
+    T sign;                   // −1 with maximize
+    T wd;                     // coupled L2 λ (0 when decoupled)
+    T decay_keep;             // 1 − γλ (torch's decoupled decay)
+    T decay_wd, decay_lr;     // λ and γ (Keras' decoupled decay θ − θλγ)
+    T beta1, beta2, one_minus_beta1, one_minus_beta2, eps;
+    T step_size;              // torch: γ/(1−β1^t)
+    T bias_correction2_sqrt;  // torch: √(1−β2^t)
+    T alpha;                  // keras/book: γ√(1−β2^t)/(1−β1^t)
+};
+
+// torch: PyTorch's single-tensor Adam, operation for operation.
+template <class T, bool kAmsgrad, bool kDecay>
+void adam_torch(std::size_t begin, std::size_t end, T* __restrict p, const T* __restrict grad,
+                T* __restrict m, T* __restrict v, T* __restrict vmax, const AdamScalars<T>& s) {
+    for (std::size_t i = begin; i < end; ++i) {
+        if constexpr (kDecay) p[i] = p[i] * s.decay_keep;                // θ ← θ(1 − γλ)
+        const T g = s.sign * grad[i] + s.wd * p[i];                      // g ← ±g + λθ
+        m[i] = m[i] * s.beta1 + s.one_minus_beta1 * g;                   // m ← β1·m + (1−β1)·g
+        v[i] = v[i] * s.beta2 + s.one_minus_beta2 * g * g;               // v ← β2·v + (1−β2)·g²
+        T vv = v[i];
+        if constexpr (kAmsgrad) vv = vmax[i] = std::max(vmax[i], v[i]);  // v̂max ← max(v̂max, v)
+        const T denom = std::sqrt(vv) / s.bias_correction2_sqrt + s.eps; // √v/√(1−β2^t) + ε
+        p[i] = p[i] + ((-s.step_size) * m[i]) / denom;                   // θ ← θ − γ·m̂/denom
+    }
+}
+
+// keras and book: the step size carries both bias corrections ("epsilon hat").
+template <class T, bool kAmsgrad, bool kDecay, bool kKerasDecay>
+void adam_folded(std::size_t begin, std::size_t end, T* __restrict p, const T* __restrict grad,
+                 T* __restrict m, T* __restrict v, T* __restrict vmax, const AdamScalars<T>& s) {
+    for (std::size_t i = begin; i < end; ++i) {
+        if constexpr (kDecay) {
+            if constexpr (kKerasDecay) {
+                p[i] = p[i] - p[i] * s.decay_wd * s.decay_lr;            // θ ← θ − θλγ (keras)
+            } else {
+                p[i] = p[i] * s.decay_keep;                              // θ ← θ(1 − γλ)
+            }
+        }
+        const T g = s.sign * grad[i] + s.wd * p[i];                      // g ← ±g (+ λθ, book)
+        m[i] = m[i] + (g - m[i]) * s.one_minus_beta1;                    // m ← m + (g − m)(1−β1)
+        v[i] = v[i] + (g * g - v[i]) * s.one_minus_beta2;                // v ← v + (g² − v)(1−β2)
+        T vv = v[i];
+        if constexpr (kAmsgrad) vv = vmax[i] = std::max(vmax[i], v[i]);  // v̂max ← max(v̂max, v)
+        p[i] = p[i] - (m[i] * s.alpha) / (std::sqrt(vv) + s.eps);        // θ ← θ − α·m/(√v + ε)
+    }
+}
+
+}  // namespace
+
 template <class T>
 void Adam<T>::step_group(std::size_t g) {
     const AdamOptions& o = this->options_[g];
@@ -37,58 +92,41 @@ void Adam<T>::step_group(std::size_t g) {
     T* m = this->state("exp_avg");
     T* v = this->state("exp_avg_sq");
     T* vmax = o.amsgrad ? this->state("max_exp_avg_sq") : nullptr;
-    const bool amsgrad = o.amsgrad;
 
-    // Per-step scalars, once per group (ggml): t, the bias corrections, the step size.
     const double t = double(this->groups_[g].step);
     const double b1 = o.betas[0], b2 = o.betas[1];
     const double bias_correction1 = 1.0 - std::pow(b1, t);
     const double bias_correction2 = 1.0 - std::pow(b2, t);
-    const T sign = o.maximize ? T(-1) : T(1);
-    const T beta1 = T(b1), beta2 = T(b2), one_minus_beta1 = T(1.0 - b1),
-            one_minus_beta2 = T(1.0 - b2), eps = T(o.eps);
     const bool keras = this->convention_ == Convention::keras;
-    const bool decoupled = o.decoupled_weight_decay || keras;
-    // Keras writes its decoupled decay as θ − θλγ; PyTorch as θ(1 − γλ).
-    const T decay_keep = T(1.0 - o.lr * o.weight_decay);
-    const T decay_wd = T(o.weight_decay), decay_lr = T(o.lr);
-    const T wd = decoupled ? T(0) : T(o.weight_decay);  // coupled L2: g ← g + λθ
-    const bool apply_decay = decoupled && o.weight_decay != 0.0;
-
-    if (this->convention_ == Convention::torch) {
-        const T step_size = T(o.lr / bias_correction1);
-        const T bias_correction2_sqrt = T(std::sqrt(bias_correction2));
-        this->for_each_range(g, [&](std::size_t begin, std::size_t end) {
-            for (std::size_t i = begin; i < end; ++i) {
-                if (apply_decay) p[i] = p[i] * decay_keep;             // θ ← θ(1 − γλ)
-                const T d = sign * grad[i] + wd * p[i];                // g ← ±g + λθ
-                m[i] = m[i] * beta1 + one_minus_beta1 * d;             // m ← β1·m + (1−β1)·g
-                v[i] = v[i] * beta2 + one_minus_beta2 * d * d;         // v ← β2·v + (1−β2)·g²
-                T vv = v[i];
-                if (amsgrad) vv = vmax[i] = std::max(vmax[i], v[i]);   // v̂max ← max(v̂max, v)
-                const T denom = std::sqrt(vv) / bias_correction2_sqrt + eps;  // √v̂ + ε
-                p[i] = p[i] + ((-step_size) * m[i]) / denom;           // θ ← θ − γ·m̂/(√v̂ + ε)
-            }
-        });
-        return;
-    }
-
-    // keras and book: the step size carries both bias corrections ("epsilon hat").
-    const T alpha = T(o.lr * std::sqrt(bias_correction2) / bias_correction1);
-    this->for_each_range(g, [&](std::size_t begin, std::size_t end) {
-        for (std::size_t i = begin; i < end; ++i) {
-            if (apply_decay) {
-                p[i] = keras ? p[i] - p[i] * decay_wd * decay_lr      // θ ← θ − θλγ (keras)
-                             : p[i] * decay_keep;                     // θ ← θ(1 − γλ)
-            }
-            const T d = sign * grad[i] + wd * p[i];                   // g ← ±g (+ λθ, book)
-            m[i] = m[i] + (d - m[i]) * one_minus_beta1;               // m ← m + (g − m)(1−β1)
-            v[i] = v[i] + (d * d - v[i]) * one_minus_beta2;           // v ← v + (g² − v)(1−β2)
-            T vv = v[i];
-            if (amsgrad) vv = vmax[i] = std::max(vmax[i], v[i]);      // v̂max ← max(v̂max, v)
-            p[i] = p[i] - (m[i] * alpha) / (std::sqrt(vv) + eps);     // θ ← θ − α·m/(√v + ε)
-        }
-    });
+    const bool decoupled = o.decoupled_weight_decay || keras;  // Keras decays decoupled always
+    const AdamScalars<T> s{
+        .sign = o.maximize ? T(-1) : T(1),
+        .wd = decoupled ? T(0) : T(o.weight_decay),
+        .decay_keep = T(1.0 - o.lr * o.weight_decay),
+        .decay_wd = T(o.weight_decay),
+        .decay_lr = T(o.lr),
+        .beta1 = T(b1),
+        .beta2 = T(b2),
+        .one_minus_beta1 = T(1.0 - b1),
+        .one_minus_beta2 = T(1.0 - b2),
+        .eps = T(o.eps),
+        .step_size = T(o.lr / bias_correction1),
+        .bias_correction2_sqrt = T(std::sqrt(bias_correction2)),
+        .alpha = T(o.lr * std::sqrt(bias_correction2) / bias_correction1),
+    };
+    const bool decay = decoupled && o.weight_decay != 0.0;
+    const bool torch = this->convention_ == Convention::torch;
+    with_flags(
+        [&]<bool kTorch, bool kAmsgrad, bool kDecay, bool kKeras>() {
+            this->for_each_range(g, [&](std::size_t begin, std::size_t end) {
+                if constexpr (kTorch) {
+                    adam_torch<T, kAmsgrad, kDecay>(begin, end, p, grad, m, v, vmax, s);
+                } else {
+                    adam_folded<T, kAmsgrad, kDecay, kKeras>(begin, end, p, grad, m, v, vmax, s);
+                }
+            });
+        },
+        torch, o.amsgrad, decay, keras);
 }
 
 template class Adam<float>;

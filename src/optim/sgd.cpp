@@ -2,6 +2,8 @@
 // SGD / Momentum / NAG; the formulas are in sgd.hpp and docs/optimizers.md#sgd.
 #include "optlab/optim/sgd.hpp"
 
+#include "optlab/optim/optimizer_impl.hpp"
+
 namespace optlab {
 
 SgdOptions SgdOptions::defaults(Convention c) {
@@ -29,78 +31,103 @@ void Sgd<T>::validate(const SgdOptions& o) {
     }
 }
 
+namespace {
+
+template <class T>
+struct SgdScalars {
+    T sign;        // −1 with maximize
+    T lr, mu, wd;  // γ, μ, coupled λ (0 under keras)
+    T keep;        // 1 − τ (torch dampening)
+    T decay;       // γλ: keras' decoupled decay
+};
+
+// torch: g ← ±g + λθ;  b ← g (first step) or μb + (1−τ)g;  g ← g + μb or b;  θ ← θ − γg.
+template <class T, bool kMomentum, bool kFirst, bool kNesterov>
+void sgd_torch(std::size_t begin, std::size_t end, T* __restrict p, const T* __restrict grad,
+               T* __restrict b, const SgdScalars<T>& s) {
+    for (std::size_t i = begin; i < end; ++i) {
+        T d = s.sign * grad[i] + s.wd * p[i];                  // g ← ±g + λθ
+        if constexpr (kMomentum) {
+            // NOTE: PyTorch starts the buffer at the first gradient itself, undampened.
+            if constexpr (kFirst) {
+                b[i] = d;                                      // b ← g
+            } else {
+                b[i] = b[i] * s.mu + s.keep * d;               // b ← μb + (1−τ)g
+            }
+            if constexpr (kNesterov) {
+                d = d + s.mu * b[i];                           // g ← g + μb
+            } else {
+                d = b[i];                                      // g ← b
+            }
+        }
+        p[i] = p[i] + (-s.lr) * d;                             // θ ← θ − γg
+    }
+}
+
+// keras and book: the velocity form; v holds −γ·(torch's buffer).
+template <class T, bool kMomentum, bool kNesterov, bool kKeras, bool kBook>
+void sgd_velocity(std::size_t begin, std::size_t end, T* __restrict p, const T* __restrict grad,
+                  T* __restrict v, const SgdScalars<T>& s) {
+    for (std::size_t i = begin; i < end; ++i) {
+        if constexpr (kKeras) p[i] = p[i] - p[i] * s.decay;   // θ ← θ − γλθ (decoupled)
+        const T d = s.sign * grad[i] + s.wd * p[i];           // g ← ±g (+ λθ, book)
+        if constexpr (!kMomentum) {
+            p[i] = p[i] - s.lr * d;                           // θ ← θ − γg
+        } else if constexpr (!kNesterov) {
+            v[i] = s.mu * v[i] - s.lr * d;                    // v ← μv − γg
+            p[i] = p[i] + v[i];                               // θ ← θ + v
+        } else if constexpr (kBook) {
+            // The book's corrected Nesterov (2021), in its own order:
+            // W += μ²v; W −= (1+μ)γg; v ← μv − γg  (equal to θ + μv_new − γg)
+            p[i] = p[i] + s.mu * s.mu * v[i];
+            p[i] = p[i] - (1 + s.mu) * s.lr * d;
+            v[i] = v[i] * s.mu - s.lr * d;
+        } else {
+            v[i] = s.mu * v[i] - s.lr * d;                    // v ← μv − γg
+            p[i] = p[i] + (s.mu * v[i] - s.lr * d);           // θ ← θ + μv − γg
+        }
+    }
+}
+
+}  // namespace
+
 template <class T>
 void Sgd<T>::step_group(std::size_t g) {
     const SgdOptions& o = this->options_[g];
     T* p = this->store_.params().data();
     const T* grad = this->store_.grads().data();
-    const T lr = T(o.lr), mu = T(o.momentum), wd = T(o.weight_decay);
-    const T sign = o.maximize ? T(-1) : T(1);
-    const bool nesterov = o.nesterov;
-
-    if (this->convention_ == Convention::torch) {
-        if (o.momentum == 0.0) {
-            this->for_each_range(g, [&](std::size_t begin, std::size_t end) {
-                for (std::size_t i = begin; i < end; ++i) {
-                    const T d = sign * grad[i] + wd * p[i];  // g ← ±g + λθ
-                    p[i] = p[i] + (-lr) * d;                 // θ ← θ − γg
-                }
-            });
-            return;
-        }
-        // NOTE: PyTorch starts the buffer at the first gradient itself, without dampening.
-        const bool first = this->groups_[g].scalars["momentum_buffer"] == 0.0;
-        this->groups_[g].scalars["momentum_buffer"] = 1.0;
-        T* b = this->state("momentum_buffer");
-        const T keep = T(1.0 - o.dampening);
-        this->for_each_range(g, [&](std::size_t begin, std::size_t end) {
-            for (std::size_t i = begin; i < end; ++i) {
-                T d = sign * grad[i] + wd * p[i];          // g ← ±g + λθ
-                b[i] = first ? d : b[i] * mu + keep * d;  // b ← μb + (1−τ)g
-                d = nesterov ? d + mu * b[i] : b[i];      // g ← g + μb  or  g ← b
-                p[i] = p[i] + (-lr) * d;                  // θ ← θ − γg
-            }
-        });
-        return;
-    }
-
-    // keras and book: the velocity form, v holds −γ·(torch's buffer).
-    // Keras applies weight decay decoupled (θ ← θ − γλθ) before every optimizer's update; the
-    // book adds λθ to the gradient.
+    const bool momentum = o.momentum != 0.0;
+    T* b = momentum ? this->state("momentum_buffer") : nullptr;
     const bool keras = this->convention_ == Convention::keras;
-    const T decay = T(o.lr * o.weight_decay);
-    const T wd_grad = keras ? T(0) : wd;
-    if (o.momentum == 0.0) {
-        this->for_each_range(g, [&](std::size_t begin, std::size_t end) {
-            for (std::size_t i = begin; i < end; ++i) {
-                if (keras) p[i] = p[i] - p[i] * decay;         // θ ← θ − γλθ
-                const T d = sign * grad[i] + wd_grad * p[i];  // g ← ±g (+ λθ, book)
-                p[i] = p[i] - lr * d;                         // θ ← θ − γg
-            }
-        });
+    const SgdScalars<T> s{
+        .sign = o.maximize ? T(-1) : T(1),
+        .lr = T(o.lr),
+        .mu = T(o.momentum),
+        .wd = keras ? T(0) : T(o.weight_decay),
+        .keep = T(1.0 - o.dampening),
+        .decay = T(o.lr * o.weight_decay),
+    };
+    if (this->convention_ == Convention::torch) {
+        // Whether this group's buffer holds anything yet (PyTorch: momentum_buffer is None).
+        double& started = this->groups_[g].scalars["momentum_buffer"];
+        const bool first = momentum && started == 0.0;
+        if (momentum) started = 1.0;
+        with_flags(
+            [&]<bool kMomentum, bool kFirst, bool kNesterov>() {
+                this->for_each_range(g, [&](std::size_t begin, std::size_t end) {
+                    sgd_torch<T, kMomentum, kFirst, kNesterov>(begin, end, p, grad, b, s);
+                });
+            },
+            momentum, first, o.nesterov);
         return;
     }
-    T* v = this->state("momentum_buffer");
-    const bool book = this->convention_ == Convention::book;
-    this->for_each_range(g, [&](std::size_t begin, std::size_t end) {
-        for (std::size_t i = begin; i < end; ++i) {
-            if (keras) p[i] = p[i] - p[i] * decay;         // θ ← θ − γλθ
-            const T d = sign * grad[i] + wd_grad * p[i];  // g ← ±g (+ λθ, book)
-            if (!nesterov) {
-                v[i] = mu * v[i] - lr * d;  // v ← μv − γg
-                p[i] = p[i] + v[i];         // θ ← θ + v
-            } else if (book) {
-                // The book's corrected Nesterov (2021), in its own order:
-                // W += μ²v; W −= (1+μ)γg; v ← μv − γg  (equal to θ + μv_new − γg)
-                p[i] = p[i] + mu * mu * v[i];
-                p[i] = p[i] - (1 + mu) * lr * d;
-                v[i] = v[i] * mu - lr * d;
-            } else {
-                v[i] = mu * v[i] - lr * d;          // v ← μv − γg
-                p[i] = p[i] + (mu * v[i] - lr * d);  // θ ← θ + μv − γg
-            }
-        }
-    });
+    with_flags(
+        [&]<bool kMomentum, bool kNesterov, bool kKeras>() {
+            this->for_each_range(g, [&](std::size_t begin, std::size_t end) {
+                sgd_velocity<T, kMomentum, kNesterov, kKeras, !kKeras>(begin, end, p, grad, b, s);
+            });
+        },
+        momentum, o.nesterov, keras);
 }
 
 template class Sgd<float>;

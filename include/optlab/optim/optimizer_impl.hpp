@@ -7,6 +7,22 @@
 
 namespace optlab {
 
+/// Calls f.template operator()<b...>() with each runtime flag turned into a compile-time
+/// constant, so an optimizer's loop is specialised once per step instead of branching per
+/// element (a branch in the loop body stops GCC from vectorising it).
+template <bool... Fixed, class F>
+void with_flags(F&& f) {
+    f.template operator()<Fixed...>();
+}
+template <bool... Fixed, class F, class... Rest>
+void with_flags(F&& f, bool first, Rest... rest) {
+    if (first) {
+        with_flags<Fixed..., true>(f, rest...);
+    } else {
+        with_flags<Fixed..., false>(f, rest...);
+    }
+}
+
 template <class T>
 template <class Kernel>
 void Optimizer<T>::for_each_range(std::size_t g, Kernel&& kernel) {
