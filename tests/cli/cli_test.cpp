@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "optlab/optim/registry.hpp"
 #include "optlab/problems/functions2d.hpp"
@@ -30,8 +31,10 @@ std::string slurp(const std::string& path) {
 
 // Runs `optlab ARGS` (ARGS already shell-quoted) and captures everything.
 CliRun optlab_run(const std::string& args) {
+    // Per process: ctest runs tests in parallel, each in its own process.
     const std::string dir = ::testing::TempDir();
-    const std::string out = dir + "/cli_out.txt", err = dir + "/cli_err.txt";
+    const std::string tag = std::to_string(::getpid());
+    const std::string out = dir + "/cli_out." + tag, err = dir + "/cli_err." + tag;
     const std::string cmd = std::string("'") + OPTLAB_CLI + "' " + args + " >'" + out + "' 2>'" +
                             err + "' </dev/null";
     const int status = std::system(cmd.c_str());

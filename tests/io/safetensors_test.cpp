@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <unistd.h>
 
 #include "optlab/core/error.hpp"
 
@@ -126,7 +127,8 @@ TEST(Safetensors, ChecksumCatchesAFlippedBit) {
 
 class AtomicWrite : public ::testing::Test {
   protected:
-    std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "optlab_atomic";
+    std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
+                                ("optlab_atomic_" + std::to_string(::getpid()));
     void SetUp() override {
         std::filesystem::remove_all(dir);
         std::filesystem::create_directories(dir);

@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <functional>
+#include <unistd.h>
 
 #include "optlab/io/optimizer_state.hpp"
 #include "optlab/optim/adam.hpp"
@@ -37,8 +38,10 @@ ParamStore<T> model(std::uint64_t seed = 1) {
     return store;
 }
 
+// Unique per process: ctest runs the tests in parallel, each in its own process.
 std::filesystem::path temp_file(const std::string& name) {
-    return std::filesystem::path(::testing::TempDir()) / name;
+    return std::filesystem::path(::testing::TempDir()) /
+           (std::to_string(::getpid()) + "_" + name);
 }
 
 struct Case {
