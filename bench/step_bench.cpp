@@ -10,8 +10,6 @@
 //   optlab_bench_step [--params N[,N...]] [--threads T] [--optimizers a,b,...] [--json]
 //
 // Times are the fastest of several repetitions, for the step and the kernels alike.
-#include <omp.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

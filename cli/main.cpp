@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 // The optlab command-line tool: one subcommand per task, each in its own cmd_<name>.cpp
 // (CLI11's subcommands-in-files layout). Exit codes: 0 success, 2 bad usage or input,
-// 3 a run that diverged, 1 anything else.
+// 3 a run that diverged (NaN/Inf), 128+N stopped by signal N, 1 anything else.
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "cmd_optimizers.hpp"
+#include "cmd_train.hpp"
 #include "cmd_trajectory.hpp"
 #include "optlab/core/error.hpp"
 
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
         "radam lion\nConventions: torch (default), keras, book");
     int exit_code = 0;
     optlab::cli::setup_trajectory(app, exit_code);
+    optlab::cli::setup_train(app, exit_code);
     optlab::cli::setup_optimizers(app, exit_code);
     optlab::cli::setup_functions(app, exit_code);
     try {
@@ -36,6 +38,9 @@ int main(int argc, char** argv) {
         std::cerr << "optlab: error: " << e.what() << "\n";
         std::cerr << "Run with --help for usage.\n";
         return 2;
+    } catch (const optlab::NonFiniteError& e) {
+        std::cerr << "\noptlab: error: " << e.what() << "\n";
+        return 3;
     } catch (const optlab::InvalidArgument& e) {
         std::cerr << "optlab: error: " << e.what() << "\n";
         return 2;

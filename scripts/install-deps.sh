@@ -18,7 +18,9 @@ packages=(
     libcli11-dev         # command-line parsing for the optlab tool
     nlohmann-json3-dev   # JSON: CLI output and the checkpoint header
     libfmt-dev           # number formatting (shortest round-trip doubles)
-    zlib1g-dev           # CRC-32 of checkpoints (and gzip IDX files later)
+    zlib1g-dev           # CRC-32 of checkpoints, gzip-compressed IDX files
+    libopenblas-dev      # CBLAS matrix products for the network layers
+    dataset-fashion-mnist  # the real data: /usr/share/datasets/fashion-mnist/*.gz
 )
 if [[ "${1:-}" == "--reference" ]]; then
     packages+=(python3-torch python3-numpy)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// One thread pool for the whole library (OpenMP's, created once by the runtime and reused), and
-// the rule that splits a flat range of elements between its threads: on cache-line boundaries,
-// so no two threads ever write the same line, and not at all below a size where starting the
-// team costs more than the work.
+// One thread pool for the whole library (src/core/parallel.cpp: workers created once, reused
+// by every call, sleeping when idle so they leave the cores to OpenBLAS), and the rule that
+// splits a flat range of elements between its threads: on cache-line boundaries, so no two
+// threads ever write the same line, and not at all below a size where waking the workers costs
+// more than the work.
 #pragma once
 
 #include <cstddef>
@@ -10,7 +11,7 @@
 
 namespace optlab {
 
-/// Number of threads optlab's kernels use (default: all cores, or OMP_NUM_THREADS).
+/// Number of threads optlab's kernels use (default: OPTLAB_NUM_THREADS, else all cores).
 int num_threads();
 /// Sets the number of threads for optlab's kernels; n >= 1.
 void set_num_threads(int n);

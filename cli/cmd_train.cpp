@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+// `optlab train --dataset fashion-mnist --net 784-100-100-100-100-10 --activation relu
+//  --init he --optimizer adam --lr 1e-3 --batch 128 --epochs 5 --seed 1`
+// A progress bar on a terminal (loss, samples/s, ETA), plain lines otherwise, a summary line
+// at the end — and with --json the last line on stdout is one JSON object.
+#include "cmd_train.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+
+#include "optimizer_flags.hpp"
+#include "optlab/core/error.hpp"
+#include "optlab/train/trainer.hpp"
+
+namespace optlab::cli {
+
+namespace {
+
+struct TrainFlags {
+    TrainConfig config;
+    OptimizerFlags optimizer;
+    std::string out_dir, checkpoint, resume, progress = "auto";
+    bool json = false;
+    std::map<std::string, CLI::Option*> options;  // to tell given flags from defaults
+};
+
+std::string clock_time(double seconds) {
+    const long s = long(seconds + 0.5);
+    return s >= 3600 ? fmt::format("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+                     : fmt::format("{}:{:02}", s / 60, s % 60);
+}
+
+int run_train(TrainFlags& f) {
+    TrainConfig& c = f.config;
+    c.optimizer = f.optimizer.optimizer;
+    c.hyper = f.optimizer.hyper();
+    c.convention = f.optimizer.parsed_convention();
+    TrainPaths paths{f.out_dir, f.checkpoint, f.resume};
+    if (!f.resume.empty()) {
+        // A resumed run keeps the checkpoint's architecture, data and optimizer; a flag that
+        // says otherwise is a mistake worth stopping for.
+        const TrainConfig saved = checkpoint_config(f.resume);
+        auto differs = [&](const char* flag, const std::string& given, const std::string& stored) {
+            if (f.options.at(flag)->count() > 0 && given != stored) {
+                throw InvalidArgument(std::string(flag) + " " + given + " differs from the checkpoint's " +
+                                      stored + " (" + f.resume +
+                                      "); a resumed run keeps the settings it was started with");
+            }
+        };
+        differs("--net", c.net, saved.net);
+        differs("--activation", c.activation, saved.activation);
+        differs("--init", c.init, saved.init);
+        differs("--optimizer", c.optimizer, saved.optimizer);
+        differs("--batch", std::to_string(c.batch), std::to_string(saved.batch));
+        differs("--seed", std::to_string(c.seed), std::to_string(saved.seed));
+        differs("--convention", std::string(to_string(c.convention)), std::string(to_string(saved.convention)));
+        if (f.checkpoint.empty()) paths.checkpoint = f.resume;  // keep checkpointing in place
+        if (f.options.at("--epochs")->count() == 0) c.epochs = saved.epochs;
+    }
+
+    const bool tty = f.progress == "bar" || (f.progress == "auto" && ::isatty(STDERR_FILENO));
+    const bool quiet = f.progress == "none";
+    const auto start = std::chrono::steady_clock::now();
+    auto last_draw = start - std::chrono::seconds(1);
+    std::int64_t samples_seen = 0;
+    TrainObserver observer;
+    observer.info = [&](const std::string& s) {
+        if (!quiet) std::cerr << (tty ? "\r\033[K" : "") << s << "\n";
+    };
+    observer.iteration = [&](std::int64_t epoch, std::int64_t batch, std::int64_t batches,
+                             double loss, double lr) {
+        samples_seen += std::int64_t(c.batch);
+        if (!tty || quiet) return;
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_draw < std::chrono::milliseconds(100) && batch != batches) return;
+        last_draw = now;
+        const double elapsed = std::chrono::duration<double>(now - start).count();
+        const double done = double((epoch - 1) * batches + batch);
+        const double total = double(c.epochs * batches);
+        const double eta = done > 0 ? elapsed * (total - done) / done : 0;
+        const int width = 24, filled = int(width * batch / std::max<std::int64_t>(1, batches));
+        std::cerr << fmt::format("\r\033[Kepoch {}/{} [{}{}] {}/{}  loss {:.4f}  lr {:.3g}  {:.0f} samples/s  ETA {}",
+                                 epoch, c.epochs, std::string(filled, '='), std::string(width - filled, ' '),
+                                 batch, batches, loss, lr, samples_seen / std::max(elapsed, 1e-9),
+                                 clock_time(eta))
+                  << std::flush;
+    };
+    observer.epoch = [&](const EpochRecord& r) {
+        if (quiet) return;
+        std::string line = fmt::format("epoch {}/{}: train loss {:.4f}, train accuracy {:.4f}, test loss {:.4f}, "
+                                       "test accuracy {:.4f}",
+                                       r.epoch, c.epochs, r.train_loss, r.train_accuracy, r.test_loss,
+                                       r.test_accuracy);
+        if (r.validation_loss) {
+            line += fmt::format(", validation loss {:.4f}, accuracy {:.4f}", *r.validation_loss,
+                                *r.validation_accuracy);
+        }
+        line += fmt::format(" ({:.1f} s)", r.seconds);
+        std::cerr << (tty ? "\r\033[K" : "") << line << "\n";
+    };
+
+    const TrainResult r = train(c, paths, observer);
+    const EpochRecord* last = r.epochs.empty() ? nullptr : &r.epochs.back();
+    if (f.json) {
+        std::cout << result_json(c, r) << std::endl;
+    } else if (last) {
+        std::cout << fmt::format("optlab train: {} epochs, {} iterations in {:.1f} s ({:.0f} samples/s): "
+                                 "test accuracy {:.4f}, test loss {:.4f}, train loss {:.4f}{}\n",
+                                 last->epoch, r.iterations, r.seconds, r.samples_per_second,
+                                 last->test_accuracy, last->test_loss, last->train_loss,
+                                 r.skipped_steps ? fmt::format(" ({} non-finite steps skipped)", r.skipped_steps) : "");
+    }
+    if (r.interrupted) {
+        std::cerr << fmt::format("optlab train: interrupted by signal {}{}\n", r.signal,
+                                 r.checkpoint.empty() ? " (no --checkpoint: progress not saved)"
+                                                      : "; resume with --resume " + r.checkpoint);
+        return 128 + r.signal;
+    }
+    return 0;
+}
+
+}  // namespace
+
+void setup_train(CLI::App& app, int& exit_code) {
+    auto f = std::make_shared<TrainFlags>();
+    f->optimizer.optimizer = "adam";
+    TrainConfig& c = f->config;
+    CLI::App* sub = app.add_subcommand("train", "Train an MLP on Fashion-MNIST (or any MNIST-layout data)");
+    auto& o = f->options;
+    o["--dataset"] = sub->add_option("--dataset", c.dataset, "Named dataset: fashion-mnist (Debian's dataset-fashion-mnist)")->capture_default_str();
+    o["--data"] = sub->add_option("--data", c.data_dir, "A folder with train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each plain or .gz)");
+    o["--net"] = sub->add_option("--net", c.net, "Layer sizes, input to classes")->capture_default_str();
+    o["--activation"] = sub->add_option("--activation", c.activation, "relu, leaky-relu, sigmoid or tanh")->capture_default_str();
+    o["--init"] = sub->add_option("--init", c.init, "Weights: he, he-uniform, he-fan-out, xavier, xavier-uniform, lecun, std=S, normal:M,S, uniform:A,B, truncated-normal:M,S, constant:C, zeros")->capture_default_str();
+    o["--loss"] = sub->add_option("--loss", c.loss, "cross-entropy or mse")->capture_default_str();
+    sub->add_flag("--batchnorm", c.batchnorm, "BatchNorm after every hidden layer");
+    sub->add_option("--dropout", c.dropout, "Dropout probability after every hidden activation")->capture_default_str();
+    o["--batch"] = sub->add_option("--batch", c.batch, "Mini-batch size")->capture_default_str();
+    o["--epochs"] = sub->add_option("--epochs", c.epochs, "Epochs in total (with --resume: up to this many)")->capture_default_str();
+    sub->add_option("--max-iterations", c.max_iterations, "Stop after this many updates (0: no limit)")->capture_default_str();
+    o["--seed"] = sub->add_option("--seed", c.seed, "Seed of initialisation, shuffling and dropout")->capture_default_str();
+    sub->add_option("--validation", c.validation, "Training samples held out for validation")->capture_default_str();
+    sub->add_option("--schedule", c.schedule, "constant, step:SIZE,GAMMA, exponential:GAMMA, linear-warmup:N[,START], cosine:TOTAL[,WARMUP[,MIN]], plateau[:FACTOR[,PATIENCE]]")->capture_default_str();
+    sub->add_option("--schedule-unit", c.schedule_unit, "When the schedule steps: epoch or iteration")->check(CLI::IsMember({"epoch", "iteration"}))->capture_default_str();
+    sub->add_option("--clip", c.clip, "Gradient clipping KIND:THRESHOLD, KIND value, norm or global-norm");
+    sub->add_option("--nonfinite", c.nonfinite, "On a NaN/Inf loss or gradient: error (stop) or skip the step")->check(CLI::IsMember({"error", "skip"}))->capture_default_str();
+    sub->add_option("--max-consecutive", c.max_consecutive, "With --nonfinite skip: give up after this many in a row")->capture_default_str();
+    sub->add_option("--threads", c.threads, "Threads (default: all cores)");
+    sub->add_option("--eval-every", c.eval_every, "Also evaluate the test set every N iterations");
+    sub->add_option("--out", f->out_dir, "Write iterations.csv, epochs.csv, epochs.json, summary.json here");
+    sub->add_option("--checkpoint", f->checkpoint, "Write a checkpoint here after every epoch and on SIGINT/SIGTERM");
+    sub->add_option("--resume", f->resume, "Continue the run saved in this checkpoint");
+    sub->add_flag("--json", f->json, "Print the result as one JSON object, the last line on stdout");
+    sub->add_option("--progress", f->progress, "auto (a bar on a terminal), bar, lines or none")->check(CLI::IsMember({"auto", "bar", "lines", "none"}))->capture_default_str();
+    add_optimizer_flags(*sub, f->optimizer);
+    o["--optimizer"] = sub->get_option("--optimizer");
+    o["--convention"] = sub->get_option("--convention");
+    sub->footer("Example: optlab train --optimizer adam --lr 1e-3 --epochs 5 --out runs/adam --checkpoint runs/adam.safetensors");
+    sub->callback([f, &exit_code] { exit_code = run_train(*f); });
+}
+
+}  // namespace optlab::cli

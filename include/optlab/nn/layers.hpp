@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+// The layers of a multilayer perceptron, on batches stored row-major (rows × features).
+// Parameters and their gradients live in the network's ParamStore, so one optimizer step
+// updates every layer in a single fused pass; layers hold views into it.
+//
+//   Linear       y = x·W + b            W: (in, out) row-major, b: (out)   (the book's layout)
+//   ReLU         y = max(0, x)
+//   LeakyReLU    y = x > 0 ? x : slope·x
+//   Sigmoid      y = 1/(1 + e^−x)
+//   Tanh         y = tanh x
+//   BatchNorm    y = γ·(x − μ_B)/√(σ²_B + ε) + β in training (batch statistics, biased σ²),
+//                running averages μ ← (1−m)μ + m·μ_B, σ² ← (1−m)σ² + m·σ²_B·B/(B−1)
+//                used in evaluation (torch.nn.BatchNorm1d, momentum m = 0.1, ε = 1e-5)
+//   Dropout      y = x·mask/(1−p), mask ~ Bernoulli(1−p), in training only (inverted dropout)
+// Gradient matrices products run through CBLAS (OpenBLAS).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "optlab/core/param_store.hpp"
+#include "optlab/core/rng.hpp"
+
+namespace optlab::nn {
+
+template <class T>
+class Layer {
+  public:
+    virtual ~Layer() = default;
+    virtual std::string name() const = 0;
+    virtual std::size_t out_features() const = 0;
+    /// y ← f(x) for `rows` rows; `training` selects batch statistics and dropout.
+    virtual void forward(const T* x, T* y, std::size_t rows, bool training) = 0;
+    /// Accumulates parameter gradients and, when dx is not null, writes dL/dx.
+    /// x and y are what forward() read and wrote for these rows.
+    virtual void backward(const T* x, const T* y, const T* dy, T* dx, std::size_t rows) = 0;
+};
+
+template <class T>
+class Linear final : public Layer<T> {
+  public:
+    /// Adds "<prefix>.weight" (in, out) and "<prefix>.bias" (out) to `store`.
+    Linear(ParamStore<T>& store, const std::string& prefix, std::size_t in, std::size_t out);
+    std::string name() const override { return "Linear(" + std::to_string(in_) + ", " + std::to_string(out_) + ")"; }
+    std::size_t out_features() const override { return out_; }
+    void forward(const T* x, T* y, std::size_t rows, bool training) override;
+    void backward(const T* x, const T* y, const T* dy, T* dx, std::size_t rows) override;
+    std::size_t weight_index() const { return weight_; }
+    std::size_t bias_index() const { return bias_; }
+
+  private:
+    ParamStore<T>& store_;
+    std::size_t in_, out_, weight_, bias_;
+};
+
+enum class Activation { relu, leaky_relu, sigmoid, tanh };
+
+template <class T>
+class ActivationLayer final : public Layer<T> {
+  public:
+    ActivationLayer(Activation kind, std::size_t features, double slope = 0.01)
+        : kind_(kind), features_(features), slope_(T(slope)) {}
+    std::string name() const override;
+    std::size_t out_features() const override { return features_; }
+    void forward(const T* x, T* y, std::size_t rows, bool training) override;
+    void backward(const T* x, const T* y, const T* dy, T* dx, std::size_t rows) override;
+
+  private:
+    Activation kind_;
+    std::size_t features_;
+    T slope_;
+};
+
+template <class T>
+class BatchNorm final : public Layer<T> {
+  public:
+    /// Adds "<prefix>.weight" (γ, ones) and "<prefix>.bias" (β, zeros) to `store`.
+    BatchNorm(ParamStore<T>& store, const std::string& prefix, std::size_t features,
+              std::size_t max_rows, double momentum = 0.1, double eps = 1e-5);
+    std::string name() const override { return "BatchNorm(" + std::to_string(features_) + ")"; }
+    std::size_t out_features() const override { return features_; }
+    void forward(const T* x, T* y, std::size_t rows, bool training) override;
+    void backward(const T* x, const T* y, const T* dy, T* dx, std::size_t rows) override;
+    std::vector<T>& running_mean() { return running_mean_; }
+    std::vector<T>& running_var() { return running_var_; }
+    const std::string& prefix() const { return prefix_; }
+
+  private:
+    ParamStore<T>& store_;
+    std::string prefix_;
+    std::size_t features_, gamma_, beta_;
+    T momentum_, eps_;
+    std::vector<T> running_mean_, running_var_;
+    std::vector<T> xhat_, inv_std_;  // saved by the training forward for backward
+};
+
+template <class T>
+class Dropout final : public Layer<T> {
+  public:
+    Dropout(std::size_t features, std::size_t max_rows, double p, Rng& rng);
+    std::string name() const override;
+    std::size_t out_features() const override { return features_; }
+    void forward(const T* x, T* y, std::size_t rows, bool training) override;
+    void backward(const T* x, const T* y, const T* dy, T* dx, std::size_t rows) override;
+
+  private:
+    std::size_t features_;
+    double p_;
+    Rng& rng_;
+    std::vector<T> mask_;  // 0 or 1/(1−p), per element of the last training forward
+};
+
+}  // namespace optlab::nn

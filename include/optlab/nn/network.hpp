@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+// A multilayer perceptron built from a spec such as "784-100-100-100-100-10": Linear layers
+// with an activation between them (optionally BatchNorm before and Dropout after each
+// activation), and a loss on the last layer's outputs:
+//   cross_entropy  softmax + cross-entropy, averaged over the batch, computed through
+//                  log-softmax (z − logsumexp z) as torch.nn.CrossEntropyLoss does;
+//                  dL/dz = (softmax(z) − onehot)/B
+//   mse            mean over all B·C outputs of (z − onehot)²; dL/dz = 2(z − onehot)/(B·C)
+// Every parameter lives in one ParamStore ("layer1.weight", "layer1.bias", "bn1.weight", ...),
+// so the optimizer's step is one pass over all of them. Activation buffers are allocated once
+// for the largest batch: no allocation per step.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "optlab/core/param_store.hpp"
+#include "optlab/core/rng.hpp"
+#include "optlab/init/initializers.hpp"
+#include "optlab/nn/layers.hpp"
+
+namespace optlab::nn {
+
+enum class Loss { cross_entropy, mse };
+
+struct NetSpec {
+    std::vector<std::size_t> sizes;         // inputs, hidden..., classes
+    Activation activation = Activation::relu;
+    double leaky_slope = 0.01;              // for leaky_relu
+    bool batchnorm = false;                 // BatchNorm after each hidden Linear
+    double dropout = 0.0;                   // Dropout after each hidden activation
+    Loss loss = Loss::cross_entropy;
+
+    /// "784-100-10"
+    std::string sizes_string() const;
+};
+
+/// Parses "784-100-10": at least two sizes, each 1..1 000 000, at most 10^9 parameters.
+std::vector<std::size_t> parse_net_sizes(std::string_view spec);
+Activation parse_activation(std::string_view name);
+std::string_view to_string(Activation a);
+Nonlinearity nonlinearity_of(Activation a);
+Loss parse_loss(std::string_view name);
+std::string_view to_string(Loss l);
+
+template <class T>
+class Network {
+  public:
+    Network(const NetSpec& spec, std::size_t max_batch, std::uint64_t dropout_seed = 0);
+
+    const NetSpec& spec() const { return spec_; }
+    ParamStore<T>& store() { return store_; }
+    const ParamStore<T>& store() const { return store_; }
+    std::size_t in_features() const { return spec_.sizes.front(); }
+    std::size_t num_classes() const { return spec_.sizes.back(); }
+    std::size_t max_batch() const { return max_batch_; }
+    const std::vector<std::unique_ptr<Layer<T>>>& layers() const { return layers_; }
+
+    /// Linear weights from `weights`, biases zero, BatchNorm γ = 1 and β = 0.
+    void init(const Init& weights, Rng& rng);
+
+    /// Runs the layers on `rows` rows of x (rows × in_features); returns the outputs
+    /// (rows × classes). rows <= max_batch.
+    const T* forward(const T* x, std::size_t rows, bool training);
+    /// The outputs of layer i (0-based) from the last forward (rows × its features).
+    const T* activations(std::size_t i) const { return acts_.at(i + 1).data(); }
+    /// The loss of the last forward against `labels` (each < classes), averaged.
+    double loss(const std::uint8_t* labels, std::size_t rows);
+    /// Back-propagates the last loss(), adding every parameter's gradient to the store.
+    void backward(const std::uint8_t* labels, std::size_t rows);
+    /// How many of the last forward's rows have their largest output at the label.
+    std::size_t count_correct(const std::uint8_t* labels, std::size_t rows) const;
+
+    /// Non-parameter state to checkpoint: BatchNorm running statistics, by name
+    /// ("bn1.running_mean", ...).
+    std::vector<std::pair<std::string, std::vector<T>*>> buffers();
+    Rng& dropout_rng() { return dropout_rng_; }
+    /// One line per layer.
+    std::string describe() const;
+
+  private:
+    NetSpec spec_;
+    std::size_t max_batch_;
+    ParamStore<T> store_;
+    Rng dropout_rng_;
+    std::vector<std::unique_ptr<Layer<T>>> layers_;
+    std::vector<std::vector<T>> acts_;   // acts_[0] input, acts_[i+1] output of layer i
+    std::vector<std::vector<T>> grads_;  // dL/d acts_[i]
+    std::vector<T> probs_;               // softmax of the outputs (cross-entropy)
+};
+
+extern template class Network<float>;
+extern template class Network<double>;
+
+}  // namespace optlab::nn

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: MIT
+// The layers of nn/layers.hpp. Matrix products go to CBLAS; the rest are plain loops.
+#include "optlab/nn/layers.hpp"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "optlab/core/error.hpp"
+#include "optlab/optim/hyper.hpp"
+
+namespace optlab::nn {
+
+namespace {
+
+// C ← alpha·op(A)·op(B) + beta·C, row-major.
+void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha,
+          const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
+          std::size_t ldc) {
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                int(m), int(n), int(k), alpha, a, int(lda), b, int(ldb), beta, c, int(ldc));
+}
+void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, double alpha,
+          const double* a, std::size_t lda, const double* b, std::size_t ldb, double beta,
+          double* c, std::size_t ldc) {
+    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                int(m), int(n), int(k), alpha, a, int(lda), b, int(ldb), beta, c, int(ldc));
+}
+
+}  // namespace
+
+// ---- Linear ---------------------------------------------------------------------------------
+
+template <class T>
+Linear<T>::Linear(ParamStore<T>& store, const std::string& prefix, std::size_t in, std::size_t out)
+    : store_(store), in_(in), out_(out) {
+    if (in == 0 || out == 0) throw InvalidArgument("Linear " + prefix + ": sizes must be > 0");
+    weight_ = store.add(prefix + ".weight", {in, out});
+    bias_ = store.add(prefix + ".bias", {out});
+}
+
+template <class T>
+void Linear<T>::forward(const T* x, T* y, std::size_t rows, bool) {
+    const T* w = store_.view(weight_).param.data();
+    const T* b = store_.view(bias_).param.data();
+    for (std::size_t r = 0; r < rows; ++r) std::copy(b, b + out_, y + r * out_);  // y ← b
+    gemm(false, false, rows, out_, in_, T(1), x, in_, w, out_, T(1), y, out_);    // y += x·W
+}
+
+template <class T>
+void Linear<T>::backward(const T* x, const T*, const T* dy, T* dx, std::size_t rows) {
+    T* dw = store_.view(weight_).grad.data();
+    T* db = store_.view(bias_).grad.data();
+    gemm(true, false, in_, out_, rows, T(1), x, in_, dy, out_, T(1), dw, out_);  // dW += xᵀ·dy
+    for (std::size_t r = 0; r < rows; ++r) {                                     // db += Σ dy
+        for (std::size_t j = 0; j < out_; ++j) db[j] += dy[r * out_ + j];
+    }
+    if (dx) {
+        const T* w = store_.view(weight_).param.data();
+        gemm(false, true, rows, in_, out_, T(1), dy, out_, w, out_, T(0), dx, in_);  // dx = dy·Wᵀ
+    }
+}
+
+// ---- activations ----------------------------------------------------------------------------
+
+template <class T>
+std::string ActivationLayer<T>::name() const {
+    switch (kind_) {
+        case Activation::relu: return "ReLU";
+        case Activation::leaky_relu: return "LeakyReLU(" + to_string(HyperValue(double(slope_))) + ")";
+        case Activation::sigmoid: return "Sigmoid";
+        case Activation::tanh: return "Tanh";
+    }
+    return "?";
+}
+
+template <class T>
+void ActivationLayer<T>::forward(const T* x, T* y, std::size_t rows, bool) {
+    const std::size_t n = rows * features_;
+    switch (kind_) {
+        case Activation::relu:
+            for (std::size_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
+            break;
+        case Activation::leaky_relu:
+            for (std::size_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : slope_ * x[i];
+            break;
+        case Activation::sigmoid:
+            for (std::size_t i = 0; i < n; ++i) y[i] = T(1) / (T(1) + std::exp(-x[i]));
+            break;
+        case Activation::tanh:
+            for (std::size_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
+            break;
+    }
+}
+
+template <class T>
+void ActivationLayer<T>::backward(const T* x, const T* y, const T* dy, T* dx, std::size_t rows) {
+    if (!dx) return;
+    const std::size_t n = rows * features_;
+    switch (kind_) {
+        case Activation::relu:  // the book's mask: x <= 0 passes nothing back
+            for (std::size_t i = 0; i < n; ++i) dx[i] = x[i] > T(0) ? dy[i] : T(0);
+            break;
+        case Activation::leaky_relu:
+            for (std::size_t i = 0; i < n; ++i) dx[i] = x[i] > T(0) ? dy[i] : slope_ * dy[i];
+            break;
+        case Activation::sigmoid:  // σ' = y(1 − y)
+            for (std::size_t i = 0; i < n; ++i) dx[i] = dy[i] * y[i] * (T(1) - y[i]);
+            break;
+        case Activation::tanh:  // tanh' = 1 − y²
+            for (std::size_t i = 0; i < n; ++i) dx[i] = dy[i] * (T(1) - y[i] * y[i]);
+            break;
+    }
+}
+
+// ---- BatchNorm ------------------------------------------------------------------------------
+
+template <class T>
+BatchNorm<T>::BatchNorm(ParamStore<T>& store, const std::string& prefix, std::size_t features,
+                        std::size_t max_rows, double momentum, double eps)
+    : store_(store),
+      prefix_(prefix),
+      features_(features),
+      momentum_(T(momentum)),
+      eps_(T(eps)),
+      running_mean_(features, T(0)),
+      running_var_(features, T(1)),
+      xhat_(max_rows * features),
+      inv_std_(features) {
+    gamma_ = store.add(prefix + ".weight", {features});
+    beta_ = store.add(prefix + ".bias", {features});
+    for (T& g : store.view(gamma_).param) g = T(1);
+}
+
+template <class T>
+void BatchNorm<T>::forward(const T* x, T* y, std::size_t rows, bool training) {
+    const T* gamma = store_.view(gamma_).param.data();
+    const T* beta = store_.view(beta_).param.data();
+    const std::size_t f = features_;
+    if (!training) {
+        for (std::size_t j = 0; j < f; ++j) {
+            const T inv = T(1) / std::sqrt(running_var_[j] + eps_);
+            for (std::size_t r = 0; r < rows; ++r) {
+                y[r * f + j] = gamma[j] * (x[r * f + j] - running_mean_[j]) * inv + beta[j];
+            }
+        }
+        return;
+    }
+    if (rows < 2) {
+        throw InvalidArgument("BatchNorm " + prefix_ +
+                              ": a training batch needs at least 2 rows (got " +
+                              std::to_string(rows) + ")");
+    }
+    for (std::size_t j = 0; j < f; ++j) {
+        double mean = 0, var = 0;  // accumulated in double: batch statistics of float data
+        for (std::size_t r = 0; r < rows; ++r) mean += double(x[r * f + j]);
+        mean /= double(rows);
+        for (std::size_t r = 0; r < rows; ++r) {
+            const double d = double(x[r * f + j]) - mean;
+            var += d * d;
+        }
+        var /= double(rows);  // biased, for normalising
+        const T inv = T(1.0 / std::sqrt(var + double(eps_)));
+        inv_std_[j] = inv;
+        for (std::size_t r = 0; r < rows; ++r) {
+            const T xh = (x[r * f + j] - T(mean)) * inv;
+            xhat_[r * f + j] = xh;
+            y[r * f + j] = gamma[j] * xh + beta[j];
+        }
+        running_mean_[j] = (T(1) - momentum_) * running_mean_[j] + momentum_ * T(mean);
+        running_var_[j] = (T(1) - momentum_) * running_var_[j] +
+                          momentum_ * T(var * double(rows) / double(rows - 1));  // unbiased
+    }
+}
+
+template <class T>
+void BatchNorm<T>::backward(const T*, const T*, const T* dy, T* dx, std::size_t rows) {
+    const T* gamma = store_.view(gamma_).param.data();
+    T* dgamma = store_.view(gamma_).grad.data();
+    T* dbeta = store_.view(beta_).grad.data();
+    const std::size_t f = features_;
+    for (std::size_t j = 0; j < f; ++j) {
+        T sum_dy = 0, sum_dy_xhat = 0;
+        for (std::size_t r = 0; r < rows; ++r) {
+            sum_dy += dy[r * f + j];
+            sum_dy_xhat += dy[r * f + j] * xhat_[r * f + j];
+        }
+        dgamma[j] += sum_dy_xhat;  // dγ = Σ dy·x̂
+        dbeta[j] += sum_dy;        // dβ = Σ dy
+        if (!dx) continue;
+        // dx = γ/(B·σ)·(B·dy − Σdy − x̂·Σ(dy·x̂))
+        const T scale = gamma[j] * inv_std_[j] / T(rows);
+        for (std::size_t r = 0; r < rows; ++r) {
+            dx[r * f + j] = scale * (T(rows) * dy[r * f + j] - sum_dy - xhat_[r * f + j] * sum_dy_xhat);
+        }
+    }
+}
+
+// ---- Dropout --------------------------------------------------------------------------------
+
+template <class T>
+Dropout<T>::Dropout(std::size_t features, std::size_t max_rows, double p, Rng& rng)
+    : features_(features), p_(p), rng_(rng), mask_(max_rows * features) {
+    if (!(p >= 0.0 && p < 1.0)) throw_invalid("dropout", "p", p, "0 <= p < 1");
+}
+
+template <class T>
+std::string Dropout<T>::name() const {
+    return "Dropout(" + to_string(HyperValue(p_)) + ")";
+}
+
+template <class T>
+void Dropout<T>::forward(const T* x, T* y, std::size_t rows, bool training) {
+    const std::size_t n = rows * features_;
+    if (!training || p_ == 0.0) {
+        std::copy(x, x + n, y);
+        return;
+    }
+    const T keep = T(1.0 / (1.0 - p_));
+    for (std::size_t i = 0; i < n; ++i) {
+        mask_[i] = rng_.uniform() >= p_ ? keep : T(0);
+        y[i] = x[i] * mask_[i];
+    }
+}
+
+template <class T>
+void Dropout<T>::backward(const T*, const T*, const T* dy, T* dx, std::size_t rows) {
+    if (!dx) return;
+    const std::size_t n = rows * features_;
+    if (p_ == 0.0) {
+        std::copy(dy, dy + n, dx);
+        return;
+    }
+    for (std::size_t i = 0; i < n; ++i) dx[i] = dy[i] * mask_[i];
+}
+
+template class Linear<float>;
+template class Linear<double>;
+template class ActivationLayer<float>;
+template class ActivationLayer<double>;
+template class BatchNorm<float>;
+template class BatchNorm<double>;
+template class Dropout<float>;
+template class Dropout<double>;
+
+}  // namespace optlab::nn

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+#include "optlab/nn/network.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "optlab/core/error.hpp"
+
+namespace optlab::nn {
+
+std::string NetSpec::sizes_string() const {
+    std::string out;
+    for (std::size_t i = 0; i < sizes.size(); ++i) out += (i ? "-" : "") + std::to_string(sizes[i]);
+    return out;
+}
+
+std::vector<std::size_t> parse_net_sizes(std::string_view spec) {
+    const std::string s(spec);
+    auto fail = [&](const std::string& why) -> std::vector<std::size_t> {
+        throw InvalidArgument("net '" + s + "': " + why +
+                              " (expected sizes joined by '-', e.g. 784-100-100-10)");
+    };
+    std::vector<std::size_t> sizes;
+    std::size_t start = 0;
+    while (true) {
+        const auto dash = s.find('-', start);
+        const std::string item = s.substr(start, dash - start);
+        std::size_t v = 0;
+        auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+        if (item.empty() || ec != std::errc() || end != item.data() + item.size()) {
+            return fail("'" + item + "' is not a positive integer");
+        }
+        if (v == 0 || v > 1'000'000) return fail("size " + item + " is outside 1..1000000");
+        sizes.push_back(v);
+        if (dash == std::string::npos) break;
+        start = dash + 1;
+    }
+    if (sizes.size() < 2) return fail("needs at least an input and an output size");
+    double params = 0;
+    for (std::size_t i = 1; i < sizes.size(); ++i) params += double(sizes[i - 1] + 1) * double(sizes[i]);
+    if (params > 1e9) return fail("has more than 10^9 parameters");
+    return sizes;
+}
+
+Activation parse_activation(std::string_view name) {
+    if (name == "relu") return Activation::relu;
+    if (name == "leaky-relu" || name == "leaky_relu") return Activation::leaky_relu;
+    if (name == "sigmoid") return Activation::sigmoid;
+    if (name == "tanh") return Activation::tanh;
+    throw InvalidArgument("activation: unknown name '" + std::string(name) +
+                          "' (expected relu, leaky-relu, sigmoid or tanh)");
+}
+
+std::string_view to_string(Activation a) {
+    switch (a) {
+        case Activation::relu: return "relu";
+        case Activation::leaky_relu: return "leaky-relu";
+        case Activation::sigmoid: return "sigmoid";
+        case Activation::tanh: return "tanh";
+    }
+    return "?";
+}
+
+Nonlinearity nonlinearity_of(Activation a) {
+    switch (a) {
+        case Activation::relu: return Nonlinearity::relu;
+        case Activation::leaky_relu: return Nonlinearity::leaky_relu;
+        case Activation::sigmoid: return Nonlinearity::sigmoid;
+        case Activation::tanh: return Nonlinearity::tanh;
+    }
+    return Nonlinearity::linear;
+}
+
+Loss parse_loss(std::string_view name) {
+    if (name == "cross-entropy" || name == "cross_entropy") return Loss::cross_entropy;
+    if (name == "mse") return Loss::mse;
+    throw InvalidArgument("loss: unknown name '" + std::string(name) +
+                          "' (expected cross-entropy or mse)");
+}
+
+std::string_view to_string(Loss l) { return l == Loss::mse ? "mse" : "cross-entropy"; }
+
+template <class T>
+Network<T>::Network(const NetSpec& spec, std::size_t max_batch, std::uint64_t dropout_seed)
+    : spec_(spec), max_batch_(max_batch), dropout_rng_(dropout_seed) {
+    if (spec.sizes.size() < 2) throw InvalidArgument("network: needs at least two sizes");
+    if (max_batch == 0) throw InvalidArgument("network: the batch size must be > 0");
+    if (spec.sizes.back() > 256 && spec.loss == Loss::cross_entropy) {
+        throw InvalidArgument("network: labels are bytes, so at most 256 classes");
+    }
+    const std::size_t n = spec.sizes.size() - 1;  // Linear layers
+    std::size_t bn = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t in = spec.sizes[i], out = spec.sizes[i + 1];
+        layers_.push_back(std::make_unique<Linear<T>>(store_, "layer" + std::to_string(i + 1), in, out));
+        if (i + 1 == n) break;  // the last Linear feeds the loss directly
+        if (spec.batchnorm) {
+            layers_.push_back(std::make_unique<BatchNorm<T>>(store_, "bn" + std::to_string(++bn),
+                                                             out, max_batch));
+        }
+        layers_.push_back(std::make_unique<ActivationLayer<T>>(spec.activation, out, spec.leaky_slope));
+        if (spec.dropout > 0.0) {
+            layers_.push_back(std::make_unique<Dropout<T>>(out, max_batch, spec.dropout, dropout_rng_));
+        }
+    }
+    acts_.emplace_back(max_batch * spec.sizes.front());
+    for (const auto& layer : layers_) acts_.emplace_back(max_batch * layer->out_features());
+    for (const auto& a : acts_) grads_.emplace_back(a.size());
+    probs_.resize(max_batch * num_classes());
+}
+
+template <class T>
+void Network<T>::init(const Init& weights, Rng& rng) {
+    for (const auto& layer : layers_) {
+        if (auto* linear = dynamic_cast<Linear<T>*>(layer.get())) {
+            const TensorInfo& w = store_.info(linear->weight_index());
+            initialize(store_.view(linear->weight_index()).param, w.shape[0], w.shape[1], weights, rng);
+            for (T& b : store_.view(linear->bias_index()).param) b = T(0);
+        } else if (auto* bn = dynamic_cast<BatchNorm<T>*>(layer.get())) {
+            for (T& g : store_.param(bn->prefix() + ".weight")) g = T(1);
+            for (T& b : store_.param(bn->prefix() + ".bias")) b = T(0);
+            std::fill(bn->running_mean().begin(), bn->running_mean().end(), T(0));
+            std::fill(bn->running_var().begin(), bn->running_var().end(), T(1));
+        }
+    }
+}
+
+template <class T>
+const T* Network<T>::forward(const T* x, std::size_t rows, bool training) {
+    if (rows == 0 || rows > max_batch_) {
+        throw InvalidArgument("network: batch of " + std::to_string(rows) +
+                              " rows (expected 1.." + std::to_string(max_batch_) + ")");
+    }
+    std::copy(x, x + rows * in_features(), acts_[0].begin());
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+        layers_[i]->forward(acts_[i].data(), acts_[i + 1].data(), rows, training);
+    }
+    return acts_.back().data();
+}
+
+template <class T>
+double Network<T>::loss(const std::uint8_t* labels, std::size_t rows) {
+    const std::size_t c = num_classes();
+    const T* z = acts_.back().data();
+    double total = 0.0;
+    for (std::size_t r = 0; r < rows; ++r) {
+        if (labels[r] >= c) {
+            throw InvalidArgument("network: label " + std::to_string(labels[r]) + " in row " +
+                                  std::to_string(r) + " is not below the " + std::to_string(c) +
+                                  " classes");
+        }
+        const T* zr = z + r * c;
+        if (spec_.loss == Loss::mse) {
+            for (std::size_t j = 0; j < c; ++j) {
+                const double d = double(zr[j]) - (j == labels[r] ? 1.0 : 0.0);
+                total += d * d;
+            }
+            continue;
+        }
+        // log-softmax through the log-sum-exp of the shifted outputs
+        const T m = *std::max_element(zr, zr + c);
+        double sum = 0.0;
+        for (std::size_t j = 0; j < c; ++j) sum += std::exp(double(zr[j] - m));
+        const double lse = double(m) + std::log(sum);
+        T* pr = probs_.data() + r * c;
+        for (std::size_t j = 0; j < c; ++j) pr[j] = T(std::exp(double(zr[j]) - lse));
+        total += lse - double(zr[labels[r]]);  // −log softmax(z)[label]
+    }
+    return spec_.loss == Loss::mse ? total / double(rows * c) : total / double(rows);
+}
+
+template <class T>
+void Network<T>::backward(const std::uint8_t* labels, std::size_t rows) {
+    const std::size_t c = num_classes();
+    T* dz = grads_.back().data();
+    const T* z = acts_.back().data();
+    if (spec_.loss == Loss::mse) {
+        const T scale = T(2.0 / double(rows * c));
+        for (std::size_t r = 0; r < rows; ++r) {
+            for (std::size_t j = 0; j < c; ++j) {
+                dz[r * c + j] = scale * (z[r * c + j] - T(j == labels[r] ? 1 : 0));
+            }
+        }
+    } else {
+        const T inv_rows = T(1.0 / double(rows));
+        for (std::size_t r = 0; r < rows; ++r) {
+            for (std::size_t j = 0; j < c; ++j) {
+                dz[r * c + j] = (probs_[r * c + j] - T(j == labels[r] ? 1 : 0)) * inv_rows;
+            }
+        }
+    }
+    for (std::size_t i = layers_.size(); i-- > 0;) {
+        // The input needs no gradient: the first layer skips its dx product.
+        T* dx = i == 0 ? nullptr : grads_[i].data();
+        layers_[i]->backward(acts_[i].data(), acts_[i + 1].data(), grads_[i + 1].data(), dx, rows);
+    }
+}
+
+template <class T>
+std::size_t Network<T>::count_correct(const std::uint8_t* labels, std::size_t rows) const {
+    const std::size_t c = num_classes();
+    const T* z = acts_.back().data();
+    std::size_t correct = 0;
+    for (std::size_t r = 0; r < rows; ++r) {
+        const T* zr = z + r * c;
+        correct += std::size_t(std::max_element(zr, zr + c) - zr) == labels[r];
+    }
+    return correct;
+}
+
+template <class T>
+std::vector<std::pair<std::string, std::vector<T>*>> Network<T>::buffers() {
+    std::vector<std::pair<std::string, std::vector<T>*>> out;
+    for (const auto& layer : layers_) {
+        if (auto* bn = dynamic_cast<BatchNorm<T>*>(layer.get())) {
+            out.emplace_back(bn->prefix() + ".running_mean", &bn->running_mean());
+            out.emplace_back(bn->prefix() + ".running_var", &bn->running_var());
+        }
+    }
+    return out;
+}
+
+template <class T>
+std::string Network<T>::describe() const {
+    std::string out;
+    for (const auto& layer : layers_) out += (out.empty() ? "" : " → ") + layer->name();
+    return out;
+}
+
+template class Network<float>;
+template class Network<double>;
+
+}  // namespace optlab::nn
