@@ -80,7 +80,8 @@ void ActivationLayer<T>::forward(const T* x, T* y, std::size_t rows, bool) {
     const std::size_t n = rows * features_;
     switch (kind_) {
         case Activation::relu:
-            for (std::size_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
+            // written so that NaN passes through, as torch.relu lets it
+            for (std::size_t i = 0; i < n; ++i) y[i] = x[i] < T(0) ? T(0) : x[i];
             break;
         case Activation::leaky_relu:
             for (std::size_t i = 0; i < n; ++i) y[i] = x[i] > T(0) ? x[i] : slope_ * x[i];

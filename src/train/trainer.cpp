@@ -198,8 +198,8 @@ struct Progress {
     std::int64_t epoch_loss_count = 0, epoch_correct = 0, epoch_seen = 0;
 };
 
-json progress_json(const Progress& p, const Rng& dropout) {
-    return {{"epoch", p.epoch}, {"batch_in_epoch", p.batch_in_epoch}, {"iteration", p.iteration},
+json progress_json(const Progress& p, const Rng& shuffle, const Rng& dropout) {
+    return {{"epoch", p.epoch}, {"shuffle_rng", shuffle.state_hex()}, {"batch_in_epoch", p.batch_in_epoch}, {"iteration", p.iteration},
             {"skipped", p.skipped}, {"consecutive", p.consecutive},
             {"schedule_step", p.schedule_step}, {"epoch_rng", p.epoch_rng},
             {"dropout_rng", dropout.state_hex()}, {"epoch_loss_sum", p.epoch_loss_sum},
@@ -228,12 +228,12 @@ std::vector<std::byte> to_bytes(std::span<const float> v) {
 
 void save_checkpoint(const std::filesystem::path& path, const TrainConfig& config,
                      nn::Network<float>& net, const Optimizer<float>& opt, const Progress& p,
-                     const std::vector<double>& base_lrs) {
+                     const Rng& shuffle, const std::vector<double>& base_lrs) {
     SafetensorsFile file;
     file.metadata["checkpoint/format"] = "optlab.checkpoint";
     file.metadata["checkpoint/format_version"] = "1";
     file.metadata["checkpoint/config"] = config_json(config).dump();
-    file.metadata["checkpoint/progress"] = progress_json(p, net.dropout_rng()).dump();
+    file.metadata["checkpoint/progress"] = progress_json(p, shuffle, net.dropout_rng()).dump();
     file.metadata["checkpoint/base_lrs"] = json(base_lrs).dump();
     for (std::size_t i = 0; i < net.store().num_tensors(); ++i) {
         const TensorInfo& t = net.store().info(i);
@@ -406,6 +406,7 @@ TrainResult train(TrainConfig config, const TrainPaths& paths, const TrainObserv
         p.epoch_correct = pj.at("epoch_correct");
         p.epoch_seen = pj.at("epoch_seen");
         net.dropout_rng().set_state_hex(pj.at("dropout_rng").get<std::string>());
+        shuffle_rng.set_state_hex(pj.at("shuffle_rng").get<std::string>());
         base_lrs = json::parse(resume_file->metadata.at("checkpoint/base_lrs")).get<std::vector<double>>();
         info("resumed " + src + " at epoch " + std::to_string(p.epoch) + ", batch " +
              std::to_string(p.batch_in_epoch) + ", iteration " + std::to_string(p.iteration));
@@ -461,6 +462,7 @@ TrainResult train(TrainConfig config, const TrainPaths& paths, const TrainObserv
     TrainResult result;
     const bool skip_nonfinite = config.nonfinite == "skip";
     std::int64_t samples = 0;
+    double train_seconds = 0;  // inside iterations only: no data loading, no evaluation
     bool done = false;
 
     while (p.epoch < config.epochs && !done) {
@@ -486,6 +488,7 @@ TrainResult train(TrainConfig config, const TrainPaths& paths, const TrainObserv
                 done = true;
                 break;
             }
+            const auto iteration_started = Clock::now();
             const std::size_t begin = std::size_t(p.batch_in_epoch) * config.batch;
             const std::size_t rows = std::min(config.batch, data.train.count - begin);
             gather_batch(data.train, order, begin, rows, x.data(), y.data());
@@ -542,6 +545,7 @@ TrainResult train(TrainConfig config, const TrainPaths& paths, const TrainObserv
                 apply_schedule();
             }
             samples += std::int64_t(rows);
+            train_seconds += std::chrono::duration<double>(Clock::now() - iteration_started).count();
             p.epoch_loss_sum += loss;
             ++p.epoch_loss_count;
             p.epoch_correct += std::int64_t(correct);
@@ -592,14 +596,14 @@ TrainResult train(TrainConfig config, const TrainPaths& paths, const TrainObserv
             apply_schedule();
         }
         if (!paths.checkpoint.empty()) {
-            save_checkpoint(paths.checkpoint, config, net, *opt, p, base_lrs);
+            save_checkpoint(paths.checkpoint, config, net, *opt, p, shuffle_rng, base_lrs);
             result.checkpoint = paths.checkpoint.string();
         }
     }
     iterations_csv.flush();
     epochs_csv.flush();
     if (result.interrupted && !paths.checkpoint.empty()) {
-        save_checkpoint(paths.checkpoint, config, net, *opt, p, base_lrs);
+        save_checkpoint(paths.checkpoint, config, net, *opt, p, shuffle_rng, base_lrs);
         result.checkpoint = paths.checkpoint.string();
         info("stopped by signal " + std::to_string(result.signal) + " at iteration " +
              std::to_string(p.iteration) + "; checkpoint written to " + paths.checkpoint.string());
@@ -607,7 +611,7 @@ TrainResult train(TrainConfig config, const TrainPaths& paths, const TrainObserv
     result.iterations = p.iteration;
     result.skipped_steps = p.skipped;
     result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    result.samples_per_second = result.seconds > 0 ? double(samples) / result.seconds : 0;
+    result.samples_per_second = train_seconds > 0 ? double(samples) / train_seconds : 0;
     if (!paths.out_dir.empty()) {
         const std::string text = result_json(config, result) + "\n";
         write_file_atomic(paths.out_dir / "summary.json",

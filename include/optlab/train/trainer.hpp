@@ -59,7 +59,8 @@ struct EpochRecord {
 struct TrainResult {
     std::vector<EpochRecord> epochs;
     std::int64_t iterations = 0, skipped_steps = 0;
-    double seconds = 0, samples_per_second = 0;
+    double seconds = 0;             // the whole run: loading, training, evaluation
+    double samples_per_second = 0;  // training throughput: samples over the time in iterations
     bool interrupted = false;  // stopped by SIGINT/SIGTERM
     int signal = 0;
     std::string checkpoint;    // written at the end, if any

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+// Every layer's backward pass against central finite differences of the loss, in float64.
+#include "optlab/nn/network.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "optlab/core/error.hpp"
+
+namespace optlab::nn {
+namespace {
+
+struct Config {
+    const char* name;
+    Activation activation;
+    bool batchnorm;
+    double dropout;
+    Loss loss;
+};
+
+class FiniteDifferences : public ::testing::TestWithParam<Config> {};
+
+TEST_P(FiniteDifferences, BackwardMatchesTheNumericalGradient) {
+    const Config& c = GetParam();
+    NetSpec spec;
+    spec.sizes = {6, 5, 4, 3};
+    spec.activation = c.activation;
+    spec.batchnorm = c.batchnorm;
+    spec.dropout = c.dropout;
+    spec.loss = c.loss;
+    const std::size_t rows = 7;
+    Network<double> net(spec, rows, 11);
+    Rng rng(2);
+    net.init(parse_init("normal:0,0.8"), rng);
+    // BatchNorm's γ, β away from 1, 0 so their gradients are exercised in general position.
+    for (std::size_t i = 0; i < net.store().num_tensors(); ++i) {
+        if (net.store().info(i).name.rfind("bn", 0) == 0) {
+            for (double& v : net.store().view(i).param) v += 0.3 * rng.normal();
+        }
+    }
+    std::vector<double> x(rows * 6);
+    for (double& v : x) v = rng.normal();
+    const std::uint8_t labels[rows] = {0, 1, 2, 1, 0, 2, 2};
+    const Rng::State dropout_state = net.dropout_rng().state();
+
+    // The loss with the same dropout mask every time.
+    auto loss = [&] {
+        net.dropout_rng().set_state(dropout_state);
+        net.forward(x.data(), rows, true);
+        return net.loss(labels, rows);
+    };
+    net.store().zero_grad();
+    loss();
+    net.backward(labels, rows);
+    const std::vector<double> analytic(net.store().grads().begin(), net.store().grads().end());
+
+    auto params = net.store().params();
+    const double h = 1e-6;
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        const double keep = params[i];
+        params[i] = keep + h;
+        const double up = loss();
+        params[i] = keep - h;
+        const double down = loss();
+        params[i] = keep;
+        const double numeric = (up - down) / (2 * h);
+        EXPECT_NEAR(analytic[i], numeric, 1e-6 + 1e-5 * std::abs(numeric))
+            << c.name << ": parameter " << i;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Layers, FiniteDifferences,
+    ::testing::Values(Config{"relu", Activation::relu, false, 0.0, Loss::cross_entropy},
+                      Config{"leaky_relu", Activation::leaky_relu, false, 0.0, Loss::cross_entropy},
+                      Config{"sigmoid", Activation::sigmoid, false, 0.0, Loss::cross_entropy},
+                      Config{"tanh", Activation::tanh, false, 0.0, Loss::cross_entropy},
+                      Config{"mse", Activation::tanh, false, 0.0, Loss::mse},
+                      Config{"batchnorm", Activation::relu, true, 0.0, Loss::cross_entropy},
+                      Config{"batchnorm_tanh", Activation::tanh, true, 0.0, Loss::mse},
+                      Config{"dropout", Activation::relu, false, 0.3, Loss::cross_entropy},
+                      Config{"everything", Activation::sigmoid, true, 0.25, Loss::cross_entropy}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(Network, CrossEntropyIsLogSoftmaxAndCountsArgmax) {
+    NetSpec spec;
+    spec.sizes = {2, 3};
+    Network<double> net(spec, 2);
+    auto w = net.store().param("layer1.weight");  // (2, 3)
+    std::fill(w.begin(), w.end(), 0.0);
+    w[0] = 1.0;  // output 0 = x0
+    w[4] = 2.0;  // output 1 = 2·x1
+    const double x[4] = {3.0, 0.0, 0.0, 1.0};
+    const std::uint8_t y[2] = {0, 2};
+    net.forward(x, 2, false);
+    const double l0 = std::log(std::exp(3.0) + 2.0) - 3.0;
+    const double l1 = std::log(2.0 + std::exp(2.0)) - 0.0;
+    EXPECT_NEAR(net.loss(y, 2), (l0 + l1) / 2, 1e-12);
+    EXPECT_EQ(net.count_correct(y, 2), 1u);
+}
+
+TEST(Network, RefusesBadSpecsAndLabels) {
+    EXPECT_THROW(parse_net_sizes("784"), InvalidArgument);
+    EXPECT_THROW(parse_net_sizes("784-0-10"), InvalidArgument);
+    EXPECT_THROW(parse_net_sizes("784--10"), InvalidArgument);
+    EXPECT_THROW(parse_net_sizes("784-x-10"), InvalidArgument);
+    EXPECT_THROW(parse_net_sizes("1000000-1000000-10"), InvalidArgument);
+    EXPECT_EQ(parse_net_sizes("784-100-10"), (std::vector<std::size_t>{784, 100, 10}));
+    EXPECT_THROW(parse_activation("gelu"), InvalidArgument);
+    NetSpec spec;
+    spec.sizes = {2, 3};
+    Network<float> net(spec, 4);
+    const float x[2] = {1, 2};
+    const std::uint8_t bad[1] = {3};
+    net.forward(x, 1, false);
+    EXPECT_THROW(net.loss(bad, 1), InvalidArgument);
+    EXPECT_THROW(net.forward(x, 5, false), InvalidArgument);
+}
+
+TEST(Network, ParametersLiveInOneArenaWithNamedViews) {
+    NetSpec spec;
+    spec.sizes = {784, 100, 10};
+    spec.batchnorm = true;
+    Network<float> net(spec, 8);
+    EXPECT_EQ(net.store().num_parameters(), 784u * 100 + 100 + 100 + 100 + 100 * 10 + 10);
+    EXPECT_TRUE(net.store().contains("layer1.weight"));
+    EXPECT_TRUE(net.store().contains("bn1.weight"));
+    EXPECT_EQ(net.buffers().size(), 2u);
+    EXPECT_EQ(net.describe(), "Linear(784, 100) → BatchNorm(100) → ReLU → Linear(100, 10)");
+}
+
+}  // namespace
+}  // namespace optlab::nn
