@@ -13,6 +13,7 @@
 
 #include "optlab/optim/registry.hpp"
 #include "optlab/problems/functions2d.hpp"
+#include "../train/synthetic.hpp"
 
 namespace optlab {
 namespace {
@@ -200,6 +201,116 @@ TEST(Cli, DivergenceStopsWithAMessageAndExitThree) {
     EXPECT_NE(r.err.find("diverged"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("--lr"), std::string::npos) << r.err;
     EXPECT_LT(csv(r.out).size(), 52u);  // the finite rows, then the first non-finite one
+}
+
+
+// ---- optlab train -------------------------------------------------------------------------
+
+class CliTrain : public ::testing::Test {
+  protected:
+    std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
+                                ("optlab_cli_train_" + std::to_string(::getpid()));
+    void SetUp() override {
+        std::filesystem::remove_all(dir);
+        test::write_synthetic_folder(dir / "data", 512, 128);
+    }
+    void TearDown() override { std::filesystem::remove_all(dir); }
+    // `optlab train` on the synthetic folder; flags in `extra` replace the defaults here.
+    std::string base(const std::string& extra = "") const {
+        std::string args = "train --threads 1 --progress none --lr 0.01";
+        if (extra.find("--data ") == std::string::npos) args += " --data '" + (dir / "data").string() + "'";
+        if (extra.find("--net ") == std::string::npos) args += " --net 16-32-10";
+        if (extra.find("--batch ") == std::string::npos) args += " --batch 32";
+        return args + " " + extra;
+    }
+};
+
+TEST_F(CliTrain, JsonSummaryIsTheLastLineAndOutputsAreWritten) {
+    const CliRun r = optlab_run(base("--epochs 3 --json --out '" + (dir / "out").string() + "'"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string last = r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1);
+    const auto j = nlohmann::json::parse(last);
+    for (const char* key : {"test_accuracy", "test_loss", "train_loss", "epochs", "iterations",
+                            "seconds", "samples_per_second"}) {
+        EXPECT_TRUE(j.contains(key)) << key;
+    }
+    EXPECT_EQ(j["epochs"], 3);
+    EXPECT_EQ(j["iterations"], 48);
+    EXPECT_GT(j["test_accuracy"].get<double>(), 0.5);
+    for (const char* f : {"iterations.csv", "epochs.csv", "epochs.json", "summary.json"}) {
+        EXPECT_TRUE(std::filesystem::exists(dir / "out" / f)) << f;
+    }
+}
+
+TEST_F(CliTrain, LinesOffATerminalAndASummaryLine) {
+    const CliRun r = optlab_run(std::string("train --data '") + (dir / "data").string() +
+                                "' --net 16-32-10 --batch 32 --epochs 2 --optimizer sgd --momentum 0.9 "
+                                "--schedule step:1,0.5 --clip global-norm:1");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("epoch 1/2: train loss"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("\r"), std::string::npos) << "no progress bar off a terminal";
+    EXPECT_NE(r.out.find("optlab train: 2 epochs"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTrain, ResumeRefusesAnotherArchitectureByName) {
+    const std::string ck = (dir / "ck.safetensors").string();
+    ASSERT_EQ(optlab_run(base("--epochs 1 --checkpoint '" + ck + "'")).code, 0);
+    const CliRun other = optlab_run(base("--net 16-8-10 --epochs 2 --resume '" + ck + "'"));
+    EXPECT_EQ(other.code, 2);
+    EXPECT_NE(other.err.find("--net 16-8-10 differs from the checkpoint's 16-32-10"), std::string::npos) << other.err;
+    const CliRun ok = optlab_run(base("--epochs 2 --resume '" + ck + "' --json"));
+    EXPECT_EQ(ok.code, 0) << ok.err;
+    EXPECT_NE(ok.out.find("\"epochs\":2"), std::string::npos) << ok.out;
+}
+
+TEST_F(CliTrain, SigtermSavesACheckpointAndExitsWith143) {
+    const std::string ck = (dir / "sig.safetensors").string();
+    const std::string cmd = std::string("'") + OPTLAB_CLI + "' " + base("--epochs 100000 --checkpoint '" + ck + "'") + " " +
+                            ">/dev/null 2>'" + (dir / "err").string() + "' & pid=$!; " +
+                            "for i in $(seq 200); do [ -f '" + ck + "' ] && break; sleep 0.05; done; " +
+                            "kill -TERM $pid; wait $pid; exit $?";
+    const int status = std::system(cmd.c_str());
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 143);
+    EXPECT_NE(slurp((dir / "err").string()).find("interrupted by signal 15"), std::string::npos);
+    const CliRun resumed = optlab_run(base("--epochs 1 --resume '" + ck + "' --json"));
+    EXPECT_EQ(resumed.code, 0) << resumed.err;  // a whole, loadable checkpoint
+}
+
+struct BadTrain {
+    const char* args;
+    const char* message;
+};
+
+class CliTrainBad : public CliTrain, public ::testing::WithParamInterface<BadTrain> {};
+
+TEST_P(CliTrainBad, ExitTwoWithTheFlagNamed) {
+    const CliRun r = optlab_run(base(GetParam().args));
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find(GetParam().message), std::string::npos) << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Catalogue, CliTrainBad,
+    ::testing::Values(BadTrain{"--batch 0", "batch = 0"},
+                      BadTrain{"--batch 100000", "at most the 512 training samples"},
+                      BadTrain{"--epochs 0", "epochs = 0"},
+                      BadTrain{"--epochs -3", "epochs = -3"},
+                      BadTrain{"--init glorot2", "init 'glorot2'"},
+                      BadTrain{"--activation gelu", "activation: unknown name 'gelu'"},
+                      BadTrain{"--net 784-10", "takes 784 inputs, the data has 16"},
+                      BadTrain{"--optimizer adam --betas 0.9,1", "invalid betas[1] = 1"},
+                      BadTrain{"--schedule warm:3", "schedule: unknown kind 'warm'"},
+                      BadTrain{"--clip l1:3", "clip: unknown kind 'l1'"},
+                      BadTrain{"--data /nonexistent/dir", "/nonexistent/dir: not a directory"},
+                      BadTrain{"--nonfinite ignore", "--nonfinite"},
+                      BadTrain{"--resume /nonexistent.safetensors", "no such file"}),
+    [](const auto& info) { return "case" + std::to_string(info.index); });
+
+TEST(CliTrainData, AnUnknownDatasetNameIsRefused) {
+    const CliRun r = optlab_run("train --dataset cifar --progress none");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("dataset: unknown name 'cifar'"), std::string::npos) << r.err;
 }
 
 }  // namespace
