@@ -91,9 +91,9 @@ int run_train(TrainFlags& f) {
     };
     observer.epoch = [&](const EpochRecord& r) {
         if (quiet) return;
-        std::string line = fmt::format("epoch {}/{}: train loss {:.4f}, train accuracy {:.4f}, test loss {:.4f}, "
+        std::string line = fmt::format("epoch {}/{}{}: train loss {:.4f}, train accuracy {:.4f}, test loss {:.4f}, "
                                        "test accuracy {:.4f}",
-                                       r.epoch, c.epochs, r.train_loss, r.train_accuracy, r.test_loss,
+                                       r.epoch, c.epochs, r.partial ? " (partial, --max-iterations)" : "", r.train_loss, r.train_accuracy, r.test_loss,
                                        r.test_accuracy);
         if (r.validation_loss) {
             line += fmt::format(", validation loss {:.4f}, accuracy {:.4f}", *r.validation_loss,

@@ -209,7 +209,7 @@ json progress_json(const Progress& p, const Rng& shuffle, const Rng& dropout) {
 
 json epoch_json(const EpochRecord& e) {
     auto finite = [](double v) { return std::isfinite(v) ? json(v) : json(); };
-    json j = {{"epoch", e.epoch}, {"iterations", e.iterations},
+    json j = {{"epoch", e.epoch}, {"partial", e.partial}, {"iterations", e.iterations},
               {"train_loss", finite(e.train_loss)}, {"train_accuracy", finite(e.train_accuracy)},
               {"test_loss", finite(e.test_loss)}, {"test_accuracy", finite(e.test_accuracy)},
               {"lr", e.lr}, {"seconds", e.seconds}};
@@ -465,6 +465,35 @@ TrainResult train(TrainConfig config, const TrainPaths& paths, const TrainObserv
     double train_seconds = 0;  // inside iterations only: no data loading, no evaluation
     bool done = false;
 
+    // Evaluates and records the epoch in progress (a partial one when --max-iterations ends
+    // the run inside it).
+    auto record_epoch = [&](Clock::time_point epoch_started, bool partial) {
+        EpochRecord r;
+        r.epoch = p.epoch + 1;
+        r.partial = partial;
+        r.iterations = p.iteration;
+        r.train_loss = p.epoch_loss_count ? p.epoch_loss_sum / double(p.epoch_loss_count) : NAN;
+        r.train_accuracy = p.epoch_seen ? double(p.epoch_correct) / double(p.epoch_seen) : NAN;
+        std::tie(r.test_loss, r.test_accuracy) = evaluate(net, data.test, x, y);
+        if (validation) {
+            auto [vl, va] = evaluate(net, *validation, x, y);
+            r.validation_loss = vl;
+            r.validation_accuracy = va;
+        }
+        r.lr = opt->lr(0);
+        r.seconds = std::chrono::duration<double>(Clock::now() - epoch_started).count();
+        result.epochs.push_back(r);
+        epochs_csv.line(std::to_string(r.epoch) + "," + std::to_string(r.iterations) + "," +
+                        num(r.train_loss) + "," + num(r.train_accuracy) + "," +
+                        (r.validation_loss ? num(*r.validation_loss) : "") + "," +
+                        (r.validation_accuracy ? num(*r.validation_accuracy) : "") + "," +
+                        num(r.test_loss) + "," + num(r.test_accuracy) + "," + num(r.lr) + "," +
+                        num(r.seconds));
+        iterations_csv.flush();
+        epochs_csv.flush();
+        return r;
+    };
+
     while (p.epoch < config.epochs && !done) {
         const auto epoch_started = Clock::now();
         // Shuffle: a fresh epoch records the generator's state first, so a resumed run can
@@ -559,31 +588,17 @@ TrainResult train(TrainConfig config, const TrainPaths& paths, const TrainObserv
                      ", test accuracy " + num(ta));
             }
         }
-        if (result.interrupted || (done && p.batch_in_epoch < batches)) break;
+        if (result.interrupted) break;
+        if (done && p.batch_in_epoch < batches) {
+            if (p.batch_in_epoch > 0) {
+                const EpochRecord r = record_epoch(epoch_started, true);
+                if (observer.epoch) observer.epoch(r);
+            }
+            break;
+        }
 
         // ---- end of epoch: evaluate, record, schedule, checkpoint ----
-        EpochRecord r;
-        r.epoch = p.epoch + 1;
-        r.iterations = p.iteration;
-        r.train_loss = p.epoch_loss_count ? p.epoch_loss_sum / double(p.epoch_loss_count) : NAN;
-        r.train_accuracy = p.epoch_seen ? double(p.epoch_correct) / double(p.epoch_seen) : NAN;
-        std::tie(r.test_loss, r.test_accuracy) = evaluate(net, data.test, x, y);
-        if (validation) {
-            auto [vl, va] = evaluate(net, *validation, x, y);
-            r.validation_loss = vl;
-            r.validation_accuracy = va;
-        }
-        r.lr = opt->lr(0);
-        r.seconds = std::chrono::duration<double>(Clock::now() - epoch_started).count();
-        result.epochs.push_back(r);
-        epochs_csv.line(std::to_string(r.epoch) + "," + std::to_string(r.iterations) + "," +
-                        num(r.train_loss) + "," + num(r.train_accuracy) + "," +
-                        (r.validation_loss ? num(*r.validation_loss) : "") + "," +
-                        (r.validation_accuracy ? num(*r.validation_accuracy) : "") + "," +
-                        num(r.test_loss) + "," + num(r.test_accuracy) + "," + num(r.lr) + "," +
-                        num(r.seconds));
-        iterations_csv.flush();
-        epochs_csv.flush();
+        const EpochRecord r = record_epoch(epoch_started, false);
         if (observer.epoch) observer.epoch(r);
         ++p.epoch;
         p.batch_in_epoch = 0;
@@ -637,7 +652,8 @@ std::string result_json(const TrainConfig& config, const TrainResult& r) {
         j["validation_loss"] = finite(*last->validation_loss);
         j["validation_accuracy"] = finite(*last->validation_accuracy);
     }
-    j["epochs"] = last ? last->epoch : 0;
+    // Completed epochs; a partial last one (--max-iterations) counts as begun, not done.
+    j["epochs"] = last ? (last->partial ? last->epoch - 1 : last->epoch) : 0;
     j["iterations"] = r.iterations;
     j["skipped_steps"] = r.skipped_steps;
     j["seconds"] = r.seconds;

@@ -50,6 +50,7 @@ struct TrainConfig {
 
 struct EpochRecord {
     std::int64_t epoch = 0, iterations = 0;
+    bool partial = false;  // --max-iterations ended the run inside this epoch
     double train_loss = 0, train_accuracy = 0;
     double test_loss = 0, test_accuracy = 0;
     std::optional<double> validation_loss, validation_accuracy;
