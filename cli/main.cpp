@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "cmd_figures.hpp"
 #include "cmd_optimizers.hpp"
 #include "cmd_train.hpp"
 #include "cmd_trajectory.hpp"
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     optlab::cli::setup_trajectory(app, exit_code);
     optlab::cli::setup_train(app, exit_code);
+    optlab::cli::setup_figures(app, exit_code);
     optlab::cli::setup_optimizers(app, exit_code);
     optlab::cli::setup_functions(app, exit_code);
     try {

@@ -67,19 +67,20 @@ const std::vector<Function2d>& table() {
     static const std::vector<Function2d> functions = [] {
         const double left = well(-2.1);
         std::vector<Function2d> f;
-        f.push_back({"ravine", "x^2/20 + y^2",
+        f.push_back({"ravine", "x^2/20 + y^2", "x**2/20 + y**2",
                      "the lecture book's anisotropic bowl: SGD zig-zags across the ravine",
                      ravine, ravine_grad, {-7.0, 2.0}, {{0.0, 0.0}}, 0.0, {-10, 10}, {-5, 5}});
-        f.push_back({"rosenbrock", "(1-x)^2 + 100(y-x^2)^2",
+        f.push_back({"rosenbrock", "(1-x)^2 + 100(y-x^2)^2", "(1-x)**2 + 100*(y-x**2)**2",
                      "a curved, flat-bottomed valley: easy to enter, slow to follow",
                      rosenbrock, rosenbrock_grad, {-1.5, 2.0}, {{1.0, 1.0}}, 0.0, {-2, 2},
                      {-1, 3}});
         f.push_back({"beale", "(1.5-x+xy)^2 + (2.25-x+xy^2)^2 + (2.625-x+xy^3)^2",
+                     "(1.5-x+x*y)**2 + (2.25-x+x*y**2)**2 + (2.625-x+x*y**3)**2",
                      "sharp ridges and flat plateaus, minimum at (3, 0.5)", beale, beale_grad,
                      {1.0, 1.5}, {{3.0, 0.5}}, 0.0, {-4.5, 4.5}, {-4.5, 4.5}});
-        f.push_back({"booth", "(x+2y-7)^2 + (2x+y-5)^2", "a tilted quadratic bowl", booth,
+        f.push_back({"booth", "(x+2y-7)^2 + (2x+y-5)^2", "(x+2*y-7)**2 + (2*x+y-5)**2", "a tilted quadratic bowl", booth,
                      booth_grad, {-5.0, -5.0}, {{1.0, 3.0}}, 0.0, {-10, 10}, {-10, 10}});
-        f.push_back({"himmelblau", "(x^2+y-11)^2 + (x+y^2-7)^2",
+        f.push_back({"himmelblau", "(x^2+y-11)^2 + (x+y^2-7)^2", "(x**2+y-11)**2 + (x+y**2-7)**2",
                      "four global minima: where you start decides where you end",
                      himmelblau, himmelblau_grad, {0.0, 0.0},
                      {{3.0, 2.0},
@@ -87,11 +88,11 @@ const std::vector<Function2d>& table() {
                       {-3.779310253377747, -3.283185991286170},
                       {3.584428340330492, -1.848126526964404}},
                      0.0, {-5, 5}, {-5, 5}});
-        f.push_back({"saddle", "x^2 - y^2",
+        f.push_back({"saddle", "x^2 - y^2", "x**2 - y**2",
                      "a saddle point at the origin, unbounded below along y: methods that "
                      "break symmetry slowly linger at the saddle",
                      saddle, saddle_grad, {-2.0, 1e-3}, {}, -INFINITY, {-3, 3}, {-3, 3}});
-        f.push_back({"local-minima", "x^4/4 - 2x^2 + x + y^2",
+        f.push_back({"local-minima", "x^4/4 - 2x^2 + x + y^2", "x**4/4 - 2*x**2 + x + y**2",
                      "a shallow well on the way to a deeper one: SGD stops in it, Momentum "
                      "rolls through",
                      local_minima, local_minima_grad, {3.0, 1.0}, {{left, 0.0}},

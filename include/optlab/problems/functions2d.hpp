@@ -16,6 +16,7 @@ using Point2 = std::array<double, 2>;
 struct Function2d {
     std::string_view name;     // "ravine", "rosenbrock", ...
     std::string_view formula;  // e.g. "x^2/20 + y^2"
+    std::string_view gnuplot;  // the same in gnuplot's syntax, for contour plots
     std::string_view note;     // what the function shows
     double (*value)(double x, double y);
     Point2 (*gradient)(double x, double y);

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+// Figures are drawn by gnuplot (Debian's gnuplot-nox, cairo PNG and SVG terminals) from the CSV
+// files kept beside them: optlab writes the data and a small script, and gnuplot draws it, once
+// as PNG and once as SVG. No hand-made rasteriser.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace optlab {
+
+/// Whether a gnuplot binary can be run.
+bool gnuplot_available();
+
+/// Draws `body` (gnuplot commands after the terminal is set) into `<stem>.png` and
+/// `<stem>.svg`, `width`×`height` pixels; keeps the script as `<stem>.gp`. Throws IoError with
+/// gnuplot's own message when it fails or is missing.
+void plot_png_svg(const std::filesystem::path& stem, const std::string& body, int width, int height);
+
+/// A string literal for a gnuplot script ('...' with quotes escaped).
+std::string gnuplot_string(const std::string& s);
+
+}  // namespace optlab

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+#include "optlab/report/plot.hpp"
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "optlab/core/error.hpp"
+
+namespace optlab {
+
+bool gnuplot_available() { return std::system("gnuplot --version >/dev/null 2>&1") == 0; }
+
+std::string gnuplot_string(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+    return out + "'";
+}
+
+void plot_png_svg(const std::filesystem::path& stem, const std::string& body, int width, int height) {
+    const std::filesystem::path script = stem.string() + ".gp";
+    const std::filesystem::path log = stem.string() + ".gnuplot.log";
+    {
+        std::ofstream out(script);
+        out << "# Drawn by optlab; run `gnuplot " << script.filename().string()
+            << "` in this folder to redraw.\n"
+            << "set encoding utf8\n"
+            << "set terminal pngcairo size " << width << "," << height
+            << " enhanced font 'DejaVu Sans,10'\n"
+            << "set output " << gnuplot_string(stem.filename().string() + ".png") << "\n"
+            << body << "\nunset output\n"
+            << "set terminal svg size " << width << "," << height
+            << " enhanced font 'DejaVu Sans,10' background '#ffffff'\n"
+            << "set output " << gnuplot_string(stem.filename().string() + ".svg") << "\n"
+            << body << "\nunset output\n";
+        if (!out) throw IoError(script.string() + ": cannot write the gnuplot script");
+    }
+    const std::string dir = stem.parent_path().empty() ? "." : stem.parent_path().string();
+    const std::string cmd = "cd " + gnuplot_string(dir) + " && gnuplot " +
+                            gnuplot_string(script.filename().string()) + " 2>" +
+                            gnuplot_string(log.filename().string());
+    const int status = std::system(cmd.c_str());
+    if (status != 0 || !std::filesystem::exists(stem.string() + ".png")) {
+        std::ifstream in(log);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        throw IoError(script.string() + ": gnuplot failed" +
+                      (WIFEXITED(status) && WEXITSTATUS(status) == 127
+                           ? std::string(" (is gnuplot installed? scripts/install-deps.sh installs gnuplot-nox)")
+                           : ": " + ss.str()));
+    }
+    std::filesystem::remove(log);
+}
+
+}  // namespace optlab
