@@ -43,6 +43,8 @@ struct TrajectoryFlags {
 
 struct CompareFlags {
     std::string dataset = "fashion-mnist", data, out = "figures", optimizers, sweep, convention = "book";
+    std::string net = "784-100-100-100-100-10";
+    std::size_t batch = 128;
     std::int64_t iterations = 2000;
     int seeds = 3, threads = 0;
 };
@@ -102,7 +104,8 @@ void setup_figures(CLI::App& app, int& exit_code) {
         if (t->steps) spec.steps = *t->steps;
         if (t->convention) spec.convention = parse_convention(*t->convention);
         const auto dir = out_dir(t->out);
-        const std::string stem = t->name.empty() ? "trajectories-" + std::string(t->grid_lecture ? "lecture" : t->preset) : t->name;
+        const std::string what = !t->function.empty() ? t->function : t->grid_lecture ? "lecture" : t->preset;
+        const std::string stem = t->name.empty() ? "trajectories-" + what : t->name;
         write_trajectories(dir / stem, spec, run_trajectories(spec));
         std::cout << (dir / (stem + ".png")).string() << "\n";
         exit_code = 0;
@@ -117,6 +120,8 @@ void setup_figures(CLI::App& app, int& exit_code) {
         sub->add_option("--data", f->data, "An MNIST-layout folder instead");
         sub->add_option("--iterations", f->iterations, "Updates per run")->check(CLI::Range(std::int64_t(1), std::int64_t(100000000)))->capture_default_str();
         sub->add_option("--seeds", f->seeds, "Runs per optimizer, seeds 1..N")->check(CLI::Range(1, 1000))->capture_default_str();
+        sub->add_option("--net", f->net, "Layer sizes")->capture_default_str();
+        sub->add_option("--batch", f->batch, "Mini-batch size")->check(CLI::Range(std::size_t(1), std::size_t(1) << 20))->capture_default_str();
         sub->add_option("--threads", f->threads, "Threads (default: all cores)");
         sub->add_option("--out", f->out, "Output folder")->capture_default_str();
         sub->add_option("--convention", f->convention, "torch, keras or book")->check(CLI::IsMember({"torch", "keras", "book"}))->capture_default_str();
@@ -128,6 +133,8 @@ void setup_figures(CLI::App& app, int& exit_code) {
             CompareSpec spec = init_variant ? init_compare_preset() : compare_preset();
             if (!f->optimizers.empty()) spec.arms = parse_arms(f->optimizers);
             spec.iterations = f->iterations;
+            spec.net = f->net;
+            spec.batch = f->batch;
             spec.seeds = f->seeds;
             spec.threads = f->threads;
             spec.convention = parse_convention(f->convention);

@@ -21,6 +21,9 @@ packages=(
     zlib1g-dev           # CRC-32 of checkpoints, gzip-compressed IDX files
     libopenblas-dev      # CBLAS matrix products for the network layers
     dataset-fashion-mnist  # the real data: /usr/share/datasets/fashion-mnist/*.gz
+    gnuplot-nox          # draws every figure (cairo PNG and SVG terminals)
+    fonts-dejavu-core    # the figures' and the report's font
+    chromium             # tests load the report in a real (headless) browser
 )
 if [[ "${1:-}" == "--reference" ]]; then
     packages+=(python3-torch python3-numpy)

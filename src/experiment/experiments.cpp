@@ -3,6 +3,7 @@
 #include "optlab/experiment/experiments.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -13,7 +14,10 @@
 #include "optlab/core/rng.hpp"
 #include "optlab/optim/registry.hpp"
 #include "optlab/report/plot.hpp"
-#include "optlab/train/trainer.hpp"
+#include "optlab/core/parallel.hpp"
+#include "optlab/nn/network.hpp"
+
+extern "C" void openblas_set_num_threads(int);
 
 namespace optlab::experiment {
 
@@ -258,9 +262,9 @@ std::vector<double> smooth_curve(const std::vector<double>& x) {
     }
     const double total = std::accumulate(w.begin(), w.end(), 0.0);
     for (double& v : w) v /= total;
-    // s = r_[x[9:0:-1], x, x[-1:-11:-1]]
+    // s = r_[x[window-1:0:-1], x, x[-1:-window:-1]]: 10 mirrored values on each side
     std::vector<double> s;
-    for (int i = window - 2; i >= 1; --i) s.push_back(x[i]);
+    for (int i = window - 1; i >= 1; --i) s.push_back(x[std::size_t(i)]);
     s.insert(s.end(), x.begin(), x.end());
     for (int i = 1; i <= window - 1; ++i) s.push_back(x[x.size() - i]);
     std::vector<double> y;
@@ -304,6 +308,73 @@ CompareRow summarise(const std::string& label, double lr, const std::vector<cons
 
 }  // namespace
 
+namespace {
+
+// The book's protocol (ch06/optimizer_compare_mnist.py): every iteration draws one batch with
+// replacement — the same batches for every optimizer of a seed — updates, and records the loss
+// on that batch after the update. A non-finite loss or gradient skips the update and records
+// NaN: a diverging learning rate in a sweep is a result, not an error.
+CompareRun run_book_protocol(const CompareSpec& spec, const Arm& a, const HyperParams& hyper,
+                             std::uint64_t seed, const TrainTest& data) {
+    nn::NetSpec net_spec;
+    net_spec.sizes = nn::parse_net_sizes(spec.net);
+    net_spec.activation = nn::parse_activation(a.activation);
+    if (net_spec.sizes.front() != data.train.features || net_spec.sizes.back() != data.classes) {
+        throw InvalidArgument("compare: net " + spec.net + " does not fit the data (" +
+                              std::to_string(data.train.features) + " inputs, " +
+                              std::to_string(data.classes) + " classes)");
+    }
+    if (spec.batch == 0 || spec.batch > data.train.count) {
+        throw_invalid("compare", "batch", double(spec.batch), "1.." + std::to_string(data.train.count));
+    }
+    nn::Network<float> net(net_spec, spec.batch, seed + 2);
+    Rng init_rng(seed);
+    net.init(parse_init(a.init, nn::nonlinearity_of(net_spec.activation)), init_rng);
+    auto opt = make_optimizer<float>(a.optimizer, net.store(), hyper, spec.convention);
+    Rng batch_rng(seed + 1000);
+    std::vector<std::uint32_t> order(spec.batch);
+    std::vector<float> x(spec.batch * data.train.features);
+    std::vector<std::uint8_t> y(spec.batch);
+    CompareRun run;
+    run.seed = seed;
+    double seconds = 0;
+    for (std::int64_t it = 0; it < spec.iterations; ++it) {
+        for (auto& i : order) i = std::uint32_t(batch_rng.below(data.train.count));
+        gather_batch(data.train, order, 0, spec.batch, x.data(), y.data());
+        const auto t0 = std::chrono::steady_clock::now();
+        opt->zero_grad();
+        net.forward(x.data(), spec.batch, true);
+        const double before = net.loss(y.data(), spec.batch);
+        net.backward(y.data(), spec.batch);
+        bool finite = std::isfinite(before);
+        for (float g : net.store().grads()) finite = finite && std::isfinite(g);
+        double after = NAN;
+        if (finite) {
+            opt->step();
+            net.forward(x.data(), spec.batch, true);
+            after = net.loss(y.data(), spec.batch);
+        }
+        seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        run.loss.push_back(after);
+    }
+    std::vector<std::uint32_t> all(data.test.count);
+    std::iota(all.begin(), all.end(), 0u);
+    std::size_t correct = 0;
+    for (std::size_t begin = 0; begin < data.test.count; begin += spec.batch) {
+        const std::size_t rows = std::min(spec.batch, data.test.count - begin);
+        gather_batch(data.test, all, begin, rows, x.data(), y.data());
+        net.forward(x.data(), rows, false);
+        correct += net.count_correct(y.data(), rows);
+    }
+    run.test_accuracy = double(correct) / double(data.test.count);
+    run.ms_per_iteration = 1e3 * seconds / double(spec.iterations);
+    const std::size_t tail = std::min<std::size_t>(100, run.loss.size());
+    run.final_loss = std::accumulate(run.loss.end() - std::ptrdiff_t(tail), run.loss.end(), 0.0) / double(tail);
+    return run;
+}
+
+}  // namespace
+
 CompareResult run_compare(const CompareSpec& spec, const TrainTest& data, const Log& log) {
     if (spec.iterations < 1) throw_invalid("compare", "iterations", double(spec.iterations), "an integer >= 1");
     if (spec.seeds < 1) throw_invalid("compare", "seeds", spec.seeds, "an integer >= 1");
@@ -312,8 +383,9 @@ CompareResult run_compare(const CompareSpec& spec, const TrainTest& data, const 
     }
     if (spec.sweep && spec.sweep_points < 2) throw_invalid("compare", "sweep points", spec.sweep_points, ">= 2");
     CompareResult result;
-    const std::size_t per_epoch = (data.train.count + spec.batch - 1) / spec.batch;
-    const std::int64_t epochs = std::int64_t((std::size_t(spec.iterations) + per_epoch - 1) / per_epoch);
+    const int threads = spec.threads > 0 ? spec.threads : num_threads();
+    set_num_threads(threads);
+    openblas_set_num_threads(threads);
     std::size_t done = 0;
     const std::size_t lrs = spec.sweep ? std::size_t(spec.sweep_points) : 1;
     const std::size_t total = spec.arms.size() * lrs * std::size_t(spec.seeds);
@@ -336,35 +408,11 @@ CompareResult run_compare(const CompareSpec& spec, const TrainTest& data, const 
             std::vector<const CompareRun*> runs;
             const std::size_t first = result.runs.size();
             for (int seed = 1; seed <= spec.seeds; ++seed) {
-                TrainConfig c;
-                c.net = spec.net;
-                c.activation = a.activation;
-                c.init = a.init;
-                c.optimizer = a.optimizer;
-                c.hyper = a.hyper;
-                c.hyper["lr"] = lr;
-                c.convention = spec.convention;
-                c.batch = spec.batch;
-                c.epochs = epochs;
-                c.max_iterations = spec.iterations;
-                c.seed = std::uint64_t(seed);
-                c.threads = spec.threads;
-                c.nonfinite = "skip";  // a diverging lr in a sweep is a result, not an error
-                c.max_consecutive = spec.iterations;
-                CompareRun run;
+                HyperParams hyper = a.hyper;
+                hyper["lr"] = lr;
+                CompareRun run = run_book_protocol(spec, a, hyper, std::uint64_t(seed), data);
                 run.label = a.label;
                 run.lr = lr;
-                run.seed = std::uint64_t(seed);
-                TrainObserver obs;
-                obs.iteration = [&](std::int64_t, std::int64_t, std::int64_t, double loss, double) {
-                    run.loss.push_back(loss);
-                };
-                const TrainResult r = train(c, {}, obs, &data);
-                run.loss.resize(std::size_t(spec.iterations), run.loss.empty() ? NAN : run.loss.back());
-                const std::size_t tail = std::min<std::size_t>(100, run.loss.size());
-                run.final_loss = std::accumulate(run.loss.end() - std::ptrdiff_t(tail), run.loss.end(), 0.0) / double(tail);
-                run.test_accuracy = r.epochs.empty() ? NAN : r.epochs.back().test_accuracy;
-                run.ms_per_iteration = r.samples_per_second > 0 ? 1e3 * double(spec.batch) / r.samples_per_second : NAN;
                 result.runs.push_back(std::move(run));
                 ++done;
                 if (log) {
@@ -551,9 +599,9 @@ void write_init_histogram(const std::filesystem::path& stem, const HistogramSpec
                     if (x.activation == act && x.init == init && x.layer == layer) h = &x;
                 }
                 if (!h) continue;
-                gp += "set title " + gnuplot_string(init + ", layer " + std::to_string(layer) + ": mean " +
-                                                    num(std::round(h->mean * 1e3) / 1e3) + ", std " +
-                                                    num(std::round(h->std * 1e3) / 1e3)) + " font ',8'\n";
+                gp += "set title \"" + init + ", layer " + std::to_string(layer) + "\\nmean " +
+                      num(std::round(h->mean * 1e3) / 1e3) + ", std " + num(std::round(h->std * 1e3) / 1e3) +
+                      "\" font ',8'\n";
                 gp += "set xrange [" + num(h->lo) + ":" + num(h->hi) + "]\n";
                 gp += "plot " + gnuplot_string(file) + " every ::1 using ((strcol(1) eq '" + act +
                       "' && strcol(2) eq '" + init + "' && $3 == " + std::to_string(layer) +
@@ -561,7 +609,7 @@ void write_init_histogram(const std::filesystem::path& stem, const HistogramSpec
             }
         }
         gp += "unset multiplot\n";
-        plot_png_svg(stem.string() + "-" + act, gp, 1100, 190 * int(spec.inits.size()) + 50);
+        plot_png_svg(stem.string() + "-" + act, gp, 1100, 210 * int(spec.inits.size()) + 50);
     }
 }
 

@@ -313,5 +313,56 @@ TEST(CliTrainData, AnUnknownDatasetNameIsRefused) {
     EXPECT_NE(r.err.find("dataset: unknown name 'cifar'"), std::string::npos) << r.err;
 }
 
+
+// ---- the figure commands ----------------------------------------------------------------------
+
+TEST_F(CliTrain, FigureCommandsWriteTheirPicturesAndData) {
+    const std::string out = (dir / "fig").string();
+    const CliRun t = optlab_run("plot trajectories --function rosenbrock --optimizers adam:lr=0.05,momentum:lr=0.001 "
+                                "--steps 100 --convention torch --out '" + out + "'");
+    ASSERT_EQ(t.code, 0) << t.err;
+    const CliRun c = optlab_run("compare --data '" + (dir / "data").string() + "' --net 16-32-10 --batch 32 "
+                                "--iterations 60 --seeds 2 --optimizers sgd:lr=0.1,adam:lr=0.01 --threads 1 --out '" + out + "'");
+    ASSERT_EQ(c.code, 0) << c.err;
+    EXPECT_NE(c.out.find("SGD (lr 0.1)"), std::string::npos) << c.out;
+    const CliRun s = optlab_run("compare --data '" + (dir / "data").string() + "' --net 16-32-10 --batch 32 "
+                                "--iterations 30 --seeds 1 --optimizers sgd,adam --sweep lr=1e-3:1e-1:3 --threads 1 "
+                                "--out '" + out + "'");
+    ASSERT_EQ(s.code, 0) << s.err;
+    const CliRun h = optlab_run("init-histogram --samples 100 --out '" + out + "'");
+    ASSERT_EQ(h.code, 0) << h.err;
+    for (const char* f : {"trajectories-rosenbrock.png", "trajectories-rosenbrock.svg", "trajectories-rosenbrock.csv", "compare.png",
+                          "compare.svg", "compare-curves.csv", "compare-table.csv", "compare-sweep.csv",
+                          "init-histogram-relu.png", "init-histogram.csv"}) {
+        EXPECT_TRUE(std::filesystem::exists(dir / "fig" / f)) << f;
+    }
+}
+
+struct BadFigure {
+    const char* args;
+    const char* message;
+};
+
+class CliFigureBad : public ::testing::TestWithParam<BadFigure> {};
+
+TEST_P(CliFigureBad, ExitTwoWithTheProblemNamed) {
+    const CliRun r = optlab_run(GetParam().args);
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find(GetParam().message), std::string::npos) << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Catalogue, CliFigureBad,
+    ::testing::Values(BadFigure{"plot trajectories --preset figure9 --out /tmp", "unknown preset 'figure9'"},
+                      BadFigure{"plot trajectories --optimizers sgdd --out /tmp", "unknown name 'sgdd'"},
+                      BadFigure{"plot trajectories --optimizers sgd:lr=x --out /tmp", "'x' is not a finite number"},
+                      BadFigure{"plot trajectories --function nope --out /tmp", "function: unknown name 'nope'"},
+                      BadFigure{"compare --sweep lr=1:0.1:3", "0 < LO < HI"},
+                      BadFigure{"compare --sweep mu=1:2:3", "expected lr=LO:HI:N"},
+                      BadFigure{"compare --seeds 0", "--seeds"},
+                      BadFigure{"init-histogram --layers 0", "--layers"},
+                      BadFigure{"report --out /proc/optlab-report", "cannot create"}),
+    [](const auto& info) { return "case" + std::to_string(info.index); });
+
 }  // namespace
 }  // namespace optlab

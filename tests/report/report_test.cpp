@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+// `optlab report --quick` as a learner opens it: in a real browser (Debian's chromium,
+// headless, no sandbox, no network), every image must load with a non-zero size. A screenshot
+// is kept in build/test-output/report/screenshot.png.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+namespace {
+
+std::string slurp(const std::filesystem::path& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+const std::filesystem::path kOut = std::filesystem::path(OPTLAB_OUTPUT_DIR) / "report";
+
+std::string chromium(const std::string& args) {
+    const std::string profile = (kOut.parent_path() / "chromium-profile").string();
+    std::filesystem::remove_all(profile);
+    return "chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+           "--disable-background-networking --disable-component-update --disable-sync "
+           "--user-data-dir='" + profile + "' " + args + " 2>/dev/null";
+}
+
+class Report : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() {
+        if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist")) return;
+        std::filesystem::remove_all(kOut);
+        const std::string cmd = std::string("'") + OPTLAB_CLI + "' report --quick --out '" + kOut.string() +
+                                "' > '" + kOut.string() + ".log' 2>&1";
+        std::filesystem::create_directories(kOut.parent_path());
+        status_ = std::system(cmd.c_str());
+    }
+    static inline int status_ = -1;
+};
+
+TEST_F(Report, QuickReportIsWrittenWithEveryFigureAndTheFormulas) {
+    if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist")) GTEST_SKIP() << "no dataset-fashion-mnist";
+    ASSERT_EQ(status_, 0) << slurp(kOut.string() + ".log");
+    const std::string html = slurp(kOut / "index.html");
+    for (const char* stem : {"trajectories-book", "trajectories-lecture", "trajectories-ravine-momentum",
+                             "trajectories-local-minima", "init-histogram-sigmoid", "init-histogram-tanh",
+                             "init-histogram-relu", "init-compare", "compare"}) {
+        for (const char* ext : {".png", ".svg"}) {
+            const auto f = kOut / (std::string(stem) + ext);
+            ASSERT_TRUE(std::filesystem::exists(f)) << f;
+            EXPECT_GT(std::filesystem::file_size(f), 1000u) << f;
+        }
+        EXPECT_NE(html.find(std::string("src=\"") + stem + ".png\""), std::string::npos) << stem;
+    }
+    for (const char* csv : {"compare-table.csv", "compare-curves.csv", "init-compare-table.csv",
+                            "init-histogram.csv", "trajectories-book.csv"}) {
+        EXPECT_TRUE(std::filesystem::exists(kOut / csv)) << csv;
+    }
+    for (const char* text : {"Which optimizer?", "AdaGrad", "θ ← θ − η·g", "He for ReLU", "SGD learns slowest"}) {
+        EXPECT_NE(html.find(text), std::string::npos) << text;
+    }
+    EXPECT_EQ(html.find("http://"), std::string::npos) << "the page must not need the network";
+    EXPECT_EQ(html.find("https://"), std::string::npos) << "the page must not need the network";
+}
+
+TEST_F(Report, EveryImageLoadsInAHeadlessBrowser) {
+    if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist")) GTEST_SKIP() << "no dataset-fashion-mnist";
+    ASSERT_EQ(status_, 0);
+    ASSERT_EQ(std::system("command -v chromium >/dev/null"), 0)
+        << "chromium is not installed (scripts/install-deps.sh installs it)";
+    const auto dom_file = kOut.parent_path() / "report-dom.html";
+    const std::string url = "file://" + std::filesystem::absolute(kOut / "index.html").string();
+    ASSERT_EQ(std::system((chromium("--virtual-time-budget=10000 --dump-dom '" + url + "'") + " > '" +
+                           dom_file.string() + "'").c_str()), 0);
+    const std::string dom = slurp(dom_file);
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(dom, m, std::regex("data-images=\"(\\d+)/(\\d+)\"")))
+        << "the page's own image count is missing from the DOM";
+    EXPECT_EQ(m[1].str(), m[2].str()) << "images loaded / images on the page";
+    EXPECT_GE(std::stoi(m[2].str()), 9);
+    const auto shot = kOut / "screenshot.png";
+    ASSERT_EQ(std::system(chromium("--hide-scrollbars --window-size=1200,3000 --screenshot='" + shot.string() +
+                                   "' '" + url + "'").c_str()), 0);
+    ASSERT_TRUE(std::filesystem::exists(shot));
+    EXPECT_GT(std::filesystem::file_size(shot), 50000u);
+}
+
+}  // namespace
