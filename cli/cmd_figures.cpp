@@ -38,7 +38,7 @@ struct TrajectoryFlags {
     std::string preset = "book", function, optimizers, start, out = "figures", name;
     std::optional<int> steps;
     std::optional<std::string> convention;
-    bool grid_lecture = false;
+    std::string grid;  // "lecture": the six-panel variant
 };
 
 struct CompareFlags {
@@ -82,7 +82,8 @@ void setup_figures(CLI::App& app, int& exit_code) {
     auto t = std::make_shared<TrajectoryFlags>();
     CLI::App* traj = plot->add_subcommand("trajectories", "Optimizer paths over the contours of a 2-D function");
     traj->add_option("--preset", t->preset, "book (E1), lecture (six panels), ravine-momentum, local-minima")->capture_default_str();
-    traj->add_flag("--grid-lecture,--grid", t->grid_lecture, "The lecture's six-panel grid (same as --preset lecture)");
+    traj->add_option("--grid", t->grid, "lecture: the lecture's six-panel comparison (same as --preset lecture)")
+        ->check(CLI::IsMember({"book", "lecture"}));
     traj->add_option("--function", t->function, "Override the preset's function");
     traj->add_option("--optimizers", t->optimizers, "Override the arms: NAME[:KEY=VALUE;...],... e.g. sgd:lr=0.95,adam:lr=0.3");
     traj->add_option("--start", t->start, "X,Y");
@@ -91,7 +92,8 @@ void setup_figures(CLI::App& app, int& exit_code) {
     traj->add_option("--out", t->out, "Output folder")->capture_default_str();
     traj->add_option("--name", t->name, "File stem (default: trajectories-<preset>)");
     traj->callback([t, &exit_code] {
-        TrajectorySpec spec = trajectory_preset(t->grid_lecture ? "lecture" : t->preset);
+        const std::string preset = t->grid.empty() ? t->preset : t->grid;
+        TrajectorySpec spec = trajectory_preset(preset);
         if (!t->function.empty()) {
             spec.function = t->function;
             const Function2d& f = function_2d(t->function);
@@ -104,7 +106,7 @@ void setup_figures(CLI::App& app, int& exit_code) {
         if (t->steps) spec.steps = *t->steps;
         if (t->convention) spec.convention = parse_convention(*t->convention);
         const auto dir = out_dir(t->out);
-        const std::string what = !t->function.empty() ? t->function : t->grid_lecture ? "lecture" : t->preset;
+        const std::string what = !t->function.empty() ? t->function : preset;
         const std::string stem = t->name.empty() ? "trajectories-" + what : t->name;
         write_trajectories(dir / stem, spec, run_trajectories(spec));
         std::cout << (dir / (stem + ".png")).string() << "\n";

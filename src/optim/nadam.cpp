@@ -21,10 +21,7 @@ NadamOptions NadamOptions::defaults(Convention c) {
 
 template <class T>
 void Nadam<T>::validate(const NadamOptions& o) {
-    check_non_negative(kName, "lr", o.lr);
-    check_betas(kName, o.betas);
-    check_non_negative(kName, "eps", o.eps);
-    check_non_negative(kName, "weight_decay", o.weight_decay);
+    check_adam_family(kName, o.lr, o.betas, o.eps, o.weight_decay);
     check_non_negative(kName, "momentum_decay", o.momentum_decay);
 }
 

@@ -16,10 +16,7 @@ RadamOptions RadamOptions::defaults(Convention c) {
 
 template <class T>
 void Radam<T>::validate(const RadamOptions& o) {
-    check_non_negative(kName, "lr", o.lr);
-    check_betas(kName, o.betas);
-    check_non_negative(kName, "eps", o.eps);
-    check_non_negative(kName, "weight_decay", o.weight_decay);
+    check_adam_family(kName, o.lr, o.betas, o.eps, o.weight_decay);
 }
 
 namespace {

@@ -329,6 +329,9 @@ TEST_F(CliTrain, FigureCommandsWriteTheirPicturesAndData) {
                                 "--iterations 30 --seeds 1 --optimizers sgd,adam --sweep lr=1e-3:1e-1:3 --threads 1 "
                                 "--out '" + out + "'");
     ASSERT_EQ(s.code, 0) << s.err;
+    const CliRun g = optlab_run("plot trajectories --grid lecture --out '" + out + "'");
+    ASSERT_EQ(g.code, 0) << g.err;
+    EXPECT_TRUE(std::filesystem::exists(dir / "fig" / "trajectories-lecture.png"));
     const CliRun h = optlab_run("init-histogram --samples 100 --out '" + out + "'");
     ASSERT_EQ(h.code, 0) << h.err;
     for (const char* f : {"trajectories-rosenbrock.png", "trajectories-rosenbrock.svg", "trajectories-rosenbrock.csv", "compare.png",

@@ -96,5 +96,13 @@ inline void check_betas(std::string_view optimizer, const Betas& betas) {
     check_unit_open(optimizer, "betas[0]", betas[0]);
     check_unit_open(optimizer, "betas[1]", betas[1]);
 }
+/// What every Adam-family optimizer checks: lr, betas, eps and weight_decay.
+inline void check_adam_family(std::string_view optimizer, double lr, const Betas& betas, double eps,
+                              double weight_decay) {
+    check_non_negative(optimizer, "lr", lr);
+    check_betas(optimizer, betas);
+    check_non_negative(optimizer, "eps", eps);
+    check_non_negative(optimizer, "weight_decay", weight_decay);
+}
 
 }  // namespace optlab
