@@ -14,6 +14,7 @@
 #include "optlab/optim/registry.hpp"
 #include "optlab/problems/functions2d.hpp"
 #include "../train/synthetic.hpp"
+#include "optlab/io/safetensors.hpp"
 
 namespace optlab {
 namespace {
@@ -366,6 +367,57 @@ INSTANTIATE_TEST_SUITE_P(
                       BadFigure{"init-histogram --layers 0", "--layers"},
                       BadFigure{"report --out /proc/optlab-report", "cannot create"}),
     [](const auto& info) { return "case" + std::to_string(info.index); });
+
+
+// ---- kill -9 at random points, resume each time: the same final bytes -----------------------
+
+TEST_F(CliTrain, KilledAtRandomPointsAndResumedEqualsAnUninterruptedRun) {
+#ifdef __SANITIZE_ADDRESS__
+    GTEST_SKIP() << "timing-based; it runs in the plain build";
+#endif
+    // About 5 s of training with a checkpoint every ~2 ms, so kills land in training and in writes.
+    const std::string args = base("--net 16-64-64-10 --epochs 3000 --optimizer adam --dropout 0.1 "
+                                  "--schedule cosine:3000,5");
+    const std::string reference = (dir / "reference.st").string(), ck = (dir / "killed.st").string();
+    ASSERT_EQ(optlab_run(args + " --checkpoint '" + reference + "'").code, 0);
+
+    optlab::Rng rng(2026);
+    int kills = 0, resumed = 0;
+    for (int attempt = 0; attempt < 40 && kills < 12; ++attempt) {
+        const bool resume = std::filesystem::exists(ck);
+        const int delay_ms = 50 + int(rng.below(450));
+        const std::string cmd = std::string("'") + OPTLAB_CLI + "' " + args + " --checkpoint '" + ck + "'" +
+                                (resume ? " --resume '" + ck + "'" : std::string()) +
+                                " >/dev/null 2>&1 & pid=$!; sleep " + std::to_string(delay_ms / 1000.0) +
+                                "; kill -9 $pid 2>/dev/null && echo killed; wait $pid; exit 0";
+        FILE* p = ::popen(cmd.c_str(), "r");
+        char buf[64] = {0};
+        const bool killed = std::fgets(buf, sizeof buf, p) != nullptr;
+        ::pclose(p);
+        kills += killed;
+        resumed += resume;
+        // Whatever the kill interrupted, the checkpoint on disk is whole (or absent).
+        if (std::filesystem::exists(ck)) {
+            EXPECT_NO_THROW(read_safetensors(ck)) << "attempt " << attempt;
+        }
+        if (!killed) break;  // the run finished before the kill
+    }
+    EXPECT_GE(kills, 10) << "too few kills landed inside the run";
+    EXPECT_GE(resumed, 9);
+    // Finish the run; a temporary file left by a kill during a write is swept at the start.
+    const CliRun last = optlab_run(args + " --checkpoint '" + ck + "'" +
+                                   (std::filesystem::exists(ck) ? " --resume '" + ck + "'" : std::string()));
+    ASSERT_EQ(last.code, 0) << last.err;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+        EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
+    }
+    const auto a = read_safetensors(reference), b = read_safetensors(ck);
+    ASSERT_EQ(a.tensors.size(), b.tensors.size());
+    for (std::size_t i = 0; i < a.tensors.size(); ++i) {
+        EXPECT_EQ(a.tensors[i].name, b.tensors[i].name);
+        EXPECT_TRUE(a.tensors[i].data == b.tensors[i].data) << a.tensors[i].name << " differs";
+    }
+}
 
 }  // namespace
 }  // namespace optlab
