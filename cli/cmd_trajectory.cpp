@@ -68,8 +68,8 @@ int run_trajectory(const TrajectoryOptions& o) {
         j["optimizer"] = o.optimizer.optimizer;
         j["convention"] = o.optimizer.convention;
         nlohmann::json h = nlohmann::json::object();
-        for (const auto& [name, value] : opt->hyper(0)) {
-            std::visit([&](const auto& v) { h[name] = v; }, value);
+        for (const auto& entry : opt->hyper(0)) {
+            std::visit([&](const auto& v) { h[entry.first] = v; }, entry.second);
         }
         j["hyper"] = h;
         j["path"] = nlohmann::json::array();

@@ -24,6 +24,8 @@ packages=(
     gnuplot-nox          # draws every figure (cairo PNG and SVG terminals)
     fonts-dejavu-core    # the figures' and the report's font
     chromium             # tests load the report in a real (headless) browser
+    clang                # libFuzzer targets (fuzz/), built by .ci/run
+    libclang-rt-14-dev   # clang's fuzzer and sanitizer runtimes
 )
 if [[ "${1:-}" == "--reference" ]]; then
     packages+=(python3-torch python3-numpy)

@@ -4,37 +4,13 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "hyper_json.hpp"
+
 namespace optlab {
 
 namespace {
 
 using json = nlohmann::json;
-
-json hyper_to_json(const HyperParams& hyper) {
-    json out = json::object();
-    for (const auto& [name, value] : hyper) {
-        std::visit([&](const auto& v) { out[name] = v; }, value);
-    }
-    return out;
-}
-
-HyperParams hyper_from_json(const json& j, const std::string& where) {
-    HyperParams out;
-    if (!j.is_object()) throw IoError(where + ": hyper is not an object");
-    for (const auto& [name, v] : j.items()) {
-        if (v.is_boolean()) {
-            out[name] = v.get<bool>();
-        } else if (v.is_number()) {
-            out[name] = v.get<double>();
-        } else if (v.is_array() && v.size() == 2 && v[0].is_number() && v[1].is_number()) {
-            out[name] = Betas{v[0].get<double>(), v[1].get<double>()};
-        } else {
-            throw IoError(where + ": hyper-parameter '" + name + "' has value " + v.dump() +
-                          " (expected a number, a boolean or a pair)");
-        }
-    }
-    return out;
-}
 
 const std::string& meta(const SafetensorsFile& file, const std::string& key,
                         std::string_view source) {
@@ -60,7 +36,7 @@ void add_optimizer_state(SafetensorsFile& file, const OptimizerState<T>& state,
     json groups = json::array();
     for (const auto& g : state.groups) {
         groups.push_back({{"params", g.params},
-                          {"hyper", hyper_to_json(g.hyper)},
+                          {"hyper", detail::hyper_to_json(g.hyper)},
                           {"step", g.step},
                           {"scalars", g.scalars}});
     }
@@ -120,7 +96,7 @@ OptimizerState<T> extract_optimizer_state(const SafetensorsFile& file, std::stri
             group.params.push_back(name.get<std::string>());
         }
         group.step = g["step"].get<std::int64_t>();
-        group.hyper = hyper_from_json(g["hyper"], where);
+        group.hyper = detail::hyper_from_json(g["hyper"], where);
         if (g.contains("scalars")) {
             for (const auto& [k, v] : g["scalars"].items()) {
                 if (!v.is_number()) throw IoError(where + ": scalar '" + k + "' is not a number");

@@ -18,6 +18,7 @@
 #include "optlab/optim/registry.hpp"
 #include "optlab/schedule/lr_scheduler.hpp"
 #include "optlab/transform/clip.hpp"
+#include "../io/hyper_json.hpp"
 
 extern "C" void openblas_set_num_threads(int);
 
@@ -33,27 +34,11 @@ extern "C" void on_stop_signal(int sig) { g_stop_signal.store(sig); }
 
 // ---- config <-> JSON (the checkpoint's copy of the run's settings) --------------------------
 
-json hyper_json(const HyperParams& h) {
-    json out = json::object();
-    for (const auto& [k, v] : h) std::visit([&](const auto& x) { out[k] = x; }, v);
-    return out;
-}
-
-HyperParams hyper_from(const json& j) {
-    HyperParams h;
-    for (const auto& [k, v] : j.items()) {
-        if (v.is_boolean()) h[k] = v.get<bool>();
-        else if (v.is_array()) h[k] = Betas{v[0].get<double>(), v[1].get<double>()};
-        else h[k] = v.get<double>();
-    }
-    return h;
-}
-
 json config_json(const TrainConfig& c) {
     return {{"dataset", c.dataset}, {"data_dir", c.data_dir}, {"net", c.net},
             {"activation", c.activation}, {"init", c.init}, {"loss", c.loss},
             {"batchnorm", c.batchnorm}, {"dropout", c.dropout}, {"optimizer", c.optimizer},
-            {"hyper", hyper_json(c.hyper)}, {"convention", std::string(to_string(c.convention))},
+            {"hyper", detail::hyper_to_json(c.hyper)}, {"convention", std::string(to_string(c.convention))},
             {"batch", c.batch}, {"epochs", c.epochs}, {"max_iterations", c.max_iterations},
             {"seed", c.seed}, {"validation", c.validation}, {"schedule", c.schedule},
             {"schedule_unit", c.schedule_unit}, {"clip", c.clip}, {"nonfinite", c.nonfinite},
@@ -71,7 +56,7 @@ TrainConfig config_from(const json& j) {
     c.batchnorm = j.at("batchnorm");
     c.dropout = j.at("dropout");
     c.optimizer = j.at("optimizer");
-    c.hyper = hyper_from(j.at("hyper"));
+    c.hyper = detail::hyper_from_json(j.at("hyper"), "checkpoint/config");
     c.convention = parse_convention(j.at("convention").get<std::string>());
     c.batch = j.at("batch");
     c.epochs = j.at("epochs");

@@ -59,7 +59,9 @@ void apply_hyper(Options& options, const HyperParams& values, std::string_view o
         ++used;
     });
     if (used != values.size()) {
-        for (const auto& [name, value] : values) {
+        for (const auto& entry : values) {
+            // (not a structured binding: clang 14 cannot capture one in the lambda below)
+            const std::string& name = entry.first;
             bool known = false;
             Options::fields(options, [&](std::string_view field, const auto&) {
                 known = known || field == name;
