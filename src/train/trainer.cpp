@@ -10,6 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <sstream>
 
 #include "optlab/core/error.hpp"
 #include "optlab/core/parallel.hpp"
@@ -619,6 +620,29 @@ TrainResult train(TrainConfig config, const TrainPaths& paths, const TrainObserv
         json epochs = json::array();
         for (const auto& e : result.epochs) epochs.push_back(epoch_json(e));
         const std::string etext = epochs.dump(1) + "\n";
+        // iterations.json: the same records as iterations.csv (a resumed run's included).
+        json iterations = json::array();
+        {
+            std::ifstream in(paths.out_dir / "iterations.csv");
+            std::string line;
+            std::getline(in, line);  // header
+            while (std::getline(in, line)) {
+                std::stringstream cells(line);
+                std::string it, ep, loss, lr, skipped;
+                std::getline(cells, it, ',');
+                std::getline(cells, ep, ',');
+                std::getline(cells, loss, ',');
+                std::getline(cells, lr, ',');
+                std::getline(cells, skipped, ',');
+                const double l = std::strtod(loss.c_str(), nullptr);
+                iterations.push_back({{"iteration", std::stoll(it)}, {"epoch", std::stoll(ep)},
+                                      {"loss", std::isfinite(l) ? json(l) : json()},
+                                      {"lr", std::strtod(lr.c_str(), nullptr)}, {"skipped", skipped == "1"}});
+            }
+        }
+        const std::string itext = iterations.dump() + "\n";
+        write_file_atomic(paths.out_dir / "iterations.json",
+                          std::as_bytes(std::span<const char>(itext.data(), itext.size())));
         write_file_atomic(paths.out_dir / "epochs.json",
                           std::as_bytes(std::span<const char>(etext.data(), etext.size())));
     }

@@ -57,9 +57,12 @@ TEST_F(Trainer, LearnsAndReportsPerEpoch) {
     EXPECT_LT(r.epochs.back().train_loss, r.epochs.front().train_loss);
     ASSERT_TRUE(r.epochs.back().validation_accuracy.has_value());
     EXPECT_EQ(r.iterations, 4 * 18);  // 576 training samples / 32
-    for (const char* f : {"iterations.csv", "epochs.csv", "epochs.json", "summary.json"}) {
+    for (const char* f : {"iterations.csv", "iterations.json", "epochs.csv", "epochs.json", "summary.json"}) {
         EXPECT_TRUE(std::filesystem::exists(dir / "out" / f)) << f;
     }
+    std::ifstream ij(dir / "out" / "iterations.json");
+    std::string json_text((std::istreambuf_iterator<char>(ij)), std::istreambuf_iterator<char>());
+    EXPECT_NE(json_text.find("{\"epoch\":4,\"iteration\":72,"), std::string::npos) << json_text.substr(0, 200);
     std::ifstream csv(dir / "out" / "iterations.csv");
     std::string line;
     int lines = 0;
