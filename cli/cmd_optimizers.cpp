@@ -6,6 +6,9 @@
 #include <iostream>
 #include <memory>
 
+#include "optlab/core/parallel.hpp"
+
+#include "optlab/bench/step_bench.hpp"
 #include "optlab/optim/registry.hpp"
 #include "optlab/problems/functions2d.hpp"
 
@@ -30,6 +33,39 @@ void setup_optimizers(CLI::App& app, int& exit_code) {
             out += fmt::format("          defaults ({}):{}\n", *convention, defaults);
         }
         std::cout << out;
+        exit_code = 0;
+    });
+}
+
+void setup_bench(CLI::App& app, int& exit_code) {
+    CLI::App* bench = app.add_subcommand("bench", "Measure this machine");
+    bench->require_subcommand(1);
+    struct Flags {
+        std::string optimizer = "adam";
+        std::size_t params = std::size_t{1} << 24;
+        int threads = 0;
+        bool json = false;
+    };
+    auto f = std::make_shared<Flags>();
+    CLI::App* step = bench->add_subcommand(
+        "step", "Time one optimizer's float32 step beside the memory bandwidth of a kernel of its shape and STREAM triad");
+    std::vector<std::string> names(optimizer_names().begin(), optimizer_names().end());
+    step->add_option("--optimizer", f->optimizer, "Optimizer")->check(CLI::IsMember(names))->capture_default_str();
+    step->add_option("--params", f->params, "Parameters")->check(CLI::Range(std::size_t(1), std::size_t(1) << 31))->capture_default_str();
+    step->add_option("--threads", f->threads, "Threads (default: all cores)")->check(CLI::Range(1, 1024));
+    step->add_flag("--json", f->json, "The last line is one JSON object");
+    step->callback([f, &exit_code] {
+        const StepBenchResult r = bench_step(f->optimizer, f->params, f->threads > 0 ? f->threads : num_threads());
+        if (f->json) {
+            std::cout << to_json(r) << std::endl;
+        } else {
+            std::cout << fmt::format(
+                "{} step, {} float32 parameters, {} threads: {:.3f} ns/parameter, {:.2f} GB/s "
+                "({} bytes/parameter) = {:.0f}% of the {:.2f} GB/s a kernel of its shape reaches "
+                "({:.0f}% of STREAM triad's {:.2f} GB/s)\n",
+                r.optimizer, r.params, r.threads, r.ns_per_param, r.gbps, r.bytes_per_param,
+                100 * r.fraction_of_bandwidth, r.bandwidth_gbps, 100 * r.gbps / r.triad_gbps, r.triad_gbps);
+        }
         exit_code = 0;
     });
 }

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
     optlab::cli::setup_figures(app, exit_code);
     optlab::cli::setup_optimizers(app, exit_code);
     optlab::cli::setup_functions(app, exit_code);
+    optlab::cli::setup_bench(app, exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

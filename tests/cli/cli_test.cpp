@@ -148,6 +148,19 @@ TEST(Cli, HelpListsOptimizersFunctionsAndFlags) {
     }
 }
 
+TEST(Cli, BenchStepPrintsOneJsonObjectLast) {
+    const CliRun r = optlab_run("bench step --optimizer adam --params 200000 --threads 1 --json");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out.substr(r.out.rfind('{')));
+    for (const char* key : {"optimizer", "params", "threads", "ns_per_param", "bytes_per_param", "gbps",
+                            "bandwidth_gbps", "fraction_of_bandwidth", "triad_gbps"}) {
+        EXPECT_TRUE(j.contains(key)) << key;
+    }
+    EXPECT_EQ(j["bytes_per_param"], 28);
+    EXPECT_GT(j["gbps"].get<double>(), 0.0);
+    EXPECT_EQ(optlab_run("bench step --optimizer adamm").code, 2);
+}
+
 TEST(Cli, ListsOptimizersWithDefaultsPerConvention) {
     const CliRun r = optlab_run("optimizers --convention keras");
     ASSERT_EQ(r.code, 0);

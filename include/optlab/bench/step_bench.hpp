@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+// Measuring an optimizer step against the memory bandwidth the same process measures.
+//
+// An optimizer step is memory-bound: Adam reads p, g, m, v and writes p, m, v — 28 bytes per
+// float32 parameter — and does a handful of flops on them. So a step is timed next to a kernel
+// of its own shape (it reads the same number of arrays and writes the same ones back, every
+// written array also read, so there is no write-allocate traffic) and next to STREAM triad
+// (a = b + s·c, counted as 12 bytes per float32). Times are the fastest of several
+// repetitions, for the step and the kernels alike.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace optlab {
+
+struct StepBenchResult {
+    std::string optimizer;
+    std::size_t params = 0;
+    int threads = 0;
+    double ns_per_param = 0;
+    double bytes_per_param = 0;        // what the default step must read and write
+    double gbps = 0;                   // bytes_per_param / ns_per_param
+    double bandwidth_gbps = 0;         // the kernel of the optimizer's shape
+    double fraction_of_bandwidth = 0;  // gbps / bandwidth_gbps
+    double triad_gbps = 0;             // STREAM triad
+};
+
+/// Times `optimizer`'s default float32 step over `params` parameters on `threads` threads.
+StepBenchResult bench_step(const std::string& optimizer, std::size_t params, int threads);
+
+/// One JSON object with every field.
+std::string to_json(const StepBenchResult& r);
+
+}  // namespace optlab
