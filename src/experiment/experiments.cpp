@@ -228,6 +228,12 @@ CompareSpec compare_preset() {
 
 CompareSpec init_compare_preset() {
     CompareSpec s;
+    // std 0 first: every unit of a layer computes the same and receives the same update, so the
+    // symmetry is never broken and the network learns nothing beyond the class frequencies.
+    Arm zero = arm("sgd", 0.01);
+    zero.init = "zeros";
+    zero.label = "std=0 (all zero), relu";
+    s.arms.push_back(zero);
     for (const char* act : {"relu", "sigmoid"}) {
         for (auto [init, name] : {std::pair{"std=0.01", "std=0.01"}, std::pair{"lecun", "Xavier (std 1/√n)"},
                                   std::pair{"he", "He (std √(2/n))"}}) {

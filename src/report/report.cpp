@@ -150,6 +150,7 @@ std::filesystem::path write_report(const ReportOptions& o, const std::function<v
     const CompareRow* adagrad = row_of(cr, "AdaGrad");
     const CompareRow* he_relu = row_of(ir, "He");
     const CompareRow* small_relu = row_of(ir, "std=0.01");
+    const CompareRow* zero_relu = row_of(ir, "std=0");
     std::string html = R"(<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>optlab report: which optimizer?</title>
 <style>
@@ -200,6 +201,13 @@ Every figure has its data beside it as CSV; every number below comes from this r
     if (he_relu && small_relu) {
         html += "<p>On Fashion-MNIST, std 0.01 barely learns: its loss stays at " + fixed(small_relu->smoothed_last_mean, 3) +
                 " (ln 10 = 2.303 is a uniform guess) while He reaches " + fixed(he_relu->smoothed_last_mean, 3) + ".</p>\n";
+    }
+    if (zero_relu) {
+        html += "<p>With std 0 every weight starts equal: all units of a layer compute the same value and "
+                "receive the same gradient, so they stay equal forever — the symmetry is never broken, and "
+                "with ReLU the hidden signal is exactly zero. Its loss stays at " +
+                fixed(zero_relu->smoothed_last_mean, 3) + ": the network only learns how often each class "
+                "occurs. This is why weights start random.</p>\n";
     }
     html += compare_table(ir);
     html += "<h2>4. Which optimizer? Fashion-MNIST</h2>\n<p>The network 784-100-100-100-100-10 (ReLU, He), batch 128, " +

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "optlab/optim/registry.hpp"
 #include "optlab/problems/functions2d.hpp"
@@ -430,6 +431,111 @@ TEST_F(CliTrain, KilledAtRandomPointsAndResumedEqualsAnUninterruptedRun) {
         EXPECT_EQ(a.tensors[i].name, b.tensors[i].name);
         EXPECT_TRUE(a.tensors[i].data == b.tensors[i].data) << a.tensors[i].name << " differs";
     }
+}
+
+
+// ---- bad files through the real binary: exit 2, the file named, nothing written --------------
+
+struct BadFile {
+    const char* name;   // which of the four files to replace
+    std::vector<unsigned char> bytes;
+    bool gzip;
+    const char* message;
+};
+
+class CliBadData : public CliTrain, public ::testing::WithParamInterface<BadFile> {};
+
+TEST_P(CliBadData, RefusedWithTheFileNamedAndNoOutputLeft) {
+    const BadFile& b = GetParam();
+    const auto folder = dir / "data";
+    for (const char* suffix : {"", ".gz"}) std::filesystem::remove(folder / (std::string(b.name) + suffix));
+    const auto path = folder / (std::string(b.name) + (b.gzip ? ".gz" : ""));
+    if (b.gzip) {
+        gzFile f = gzopen(path.c_str(), "wb");
+        gzwrite(f, b.bytes.data(), unsigned(b.bytes.size()));
+        gzclose(f);
+    } else {
+        std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(b.bytes.data()),
+                                                    std::streamsize(b.bytes.size()));
+    }
+    const auto out = dir / "out-bad";
+    const CliRun r = optlab_run(base("--epochs 1 --out '" + out.string() + "' --checkpoint '" +
+                                     (dir / "bad.st").string() + "'"));
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find(path.string()), std::string::npos) << "the file is not named: " << r.err;
+    EXPECT_NE(r.err.find(b.message), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(out)) << "an output folder was left behind";
+    EXPECT_FALSE(std::filesystem::exists(dir / "bad.st")) << "a checkpoint was left behind";
+}
+
+std::vector<unsigned char> idx_header(unsigned char type, std::vector<std::uint32_t> dims, std::size_t payload) {
+    std::vector<unsigned char> out = {0, 0, type, static_cast<unsigned char>(dims.size())};
+    for (auto d : dims) {
+        for (int i = 3; i >= 0; --i) out.push_back(static_cast<unsigned char>(d >> (8 * i)));
+    }
+    out.resize(out.size() + payload, 1);
+    return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Catalogue, CliBadData,
+    ::testing::Values(
+        BadFile{"train-images-idx3-ubyte", {}, false, "the file is empty"},
+        BadFile{"train-images-idx3-ubyte", {0, 0, 8}, false, "truncated header"},
+        BadFile{"train-images-idx3-ubyte", {1, 0, 8, 3, 0, 0, 0, 1}, false, "magic starts 0x01 0x00"},
+        BadFile{"train-images-idx3-ubyte", idx_header(0x0A, {1}, 1), false, "unknown type code 0x0A"},
+        BadFile{"train-images-idx3-ubyte", idx_header(0x08, {512, 0, 4}, 0), false, "dimension 1 is 0"},
+        BadFile{"train-images-idx3-ubyte", idx_header(0x08, {0x7FFFFFFF, 0x7FFFFFFF, 4}, 0), false, "the cap"},
+        BadFile{"train-images-idx3-ubyte", idx_header(0x08, {512, 4, 4}, 512 * 16 - 1), false, "(truncated)"},
+        BadFile{"train-images-idx3-ubyte", idx_header(0x08, {512, 4, 4}, 512 * 16 + 1), true, "trailing bytes"},
+        BadFile{"train-labels-idx1-ubyte", idx_header(0x08, {511}, 511), false, "has 512 images but"},
+        BadFile{"train-labels-idx1-ubyte", [] { auto v = idx_header(0x08, {512}, 512); v[8 + 7] = 10; return v; }(),
+                false, "label 10 of sample 7 (expected 0..9)"},
+        BadFile{"t10k-labels-idx1-ubyte", [] { auto v = idx_header(0x08, {128}, 128); v[8] = 255; return v; }(),
+                false, "label 255 of sample 0"}),
+    [](const auto& info) { return "case" + std::to_string(info.index); });
+
+TEST_F(CliTrain, BadCheckpointsAreRefusedByName) {
+    const std::string ck = (dir / "good.st").string();
+    ASSERT_EQ(optlab_run(base("--epochs 1 --checkpoint '" + ck + "'")).code, 0);
+    std::ifstream in(ck, std::ios::binary);
+    const std::vector<char> good((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto variant = [&](const std::string& name, std::vector<char> bytes) {
+        const auto p = dir / name;
+        std::ofstream(p, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
+        return p.string();
+    };
+    std::vector<char> flipped = good, cut = good, zero = good, huge = good, trailing = good;
+    flipped[flipped.size() - 9] ^= 0x01;
+    cut.resize(cut.size() - 5);
+    std::fill(zero.begin(), zero.begin() + 8, 0);
+    huge[3] = 0x7F;  // a header length of about 2 GB
+    trailing.push_back('x');
+    for (auto [name, bytes, message] : {std::tuple{"flipped.st", flipped, "CRC-32"},
+                                       std::tuple{"cut.st", cut, "(truncated)"},
+                                       std::tuple{"zero.st", zero, "header length (bytes 0..8) is 0"},
+                                       std::tuple{"huge.st", huge, "exceeds the limit"},
+                                       std::tuple{"trailing.st", trailing, "(trailing bytes)"}}) {
+        const std::string path = variant(name, bytes);
+        const CliRun r = optlab_run(base("--epochs 2 --resume '" + path + "'"));
+        EXPECT_EQ(r.code, 2) << name << ": " << r.err;
+        EXPECT_NE(r.err.find(path), std::string::npos) << name << ": " << r.err;
+        EXPECT_NE(r.err.find(message), std::string::npos) << name << ": " << r.err;
+    }
+    const CliRun dir_as_file = optlab_run(base("--epochs 2 --resume '" + dir.string() + "'"));
+    EXPECT_EQ(dir_as_file.code, 2);
+    EXPECT_NE(dir_as_file.err.find("is not a regular file"), std::string::npos) << dir_as_file.err;
+}
+
+TEST_F(CliTrain, SigintAlsoSavesACheckpointAndExitsWith130) {
+    const std::string ck = (dir / "int.safetensors").string();
+    const std::string cmd = std::string("'") + OPTLAB_CLI + "' " + base("--epochs 100000 --checkpoint '" + ck + "'") +
+                            " >/dev/null 2>/dev/null & pid=$!; for i in $(seq 200); do [ -f '" + ck +
+                            "' ] && break; sleep 0.05; done; kill -INT $pid; wait $pid; exit $?";
+    const int status = std::system(cmd.c_str());
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 130);
+    EXPECT_NO_THROW(read_safetensors(ck));
 }
 
 }  // namespace

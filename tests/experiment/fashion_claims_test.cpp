@@ -63,6 +63,15 @@ TEST(FashionClaims, AmongTheBooksFourAdaGradAndAdamAreTheLowestPair) {
     EXPECT_GT(row(r, "AdaGrad").test_accuracy_mean, 0.85);
 }
 
+TEST(FashionClaims, StdZeroNeverBreaksTheSymmetry) {
+    if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+    for (const auto& run : init_compare().runs) {
+        if (run.label.rfind("std=0 ", 0) != 0) continue;
+        EXPECT_NEAR(smooth_curve(run.loss).back(), std::log(10.0), 0.01) << "seed " << run.seed;
+        EXPECT_NEAR(run.test_accuracy, 0.1, 0.02);
+    }
+}
+
 TEST(FashionClaims, StdPointZeroOneStaysAtLnTenAndHeBeatsXavier) {
     if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
     const auto& r = init_compare();

@@ -60,7 +60,7 @@ TEST_F(Report, QuickReportIsWrittenWithEveryFigureAndTheFormulas) {
                             "init-histogram.csv", "trajectories-book.csv"}) {
         EXPECT_TRUE(std::filesystem::exists(kOut / csv)) << csv;
     }
-    for (const char* text : {"Which optimizer?", "AdaGrad", "θ ← θ − η·g", "He for ReLU", "SGD learns slowest"}) {
+    for (const char* text : {"Which optimizer?", "AdaGrad", "θ ← θ − η·g", "He for ReLU", "SGD learns slowest", "symmetry is never broken"}) {
         EXPECT_NE(html.find(text), std::string::npos) << text;
     }
     EXPECT_EQ(html.find("http://"), std::string::npos) << "the page must not need the network";
