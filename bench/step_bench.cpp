@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
         }
     }
     if (!json) {
-        std::printf("optimizer step vs memory bandwidth, float32, %d threads (best of reps)\n", threads);
+        std::printf("optimizer step vs memory bandwidth, float32, %d threads (fastest of interleaved rounds)\n", threads);
         std::printf("%-9s %10s %8s %9s %8s %11s %8s %9s %8s\n", "optimizer", "params", "bytes/p", "ns/param",
                     "GB/s", "shape GB/s", "of shape", "triad GB/s", "of triad");
     }

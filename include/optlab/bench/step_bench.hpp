@@ -5,8 +5,8 @@
 // float32 parameter — and does a handful of flops on them. So a step is timed next to a kernel
 // of its own shape (it reads the same number of arrays and writes the same ones back, every
 // written array also read, so there is no write-allocate traffic) and next to STREAM triad
-// (a = b + s·c, counted as 12 bytes per float32). Times are the fastest of several
-// repetitions, for the step and the kernels alike.
+// (a = b + s·c, counted as 12 bytes per float32). The three are timed in interleaved rounds
+// (at least 7 and 0.6 s) and the fastest round of each counts.
 #pragma once
 
 #include <cstddef>
