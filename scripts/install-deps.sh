@@ -14,7 +14,6 @@ packages=(
     cmake                # 3.25, the build
     pkg-config           # consumers of optlab.pc; the consumer test uses it
     libgtest-dev         # unit tests (GoogleTest)
-    libbenchmark-dev     # bench/ (Google Benchmark)
     libcli11-dev         # command-line parsing for the optlab tool
     nlohmann-json3-dev   # JSON: CLI output and the checkpoint header
     libfmt-dev           # number formatting (shortest round-trip doubles)
