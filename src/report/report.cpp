@@ -123,23 +123,22 @@ std::filesystem::path write_report(const ReportOptions& o, const std::function<v
     say("3/5 loading Fashion-MNIST");
     const TrainTest data = o.data.empty() ? load_named_dataset(o.dataset) : load_mnist_folder(o.data);
 
+    // The report's settings on a preset: threads, and in quick mode 300 iterations, one seed.
+    auto for_report = [&](CompareSpec spec) {
+        spec.threads = o.threads;
+        if (o.quick) {
+            spec.iterations = 300;
+            spec.seeds = 1;
+        }
+        return spec;
+    };
     say("4/5 optimizers on Fashion-MNIST");
-    CompareSpec cs = compare_preset();
-    cs.threads = o.threads;
-    if (o.quick) {
-        cs.iterations = 300;
-        cs.seeds = 1;
-    }
+    const CompareSpec cs = for_report(compare_preset());
     const CompareResult cr = run_compare(cs, data, [&](const std::string& s) { say("compare" + s); });
     write_compare(dir / "compare", cs, cr, "Optimizers on Fashion-MNIST", 1.2);
 
     say("5/5 initial weights on Fashion-MNIST");
-    CompareSpec is = init_compare_preset();
-    is.threads = o.threads;
-    if (o.quick) {
-        is.iterations = 300;
-        is.seeds = 1;
-    }
+    const CompareSpec is = for_report(init_compare_preset());
     const CompareResult ir = run_compare(is, data, [&](const std::string& s) { say("init-compare" + s); });
     write_compare(dir / "init-compare", is, ir, "Initial weights on Fashion-MNIST (SGD lr 0.01)", 2.5);
 
