@@ -3,12 +3,14 @@
 // (optlab/bench/step_bench.hpp), at 1M and 16M float32 parameters:
 //
 //   optlab_bench_step [--params N[,N...]] [--threads T] [--optimizers a,b,...] [--json]
+//   (OPTLAB_SIMD=baseline|avx2|avx512 picks the kernels' instruction set)
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "optlab/bench/step_bench.hpp"
+#include "optlab/core/simd.hpp"
 #include "optlab/optim/registry.hpp"
 
 namespace {
@@ -54,9 +56,10 @@ int main(int argc, char** argv) {
         }
     }
     if (!json) {
-        std::printf("optimizer step vs memory bandwidth, float32, %d threads (fastest of interleaved rounds)\n", threads);
-        std::printf("%-9s %10s %8s %9s %8s %11s %8s %9s %8s\n", "optimizer", "params", "bytes/p", "ns/param",
-                    "GB/s", "shape GB/s", "of shape", "triad GB/s", "of triad");
+        std::printf("optimizer step vs memory bandwidth, float32, %d threads, %s kernels (fastest of interleaved rounds)\n",
+                    threads, std::string(optlab::to_string(optlab::simd_target())).c_str());
+        std::printf("%-9s %10s %8s %9s %10s %8s %11s %8s %9s %8s\n", "optimizer", "params", "bytes/p", "ns/param",
+                    "step us", "GB/s", "shape GB/s", "of shape", "triad GB/s", "of triad");
     }
     for (std::size_t n : sizes) {
         for (const auto& name : names) {
@@ -64,8 +67,8 @@ int main(int argc, char** argv) {
             if (json) {
                 std::printf("%s\n", optlab::to_json(r).c_str());
             } else {
-                std::printf("%-9s %10zu %8.0f %9.3f %8.2f %11.2f %7.0f%% %10.2f %7.0f%%\n", name.c_str(), n,
-                            r.bytes_per_param, r.ns_per_param, r.gbps, r.bandwidth_gbps,
+                std::printf("%-9s %10zu %8.0f %9.3f %10.2f %8.2f %11.2f %7.0f%% %10.2f %7.0f%%\n", name.c_str(), n,
+                            r.bytes_per_param, r.ns_per_param, r.step_ns / 1000, r.gbps, r.bandwidth_gbps,
                             100.0 * r.fraction_of_bandwidth, r.triad_gbps, 100.0 * r.gbps / r.triad_gbps);
             }
             std::fflush(stdout);

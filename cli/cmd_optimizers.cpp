@@ -9,6 +9,7 @@
 #include "optlab/core/parallel.hpp"
 
 #include "optlab/bench/step_bench.hpp"
+#include "optlab/core/simd.hpp"
 #include "optlab/optim/registry.hpp"
 #include "optlab/problems/functions2d.hpp"
 
@@ -45,6 +46,7 @@ void setup_bench(CLI::App& app, int& exit_code) {
         std::size_t params = std::size_t{1} << 24;
         int threads = 0;
         bool json = false;
+        std::string simd;
     };
     auto f = std::make_shared<Flags>();
     CLI::App* step = bench->add_subcommand(
@@ -54,17 +56,21 @@ void setup_bench(CLI::App& app, int& exit_code) {
     step->add_option("--params", f->params, "Parameters")->check(CLI::Range(std::size_t(1), std::size_t(1) << 31))->capture_default_str();
     step->add_option("--threads", f->threads, "Threads (default: all cores)")->check(CLI::Range(1, 1024));
     step->add_flag("--json", f->json, "The last line is one JSON object");
+    step->add_option("--simd", f->simd, "Instruction set of the kernels (default: the best this CPU has)")
+        ->check(CLI::IsMember({"baseline", "avx2", "avx512"}));
     step->callback([f, &exit_code] {
+        if (!f->simd.empty()) set_simd_target(*parse_simd_target(f->simd));
         const StepBenchResult r = bench_step(f->optimizer, f->params, f->threads > 0 ? f->threads : num_threads());
         if (f->json) {
             std::cout << to_json(r) << std::endl;
         } else {
             std::cout << fmt::format(
-                "{} step, {} float32 parameters, {} threads: {:.3f} ns/parameter, {:.2f} GB/s "
-                "({} bytes/parameter) = {:.0f}% of the {:.2f} GB/s a kernel of its shape reaches "
+                "{} step, {} float32 parameters, {} threads, {}: {:.3f} ns/parameter ({:.2f} µs a step), "
+                "{:.2f} GB/s ({} bytes/parameter) = {:.0f}% of the {:.2f} GB/s a kernel of its shape reaches "
                 "({:.0f}% of STREAM triad's {:.2f} GB/s)\n",
-                r.optimizer, r.params, r.threads, r.ns_per_param, r.gbps, r.bytes_per_param,
-                100 * r.fraction_of_bandwidth, r.bandwidth_gbps, 100 * r.gbps / r.triad_gbps, r.triad_gbps);
+                r.optimizer, r.params, r.threads, r.simd, r.ns_per_param, r.step_ns / 1000, r.gbps,
+                r.bytes_per_param, 100 * r.fraction_of_bandwidth, r.bandwidth_gbps, 100 * r.gbps / r.triad_gbps,
+                r.triad_gbps);
         }
         exit_code = 0;
     });

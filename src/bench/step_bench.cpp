@@ -2,11 +2,15 @@
 #include "optlab/bench/step_bench.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <vector>
 
+#include "optlab/core/aligned.hpp"
 #include "optlab/core/parallel.hpp"
+#include "optlab/core/simd.hpp"
 #include "optlab/core/error.hpp"
 #include "optlab/optim/registry.hpp"
 
@@ -31,17 +35,32 @@ Shape shape_of(const std::string& name) {
     return {4, 3};  // adadelta, adam, adamw, nadam, adamax, radam: p, g, a, b → p, a, b
 }
 
-template <class F>
-double best_seconds(F&& f, int min_reps, double min_seconds) {
-    f();  // warm-up: first touch, allocation of lazily created state
-    double best = 1e300, total = 0;
-    for (int rep = 0; rep < min_reps || total < min_seconds; ++rep) {
-        const auto t0 = Clock::now();
-        f();
-        const double s = std::chrono::duration<double>(Clock::now() - t0).count();
-        best = std::min(best, s);
-        total += s;
-        if (rep > 200) break;
+// Calls per timed sample: enough that one sample lasts ~0.5 ms, so the clock's resolution and
+// its own cost vanish even for a 10k-parameter step (about a microsecond).
+std::size_t calls_per_sample(std::size_t n) {
+    return std::max<std::size_t>(1, (std::size_t{1} << 20) / n);
+}
+
+// Times each of `fns` in interleaved rounds — one sample of each per round, in turn — until
+// there have been at least `min_rounds` rounds and `min_seconds` in all, and returns the
+// fastest sample of each, per call. Interleaving matters on shared machines whose bandwidth
+// drifts by tens of percent within a minute: a slow spell then slows all three, not one.
+template <std::size_t N>
+std::array<double, N> fastest_interleaved(const std::array<std::function<void()>, N>& fns, std::size_t calls,
+                                          int min_rounds, double min_seconds) {
+    for (const auto& f : fns) f();  // warm-up: first touch, lazily created optimizer state
+    std::array<double, N> best;
+    best.fill(1e300);
+    double total = 0;
+    for (int round = 0; round < min_rounds || total < min_seconds; ++round) {
+        for (std::size_t k = 0; k < N; ++k) {
+            const auto t0 = Clock::now();
+            for (std::size_t c = 0; c < calls; ++c) fns[k]();
+            const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+            best[k] = std::min(best[k], s / double(calls));
+            total += s;
+        }
+        if (round > 500) break;
     }
     return best;
 }
@@ -76,32 +95,38 @@ void rmw_5_4(std::size_t b, std::size_t e, float* __restrict p, const float* __r
     }
 }
 
-double shape_bandwidth(std::vector<std::vector<float>>& arrays, Shape shape, std::size_t n) {
-    float* a[5];
-    for (int j = 0; j < 5; ++j) a[j] = arrays[j].data();
+// The kernel of an optimizer's shape over `arrays` (n floats each), compiled for the same
+// instruction set as the optimizers' kernels.
+std::function<void()> shape_kernel(std::vector<AlignedVector<float>>& arrays, Shape shape, std::size_t n) {
+    float* a[5] = {};
+    for (std::size_t j = 0; j < arrays.size(); ++j) a[j] = arrays[j].data();
     const int key = shape.reads * 10 + shape.writes;
-    auto kernel = [&] {
-        optlab::parallel_for(0, n, 16, [&](std::size_t b, std::size_t e) {
+    const SimdTarget target = simd_target();
+    return [=] {
+        auto piece = [&](std::size_t b, std::size_t e) {
             switch (key) {
                 case 21: rmw_2_1(b, e, a[0], a[1]); break;
                 case 32: rmw_3_2(b, e, a[0], a[1], a[2]); break;
                 case 43: rmw_4_3(b, e, a[0], a[1], a[2], a[3]); break;
                 default: rmw_5_4(b, e, a[0], a[1], a[2], a[3], a[4]); break;
             }
-        });
+        };
+        optlab::parallel_for(0, n, 16, [&](std::size_t b, std::size_t e) { run_kernel(target, piece, b, e); });
     };
-    const double seconds = best_seconds(kernel, 5, 0.3);
-    return double(n) * 4.0 * (shape.reads + shape.writes) / seconds / 1e9;
 }
 
-double triad_bandwidth(std::size_t n) {
-    std::vector<float> a(n, 1.f), b(n, 2.f), c(n, 3.f);
-    auto kernel = [&] {
-        optlab::parallel_for(0, n, 16, [&](std::size_t lo, std::size_t hi) {
-            for (std::size_t i = lo; i < hi; ++i) a[i] = b[i] + 0.5f * c[i];
-        });
+// STREAM triad a = b + s·c.
+std::function<void()> triad_kernel(std::vector<AlignedVector<float>>& arrays, std::size_t n) {
+    float* __restrict pa = arrays[0].data();
+    const float* __restrict pb = arrays[1].data();
+    const float* __restrict pc = arrays[2].data();
+    const SimdTarget target = simd_target();
+    return [=] {
+        auto piece = [&](std::size_t lo, std::size_t hi) {
+            for (std::size_t i = lo; i < hi; ++i) pa[i] = pb[i] + 0.5f * pc[i];
+        };
+        optlab::parallel_for(0, n, 16, [&](std::size_t lo, std::size_t hi) { run_kernel(target, piece, lo, hi); });
     };
-    return double(n) * 12.0 / best_seconds(kernel, 5, 0.3) / 1e9;
 }
 
 }  // namespace
@@ -118,16 +143,18 @@ StepBenchResult bench_step(const std::string& optimizer, std::size_t n, int thre
     std::fill(store.grads().begin(), store.grads().end(), 1e-3f);
     auto opt = make_optimizer<float>(optimizer, store);  // validates the name first
     const Shape shape = shape_of(optimizer);
-    r.triad_gbps = triad_bandwidth(n);
-    {
-        std::vector<std::vector<float>> arrays(std::size_t(shape.reads), std::vector<float>(n, 1.f));
-        arrays.resize(5);
-        r.bandwidth_gbps = shape_bandwidth(arrays, shape, n);
-    }
-    const double seconds = best_seconds([&] { opt->step(); }, 5, 0.3);
+    std::vector<AlignedVector<float>> shape_arrays(std::size_t(shape.reads), AlignedVector<float>(n, 1.f));
+    std::vector<AlignedVector<float>> triad_arrays(3, AlignedVector<float>(n, 1.f));
+    const std::array<std::function<void()>, 3> fns = {
+        [&] { opt->step(); }, shape_kernel(shape_arrays, shape, n), triad_kernel(triad_arrays, n)};
+    const std::array<double, 3> seconds = fastest_interleaved(fns, calls_per_sample(n), 7, 0.6);
+    r.simd = std::string(to_string(simd_target()));
+    r.step_ns = seconds[0] * 1e9;
+    r.bandwidth_gbps = double(n) * 4.0 * (shape.reads + shape.writes) / seconds[1] / 1e9;
+    r.triad_gbps = double(n) * 12.0 / seconds[2] / 1e9;
     r.bytes_per_param = 4.0 * (shape.reads + shape.writes);
-    r.ns_per_param = seconds / double(n) * 1e9;
-    r.gbps = double(n) * r.bytes_per_param / seconds / 1e9;
+    r.ns_per_param = seconds[0] / double(n) * 1e9;
+    r.gbps = double(n) * r.bytes_per_param / seconds[0] / 1e9;
     r.fraction_of_bandwidth = r.gbps / r.bandwidth_gbps;
     return r;
 }
@@ -137,9 +164,9 @@ std::string to_json(const StepBenchResult& r) {
     std::snprintf(buf, sizeof buf,
                   "{\"optimizer\":\"%s\",\"params\":%zu,\"threads\":%d,\"ns_per_param\":%.6g,"
                   "\"bytes_per_param\":%.0f,\"gbps\":%.6g,\"bandwidth_gbps\":%.6g,"
-                  "\"fraction_of_bandwidth\":%.6g,\"triad_gbps\":%.6g}",
+                  "\"fraction_of_bandwidth\":%.6g,\"triad_gbps\":%.6g,\"step_ns\":%.6g,\"simd\":\"%s\"}",
                   r.optimizer.c_str(), r.params, r.threads, r.ns_per_param, r.bytes_per_param, r.gbps,
-                  r.bandwidth_gbps, r.fraction_of_bandwidth, r.triad_gbps);
+                  r.bandwidth_gbps, r.fraction_of_bandwidth, r.triad_gbps, r.step_ns, r.simd.c_str());
     return buf;
 }
 

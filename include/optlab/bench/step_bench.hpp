@@ -24,6 +24,8 @@ struct StepBenchResult {
     double bandwidth_gbps = 0;         // the kernel of the optimizer's shape
     double fraction_of_bandwidth = 0;  // gbps / bandwidth_gbps
     double triad_gbps = 0;             // STREAM triad
+    double step_ns = 0;                // one whole step, in nanoseconds (latency of small steps)
+    std::string simd;                  // the instruction set the kernels ran with (simd.hpp)
 };
 
 /// Times `optimizer`'s default float32 step over `params` parameters on `threads` threads.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "optlab/core/parallel.hpp"
+#include "optlab/core/simd.hpp"
 #include "optlab/optim/optimizer.hpp"
 
 namespace optlab {
@@ -26,8 +27,11 @@ void with_flags(F&& f, bool first, Rest... rest) {
 template <class T>
 template <class Kernel>
 void Optimizer<T>::for_each_range(std::size_t g, Kernel&& kernel) {
+    // The kernel's loop is compiled once per instruction set (simd.hpp); this picks the copy.
+    const SimdTarget target = simd_target();
     for (const Range& r : groups_[g].ranges) {
-        parallel_for(r.offset, r.offset + r.size, ParamStore<T>::kAlign, kernel);
+        parallel_for(r.offset, r.offset + r.size, ParamStore<T>::kAlign,
+                     [&](std::size_t begin, std::size_t end) { run_kernel(target, kernel, begin, end); });
     }
 }
 
