@@ -24,8 +24,8 @@ Dataset Dataset::split_off(std::size_t n, Rng& rng) {
     kept.features = out.features = features;
     for (std::size_t i = 0; i < count; ++i) {
         Dataset& d = held[i] ? out : kept;
-        d.images.insert(d.images.end(), images.begin() + std::ptrdiff_t(i * features),
-                        images.begin() + std::ptrdiff_t((i + 1) * features));
+        d.pixels.insert(d.pixels.end(), pixels.begin() + std::ptrdiff_t(i * features),
+                        pixels.begin() + std::ptrdiff_t((i + 1) * features));
         d.labels.push_back(labels[i]);
     }
     kept.count = kept.labels.size();
@@ -36,7 +36,7 @@ Dataset Dataset::split_off(std::size_t n, Rng& rng) {
 
 Dataset load_idx_pair(const std::filesystem::path& images, const std::filesystem::path& labels,
                       std::size_t classes) {
-    const IdxArray img = read_idx(images);
+    IdxArray img = read_idx(images);
     const IdxArray lab = read_idx(labels);
     const std::string ip = images.string(), lp = labels.string();
     if (img.type != IdxType::u8) {
@@ -66,8 +66,7 @@ Dataset load_idx_pair(const std::filesystem::path& images, const std::filesystem
         }
     }
     d.labels = lab.bytes;
-    d.images.resize(img.bytes.size());
-    for (std::size_t i = 0; i < img.bytes.size(); ++i) d.images[i] = float(img.bytes[i]) / 255.0f;
+    d.pixels = std::move(img.bytes);
     return d;
 }
 
@@ -117,8 +116,9 @@ void gather_batch(const Dataset& data, const std::vector<std::uint32_t>& order, 
                   std::size_t rows, float* x, std::uint8_t* y) {
     for (std::size_t r = 0; r < rows; ++r) {
         const std::size_t i = order[begin + r];
-        std::memcpy(x + r * data.features, data.images.data() + i * data.features,
-                    data.features * sizeof(float));
+        const std::uint8_t* pixels = data.pixels.data() + i * data.features;
+        float* row = x + r * data.features;
+        for (std::size_t j = 0; j < data.features; ++j) row[j] = float(pixels[j]) / 255.0f;
         y[r] = data.labels[i];
     }
 }

@@ -175,7 +175,7 @@ IdxArray read_idx(const std::filesystem::path& path, std::uint64_t max_bytes) {
     }
     const std::size_t count = std::size_t(bytes / elem);
     if (array.type == IdxType::u8) {
-        array.bytes.assign(raw.begin(), raw.end());
+        array.bytes = std::move(raw);  // no second copy of a 47 MB training set
         return array;
     }
     array.values.resize(count);

@@ -2,6 +2,7 @@
 #include "optlab/optim/hyper.hpp"
 
 #include <charconv>
+#include <cmath>
 
 #include "optlab/optim/convention.hpp"
 
@@ -9,6 +10,7 @@ namespace optlab {
 
 namespace {
 std::string shortest(double v) {
+    if (std::isnan(v)) return "nan";  // not "-nan": a NaN's sign bit means nothing to a reader
     char buf[64];
     auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
     return std::string(buf, end);

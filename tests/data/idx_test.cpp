@@ -173,7 +173,13 @@ TEST_F(Idx, DatasetChecksCountsLabelsAndTypes) {
     const Dataset d = load_idx_pair(dir / "img", dir / "lab");
     EXPECT_EQ(d.count, 3u);
     EXPECT_EQ(d.features, 4u);
-    EXPECT_EQ(d.images[0], 1.0f);  // 255/255
+    EXPECT_EQ(d.pixels, images.bytes);
+    // A batch scales each pixel p to p / 255.
+    std::vector<float> x(8);
+    std::vector<std::uint8_t> y(2);
+    gather_batch(d, {2, 0, 1}, 0, 2, x.data(), y.data());
+    EXPECT_EQ(x, std::vector<float>(8, 1.0f));
+    EXPECT_EQ(y, (std::vector<std::uint8_t>{4, 0}));
     labels.bytes = {0, 10, 4};
     write_idx(dir / "lab10", labels);
     try {

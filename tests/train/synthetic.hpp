@@ -25,7 +25,7 @@ inline Dataset synthetic(std::size_t count, std::uint64_t seed, std::vector<std:
             if (j == (label + 3u) % 16) v += 100;
             v = std::min(v, 255u);
             if (raw) raw->push_back(std::uint8_t(v));
-            d.images.push_back(float(v) / 255.0f);
+            d.pixels.push_back(std::uint8_t(v));
         }
     }
     return d;
