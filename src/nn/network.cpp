@@ -106,7 +106,9 @@ Network<T>::Network(const NetSpec& spec, std::size_t max_batch, std::uint64_t dr
     }
     acts_.emplace_back(max_batch * spec.sizes.front());
     for (const auto& layer : layers_) acts_.emplace_back(max_batch * layer->out_features());
-    for (const auto& a : acts_) grads_.emplace_back(a.size());
+    // No buffer for the gradient of the input: backward() never computes it.
+    grads_.emplace_back();
+    for (std::size_t i = 1; i < acts_.size(); ++i) grads_.emplace_back(acts_[i].size());
     probs_.resize(max_batch * num_classes());
 }
 
@@ -132,7 +134,7 @@ const T* Network<T>::forward(const T* x, std::size_t rows, bool training) {
         throw InvalidArgument("network: batch of " + std::to_string(rows) +
                               " rows (expected 1.." + std::to_string(max_batch_) + ")");
     }
-    std::copy(x, x + rows * in_features(), acts_[0].begin());
+    if (x != acts_[0].data()) std::copy(x, x + rows * in_features(), acts_[0].begin());
     for (std::size_t i = 0; i < layers_.size(); ++i) {
         layers_[i]->forward(acts_[i].data(), acts_[i + 1].data(), rows, training);
     }
@@ -219,6 +221,14 @@ std::vector<std::pair<std::string, std::vector<T>*>> Network<T>::buffers() {
         }
     }
     return out;
+}
+
+template <class T>
+std::size_t Network<T>::activation_bytes() const {
+    std::size_t n = probs_.size();
+    for (const auto& a : acts_) n += a.size();
+    for (const auto& g : grads_) n += g.size();
+    return n * sizeof(T);
 }
 
 template <class T>

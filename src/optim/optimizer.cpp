@@ -55,6 +55,13 @@ void Optimizer<T>::step() {
 }
 
 template <class T>
+std::size_t Optimizer<T>::state_bytes() const {
+    std::size_t n = 0;
+    for (const auto& [name, buffer] : buffers_) n += buffer.size() * sizeof(T);
+    return n;
+}
+
+template <class T>
 void Optimizer<T>::zero_grad() {
     std::span<T> grads = store_.grads();
     for (std::size_t g = 0; g < groups_.size(); ++g) {

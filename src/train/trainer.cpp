@@ -12,6 +12,8 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <numeric>
 #include <sstream>
 
@@ -136,16 +138,15 @@ std::optional<Plateau> parse_plateau(const std::string& spec) {
 std::string num(double v) { return to_string(HyperValue(v)); }
 
 // Evaluates `data` in batches, in evaluation mode; returns (mean loss, accuracy).
-std::pair<double, double> evaluate(nn::Network<float>& net, const Dataset& data,
-                                   std::vector<float>& x, std::vector<std::uint8_t>& y) {
+std::pair<double, double> evaluate(nn::Network<float>& net, const Dataset& data, std::vector<std::uint8_t>& y) {
     std::vector<std::uint32_t> order(data.count);
     std::iota(order.begin(), order.end(), 0u);
     double loss = 0;
     std::size_t correct = 0;
     for (std::size_t begin = 0; begin < data.count; begin += net.max_batch()) {
         const std::size_t rows = std::min(net.max_batch(), data.count - begin);
-        gather_batch(data, order, begin, rows, x.data(), y.data());
-        net.forward(x.data(), rows, false);
+        gather_batch(data, order, begin, rows, net.input(), y.data());
+        net.forward(net.input(), rows, false);
         loss += net.loss(y.data(), rows) * double(rows);
         correct += net.count_correct(y.data(), rows);
     }
@@ -281,6 +282,24 @@ const SafeTensor& need_tensor(const SafetensorsFile& f, const std::string& name,
     return *t;
 }
 
+// Resident set now and its file-backed part (shared libraries' pages), from /proc/self/statm,
+// and the process's peak so far (getrusage), in bytes.
+struct Resident {
+    std::uint64_t total = 0, file = 0;
+};
+Resident resident_bytes() {
+    std::ifstream statm("/proc/self/statm");
+    std::uint64_t pages = 0, resident = 0, shared = 0;
+    statm >> pages >> resident >> shared;
+    const std::uint64_t page = std::uint64_t(::sysconf(_SC_PAGESIZE));
+    return {resident * page, shared * page};
+}
+std::uint64_t peak_resident_bytes() {
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    return std::uint64_t(usage.ru_maxrss) * 1024;  // Linux reports kilobytes
+}
+
 }  // namespace
 
 void TrainConfig::validate() const {
@@ -327,6 +346,7 @@ TrainConfig checkpoint_config(const std::filesystem::path& checkpoint) {
 
 TrainResult train(TrainConfig config, const TrainPaths& paths, const TrainObserver& observer,
                   const TrainTest* given_data) {
+    const Resident baseline = resident_bytes();
     auto info = [&](const std::string& s) {
         if (observer.info) observer.info(s);
     };
@@ -472,7 +492,7 @@ TrainResult train(TrainConfig config, const TrainPaths& paths, const TrainObserv
         }
     } restore{old_int, old_term};
 
-    std::vector<float> x(config.batch * data.train.features);
+    float* const x = net.input();  // batches are gathered straight into the network's input
     std::vector<std::uint8_t> y(config.batch);
     std::vector<std::uint32_t> order(data.train.count);
     const std::int64_t batches = std::int64_t((data.train.count + config.batch - 1) / config.batch);
@@ -492,9 +512,9 @@ TrainResult train(TrainConfig config, const TrainPaths& paths, const TrainObserv
         r.iterations = p.iteration;
         r.train_loss = p.epoch_loss_count ? p.epoch_loss_sum / double(p.epoch_loss_count) : NAN;
         r.train_accuracy = p.epoch_seen ? double(p.epoch_correct) / double(p.epoch_seen) : NAN;
-        std::tie(r.test_loss, r.test_accuracy) = evaluate(net, data.test, x, y);
+        std::tie(r.test_loss, r.test_accuracy) = evaluate(net, data.test, y);
         if (validation) {
-            auto [vl, va] = evaluate(net, *validation, x, y);
+            auto [vl, va] = evaluate(net, *validation, y);
             r.validation_loss = vl;
             r.validation_accuracy = va;
         }
@@ -538,13 +558,13 @@ TrainResult train(TrainConfig config, const TrainPaths& paths, const TrainObserv
             const auto iteration_started = Clock::now();
             const std::size_t begin = std::size_t(p.batch_in_epoch) * config.batch;
             const std::size_t rows = std::min(config.batch, data.train.count - begin);
-            gather_batch(data.train, order, begin, rows, x.data(), y.data());
+            gather_batch(data.train, order, begin, rows, x, y.data());
             if (skip_nonfinite && spec.batchnorm) {  // a skipped step must leave them untouched
                 bn_backup.clear();
                 for (auto& [name, buffer] : net.buffers()) bn_backup.push_back(*buffer);
             }
             opt->zero_grad();
-            net.forward(x.data(), rows, true);
+            net.forward(x, rows, true);
             const double loss = net.loss(y.data(), rows);
             const std::size_t correct = net.count_correct(y.data(), rows);
             net.backward(y.data(), rows);
@@ -601,7 +621,7 @@ TrainResult train(TrainConfig config, const TrainPaths& paths, const TrainObserv
             iterations_csv.iteration_row(p.iteration, p.epoch + 1, loss, opt->lr(0), false);
             if (observer.iteration) observer.iteration(p.epoch + 1, p.batch_in_epoch + 1, batches, loss, opt->lr(0));
             if (config.eval_every > 0 && p.iteration % config.eval_every == 0) {
-                const auto [tl, ta] = evaluate(net, data.test, x, y);
+                const auto [tl, ta] = evaluate(net, data.test, y);
                 info("iteration " + std::to_string(p.iteration) + ": test loss " + num(tl) +
                      ", test accuracy " + num(ta));
             }
@@ -641,6 +661,15 @@ TrainResult train(TrainConfig config, const TrainPaths& paths, const TrainObserv
         info("stopped by signal " + std::to_string(result.signal) + " at iteration " +
              std::to_string(p.iteration) + "; checkpoint written to " + paths.checkpoint.string());
     }
+    result.memory.baseline_rss = baseline.total;
+    result.memory.peak_rss = peak_resident_bytes();
+    const Resident now = resident_bytes();
+    result.memory.library_pages = now.file > baseline.file ? now.file - baseline.file : 0;
+    for (const Dataset* d : {&data.train, &data.test, validation ? &*validation : nullptr}) {
+        if (d) result.memory.dataset_bytes += d->pixels.size() + d->labels.size();
+    }
+    result.memory.model_bytes = 2 * net.store().arena_size() * sizeof(float) + opt->state_bytes() +
+                                net.activation_bytes();
     result.iterations = p.iteration;
     result.skipped_steps = p.skipped;
     result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
@@ -705,6 +734,11 @@ std::string result_json(const TrainConfig& config, const TrainResult& r) {
     j["batch"] = config.batch;
     j["seed"] = config.seed;
     if (r.interrupted) j["interrupted_by_signal"] = r.signal;
+    j["memory"] = {{"baseline_rss_bytes", r.memory.baseline_rss},
+                   {"peak_rss_bytes", r.memory.peak_rss},
+                   {"library_pages_bytes", r.memory.library_pages},
+                   {"dataset_bytes", r.memory.dataset_bytes},
+                   {"model_bytes", r.memory.model_bytes}};
     if (!r.checkpoint.empty()) j["checkpoint"] = r.checkpoint;
     return j.dump();
 }

@@ -65,6 +65,9 @@ class Network {
     /// Runs the layers on `rows` rows of x (rows × in_features); returns the outputs
     /// (rows × classes). rows <= max_batch.
     const T* forward(const T* x, std::size_t rows, bool training);
+    /// The first layer's input buffer (max_batch × in_features): gather a batch straight into
+    /// it and forward(input(), ...) skips its copy (one batch-sized buffer fewer).
+    T* input() { return acts_[0].data(); }
     /// The outputs of layer i (0-based) from the last forward (rows × its features).
     const T* activations(std::size_t i) const { return acts_.at(i + 1).data(); }
     /// The loss of the last forward against `labels` (each < classes), averaged.
@@ -80,6 +83,8 @@ class Network {
     Rng& dropout_rng() { return dropout_rng_; }
     /// One line per layer.
     std::string describe() const;
+    /// Bytes of the activation buffers (inputs, outputs and their gradients, at max_batch rows).
+    std::size_t activation_bytes() const;
 
   private:
     NetSpec spec_;

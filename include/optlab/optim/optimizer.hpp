@@ -103,6 +103,9 @@ class Optimizer {
     /// tensors of other shapes; on error nothing is changed.
     void load_state_dict(const OptimizerState<T>& state);
 
+    /// Bytes of the state buffers created so far (exp_avg, ...).
+    std::size_t state_bytes() const;
+
     ParamStore<T>& store() { return store_; }
     const ParamStore<T>& store() const { return store_; }
 

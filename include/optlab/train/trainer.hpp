@@ -65,6 +65,16 @@ struct TrainResult {
     bool interrupted = false;  // stopped by SIGINT/SIGTERM
     int signal = 0;
     std::string checkpoint;    // written at the end, if any
+    /// What the run held in memory (bytes): peak_rss − baseline_rss − library_pages is what
+    /// training added to the process; it stays within dataset + 1.5 × model
+    /// (docs/performance.md#memory).
+    struct Memory {
+        std::uint64_t baseline_rss = 0;   // resident set when train() started
+        std::uint64_t peak_rss = 0;       // the process's peak resident set at the end of training
+        std::uint64_t library_pages = 0;  // shared libraries' code paged in meanwhile (OpenBLAS's kernels)
+        std::uint64_t dataset_bytes = 0;  // pixels and labels of every split
+        std::uint64_t model_bytes = 0;    // parameters, gradients, optimizer state, activations
+    } memory;
 };
 
 /// What a run reports as it goes (the CLI draws a progress bar or prints lines).
