@@ -3,32 +3,22 @@
 // (CLI11's subcommands-in-files layout). Exit codes: 0 success, 2 bad usage or input,
 // 3 a run that diverged (NaN/Inf), 128+N stopped by signal N, 1 anything else.
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <iostream>
 
-#include "cmd_figures.hpp"
-#include "cmd_optimizers.hpp"
-#include "cmd_train.hpp"
-#include "cmd_trajectory.hpp"
+#include "app.hpp"
 #include "optlab/core/error.hpp"
 
 int main(int argc, char** argv) {
+    // Past a file-size limit (ulimit -f) a write should fail with EFBIG and be reported like a
+    // full disk, not kill the process with SIGXFSZ.
+    std::signal(SIGXFSZ, SIG_IGN);
     CLI::App app{
         "optlab: the optimizers that train neural networks — exact (PyTorch/Keras semantics), "
         "fast, and drawn.",
         "optlab"};
-    app.require_subcommand(1);
-    app.set_version_flag("--version", "optlab 0.1.0");
-    app.footer(
-        "Run 'optlab SUBCOMMAND --help' for a subcommand's flags.\n"
-        "Optimizers: sgd momentum nag adagrad rmsprop adadelta adam adamw amsgrad nadam adamax "
-        "radam lion\nConventions: torch (default), keras, book");
     int exit_code = 0;
-    optlab::cli::setup_trajectory(app, exit_code);
-    optlab::cli::setup_train(app, exit_code);
-    optlab::cli::setup_figures(app, exit_code);
-    optlab::cli::setup_optimizers(app, exit_code);
-    optlab::cli::setup_functions(app, exit_code);
-    optlab::cli::setup_bench(app, exit_code);
+    optlab::cli::setup_app(app, exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -21,7 +21,7 @@ packages=(
     libopenblas-dev      # CBLAS matrix products for the network layers
     dataset-fashion-mnist  # the real data: /usr/share/datasets/fashion-mnist/*.gz
     gnuplot-nox          # draws every figure (cairo PNG and SVG terminals)
-    fonts-dejavu-core    # the figures' and the report's font
+    fonts-dejavu-core util-linux    # the figures' and the report's font
     chromium             # tests load the report in a real (headless) browser
     clang                # libFuzzer targets (fuzz/), built by .ci/run
     libclang-rt-14-dev   # clang's fuzzer and sanitizer runtimes

@@ -104,8 +104,10 @@ class Reader {
     [[noreturn]] void stream_error() {
         int err = Z_OK;
         const char* msg = gzerror(gz_.get(), &err);
-        fail("corrupt gzip stream near decompressed byte " + std::to_string(offset_) + ": " +
-             (msg && *msg ? msg : "read error"));
+        std::string why = msg && *msg ? msg : "read error";
+        // zlib prefixes its message with the path, which fail() already names.
+        if (why.rfind(source_ + ": ", 0) == 0) why.erase(0, source_.size() + 2);
+        fail("corrupt gzip stream near decompressed byte " + std::to_string(offset_) + ": " + why);
     }
     std::string source_;
     std::unique_ptr<gzFile_s, GzCloser> gz_;
