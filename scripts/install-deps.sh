@@ -21,7 +21,8 @@ packages=(
     libopenblas-dev      # CBLAS matrix products for the network layers
     dataset-fashion-mnist  # the real data: /usr/share/datasets/fashion-mnist/*.gz
     gnuplot-nox          # draws every figure (cairo PNG and SVG terminals)
-    fonts-dejavu-core util-linux    # the figures' and the report's font
+    fonts-dejavu-core    # the figures' and the report's font
+    util-linux           # setpriv and prlimit: tests run as nobody and under a file-size limit
     chromium             # tests load the report in a real (headless) browser
     clang                # libFuzzer targets (fuzz/), built by .ci/run
     libclang-rt-14-dev   # clang's fuzzer and sanitizer runtimes
