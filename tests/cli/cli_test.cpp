@@ -572,17 +572,61 @@ TEST_F(CliTrain, CheckpointsWithBadHeadersAreRefusedByName) {
     offsets = {0, offsets[1].get<std::uint64_t>() - offsets[0].get<std::uint64_t>()};
     auto future = parsed;
     future["__metadata__"]["checkpoint/format_version"] = "99";
+    // The first tensor of the header (by its offsets, which start at 0).
+    std::string first;
+    for (auto it = parsed.begin(); it != parsed.end(); ++it) {
+        if (it.key() != "__metadata__" && it.value()["data_offsets"][0] == 0) first = it.key();
+    }
+    auto bad_dtype = parsed;
+    bad_dtype[first]["dtype"] = "F17";
+    auto gapped = parsed;
+    gapped[first]["data_offsets"][0] = 4;  // 4 bytes nobody owns before the second tensor
+    gapped[first]["shape"] = nlohmann::ordered_json::array();
+    gapped[first]["data_offsets"][1] = 8;
+    // Offsets that disagree with the shape, and the last tensor moved past the end of the data.
+    auto mismatch = parsed;
+    mismatch[first]["data_offsets"][1] = payload.size() + 4;
+    std::string last;
+    std::uint64_t last_end = 0;
+    for (auto it = parsed.begin(); it != parsed.end(); ++it) {
+        if (it.key() == "__metadata__") continue;
+        const auto end = it.value()["data_offsets"][1].get<std::uint64_t>();
+        if (end > last_end) last_end = end, last = it.key();
+    }
+    auto beyond = parsed;
+    beyond[last]["data_offsets"][0] = beyond[last]["data_offsets"][0].get<std::uint64_t>() + 4;
+    beyond[last]["data_offsets"][1] = last_end + 4;
+    auto overflow = parsed;
+    overflow[first]["shape"] = {std::uint64_t(1) << 40, std::uint64_t(1) << 40};
+    std::string not_json = header;
+    not_json[not_json.size() / 2] = '{';
     for (auto [name, h, message] :
          {std::tuple{"duplicate.st", duplicate, std::string("header has the key '__metadata__' twice")},
           std::tuple{"utf8.st", bad_utf8, std::string("UTF-8")},
           std::tuple{"overlap.st", overlapping.dump(), std::string("overlap")},
-          std::tuple{"future.st", future.dump(), std::string("format version 99")}}) {
+          std::tuple{"future.st", future.dump(), std::string("format version 99")},
+          std::tuple{"notjson.st", not_json, std::string("is not valid UTF-8 JSON")},
+          std::tuple{"dtype.st", bad_dtype.dump(), std::string("has unknown dtype 'F17'")},
+          std::tuple{"gapped.st", gapped.dump(), std::string("starts at data offset 4, expected 0 (gap)")},
+          std::tuple{"mismatch.st", mismatch.dump(), std::string("its dtype and shape need")},
+          std::tuple{"beyond.st", beyond.dump(), std::string("(gap)")},  // reported as the gap it opens
+          std::tuple{"overflow.st", overflow.dump(), std::string("shape's byte size overflows 64 bits")}}) {
         const std::string path = with_header(name, h);
         const CliRun r = optlab_run(base("--epochs 2 --resume '" + path + "'"));
         EXPECT_EQ(r.code, 2) << name << ": " << r.err;
         EXPECT_NE(r.err.find(path), std::string::npos) << name << ": " << r.err;
         EXPECT_NE(r.err.find(message), std::string::npos) << name << ": " << r.err;
     }
+    // A header length pointing past the end of the file.
+    std::string past_end = good;
+    const std::uint64_t too_long = good.size();
+    for (int i = 0; i < 8; ++i) past_end[std::size_t(i)] = char((too_long >> (8 * i)) & 0xFF);
+    const std::string past_end_path = (dir / "past-end.st").string();
+    std::ofstream(past_end_path, std::ios::binary) << past_end;
+    const CliRun pe = optlab_run(base("--epochs 2 --resume '" + past_end_path + "'"));
+    EXPECT_EQ(pe.code, 2) << pe.err;
+    EXPECT_NE(pe.err.find(past_end_path), std::string::npos) << pe.err;
+    EXPECT_NE(pe.err.find("past the end"), std::string::npos) << pe.err;
     // Another optimizer's checkpoint for this run.
     const CliRun other = optlab_run(base("--optimizer sgd --epochs 2 --resume '" + ck + "'"));
     EXPECT_EQ(other.code, 2) << other.err;
