@@ -4,6 +4,9 @@
 // must end in a parse or a CLI11/optlab error — never a crash, a hang or an uncaught exception.
 // The subcommands' callbacks (the work: training, plotting, benchmarking) are removed, so what
 // is fuzzed is every flag's parsing, conversion and validators.
+// KNOWN BUG, why .ci/run does not run this yet: each setup_* keeps its flags in a shared_ptr
+// owned by the callback, so removing the callback frees the struct the options write into
+// (heap corruption within seconds). Fix: a parse-only switch the callbacks check instead.
 #include <CLI/CLI.hpp>
 
 #include <cstddef>
