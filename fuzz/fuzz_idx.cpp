@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <string>
 
@@ -22,5 +23,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         optlab::read_idx(path, 1u << 20);  // a 1 MiB cap keeps every input cheap
     } catch (const optlab::Error&) {
     }
+    std::remove(path.c_str());  // leave nothing in /tmp
     return 0;
 }
