@@ -26,6 +26,8 @@ import subprocess
 import sys
 import time
 
+from torch_env import reexec_with_passive_omp
+
 # optlab registry name -> (torch class, constructor arguments beyond lr's default)
 TORCH_EQUIVALENT = {
     "sgd": ("SGD", {"lr": 1e-3}),
@@ -75,12 +77,7 @@ def run_optlab(binary, name, n, threads):
 
 
 def main():
-    # PyTorch's OpenMP workers spin after each parallel region and would take a core from the
-    # optlab process started next; libgomp reads the wait policy only at start-up, hence the
-    # re-exec. (PyTorch's own step is not slowed by it: measured within 2% either way.)
-    if "OMP_WAIT_POLICY" not in os.environ:
-        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
-        os.execv(sys.executable, [sys.executable] + sys.argv)
+    reexec_with_passive_omp()
     ap = argparse.ArgumentParser()
     ap.add_argument("--optlab", default=os.path.join(os.path.dirname(__file__), "..", "build", "optlab"))
     ap.add_argument("--threads", type=int, default=2)

@@ -22,14 +22,11 @@ import subprocess
 import sys
 import time
 
+from torch_env import reexec_with_passive_omp
+
 
 def main():
-    # PyTorch's OpenMP workers spin after each parallel region and fight OpenBLAS's threads
-    # for the cores (on 2 cores: 22k instead of 88k samples/s with Adam). Give PyTorch its best:
-    # a passive wait policy, which libgomp reads only at start-up, hence the re-exec.
-    if "OMP_WAIT_POLICY" not in os.environ:
-        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
-        os.execv(sys.executable, [sys.executable] + sys.argv)
+    reexec_with_passive_omp()
     ap = argparse.ArgumentParser()
     ap.add_argument("--optlab", default=os.path.join(os.path.dirname(__file__), "..", "build", "optlab"))
     ap.add_argument("--threads", type=int, default=2)

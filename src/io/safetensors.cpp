@@ -270,12 +270,32 @@ void write_safetensors(const std::filesystem::path& path, const SafetensorsFile&
     write_file_atomic(path, serialize_safetensors(file));
 }
 
+namespace {
+// The temporary file write_file_atomic writes first; remove_stale_temporaries knows the prefix.
+std::filesystem::path temporary_for(const std::filesystem::path& path) {
+    return path.string() + ".tmp." + std::to_string(static_cast<long>(::getpid()));
+}
+}  // namespace
+
+void check_can_write_atomic(const std::filesystem::path& path) {
+    const std::filesystem::path tmp = temporary_for(path);
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        const std::string reason = sys_error();
+        std::filesystem::path folder = path.parent_path();
+        if (folder.empty()) folder = ".";
+        throw IoError(path.string() + ": cannot write in " + folder.string() + ": " + reason +
+                      " (expected an existing, writable folder)");
+    }
+    ::close(fd);
+    ::unlink(tmp.c_str());
+}
+
 void write_file_atomic(const std::filesystem::path& path, std::span<const std::byte> bytes) {
     const std::string target = path.string();
     std::filesystem::path dir = path.parent_path();
     if (dir.empty()) dir = ".";
-    const std::filesystem::path tmp =
-        path.string() + ".tmp." + std::to_string(static_cast<long>(::getpid()));
+    const std::filesystem::path tmp = temporary_for(path);
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) {
         fail(target, "cannot create temporary file " + tmp.string() + ": " + sys_error());

@@ -13,7 +13,6 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sys/resource.h>
-#include <fcntl.h>
 #include <unistd.h>
 #include <numeric>
 #include <sstream>
@@ -283,22 +282,6 @@ const SafeTensor& need_tensor(const SafetensorsFile& f, const std::string& name,
     return *t;
 }
 
-// Fails now, not after an epoch of training, if the checkpoint's folder is missing or not
-// writable: creates and removes the temporary file the checkpoint writer will use.
-void check_can_write_beside(const std::filesystem::path& checkpoint) {
-    const std::string probe = checkpoint.string() + ".tmp." + std::to_string(long(::getpid()));
-    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        const std::string reason = std::strerror(errno);
-        std::filesystem::path folder = checkpoint.parent_path();
-        if (folder.empty()) folder = ".";
-        throw IoError(checkpoint.string() + ": cannot write the checkpoint in " + folder.string() + ": " + reason +
-                      " (expected an existing, writable folder)");
-    }
-    ::close(fd);
-    ::unlink(probe.c_str());
-}
-
 // Resident set now and its file-backed part (shared libraries' pages), from /proc/self/statm,
 // and the process's peak so far (getrusage), in bytes.
 struct Resident {
@@ -386,7 +369,7 @@ TrainResult train(TrainConfig config, const TrainPaths& paths, const TrainObserv
     }
     if (!paths.checkpoint.empty()) {
         remove_stale_temporaries(paths.checkpoint);
-        check_can_write_beside(paths.checkpoint);
+        check_can_write_atomic(paths.checkpoint);  // fail now, not after an epoch
     }
 
     // ---- data ----

@@ -169,6 +169,21 @@ TEST_F(AtomicWrite, AFailedWriteKeepsThePreviousFile) {
     EXPECT_THROW(write_safetensors(dir / "missing" / "s.safetensors", f), IoError);
 }
 
+TEST_F(AtomicWrite, TheUpFrontCheckRefusesAMissingFolderAndLeavesNothing) {
+    check_can_write_atomic(dir / "s.safetensors");
+    EXPECT_TRUE(listing().empty()) << "the probe left its temporary file";
+    const auto missing = dir / "missing" / "s.safetensors";
+    try {
+        check_can_write_atomic(missing);
+        FAIL() << "expected an error";
+    } catch (const IoError& e) {
+        EXPECT_NE(std::string(e.what()).find(missing.string() + ": cannot write in " + (dir / "missing").string() +
+                                              ": No such file or directory"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
 TEST_F(AtomicWrite, StaleTemporariesAreSweptAway) {
     std::ofstream(dir / "s.safetensors.tmp.12345") << "partial";
     std::ofstream(dir / "other.tmp.1") << "not ours";

@@ -57,5 +57,9 @@ void write_safetensors(const std::filesystem::path& path, const SafetensorsFile&
 void write_file_atomic(const std::filesystem::path& path, std::span<const std::byte> bytes);
 /// Removes temporary files left in `dir` by an interrupted write_file_atomic for `stem`.
 void remove_stale_temporaries(const std::filesystem::path& target);
+/// Throws IoError, naming `path` and its folder, unless write_file_atomic(path, ...) could
+/// create its temporary file now (the folder exists and is writable): lets a long run fail at
+/// its start rather than at its first save.
+void check_can_write_atomic(const std::filesystem::path& path);
 
 }  // namespace optlab
