@@ -100,11 +100,19 @@ void ActivationLayer<T>::backward(const T* x, const T* y, const T* dy, T* dx, st
     if (!dx) return;
     const std::size_t n = rows * features_;
     switch (kind_) {
+        // dy is loaded before the choice: a load inside `? :` is one GCC may not execute
+        // unconditionally, and the loop would stay scalar.
         case Activation::relu:  // the book's mask: x <= 0 passes nothing back
-            for (std::size_t i = 0; i < n; ++i) dx[i] = x[i] > T(0) ? dy[i] : T(0);
+            for (std::size_t i = 0; i < n; ++i) {
+                const T g = dy[i];
+                dx[i] = x[i] > T(0) ? g : T(0);
+            }
             break;
         case Activation::leaky_relu:
-            for (std::size_t i = 0; i < n; ++i) dx[i] = x[i] > T(0) ? dy[i] : slope_ * dy[i];
+            for (std::size_t i = 0; i < n; ++i) {
+                const T g = dy[i];
+                dx[i] = x[i] > T(0) ? g : slope_ * g;
+            }
             break;
         case Activation::sigmoid:  // σ' = y(1 − y)
             for (std::size_t i = 0; i < n; ++i) dx[i] = dy[i] * y[i] * (T(1) - y[i]);
