@@ -234,7 +234,8 @@ class CliTrain : public ::testing::Test {
     void TearDown() override { std::filesystem::remove_all(dir); }
     // `optlab train` on the synthetic folder; flags in `extra` replace the defaults here.
     std::string base(const std::string& extra = "") const {
-        std::string args = "train --threads 1 --progress none --lr 0.01";
+        std::string args = "train --threads 1 --progress none";
+        if (extra.find("--lr ") == std::string::npos) args += " --lr 0.01";
         if (extra.find("--data ") == std::string::npos) args += " --data '" + (dir / "data").string() + "'";
         if (extra.find("--net ") == std::string::npos) args += " --net 16-32-10";
         if (extra.find("--batch ") == std::string::npos) args += " --batch 32";
@@ -532,6 +533,37 @@ TEST_F(CliTrain, BadCheckpointsAreRefusedByName) {
     const CliRun dir_as_file = optlab_run(base("--epochs 2 --resume '" + dir.string() + "'"));
     EXPECT_EQ(dir_as_file.code, 2);
     EXPECT_NE(dir_as_file.err.find("is not a regular file"), std::string::npos) << dir_as_file.err;
+}
+
+// Numerics through `optlab train`: a NaN loss under --nonfinite error and skip, a learning rate
+// that diverges, and all-zero weights (whose gradients are zero but for the last bias).
+TEST_F(CliTrain, NonFiniteLossesDivergenceAndZeroWeights) {
+    // Weights of 3e38 overflow the first layer: every loss is NaN from the first step.
+    const std::string overflow = "--init constant:3e38 --epochs 1 --json";
+    const CliRun error = optlab_run(base(overflow + " --checkpoint '" + (dir / "nan.st").string() + "'"));
+    EXPECT_EQ(error.code, 3) << error.err;
+    EXPECT_NE(error.err.find("non-finite value at iteration 1 (epoch 1, batch 1): the loss (nan)"), std::string::npos)
+        << error.err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "nan.st")) << "a checkpoint of a failed run";
+    const CliRun gave_up = optlab_run(base(overflow + " --nonfinite skip --max-consecutive 5"));
+    EXPECT_EQ(gave_up.code, 3) << gave_up.err;
+    EXPECT_NE(gave_up.err.find("gave up after 6 non-finite steps in a row (--max-consecutive 5)"), std::string::npos)
+        << gave_up.err;
+    const CliRun skipped = optlab_run(base(overflow + " --nonfinite skip --max-consecutive 100"));
+    ASSERT_EQ(skipped.code, 0) << skipped.err;
+    const auto s = nlohmann::json::parse(skipped.out.substr(skipped.out.rfind('\n', skipped.out.size() - 2) + 1));
+    EXPECT_EQ(s["skipped_steps"], 16);  // 512 samples / 32, every one skipped
+    // A learning rate that diverges: stopped with exit 3 and advice, not a NaN model.
+    const CliRun diverged = optlab_run(base("--optimizer sgd --lr 1e12 --epochs 1"));
+    EXPECT_EQ(diverged.code, 3) << diverged.err;
+    EXPECT_NE(diverged.err.find("the loss (nan); lower --lr, clip gradients (--clip), or use --nonfinite skip"),
+              std::string::npos)
+        << diverged.err;
+    // All-zero weights run; the hidden units stay symmetric (zero), so the loss stays near ln 10.
+    const CliRun zeros = optlab_run(base("--init zeros --epochs 1 --json"));
+    ASSERT_EQ(zeros.code, 0) << zeros.err;
+    const auto z = nlohmann::json::parse(zeros.out.substr(zeros.out.rfind('\n', zeros.out.size() - 2) + 1));
+    EXPECT_GT(z["train_loss"].get<double>(), 2.0);
 }
 
 // Checkpoints whose header lies, from the same real checkpoint: each refused through --resume
