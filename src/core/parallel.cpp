@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: MIT
-// optlab's thread pool: workers created once and reused by every parallel_for. A worker that
-// finds no work spins briefly (the next optimizer step usually follows within microseconds),
-// then sleeps on an atomic wait (a futex), so it never competes for the cores with OpenBLAS's
-// own threads during the matrix products. (libgomp's workers spin for up to ~0.3 s after each
-// region unless OMP_WAIT_POLICY=passive is set before the program starts; next to OpenBLAS on 2
-// cores that halved the training throughput.)
+// optlab's thread pool: workers created once and reused by every parallel_for and parallel_run.
+// A worker that finds no work spins for a while (kSpin: in training the next region follows
+// within tens of microseconds, and waking a sleeping thread costs about as much on a VM), then
+// sleeps on an atomic wait (a futex), so an idle program leaves the cores alone. The network's
+// matrix products run inside these regions with one OpenBLAS thread each, so no BLAS thread
+// competes with the spinning. (libgomp's workers spin for up to ~0.3 s after each region unless
+// OMP_WAIT_POLICY=passive is set before the program starts.)
 #include "optlab/core/parallel.hpp"
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,6 +22,23 @@
 namespace optlab {
 
 namespace {
+
+// How long a thread spins before it sleeps: a worker waiting for the next region, the caller
+// waiting for the workers to finish theirs.
+constexpr auto kSpin = std::chrono::microseconds(200);
+
+// Spins until done() or kSpin has passed; returns done().
+template <class Done>
+bool spin_until(Done done) {
+    const auto until = std::chrono::steady_clock::now() + kSpin;
+    while (true) {
+        for (int i = 0; i < 64; ++i) {
+            if (done()) return true;
+            __builtin_ia32_pause();
+        }
+        if (std::chrono::steady_clock::now() > until) return done();
+    }
+}
 
 int default_threads() {
     if (const char* env = std::getenv("OPTLAB_NUM_THREADS")) {
@@ -49,11 +68,9 @@ class Pool {
         generation_.fetch_add(1, std::memory_order_release);
         generation_.notify_all();
         task(0);
-        for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
-            if (spin > 4096) {
-                const int p = pending_.load();
-                if (p != 0) pending_.wait(p);
-            }
+        spin_until([&] { return pending_.load(std::memory_order_acquire) == 0; });
+        for (int p = pending_.load(std::memory_order_acquire); p != 0; p = pending_.load(std::memory_order_acquire)) {
+            pending_.wait(p);
         }
     }
 
@@ -61,10 +78,8 @@ class Pool {
     void work(int index) {
         std::uint64_t seen = 0;
         while (true) {
+            spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; });
             std::uint64_t g = generation_.load(std::memory_order_acquire);
-            for (int spin = 0; g == seen && spin < 20000; ++spin) {
-                g = generation_.load(std::memory_order_acquire);
-            }
             while (g == seen) {
                 generation_.wait(seen);
                 g = generation_.load(std::memory_order_acquire);
@@ -133,6 +148,22 @@ void parallel_for(std::size_t begin, std::size_t end, std::size_t align,
         const std::size_t b = boundary(std::size_t(t)), e = boundary(std::size_t(t) + 1);
         if (b < e) body(b, e);
     });
+}
+
+void parallel_run_raw(void (*body)(void* context, Part part), void* context) {
+    const int threads = num_threads();
+    if (threads <= 1) {
+        body(context, Part{});
+        return;
+    }
+    struct Region {
+        void (*body)(void*, Part);
+        void* context;
+        std::size_t parts;
+    } region{body, context, std::size_t(threads)};
+    std::lock_guard lock(g_mutex);
+    // The lambda holds one pointer, so std::function keeps it in place without allocating.
+    pool_for(threads).run([&region](int t) { region.body(region.context, Part{std::size_t(t), region.parts}); });
 }
 
 }  // namespace optlab

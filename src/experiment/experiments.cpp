@@ -17,7 +17,6 @@
 #include "optlab/core/parallel.hpp"
 #include "optlab/nn/network.hpp"
 
-extern "C" void openblas_set_num_threads(int);
 
 namespace optlab::experiment {
 
@@ -391,7 +390,6 @@ CompareResult run_compare(const CompareSpec& spec, const TrainTest& data, const 
     CompareResult result;
     const int threads = spec.threads > 0 ? spec.threads : num_threads();
     set_num_threads(threads);
-    openblas_set_num_threads(threads);
     std::size_t done = 0;
     const std::size_t lrs = spec.sweep ? std::size_t(spec.sweep_points) : 1;
     const std::size_t total = spec.arms.size() * lrs * std::size_t(spec.seeds);

@@ -41,24 +41,35 @@ Linear<T>::Linear(ParamStore<T>& store, const std::string& prefix, std::size_t i
 }
 
 template <class T>
-void Linear<T>::forward(const T* x, T* y, std::size_t rows, bool) {
+void Linear<T>::forward_part(const T* x, T* y, std::size_t rows, bool, Part part) {
+    const auto [r0, r1] = part.share(rows);
+    if (r0 == r1) return;
     const T* w = store_.view(weight_).param.data();
     const T* b = store_.view(bias_).param.data();
-    for (std::size_t r = 0; r < rows; ++r) std::copy(b, b + out_, y + r * out_);  // y ← b
-    gemm(false, false, rows, out_, in_, T(1), x, in_, w, out_, T(1), y, out_);    // y += x·W
+    for (std::size_t r = r0; r < r1; ++r) std::copy(b, b + out_, y + r * out_);  // y ← b
+    gemm(false, false, r1 - r0, out_, in_, T(1), x + r0 * in_, in_, w, out_, T(1), y + r0 * out_,
+         out_);  // y += x·W
 }
 
 template <class T>
-void Linear<T>::backward(const T* x, const T*, const T* dy, T* dx, std::size_t rows) {
+void Linear<T>::backward_part(const T* x, const T*, const T* dy, T* dx, std::size_t rows, Part part) {
     T* dw = store_.view(weight_).grad.data();
     T* db = store_.view(bias_).grad.data();
-    gemm(true, false, in_, out_, rows, T(1), x, in_, dy, out_, T(1), dw, out_);  // dW += xᵀ·dy
-    for (std::size_t r = 0; r < rows; ++r) {                                     // db += Σ dy
-        for (std::size_t j = 0; j < out_; ++j) db[j] += dy[r * out_ + j];
+    // Each element of dW sums over the whole batch in one product, whatever the split, so
+    // it is the same sum on any number of threads.
+    if (const auto [i0, i1] = part.share(in_); i0 < i1) {
+        gemm(true, false, i1 - i0, out_, rows, T(1), x + i0, in_, dy, out_, T(1), dw + i0 * out_,
+             out_);  // dW += xᵀ·dy, rows i0..i1 of dW
     }
-    if (dx) {
+    const auto [j0, j1] = part.share(out_);
+    for (std::size_t r = 0; r < rows; ++r) {  // db += Σ dy
+        for (std::size_t j = j0; j < j1; ++j) db[j] += dy[r * out_ + j];
+    }
+    if (!dx) return;
+    if (const auto [r0, r1] = part.share(rows); r0 < r1) {
         const T* w = store_.view(weight_).param.data();
-        gemm(false, true, rows, in_, out_, T(1), dy, out_, w, out_, T(0), dx, in_);  // dx = dy·Wᵀ
+        gemm(false, true, r1 - r0, in_, out_, T(1), dy + r0 * out_, out_, w, out_, T(0), dx + r0 * in_,
+             in_);  // dx = dy·Wᵀ
     }
 }
 
@@ -76,8 +87,11 @@ std::string ActivationLayer<T>::name() const {
 }
 
 template <class T>
-void ActivationLayer<T>::forward(const T* x, T* y, std::size_t rows, bool) {
-    const std::size_t n = rows * features_;
+void ActivationLayer<T>::forward_part(const T* x, T* y, std::size_t rows, bool, Part part) {
+    const auto [r0, r1] = part.share(rows);
+    const std::size_t n = (r1 - r0) * features_;
+    x += r0 * features_;
+    y += r0 * features_;
     switch (kind_) {
         case Activation::relu:
             // written so that NaN passes through, as torch.relu lets it
@@ -96,9 +110,16 @@ void ActivationLayer<T>::forward(const T* x, T* y, std::size_t rows, bool) {
 }
 
 template <class T>
-void ActivationLayer<T>::backward(const T* x, const T* y, const T* dy, T* dx, std::size_t rows) {
+void ActivationLayer<T>::backward_part(const T* x, const T* y, const T* dy, T* dx, std::size_t rows,
+                                       Part part) {
     if (!dx) return;
-    const std::size_t n = rows * features_;
+    const auto [r0, r1] = part.share(rows);
+    const std::size_t n = (r1 - r0) * features_;
+    const std::size_t first = r0 * features_;
+    x += first;
+    y += first;
+    dy += first;
+    dx += first;
     switch (kind_) {
         // dy is loaded before the choice: a load inside `? :` is one GCC may not execute
         // unconditionally, and the loop would stay scalar.
@@ -143,12 +164,22 @@ BatchNorm<T>::BatchNorm(ParamStore<T>& store, const std::string& prefix, std::si
 }
 
 template <class T>
-void BatchNorm<T>::forward(const T* x, T* y, std::size_t rows, bool training) {
+void BatchNorm<T>::check_batch(std::size_t rows, bool training) const {
+    if (training && rows < 2) {
+        throw InvalidArgument("BatchNorm " + prefix_ +
+                              ": a training batch needs at least 2 rows (got " +
+                              std::to_string(rows) + ")");
+    }
+}
+
+template <class T>
+void BatchNorm<T>::forward_part(const T* x, T* y, std::size_t rows, bool training, Part part) {
     const T* gamma = store_.view(gamma_).param.data();
     const T* beta = store_.view(beta_).param.data();
     const std::size_t f = features_;
+    const auto [j0, j1] = part.share(f);
     if (!training) {
-        for (std::size_t j = 0; j < f; ++j) {
+        for (std::size_t j = j0; j < j1; ++j) {
             const T inv = T(1) / std::sqrt(running_var_[j] + eps_);
             for (std::size_t r = 0; r < rows; ++r) {
                 y[r * f + j] = gamma[j] * (x[r * f + j] - running_mean_[j]) * inv + beta[j];
@@ -156,12 +187,7 @@ void BatchNorm<T>::forward(const T* x, T* y, std::size_t rows, bool training) {
         }
         return;
     }
-    if (rows < 2) {
-        throw InvalidArgument("BatchNorm " + prefix_ +
-                              ": a training batch needs at least 2 rows (got " +
-                              std::to_string(rows) + ")");
-    }
-    for (std::size_t j = 0; j < f; ++j) {
+    for (std::size_t j = j0; j < j1; ++j) {
         double mean = 0, var = 0;  // accumulated in double: batch statistics of float data
         for (std::size_t r = 0; r < rows; ++r) mean += double(x[r * f + j]);
         mean /= double(rows);
@@ -184,12 +210,13 @@ void BatchNorm<T>::forward(const T* x, T* y, std::size_t rows, bool training) {
 }
 
 template <class T>
-void BatchNorm<T>::backward(const T*, const T*, const T* dy, T* dx, std::size_t rows) {
+void BatchNorm<T>::backward_part(const T*, const T*, const T* dy, T* dx, std::size_t rows, Part part) {
     const T* gamma = store_.view(gamma_).param.data();
     T* dgamma = store_.view(gamma_).grad.data();
     T* dbeta = store_.view(beta_).grad.data();
     const std::size_t f = features_;
-    for (std::size_t j = 0; j < f; ++j) {
+    const auto [j0, j1] = part.share(f);
+    for (std::size_t j = j0; j < j1; ++j) {
         T sum_dy = 0, sum_dy_xhat = 0;
         for (std::size_t r = 0; r < rows; ++r) {
             sum_dy += dy[r * f + j];
@@ -220,7 +247,8 @@ std::string Dropout<T>::name() const {
 }
 
 template <class T>
-void Dropout<T>::forward(const T* x, T* y, std::size_t rows, bool training) {
+void Dropout<T>::forward_part(const T* x, T* y, std::size_t rows, bool training, Part part) {
+    if (part.index != 0) return;
     const std::size_t n = rows * features_;
     if (!training || p_ == 0.0) {
         std::copy(x, x + n, y);
@@ -234,14 +262,18 @@ void Dropout<T>::forward(const T* x, T* y, std::size_t rows, bool training) {
 }
 
 template <class T>
-void Dropout<T>::backward(const T*, const T*, const T* dy, T* dx, std::size_t rows) {
+void Dropout<T>::backward_part(const T*, const T*, const T* dy, T* dx, std::size_t rows, Part part) {
     if (!dx) return;
-    const std::size_t n = rows * features_;
+    const auto [r0, r1] = part.share(rows);
+    const std::size_t first = r0 * features_, n = (r1 - r0) * features_;
+    dy += first;
+    dx += first;
+    const T* mask = mask_.data() + first;
     if (p_ == 0.0) {
         std::copy(dy, dy + n, dx);
         return;
     }
-    for (std::size_t i = 0; i < n; ++i) dx[i] = dy[i] * mask_[i];
+    for (std::size_t i = 0; i < n; ++i) dx[i] = dy[i] * mask[i];
 }
 
 template class Linear<float>;

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cmath>
 
+#include <cblas.h>
+
 #include "optlab/core/error.hpp"
 
 namespace optlab::nn {
@@ -110,6 +112,27 @@ Network<T>::Network(const NetSpec& spec, std::size_t max_batch, std::uint64_t dr
     grads_.emplace_back();
     for (std::size_t i = 1; i < acts_.size(); ++i) grads_.emplace_back(acts_[i].size());
     probs_.resize(max_batch * num_classes());
+    // Runs of layers that one parallel region can do without waiting between them.
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+        const bool joins = i > 0 && layers_[i]->forward_by_rows() && layers_[i - 1]->forward_by_rows();
+        if (joins) {
+            forward_runs_.back().second = i + 1;
+        } else {
+            forward_runs_.emplace_back(i, i + 1);
+        }
+    }
+    for (std::size_t i = layers_.size(); i-- > 0;) {
+        const bool joins = i + 1 < layers_.size() && layers_[i]->backward_by_rows() && layers_[i + 1]->dx_by_rows();
+        if (joins) {
+            backward_runs_.back().second = i;
+        } else {
+            backward_runs_.emplace_back(i + 1, i);
+        }
+    }
+    // The products run side by side on optlab's threads, one BLAS thread each: splitting a
+    // batch's rows between our threads keeps both cores busy through the elementwise layers
+    // too, where OpenBLAS's own threads would wait (and spin) between products.
+    openblas_set_num_threads(1);
 }
 
 template <class T>
@@ -135,8 +158,13 @@ const T* Network<T>::forward(const T* x, std::size_t rows, bool training) {
                               " rows (expected 1.." + std::to_string(max_batch_) + ")");
     }
     if (x != acts_[0].data()) std::copy(x, x + rows * in_features(), acts_[0].begin());
-    for (std::size_t i = 0; i < layers_.size(); ++i) {
-        layers_[i]->forward(acts_[i].data(), acts_[i + 1].data(), rows, training);
+    for (const auto& layer : layers_) layer->check_batch(rows, training);
+    for (const auto& [first, last] : forward_runs_) {
+        parallel_run([&](Part part) {
+            for (std::size_t i = first; i < last; ++i) {
+                layers_[i]->forward_part(acts_[i].data(), acts_[i + 1].data(), rows, training, part);
+            }
+        });
     }
     return acts_.back().data();
 }
@@ -192,10 +220,15 @@ void Network<T>::backward(const std::uint8_t* labels, std::size_t rows) {
             }
         }
     }
-    for (std::size_t i = layers_.size(); i-- > 0;) {
-        // The input needs no gradient: the first layer skips its dx product.
-        T* dx = i == 0 ? nullptr : grads_[i].data();
-        layers_[i]->backward(acts_[i].data(), acts_[i + 1].data(), grads_[i + 1].data(), dx, rows);
+    for (const auto& [last, first] : backward_runs_) {  // layers last−1 down to first
+        parallel_run([&](Part part) {
+            for (std::size_t i = last; i-- > first;) {
+                // The input needs no gradient: the first layer skips its dx product.
+                T* dx = i == 0 ? nullptr : grads_[i].data();
+                layers_[i]->backward_part(acts_[i].data(), acts_[i + 1].data(), grads_[i + 1].data(), dx, rows,
+                                          part);
+            }
+        });
     }
 }
 

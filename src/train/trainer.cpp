@@ -26,7 +26,6 @@
 #include "optlab/transform/clip.hpp"
 #include "../io/hyper_json.hpp"
 
-extern "C" void openblas_set_num_threads(int);
 
 namespace optlab {
 
@@ -354,7 +353,6 @@ TrainResult train(TrainConfig config, const TrainPaths& paths, const TrainObserv
     config.validate();
     const int threads = config.threads > 0 ? config.threads : num_threads();
     set_num_threads(threads);
-    openblas_set_num_threads(threads);
 
     // ---- resume: the checkpoint's settings, and its state loaded after construction ----
     std::optional<SafetensorsFile> resume_file;

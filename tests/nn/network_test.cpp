@@ -7,6 +7,8 @@
 #include <cmath>
 
 #include "optlab/core/error.hpp"
+#include "optlab/core/parallel.hpp"
+#include "optlab/init/initializers.hpp"
 
 namespace optlab::nn {
 namespace {
@@ -129,6 +131,89 @@ TEST(Network, ParametersLiveInOneArenaWithNamedViews) {
     EXPECT_EQ(net.buffers().size(), 2u);
     EXPECT_EQ(net.describe(), "Linear(784, 100) → BatchNorm(100) → ReLU → Linear(100, 10)");
 }
+
+// Forward and backward split the batch between optlab's threads (rows for Linear and the
+// activations, features for BatchNorm, W's rows for dW). Every output and gradient is the same
+// sum on any number of threads — up to the BLAS's rounding, since OpenBLAS may order a sum
+// differently for a block of another height — even for a batch that does not divide evenly
+// or has fewer rows than threads; on the same threads, runs are identical bit for bit.
+template <class T>
+void expect_close(const std::vector<T>& want, const std::vector<T>& got, const std::string& what) {
+    ASSERT_EQ(want.size(), got.size()) << what;
+    const double tolerance = std::is_same_v<T, float> ? 1e-5 : 1e-13;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        ASSERT_NEAR(double(want[i]), double(got[i]), tolerance * (1 + std::abs(double(want[i]))))
+            << what << ", element " << i;
+    }
+}
+
+template <class T>
+void expect_same_on_any_threads(const Config& c) {
+    struct Result {
+        std::vector<T> outputs, grads, running;
+        double loss;
+    };
+    auto run = [&](int threads, std::size_t rows) {
+        set_num_threads(threads);
+        NetSpec spec;
+        spec.sizes = {37, 29, 23, 10};
+        spec.activation = c.activation;
+        spec.batchnorm = c.batchnorm;
+        spec.dropout = c.dropout;
+        spec.loss = c.loss;
+        Network<T> net(spec, 64, 5);
+        Rng rng(3);
+        net.init(parse_init("he-normal"), rng);
+        std::vector<T> x(rows * 37);
+        for (T& v : x) v = T(rng.normal());
+        std::vector<std::uint8_t> labels(rows);
+        for (std::size_t r = 0; r < rows; ++r) labels[r] = std::uint8_t(r * 7 % 10);
+        Result out;
+        net.store().zero_grad();
+        for (int step = 0; step < 2; ++step) {  // twice: the gradients accumulate
+            const T* z = net.forward(x.data(), rows, true);
+            out.outputs.assign(z, z + rows * 10);
+            out.loss = net.loss(labels.data(), rows);
+            net.backward(labels.data(), rows);
+        }
+        out.grads.assign(net.store().grads().begin(), net.store().grads().end());
+        for (const auto& [name, buffer] : net.buffers()) out.running.insert(out.running.end(), buffer->begin(), buffer->end());
+        net.forward(x.data(), rows, false);  // evaluation: running statistics, no dropout
+        out.outputs.insert(out.outputs.end(), net.activations(net.layers().size() - 1),
+                           net.activations(net.layers().size() - 1) + rows * 10);
+        return out;
+    };
+    for (std::size_t rows : {std::size_t{2}, std::size_t{3}, std::size_t{33}, std::size_t{64}}) {
+        const Result one = run(1, rows);
+        for (int threads : {2, 3}) {
+            const Result many = run(threads, rows);
+            const std::string what = std::string(c.name) + ", " + std::to_string(rows) + " rows, " +
+                                     std::to_string(threads) + " threads";
+            expect_close(one.outputs, many.outputs, what + ": outputs");
+            expect_close(one.grads, many.grads, what + ": gradients");
+            expect_close(one.running, many.running, what + ": running statistics");
+            EXPECT_NEAR(one.loss, many.loss, 1e-6 * one.loss) << what;
+            const Result again = run(threads, rows);
+            EXPECT_EQ(many.outputs, again.outputs) << what;
+            EXPECT_EQ(many.grads, again.grads) << what;
+        }
+    }
+    set_num_threads(2);
+}
+
+class AnyThreads : public ::testing::TestWithParam<Config> {};
+
+TEST_P(AnyThreads, SplittingTheBatchChangesNothingFloat) { expect_same_on_any_threads<float>(GetParam()); }
+TEST_P(AnyThreads, SplittingTheBatchChangesNothingDouble) { expect_same_on_any_threads<double>(GetParam()); }
+
+INSTANTIATE_TEST_SUITE_P(
+    Layers, AnyThreads,
+    ::testing::Values(Config{"relu", Activation::relu, false, 0.0, Loss::cross_entropy},
+                      Config{"tanh_mse", Activation::tanh, false, 0.0, Loss::mse},
+                      Config{"batchnorm", Activation::relu, true, 0.0, Loss::cross_entropy},
+                      Config{"dropout", Activation::leaky_relu, false, 0.3, Loss::cross_entropy},
+                      Config{"everything", Activation::sigmoid, true, 0.25, Loss::cross_entropy}),
+    [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
 }  // namespace optlab::nn

@@ -8,6 +8,8 @@
 
 #include <cstddef>
 #include <functional>
+#include <type_traits>
+#include <utility>
 
 namespace optlab {
 
@@ -24,5 +26,31 @@ inline constexpr std::size_t kSerialThreshold = std::size_t{1} << 15;
 /// no two threads write the same line.
 void parallel_for(std::size_t begin, std::size_t end, std::size_t align,
                   const std::function<void(std::size_t, std::size_t)>& body);
+
+/// One thread's share of a parallel_run: part `index` of `count`.
+struct Part {
+    std::size_t index = 0;
+    std::size_t count = 1;
+
+    /// This part's contiguous share [first, second) of n items. Every caller splits the same
+    /// n the same way, so work split by rows in one place meets the same rows in the next.
+    std::pair<std::size_t, std::size_t> share(std::size_t n) const {
+        return {n * index / count, n * (index + 1) / count};
+    }
+};
+
+/// Runs body(Part) once on each of optlab's threads (Part{0, 1} on the calling thread when
+/// there is one) and returns when all have finished: a region whose parts split the work
+/// themselves, for work that is not a flat range. body must not throw and must not call
+/// parallel_for or parallel_run.
+void parallel_run_raw(void (*body)(void* context, Part part), void* context);
+
+template <class Body>
+void parallel_run(Body&& body) {
+    // Through a plain function pointer and context: no std::function is built around a
+    // capturing lambda, so a region allocates nothing.
+    parallel_run_raw([](void* context, Part part) { (*static_cast<std::remove_reference_t<Body>*>(context))(part); },
+                     &body);
+}
 
 }  // namespace optlab

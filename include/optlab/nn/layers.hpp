@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "optlab/core/parallel.hpp"
 #include "optlab/core/param_store.hpp"
 #include "optlab/core/rng.hpp"
 
@@ -32,11 +33,33 @@ class Layer {
     virtual ~Layer() = default;
     virtual std::string name() const = 0;
     virtual std::size_t out_features() const = 0;
+
     /// y ← f(x) for `rows` rows; `training` selects batch statistics and dropout.
-    virtual void forward(const T* x, T* y, std::size_t rows, bool training) = 0;
+    void forward(const T* x, T* y, std::size_t rows, bool training) {
+        check_batch(rows, training);
+        forward_part(x, y, rows, training, Part{});
+    }
     /// Accumulates parameter gradients and, when dx is not null, writes dL/dx.
     /// x and y are what forward() read and wrote for these rows.
-    virtual void backward(const T* x, const T* y, const T* dy, T* dx, std::size_t rows) = 0;
+    void backward(const T* x, const T* y, const T* dy, T* dx, std::size_t rows) {
+        backward_part(x, y, dy, dx, rows, Part{});
+    }
+
+    // The same work split between optlab's threads (parallel_run): each part does its share,
+    // and the parts of one call together do what forward() or backward() does. A layer splits
+    // by rows where it can (Part::share(rows)), else as its work allows; the network runs
+    // consecutive row-split layers in one region, since each part then only reads rows it wrote.
+
+    /// Throws what forward() would refuse; called before a region, where nothing may throw.
+    virtual void check_batch(std::size_t /*rows*/, bool /*training*/) const {}
+    virtual void forward_part(const T* x, T* y, std::size_t rows, bool training, Part part) = 0;
+    virtual void backward_part(const T* x, const T* y, const T* dy, T* dx, std::size_t rows, Part part) = 0;
+    /// forward_part reads only its part's rows of x and writes only those rows of y.
+    virtual bool forward_by_rows() const { return false; }
+    /// backward_part reads only its part's rows of x, y and dy (parameter gradients aside).
+    virtual bool backward_by_rows() const { return false; }
+    /// backward_part writes exactly its part's rows of dx.
+    virtual bool dx_by_rows() const { return false; }
 };
 
 template <class T>
@@ -46,8 +69,13 @@ class Linear final : public Layer<T> {
     Linear(ParamStore<T>& store, const std::string& prefix, std::size_t in, std::size_t out);
     std::string name() const override { return "Linear(" + std::to_string(in_) + ", " + std::to_string(out_) + ")"; }
     std::size_t out_features() const override { return out_; }
-    void forward(const T* x, T* y, std::size_t rows, bool training) override;
-    void backward(const T* x, const T* y, const T* dy, T* dx, std::size_t rows) override;
+    /// y = x·W + b on the part's rows.
+    void forward_part(const T* x, T* y, std::size_t rows, bool training, Part part) override;
+    /// dW and db sum over every row, so each part takes a share of W's rows (and of b) over
+    /// the whole batch; dx = dy·Wᵀ on the part's rows.
+    void backward_part(const T* x, const T* y, const T* dy, T* dx, std::size_t rows, Part part) override;
+    bool forward_by_rows() const override { return true; }
+    bool dx_by_rows() const override { return true; }
     std::size_t weight_index() const { return weight_; }
     std::size_t bias_index() const { return bias_; }
 
@@ -65,8 +93,11 @@ class ActivationLayer final : public Layer<T> {
         : kind_(kind), features_(features), slope_(T(slope)) {}
     std::string name() const override;
     std::size_t out_features() const override { return features_; }
-    void forward(const T* x, T* y, std::size_t rows, bool training) override;
-    void backward(const T* x, const T* y, const T* dy, T* dx, std::size_t rows) override;
+    void forward_part(const T* x, T* y, std::size_t rows, bool training, Part part) override;
+    void backward_part(const T* x, const T* y, const T* dy, T* dx, std::size_t rows, Part part) override;
+    bool forward_by_rows() const override { return true; }
+    bool backward_by_rows() const override { return true; }
+    bool dx_by_rows() const override { return true; }
 
   private:
     Activation kind_;
@@ -82,8 +113,10 @@ class BatchNorm final : public Layer<T> {
               std::size_t max_rows, double momentum = 0.1, double eps = 1e-5);
     std::string name() const override { return "BatchNorm(" + std::to_string(features_) + ")"; }
     std::size_t out_features() const override { return features_; }
-    void forward(const T* x, T* y, std::size_t rows, bool training) override;
-    void backward(const T* x, const T* y, const T* dy, T* dx, std::size_t rows) override;
+    void check_batch(std::size_t rows, bool training) const override;
+    /// Each feature's statistics span every row: parts split the features.
+    void forward_part(const T* x, T* y, std::size_t rows, bool training, Part part) override;
+    void backward_part(const T* x, const T* y, const T* dy, T* dx, std::size_t rows, Part part) override;
     std::vector<T>& running_mean() { return running_mean_; }
     std::vector<T>& running_var() { return running_var_; }
     const std::string& prefix() const { return prefix_; }
@@ -103,8 +136,11 @@ class Dropout final : public Layer<T> {
     Dropout(std::size_t features, std::size_t max_rows, double p, Rng& rng);
     std::string name() const override;
     std::size_t out_features() const override { return features_; }
-    void forward(const T* x, T* y, std::size_t rows, bool training) override;
-    void backward(const T* x, const T* y, const T* dy, T* dx, std::size_t rows) override;
+    /// Part 0 draws the whole mask: one random stream in element order, whatever the threads.
+    void forward_part(const T* x, T* y, std::size_t rows, bool training, Part part) override;
+    void backward_part(const T* x, const T* y, const T* dy, T* dx, std::size_t rows, Part part) override;
+    bool backward_by_rows() const override { return true; }
+    bool dx_by_rows() const override { return true; }
 
   private:
     std::size_t features_;

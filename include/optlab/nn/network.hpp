@@ -9,6 +9,9 @@
 // Every parameter lives in one ParamStore ("layer1.weight", "layer1.bias", "bn1.weight", ...),
 // so the optimizer's step is one pass over all of them. Activation buffers are allocated once
 // for the largest batch: no allocation per step.
+// Forward and backward run on optlab's threads (parallel.hpp), each taking a share of the
+// batch's rows (of the features, in BatchNorm; of W's rows, for dW), with one OpenBLAS thread
+// per caller: building a Network sets OpenBLAS to one thread.
 #pragma once
 
 #include <cstdint>
@@ -95,6 +98,9 @@ class Network {
     std::vector<std::vector<T>> acts_;   // acts_[0] input, acts_[i+1] output of layer i
     std::vector<std::vector<T>> grads_;  // dL/d acts_[i]
     std::vector<T> probs_;               // softmax of the outputs (cross-entropy)
+    // Layers run in parallel regions, a run of them per region: [first, last) forward,
+    // [last, first) backward (from last − 1 down to first).
+    std::vector<std::pair<std::size_t, std::size_t>> forward_runs_, backward_runs_;
 };
 
 extern template class Network<float>;
