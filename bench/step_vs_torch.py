@@ -6,7 +6,9 @@ For each optimizer PyTorch has, PyTorch's step is timed in its four CPU modes â€
 100 tensors of the same total size, foreach off or on â€” and optlab's with
 `optlab bench step --json` (which also measures the memory bandwidth of a kernel of the step's
 shape), alternating (--rounds times per optimizer, the fastest of each side counts) so that a
-slow spell of a shared machine hits both.
+slow spell of a shared machine hits both. Each side is sampled for the same time in a round
+(PyTorch 0.5 s in each of its 4 modes, optlab's step 2 s): the fastest of more samples is
+faster on a machine whose bandwidth drifts, so unequal sampling would favour one side.
 Gradients are a constant 1e-3, default hyper-parameters of PyTorch, float32, the same thread
 count on both sides, the fastest of several steps counts.
 
@@ -49,7 +51,10 @@ MODES = [("1 tensor", 1, False), ("1 tensor foreach", 1, True),
          ("100 tensors", 100, False), ("100 tensors foreach", 100, True)]
 
 
-def time_torch(torch, name, n, tensors, foreach, min_seconds=0.5, min_steps=5):
+SECONDS_PER_MODE = 0.5  # PyTorch's sampling time in each mode; optlab's step gets all four's
+
+
+def time_torch(torch, name, n, tensors, foreach, min_seconds=SECONDS_PER_MODE, min_steps=5):
     cls_name, kwargs = TORCH_EQUIVALENT[name]
     sizes = [n // tensors + (1 if i < n % tensors else 0) for i in range(tensors)]
     params = [torch.zeros(s, dtype=torch.float32, requires_grad=True) for s in sizes]
@@ -71,7 +76,7 @@ def time_torch(torch, name, n, tensors, foreach, min_seconds=0.5, min_steps=5):
 
 def run_optlab(binary, name, n, threads):
     out = subprocess.run([binary, "bench", "step", "--optimizer", name, "--params", str(n),
-                          "--threads", str(threads), "--json"],
+                          "--threads", str(threads), "--seconds", str(SECONDS_PER_MODE * len(MODES)), "--json"],
                          check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 

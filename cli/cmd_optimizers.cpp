@@ -47,6 +47,7 @@ void setup_bench(CLI::App& app, int& exit_code) {
         int threads = 0;
         bool json = false;
         std::string simd;
+        double seconds = 0.2;
     };
     auto f = std::make_shared<Flags>();
     CLI::App* step = bench->add_subcommand(
@@ -55,12 +56,16 @@ void setup_bench(CLI::App& app, int& exit_code) {
     step->add_option("--optimizer", f->optimizer, "Optimizer")->check(CLI::IsMember(names))->capture_default_str();
     step->add_option("--params", f->params, "Parameters")->check(CLI::Range(std::size_t(1), std::size_t(1) << 31))->capture_default_str();
     step->add_option("--threads", f->threads, "Threads (default: all cores)")->check(CLI::Range(1, 1024));
+    step->add_option("--seconds", f->seconds,
+                     "Least time each kernel is sampled; the fastest sample counts, so compare runs of equal time")
+        ->check(CLI::Range(0.001, 3600.0))
+        ->capture_default_str();
     step->add_flag("--json", f->json, "The last line is one JSON object");
     step->add_option("--simd", f->simd, "Instruction set of the kernels (default: the best this CPU has)")
         ->check(CLI::IsMember({"baseline", "avx2", "avx512"}));
     step->callback([f, &exit_code] {
         if (!f->simd.empty()) set_simd_target(*parse_simd_target(f->simd));
-        const StepBenchResult r = bench_step(f->optimizer, f->params, f->threads > 0 ? f->threads : num_threads());
+        const StepBenchResult r = bench_step(f->optimizer, f->params, f->threads > 0 ? f->threads : num_threads(), f->seconds);
         if (f->json) {
             std::cout << to_json(r) << std::endl;
         } else {

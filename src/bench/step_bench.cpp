@@ -12,6 +12,7 @@
 #include "optlab/core/parallel.hpp"
 #include "optlab/core/simd.hpp"
 #include "optlab/core/error.hpp"
+#include "optlab/optim/hyper.hpp"
 #include "optlab/optim/registry.hpp"
 
 namespace optlab {
@@ -60,7 +61,6 @@ std::array<double, N> fastest_interleaved(const std::array<std::function<void()>
             best[k] = std::min(best[k], s / double(calls));
             total += s;
         }
-        if (round > 500) break;
     }
     return best;
 }
@@ -131,8 +131,9 @@ std::function<void()> triad_kernel(std::vector<AlignedVector<float>>& arrays, st
 
 }  // namespace
 
-StepBenchResult bench_step(const std::string& optimizer, std::size_t n, int threads) {
+StepBenchResult bench_step(const std::string& optimizer, std::size_t n, int threads, double sample_seconds) {
     if (n < 1) throw InvalidArgument("bench step: params must be >= 1");
+    if (!(sample_seconds > 0 && sample_seconds <= 3600)) throw_invalid("bench step", "seconds", sample_seconds, "0 < seconds <= 3600");
     set_num_threads(threads);
     StepBenchResult r;
     r.optimizer = optimizer;
@@ -147,7 +148,7 @@ StepBenchResult bench_step(const std::string& optimizer, std::size_t n, int thre
     std::vector<AlignedVector<float>> triad_arrays(3, AlignedVector<float>(n, 1.f));
     const std::array<std::function<void()>, 3> fns = {
         [&] { opt->step(); }, shape_kernel(shape_arrays, shape, n), triad_kernel(triad_arrays, n)};
-    const std::array<double, 3> seconds = fastest_interleaved(fns, calls_per_sample(n), 7, 0.6);
+    const std::array<double, 3> seconds = fastest_interleaved(fns, calls_per_sample(n), 7, 3 * sample_seconds);
     r.simd = std::string(to_string(simd_target()));
     r.step_ns = seconds[0] * 1e9;
     r.bandwidth_gbps = double(n) * 4.0 * (shape.reads + shape.writes) / seconds[1] / 1e9;

@@ -3,6 +3,8 @@
 // errors with non-zero exit codes for bad flags.
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -162,6 +164,19 @@ TEST(Cli, BenchStepPrintsOneJsonObjectLast) {
     EXPECT_EQ(j["bytes_per_param"], 28);
     EXPECT_GT(j["gbps"].get<double>(), 0.0);
     EXPECT_EQ(optlab_run("bench step --optimizer adamm").code, 2);
+}
+
+// --seconds is how long each of the three kernels is sampled at least (a lower bound on the
+// run's length, not a speed): comparisons need equal sampling on both sides.
+TEST(Cli, BenchStepSamplesForTheTimeAsked) {
+    const auto started = std::chrono::steady_clock::now();
+    const CliRun r = optlab_run("bench step --optimizer sgd --params 100000 --threads 1 --seconds 0.4 --json");
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_GE(took, 3 * 0.4);
+    const CliRun bad = optlab_run("bench step --seconds 0");
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_NE(bad.err.find("--seconds"), std::string::npos) << bad.err;
 }
 
 TEST(Cli, ListsOptimizersWithDefaultsPerConvention) {

@@ -6,7 +6,9 @@
 // of its own shape (it reads the same number of arrays and writes the same ones back, every
 // written array also read, so there is no write-allocate traffic) and next to STREAM triad
 // (a = b + s·c, counted as 12 bytes per float32). The three are timed in interleaved rounds
-// (at least 7 and 0.6 s) and the fastest round of each counts.
+// (at least 7, and until each has been sampled for `sample_seconds`) and the fastest sample of each
+// counts. On a shared machine whose bandwidth drifts, the fastest of more samples is faster:
+// compare two programs only with the same sampling time on each side.
 #pragma once
 
 #include <cstddef>
@@ -28,8 +30,10 @@ struct StepBenchResult {
     std::string simd;                  // the instruction set the kernels ran with (simd.hpp)
 };
 
-/// Times `optimizer`'s default float32 step over `params` parameters on `threads` threads.
-StepBenchResult bench_step(const std::string& optimizer, std::size_t params, int threads);
+/// Times `optimizer`'s default float32 step over `params` parameters on `threads` threads,
+/// sampling each kernel for at least `sample_seconds` (> 0).
+StepBenchResult bench_step(const std::string& optimizer, std::size_t params, int threads,
+                           double sample_seconds = 0.2);
 
 /// One JSON object with every field.
 std::string to_json(const StepBenchResult& r);
