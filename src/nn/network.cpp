@@ -159,9 +159,9 @@ const T* Network<T>::forward(const T* x, std::size_t rows, bool training) {
     }
     if (x != acts_[0].data()) std::copy(x, x + rows * in_features(), acts_[0].begin());
     for (const auto& layer : layers_) layer->check_batch(rows, training);
-    for (const auto& [first, last] : forward_runs_) {
+    for (const auto& run : forward_runs_) {  // layers run.first .. run.second − 1
         parallel_run([&](Part part) {
-            for (std::size_t i = first; i < last; ++i) {
+            for (std::size_t i = run.first; i < run.second; ++i) {
                 layers_[i]->forward_part(acts_[i].data(), acts_[i + 1].data(), rows, training, part);
             }
         });
@@ -220,9 +220,9 @@ void Network<T>::backward(const std::uint8_t* labels, std::size_t rows) {
             }
         }
     }
-    for (const auto& [last, first] : backward_runs_) {  // layers last−1 down to first
+    for (const auto& run : backward_runs_) {  // layers run.first − 1 down to run.second
         parallel_run([&](Part part) {
-            for (std::size_t i = last; i-- > first;) {
+            for (std::size_t i = run.first; i-- > run.second;) {
                 // The input needs no gradient: the first layer skips its dx product.
                 T* dx = i == 0 ? nullptr : grads_[i].data();
                 layers_[i]->backward_part(acts_[i].data(), acts_[i + 1].data(), grads_[i + 1].data(), dx, rows,
