@@ -130,7 +130,7 @@ void gather_batch(const Dataset& data, const std::vector<std::uint32_t>& order, 
         }
     };
     parallel_run([&](Part part) {
-        const auto [first, last] = part.share(rows);
+        const auto [first, last] = part.share(rows, line_grain(features * sizeof(float)));
         run_kernel(target, convert, first, last);
     });
 }

@@ -42,7 +42,7 @@ Linear<T>::Linear(ParamStore<T>& store, const std::string& prefix, std::size_t i
 
 template <class T>
 void Linear<T>::forward_part(const T* x, T* y, std::size_t rows, bool, Part part) {
-    const auto [r0, r1] = part.share(rows);
+    const auto [r0, r1] = part.share_rows(rows);
     if (r0 == r1) return;
     const T* w = store_.view(weight_).param.data();
     const T* b = store_.view(bias_).param.data();
@@ -56,17 +56,19 @@ void Linear<T>::backward_part(const T* x, const T*, const T* dy, T* dx, std::siz
     T* dw = store_.view(weight_).grad.data();
     T* db = store_.view(bias_).grad.data();
     // Each element of dW sums over the whole batch in one product, whatever the split, so
-    // it is the same sum on any number of threads.
-    if (const auto [i0, i1] = part.share(in_); i0 < i1) {
+    // it is the same sum on any number of threads. Shares of W's rows and of b are whole cache
+    // lines counted from the tensor's start (the arena packs tensors without padding, so a
+    // tensor itself may start mid-line: at most one line is shared at each boundary).
+    if (const auto [i0, i1] = part.share(in_, line_grain(out_ * sizeof(T))); i0 < i1) {
         gemm(true, false, i1 - i0, out_, rows, T(1), x + i0, in_, dy, out_, T(1), dw + i0 * out_,
              out_);  // dW += xᵀ·dy, rows i0..i1 of dW
     }
-    const auto [j0, j1] = part.share(out_);
+    const auto [j0, j1] = part.share(out_, line_grain(sizeof(T)));
     for (std::size_t r = 0; r < rows; ++r) {  // db += Σ dy
         for (std::size_t j = j0; j < j1; ++j) db[j] += dy[r * out_ + j];
     }
     if (!dx) return;
-    if (const auto [r0, r1] = part.share(rows); r0 < r1) {
+    if (const auto [r0, r1] = part.share_rows(rows); r0 < r1) {
         const T* w = store_.view(weight_).param.data();
         gemm(false, true, r1 - r0, in_, out_, T(1), dy + r0 * out_, out_, w, out_, T(0), dx + r0 * in_,
              in_);  // dx = dy·Wᵀ
@@ -88,7 +90,7 @@ std::string ActivationLayer<T>::name() const {
 
 template <class T>
 void ActivationLayer<T>::forward_part(const T* x, T* y, std::size_t rows, bool, Part part) {
-    const auto [r0, r1] = part.share(rows);
+    const auto [r0, r1] = part.share_rows(rows);
     const std::size_t n = (r1 - r0) * features_;
     x += r0 * features_;
     y += r0 * features_;
@@ -113,7 +115,7 @@ template <class T>
 void ActivationLayer<T>::backward_part(const T* x, const T* y, const T* dy, T* dx, std::size_t rows,
                                        Part part) {
     if (!dx) return;
-    const auto [r0, r1] = part.share(rows);
+    const auto [r0, r1] = part.share_rows(rows);
     const std::size_t n = (r1 - r0) * features_;
     const std::size_t first = r0 * features_;
     x += first;
@@ -264,7 +266,7 @@ void Dropout<T>::forward_part(const T* x, T* y, std::size_t rows, bool training,
 template <class T>
 void Dropout<T>::backward_part(const T*, const T*, const T* dy, T* dx, std::size_t rows, Part part) {
     if (!dx) return;
-    const auto [r0, r1] = part.share(rows);
+    const auto [r0, r1] = part.share_rows(rows);
     const std::size_t first = r0 * features_, n = (r1 - r0) * features_;
     dy += first;
     dx += first;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <numeric>
 
 #include <cblas.h>
 
@@ -112,6 +113,9 @@ Network<T>::Network(const NetSpec& spec, std::size_t max_batch, std::uint64_t dr
     grads_.emplace_back();
     for (std::size_t i = 1; i < acts_.size(); ++i) grads_.emplace_back(acts_[i].size());
     probs_.resize(max_batch * num_classes());
+    // Row shares on cache-line boundaries in every activation buffer (each starts on a line).
+    row_grain_ = line_grain(in_features() * sizeof(T));
+    for (const auto& layer : layers_) row_grain_ = std::lcm(row_grain_, line_grain(layer->out_features() * sizeof(T)));
     // Runs of layers that one parallel region can do without waiting between them.
     for (std::size_t i = 0; i < layers_.size(); ++i) {
         const bool joins = i > 0 && layers_[i]->forward_by_rows() && layers_[i - 1]->forward_by_rows();
@@ -161,6 +165,7 @@ const T* Network<T>::forward(const T* x, std::size_t rows, bool training) {
     for (const auto& layer : layers_) layer->check_batch(rows, training);
     for (const auto& run : forward_runs_) {  // layers run.first .. run.second − 1
         parallel_run([&](Part part) {
+            part.row_grain = row_grain_;
             for (std::size_t i = run.first; i < run.second; ++i) {
                 layers_[i]->forward_part(acts_[i].data(), acts_[i + 1].data(), rows, training, part);
             }
@@ -222,6 +227,7 @@ void Network<T>::backward(const std::uint8_t* labels, std::size_t rows) {
     }
     for (const auto& run : backward_runs_) {  // layers run.first − 1 down to run.second
         parallel_run([&](Part part) {
+            part.row_grain = row_grain_;
             for (std::size_t i = run.first; i-- > run.second;) {
                 // The input needs no gradient: the first layer skips its dx product.
                 T* dx = i == 0 ? nullptr : grads_[i].data();

@@ -30,6 +30,37 @@ TEST(Part, SharesAreContiguousEvenAndCoverEverything) {
     }
 }
 
+TEST(Part, SharesWithAGrainStartOnItsMultiples) {
+    for (std::size_t grain : {1, 4, 8, 16}) {
+        for (std::size_t count = 1; count <= 4; ++count) {
+            for (std::size_t n = 0; n <= 70; ++n) {
+                std::size_t expected_first = 0;
+                for (std::size_t index = 0; index < count; ++index) {
+                    const Part part{index, count, grain};
+                    const auto [first, last] = part.share(n, grain);
+                    EXPECT_EQ(part.share_rows(n), part.share(n, grain));
+                    EXPECT_EQ(first, expected_first);
+                    EXPECT_EQ(first % grain, 0u) << n << " items, grain " << grain;
+                    EXPECT_LE(first, last);
+                    expected_first = last;
+                }
+                EXPECT_EQ(expected_first, n) << n << " items, grain " << grain << ", " << count << " parts";
+            }
+        }
+    }
+}
+
+TEST(Part, LineGrainIsTheItemsPerWholeCacheLines) {
+    EXPECT_EQ(line_grain(sizeof(float)), 16u);
+    EXPECT_EQ(line_grain(sizeof(double)), 8u);
+    EXPECT_EQ(line_grain(100 * sizeof(float)), 4u);  // a hidden layer's row: 400 B, 4 rows = 25 lines
+    EXPECT_EQ(line_grain(10 * sizeof(float)), 8u);   // the output row: 40 B
+    EXPECT_EQ(line_grain(784 * sizeof(float)), 1u);  // an image row: 3136 B = 49 lines
+    EXPECT_EQ(line_grain(64), 1u);
+    EXPECT_EQ(line_grain(3), 64u);
+    for (std::size_t bytes = 1; bytes <= 300; ++bytes) EXPECT_EQ(line_grain(bytes) * bytes % 64, 0u) << bytes;
+}
+
 TEST(ParallelRun, EveryThreadRunsOnePartTheCallerPartZero) {
     for (int threads : {1, 2, 3}) {
         set_num_threads(threads);

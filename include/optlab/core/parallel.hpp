@@ -27,16 +27,35 @@ inline constexpr std::size_t kSerialThreshold = std::size_t{1} << 15;
 void parallel_for(std::size_t begin, std::size_t end, std::size_t align,
                   const std::function<void(std::size_t, std::size_t)>& body);
 
+/// How many consecutive items of `item_bytes` each make a whole number of 64-byte cache lines:
+/// shares that start at multiples of it never put two threads' writes in one line (for arrays
+/// that start on a line, as optlab's do).
+constexpr std::size_t line_grain(std::size_t item_bytes) {
+    std::size_t a = item_bytes % 64, b = 64;  // 64 / gcd(item_bytes, 64)
+    while (a != 0) {
+        const std::size_t t = b % a;
+        b = a;
+        a = t;
+    }
+    return 64 / b;
+}
+
 /// One thread's share of a parallel_run: part `index` of `count`.
 struct Part {
     std::size_t index = 0;
     std::size_t count = 1;
+    /// The granularity of share_rows(): set by whoever knows the rows' widths (nn::Network).
+    std::size_t row_grain = 1;
 
-    /// This part's contiguous share [first, second) of n items. Every caller splits the same
-    /// n the same way, so work split by rows in one place meets the same rows in the next.
-    std::pair<std::size_t, std::size_t> share(std::size_t n) const {
-        return {n * index / count, n * (index + 1) / count};
+    /// This part's contiguous share [first, second) of n items, its inner boundaries multiples
+    /// of `grain` (line_grain: on cache-line boundaries). Every caller splits the same n the
+    /// same way, so work split by rows in one place meets the same rows in the next.
+    std::pair<std::size_t, std::size_t> share(std::size_t n, std::size_t grain = 1) const {
+        auto edge = [&](std::size_t k) { return k >= count ? n : n * k / count / grain * grain; };
+        return {edge(index), edge(index + 1)};
     }
+    /// The share of a batch's rows: share(rows, row_grain).
+    std::pair<std::size_t, std::size_t> share_rows(std::size_t rows) const { return share(rows, row_grain); }
 };
 
 /// Runs body(Part) once on each of optlab's threads (Part{0, 1} on the calling thread when

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "optlab/core/aligned.hpp"
 #include "optlab/core/param_store.hpp"
 #include "optlab/core/rng.hpp"
 #include "optlab/init/initializers.hpp"
@@ -95,12 +96,14 @@ class Network {
     ParamStore<T> store_;
     Rng dropout_rng_;
     std::vector<std::unique_ptr<Layer<T>>> layers_;
-    std::vector<std::vector<T>> acts_;   // acts_[0] input, acts_[i+1] output of layer i
-    std::vector<std::vector<T>> grads_;  // dL/d acts_[i]
+    // Each buffer starts on a cache line, so row shares at multiples of row_grain_ do too.
+    std::vector<AlignedVector<T>> acts_;   // acts_[0] input, acts_[i+1] output of layer i
+    std::vector<AlignedVector<T>> grads_;  // dL/d acts_[i]
     std::vector<T> probs_;               // softmax of the outputs (cross-entropy)
     // Layers run in parallel regions, a run of them per region: [first, last) forward,
     // [last, first) backward (from last − 1 down to first).
     std::vector<std::pair<std::size_t, std::size_t>> forward_runs_, backward_runs_;
+    std::size_t row_grain_ = 1;  // rows per share boundary: whole cache lines in every buffer
 };
 
 extern template class Network<float>;
