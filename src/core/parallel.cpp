@@ -34,7 +34,9 @@ bool spin_until(Done done) {
     while (true) {
         for (int i = 0; i < 64; ++i) {
             if (done()) return true;
-            __builtin_ia32_pause();
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();  // lets the memory system and a sibling hyper-thread breathe
+#endif
         }
         if (std::chrono::steady_clock::now() > until) return done();
     }
