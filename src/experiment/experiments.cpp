@@ -17,7 +17,6 @@
 #include "optlab/core/parallel.hpp"
 #include "optlab/nn/network.hpp"
 
-
 namespace optlab::experiment {
 
 namespace {

@@ -177,6 +177,9 @@ TEST(Cli, BenchStepSamplesForTheTimeAsked) {
     const CliRun bad = optlab_run("bench step --seconds 0");
     EXPECT_EQ(bad.code, 2);
     EXPECT_NE(bad.err.find("--seconds"), std::string::npos) << bad.err;
+    const CliRun nan = optlab_run("bench step --params 1000 --seconds nan");
+    EXPECT_EQ(nan.code, 2);
+    EXPECT_NE(nan.err.find("seconds"), std::string::npos) << nan.err;
 }
 
 TEST(Cli, ListsOptimizersWithDefaultsPerConvention) {

@@ -21,18 +21,22 @@ struct Config {
     Loss loss;
 };
 
-class FiniteDifferences : public ::testing::TestWithParam<Config> {};
-
-TEST_P(FiniteDifferences, BackwardMatchesTheNumericalGradient) {
-    const Config& c = GetParam();
+NetSpec spec_of(const Config& c, std::vector<std::size_t> sizes) {
     NetSpec spec;
-    spec.sizes = {6, 5, 4, 3};
+    spec.sizes = std::move(sizes);
     spec.activation = c.activation;
     spec.batchnorm = c.batchnorm;
     spec.dropout = c.dropout;
     spec.loss = c.loss;
+    return spec;
+}
+
+class FiniteDifferences : public ::testing::TestWithParam<Config> {};
+
+TEST_P(FiniteDifferences, BackwardMatchesTheNumericalGradient) {
+    const Config& c = GetParam();
     const std::size_t rows = 7;
-    Network<double> net(spec, rows, 11);
+    Network<double> net(spec_of(c, {6, 5, 4, 3}), rows, 11);
     Rng rng(2);
     net.init(parse_init("normal:0,0.8"), rng);
     // BatchNorm's γ, β away from 1, 0 so their gradients are exercised in general position.
@@ -155,13 +159,7 @@ void expect_same_on_any_threads(const Config& c) {
     };
     auto run = [&](int threads, std::size_t rows) {
         set_num_threads(threads);
-        NetSpec spec;
-        spec.sizes = {37, 29, 23, 10};
-        spec.activation = c.activation;
-        spec.batchnorm = c.batchnorm;
-        spec.dropout = c.dropout;
-        spec.loss = c.loss;
-        Network<T> net(spec, 64, 5);
+        Network<T> net(spec_of(c, {37, 29, 23, 10}), 64, 5);
         Rng rng(3);
         net.init(parse_init("he-normal"), rng);
         std::vector<T> x(rows * 37);

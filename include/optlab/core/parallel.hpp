@@ -58,8 +58,8 @@ struct Part {
     std::pair<std::size_t, std::size_t> share_rows(std::size_t rows) const { return share(rows, row_grain); }
 };
 
-/// Runs body(Part) once on each of optlab's threads (Part{0, 1} on the calling thread when
-/// there is one) and returns when all have finished: a region whose parts split the work
+/// Runs body(Part) once on each of optlab's threads, part 0 on the calling thread (just
+/// body(Part{0, 1}) there when optlab has one thread), and returns when all have finished: a region whose parts split the work
 /// themselves, for work that is not a flat range. body must not throw and must not call
 /// parallel_for or parallel_run.
 void parallel_run_raw(void (*body)(void* context, Part part), void* context);

@@ -47,7 +47,7 @@ class Layer {
 
     // The same work split between optlab's threads (parallel_run): each part does its share,
     // and the parts of one call together do what forward() or backward() does. A layer splits
-    // by rows where it can (Part::share(rows)), else as its work allows; the network runs
+    // by rows where it can (Part::share_rows), else as its work allows; the network runs
     // consecutive row-split layers in one region, since each part then only reads rows it wrote.
 
     /// Throws what forward() would refuse; called before a region, where nothing may throw.
