@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "optlab/init/initializers.hpp"
 
-#include <charconv>
 #include <cmath>
 #include <vector>
 
 #include "optlab/core/error.hpp"
-#include "optlab/optim/hyper.hpp"
+#include "optlab/core/text.hpp"
 
 namespace optlab {
 
@@ -54,7 +53,7 @@ double Init::std_for(std::size_t fan_in, std::size_t fan_out) const {
 }
 
 std::string Init::describe() const {
-    auto n = [](double v) { return to_string(HyperValue(v)); };
+    auto n = [](double v) { return format_number(v); };
     switch (kind) {
         case Kind::zeros: return "zeros";
         case Kind::constant: return "constant(" + n(a) + ")";
@@ -73,70 +72,54 @@ std::string Init::describe() const {
     return "?";
 }
 
-Init parse_init(std::string_view spec, Nonlinearity activation) {
-    const std::string s(spec);
-    auto fail = [&](const std::string& why) -> Init {
-        throw InvalidArgument("init '" + s + "': " + why +
-                              " (expected zeros, constant:C, normal:MEAN,STD, std=S, uniform:A,B, "
-                              "truncated-normal:MEAN,STD[,LOW,HIGH], xavier, xavier-uniform, he, "
-                              "he-uniform, he-fan-out, lecun or lecun-uniform)");
-    };
-    std::string kind = s, args;
-    if (auto eq = s.find('='); eq != std::string::npos && s.substr(0, eq) == "std") {
-        kind = "std";
-        args = s.substr(eq + 1);
-    } else if (auto colon = s.find(':'); colon != std::string::npos) {
-        kind = s.substr(0, colon);
-        args = s.substr(colon + 1);
-    }
-    std::vector<double> v;
-    if (!args.empty() || s.back() == ':' || s.back() == '=') {
-        std::size_t start = 0;
-        while (true) {
-            const auto comma = args.find(',', start);
-            const std::string item = args.substr(start, comma - start);
-            double x = 0;
-            auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), x);
-            if (item.empty() || ec != std::errc() || end != item.data() + item.size() ||
-                !std::isfinite(x)) {
-                return fail("'" + item + "' is not a finite number");
-            }
-            v.push_back(x);
-            if (comma == std::string::npos) break;
-            start = comma + 1;
-        }
-    }
-    Init init;
-    init.nonlinearity = activation;
+namespace {
+
+// The initializers that take no argument, by every name they go by.
+struct NamedInit {
+    std::string_view name;
+    Init::Kind kind;
+    bool fan_out = false;
+};
+constexpr NamedInit kNamed[] = {
+    {"zeros", Init::Kind::zeros},
+    {"xavier", Init::Kind::xavier_normal},       {"xavier-normal", Init::Kind::xavier_normal},
+    {"glorot", Init::Kind::xavier_normal},       {"xavier-uniform", Init::Kind::xavier_uniform},
+    {"glorot-uniform", Init::Kind::xavier_uniform},
+    {"he", Init::Kind::he_normal},               {"he-normal", Init::Kind::he_normal},
+    {"kaiming", Init::Kind::he_normal},          {"he-fan-out", Init::Kind::he_normal, true},
+    {"he-uniform", Init::Kind::he_uniform},      {"kaiming-uniform", Init::Kind::he_uniform},
+    {"lecun", Init::Kind::lecun_normal},         {"lecun-normal", Init::Kind::lecun_normal},
+    {"lecun-uniform", Init::Kind::lecun_uniform},
+};
+
+// The initializers with arguments: constant:C, std=S, normal:M,S, uniform:A,B and
+// truncated-normal:M,S[,LOW,HIGH]. `fail` throws.
+template <class Fail>
+void set_arguments(Init& init, const Spec& spec, Fail&& fail) {
+    const std::vector<double>& v = spec.args;
     auto count = [&](std::size_t lo, std::size_t hi) {
         if (v.size() < lo || v.size() > hi) fail("wrong number of arguments");
     };
-    if (kind == "zeros") {
-        count(0, 0);
-        init.kind = Init::Kind::zeros;
-    } else if (kind == "constant") {
+    if (spec.kind == "constant") {
         count(1, 1);
         init.kind = Init::Kind::constant;
         init.a = v[0];
-    } else if (kind == "std") {
-        count(1, 1);
-        if (v[0] < 0) fail("std must be >= 0");
+    } else if (spec.kind == "std" || spec.kind == "normal") {
+        const bool mean_given = spec.kind == "normal";  // std=S is normal:0,S (the lecture's)
+        count(mean_given ? 2 : 1, mean_given ? 2 : 1);
         init.kind = Init::Kind::normal;
-        init.b = v[0];
-    } else if (kind == "normal") {
-        count(2, 2);
-        if (v[1] < 0) fail("std must be >= 0");
-        init.kind = Init::Kind::normal;
-        init.a = v[0];
-        init.b = v[1];
-    } else if (kind == "uniform") {
+        init.a = mean_given ? v[0] : 0.0;
+        init.b = v.back();
+        if (init.b < 0) fail("std must be >= 0");
+    } else if (spec.kind == "uniform") {
         count(2, 2);
         if (!(v[0] < v[1])) fail("needs A < B");
         init.kind = Init::Kind::uniform;
         init.a = v[0];
         init.b = v[1];
-    } else if (kind == "truncated-normal" || kind == "truncated_normal") {
+    } else {  // truncated-normal, truncated_normal
         count(2, 4);
+        if (v.size() == 3) fail("give both LOW and HIGH");
         if (v[1] <= 0) fail("std must be > 0");
         init.kind = Init::Kind::truncated_normal;
         init.a = v[0];
@@ -144,38 +127,45 @@ Init parse_init(std::string_view spec, Nonlinearity activation) {
         if (v.size() == 4) {
             init.low = v[2];
             init.high = v[3];
-        } else if (v.size() == 3) {
-            fail("give both LOW and HIGH");
         }
         if (!(init.low < init.high)) fail("needs LOW < HIGH");
         if (init.high < init.a - 6 * init.b || init.low > init.a + 6 * init.b) {
             fail("[LOW, HIGH] lies more than 6 std from the mean: rejection would never end");
         }
-    } else if (kind == "xavier" || kind == "xavier-normal" || kind == "glorot") {
-        count(0, 0);
-        init.kind = Init::Kind::xavier_normal;
-    } else if (kind == "xavier-uniform" || kind == "glorot-uniform") {
-        count(0, 0);
-        init.kind = Init::Kind::xavier_uniform;
-    } else if (kind == "he" || kind == "he-normal" || kind == "kaiming") {
-        count(0, 0);
-        init.kind = Init::Kind::he_normal;
-    } else if (kind == "he-fan-out") {
-        count(0, 0);
-        init.kind = Init::Kind::he_normal;
-        init.fan_out = true;
-    } else if (kind == "he-uniform" || kind == "kaiming-uniform") {
-        count(0, 0);
-        init.kind = Init::Kind::he_uniform;
-    } else if (kind == "lecun" || kind == "lecun-normal") {
-        count(0, 0);
-        init.kind = Init::Kind::lecun_normal;
-    } else if (kind == "lecun-uniform") {
-        count(0, 0);
-        init.kind = Init::Kind::lecun_uniform;
-    } else {
-        return fail("unknown initializer");
     }
+}
+
+}  // namespace
+
+Init parse_init(std::string_view spec, Nonlinearity activation) {
+    auto fail = [&](const std::string& why) {
+        throw InvalidArgument("init '" + std::string(spec) + "': " + why +
+                              " (expected zeros, constant:C, normal:MEAN,STD, std=S, uniform:A,B, "
+                              "truncated-normal:MEAN,STD[,LOW,HIGH], xavier, xavier-uniform, he, "
+                              "he-uniform, he-fan-out, lecun or lecun-uniform)");
+    };
+    // "std=S" is the lecture's notation for normal:0,S; everything else is KIND[:ARGS].
+    const std::string what = "init '" + std::string(spec) + "'";
+    const Spec parsed = spec.starts_with("std=")
+                            ? Spec{"std", {parse_number(spec.substr(4), what + ": std")}}
+                            : parse_spec(spec, "init");
+    Init init;
+    init.nonlinearity = activation;
+    for (const NamedInit& named : kNamed) {
+        if (parsed.kind != named.name) continue;
+        if (spec.find(':') != std::string_view::npos) fail("wrong number of arguments");
+        init.kind = named.kind;
+        init.fan_out = named.fan_out;
+        return init;
+    }
+    for (std::string_view kind : {"constant", "std", "normal", "uniform", "truncated-normal",
+                                  "truncated_normal"}) {
+        if (parsed.kind == kind) {
+            set_arguments(init, parsed, fail);
+            return init;
+        }
+    }
+    fail("unknown initializer");
     return init;
 }
 

@@ -8,7 +8,7 @@
 #include <cmath>
 
 #include "optlab/core/error.hpp"
-#include "optlab/optim/hyper.hpp"
+#include "optlab/core/text.hpp"
 
 namespace optlab::nn {
 
@@ -81,7 +81,7 @@ template <class T>
 std::string ActivationLayer<T>::name() const {
     switch (kind_) {
         case Activation::relu: return "ReLU";
-        case Activation::leaky_relu: return "LeakyReLU(" + to_string(HyperValue(double(slope_))) + ")";
+        case Activation::leaky_relu: return "LeakyReLU(" + format_number(double(slope_)) + ")";
         case Activation::sigmoid: return "Sigmoid";
         case Activation::tanh: return "Tanh";
     }
@@ -245,7 +245,7 @@ Dropout<T>::Dropout(std::size_t features, std::size_t max_rows, double p, Rng& r
 
 template <class T>
 std::string Dropout<T>::name() const {
-    return "Dropout(" + to_string(HyperValue(p_)) + ")";
+    return "Dropout(" + format_number(p_) + ")";
 }
 
 template <class T>

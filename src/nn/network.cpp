@@ -2,13 +2,13 @@
 #include "optlab/nn/network.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <numeric>
 
 #include <cblas.h>
 
 #include "optlab/core/error.hpp"
+#include "optlab/core/text.hpp"
 
 namespace optlab::nn {
 
@@ -19,30 +19,22 @@ std::string NetSpec::sizes_string() const {
 }
 
 std::vector<std::size_t> parse_net_sizes(std::string_view spec) {
-    const std::string s(spec);
-    auto fail = [&](const std::string& why) -> std::vector<std::size_t> {
-        throw InvalidArgument("net '" + s + "': " + why +
+    auto fail = [&](const std::string& why) {
+        throw InvalidArgument("net '" + std::string(spec) + "': " + why +
                               " (expected sizes joined by '-', e.g. 784-100-100-10)");
     };
     std::vector<std::size_t> sizes;
-    std::size_t start = 0;
-    while (true) {
-        const auto dash = s.find('-', start);
-        const std::string item = s.substr(start, dash - start);
-        std::size_t v = 0;
-        auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
-        if (item.empty() || ec != std::errc() || end != item.data() + item.size()) {
-            return fail("'" + item + "' is not a positive integer");
+    for (std::string_view item : split(spec, '-')) {
+        try {
+            sizes.push_back(std::size_t(parse_integer(item, "size", 1, 1'000'000)));
+        } catch (const InvalidArgument&) {
+            fail("'" + std::string(item) + "' is not an integer in 1..1000000");
         }
-        if (v == 0 || v > 1'000'000) return fail("size " + item + " is outside 1..1000000");
-        sizes.push_back(v);
-        if (dash == std::string::npos) break;
-        start = dash + 1;
     }
-    if (sizes.size() < 2) return fail("needs at least an input and an output size");
+    if (sizes.size() < 2) fail("needs at least an input and an output size");
     double params = 0;
     for (std::size_t i = 1; i < sizes.size(); ++i) params += double(sizes[i - 1] + 1) * double(sizes[i]);
-    if (params > 1e9) return fail("has more than 10^9 parameters");
+    if (params > 1e9) fail("has more than 10^9 parameters");
     return sizes;
 }
 

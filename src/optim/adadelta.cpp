@@ -21,10 +21,10 @@ AdadeltaOptions AdadeltaOptions::defaults(Convention c) {
 
 template <class T>
 void Adadelta<T>::validate(const AdadeltaOptions& o) {
-    check_non_negative(kName, "lr", o.lr);
-    check_unit_closed(kName, "rho", o.rho);
-    check_non_negative(kName, "eps", o.eps);
-    check_non_negative(kName, "weight_decay", o.weight_decay);
+    check_non_negative(kName, o.lr);
+    check_unit_closed(kName, o.rho);
+    check_non_negative(kName, o.eps);
+    check_non_negative(kName, o.weight_decay);
 }
 
 namespace {

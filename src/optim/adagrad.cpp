@@ -23,11 +23,11 @@ AdagradOptions AdagradOptions::defaults(Convention c) {
 
 template <class T>
 void Adagrad<T>::validate(const AdagradOptions& o) {
-    check_non_negative(kName, "lr", o.lr);
-    check_non_negative(kName, "lr_decay", o.lr_decay);
-    check_non_negative(kName, "weight_decay", o.weight_decay);
-    check_non_negative(kName, "initial_accumulator_value", o.initial_accumulator_value);
-    check_non_negative(kName, "eps", o.eps);
+    check_non_negative(kName, o.lr);
+    check_non_negative(kName, o.lr_decay);
+    check_non_negative(kName, o.weight_decay);
+    check_non_negative(kName, o.initial_accumulator_value);
+    check_non_negative(kName, o.eps);
 }
 
 template <class T>

@@ -23,7 +23,7 @@ AdamOptions AdamOptions::adamw_defaults(Convention c) {
 
 template <class T>
 void Adam<T>::validate(const AdamOptions& o) {
-    check_adam_family(kName, o.lr, o.betas, o.eps, o.weight_decay);
+    check_adam_family(kName, o);
 }
 
 namespace {

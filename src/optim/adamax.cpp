@@ -21,7 +21,7 @@ AdamaxOptions AdamaxOptions::defaults(Convention c) {
 
 template <class T>
 void Adamax<T>::validate(const AdamaxOptions& o) {
-    check_adam_family(kName, o.lr, o.betas, o.eps, o.weight_decay);
+    check_adam_family(kName, o);
 }
 
 namespace {

@@ -1,55 +1,44 @@
 // SPDX-License-Identifier: MIT
 #include "optlab/optim/hyper.hpp"
 
-#include <charconv>
-#include <cmath>
+#include <array>
+#include <utility>
 
-#include "optlab/optim/convention.hpp"
+#include "optlab/core/text.hpp"
 
 namespace optlab {
 
-namespace {
-std::string shortest(double v) {
-    if (std::isnan(v)) return "nan";  // not "-nan": a NaN's sign bit means nothing to a reader
-    char buf[64];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    return std::string(buf, end);
-}
-}  // namespace
-
 std::string to_string(const HyperValue& v) {
     if (const bool* b = std::get_if<bool>(&v)) return *b ? "true" : "false";
-    if (const double* d = std::get_if<double>(&v)) return shortest(*d);
+    if (const double* d = std::get_if<double>(&v)) return format_number(*d);
     const Betas& p = std::get<Betas>(v);
-    std::string out = "(";
-    out += shortest(p[0]);
-    out += ", ";
-    out += shortest(p[1]);
-    out += ")";
-    return out;
+    return "(" + format_number(p[0]) + ", " + format_number(p[1]) + ")";
 }
 
-void throw_invalid(std::string_view optimizer, std::string_view field, double value,
-                   std::string_view expected) {
-    throw InvalidArgument(std::string(optimizer) + ": invalid " + std::string(field) + " = " +
-                          shortest(value) + " (expected " + std::string(expected) + ")");
-}
-
-std::string_view to_string(Convention c) {
-    switch (c) {
-        case Convention::torch: return "torch";
-        case Convention::keras: return "keras";
-        case Convention::book: return "book";
+std::string_view describe_hyper(std::string_view name) {
+    // PyTorch's vocabulary, one line each; the symbols are docs/optimizers.md's.
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 16> kMeaning = {{
+        {"lr", "learning rate γ"},
+        {"momentum", "momentum factor μ"},
+        {"dampening", "momentum dampening τ (torch)"},
+        {"weight_decay", "weight decay λ"},
+        {"nesterov", "Nesterov momentum"},
+        {"maximize", "ascend instead of descend"},
+        {"lr_decay", "AdaGrad's lr decay: γ/(1 + (t−1)·lr_decay)"},
+        {"initial_accumulator_value", "AdaGrad's initial sum of squares"},
+        {"eps", "ε, added to the denominator"},
+        {"alpha", "RMSprop's decay α of the squared-gradient average"},
+        {"centered", "centered RMSprop: divide by the variance estimate"},
+        {"rho", "AdaDelta's decay ρ"},
+        {"betas", "decay rates β1,β2 of the moment estimates"},
+        {"amsgrad", "AMSGrad: the running maximum of the second moment"},
+        {"decoupled_weight_decay", "decoupled weight decay θ ← θ(1 − γλ), as AdamW"},
+        {"momentum_decay", "NAdam's momentum decay ψ"},
+    }};
+    for (const auto& [key, meaning] : kMeaning) {
+        if (key == name) return meaning;
     }
-    return "?";
-}
-
-Convention parse_convention(std::string_view name) {
-    if (name == "torch") return Convention::torch;
-    if (name == "keras") return Convention::keras;
-    if (name == "book") return Convention::book;
-    throw InvalidArgument("convention: unknown name '" + std::string(name) +
-                          "' (expected torch, keras or book)");
+    return {};
 }
 
 }  // namespace optlab

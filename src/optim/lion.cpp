@@ -14,9 +14,9 @@ LionOptions LionOptions::defaults(Convention c) {
 
 template <class T>
 void Lion<T>::validate(const LionOptions& o) {
-    check_non_negative(kName, "lr", o.lr);
+    check_non_negative(kName, o.lr);
     check_betas(kName, o.betas);
-    check_non_negative(kName, "weight_decay", o.weight_decay);
+    check_non_negative(kName, o.weight_decay);
 }
 
 namespace {

@@ -21,8 +21,8 @@ NadamOptions NadamOptions::defaults(Convention c) {
 
 template <class T>
 void Nadam<T>::validate(const NadamOptions& o) {
-    check_adam_family(kName, o.lr, o.betas, o.eps, o.weight_decay);
-    check_non_negative(kName, "momentum_decay", o.momentum_decay);
+    check_adam_family(kName, o);
+    check_non_negative(kName, o.momentum_decay);
 }
 
 namespace {

@@ -8,10 +8,10 @@ namespace optlab {
 
 template <class T>
 Optimizer<T>::Optimizer(ParamStore<T>& store, Convention convention,
-                        std::vector<std::string> buffer_names)
+                        std::span<const std::string_view> buffer_names)
     : store_(store),
       convention_(convention),
-      buffer_names_(std::move(buffer_names)),
+      buffer_names_(buffer_names.begin(), buffer_names.end()),
       in_group_(store.num_tensors(), false) {}
 
 template <class T>

@@ -16,7 +16,7 @@ RadamOptions RadamOptions::defaults(Convention c) {
 
 template <class T>
 void Radam<T>::validate(const RadamOptions& o) {
-    check_adam_family(kName, o.lr, o.betas, o.eps, o.weight_decay);
+    check_adam_family(kName, o);
 }
 
 namespace {

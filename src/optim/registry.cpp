@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// The name → optimizer table. Adding an optimizer: one row in kEntries and one case in
-// with_options().
+// The registry: one entry per optimizer (registry.hpp). Adding an optimizer adds its include
+// and its entry below — nothing else in the tree lists optimizers.
 #include "optlab/optim/registry.hpp"
 
 #include <array>
@@ -20,115 +20,125 @@ namespace optlab {
 
 namespace {
 
-struct Entry {
-    std::string_view name;
-    std::string_view summary;
+// Registry names that are another optimizer with other defaults (Optax's aliases).
+SgdOptions momentum_defaults(Convention c) {
+    SgdOptions o = SgdOptions::defaults(c);
+    o.momentum = 0.9;
+    return o;
+}
+SgdOptions nag_defaults(Convention c) {
+    SgdOptions o = momentum_defaults(c);
+    o.nesterov = true;
+    return o;
+}
+AdamOptions amsgrad_defaults(Convention c) {
+    AdamOptions o = AdamOptions::defaults(c);
+    o.amsgrad = true;
+    return o;
+}
+
+// Optimizer class Opt (Adam<T>, ...) whose defaults under a convention are Defaults(c).
+template <template <class> class Opt, auto Defaults>
+struct Make {
+    static HyperParams defaults(Convention c) { return to_hyper(Defaults(c)); }
+
+    template <class T>
+    static std::unique_ptr<Optimizer<T>> make(std::string_view name, ParamStore<T>& store,
+                                              const std::vector<GroupSpec>& groups,
+                                              Convention c) {
+        if (groups.empty()) {
+            throw InvalidArgument(std::string(name) + ": an optimizer needs at least one group");
+        }
+        std::vector<typename Opt<T>::ParamGroup> typed;
+        for (const GroupSpec& g : groups) {
+            auto options = Defaults(c);
+            apply_hyper(options, g.hyper, name);
+            typed.push_back({g.params, options});
+        }
+        return std::make_unique<Opt<T>>(store, typename Opt<T>::ParamGroups{std::move(typed)});
+    }
 };
 
-constexpr std::array kEntries = {
-    Entry{"sgd", "SGD: θ ← θ − γg (the lecture's first rule)"},
-    Entry{"momentum", "SGD with heavy-ball momentum 0.9: v ← αv − γg, θ ← θ + v"},
-    Entry{"nag", "SGD with Nesterov momentum 0.9 (NAG): the step looks ahead along v"},
-    Entry{"adagrad", "AdaGrad: divides by the root of the summed squared gradients"},
-    Entry{"rmsprop", "RMSprop: AdaGrad with a moving average that forgets the past"},
-    Entry{"adadelta", "AdaDelta: RMSprop scaled by the RMS of past updates"},
-    Entry{"adam", "Adam: Momentum plus RMSprop, with bias correction"},
-    Entry{"adamw", "AdamW: Adam with decoupled weight decay"},
-    Entry{"amsgrad", "AMSGrad: Adam with the running maximum of the second moment"},
-    Entry{"nadam", "NAdam: Adam with Nesterov momentum"},
-    Entry{"adamax", "Adamax: Adam with the infinity norm"},
-    Entry{"radam", "RAdam: Adam with a rectified warm-up of the adaptive step"},
-    Entry{"lion", "Lion: the sign of a momentum interpolation"},
+template <template <class> class Opt, auto Defaults>
+constexpr OptimizerInfo entry(std::string_view name, std::string_view label,
+                              std::string_view summary, StepTraffic traffic) {
+    using M = Make<Opt, Defaults>;
+    return {name,        label, summary, Opt<float>::kBuffers, traffic, &M::defaults,
+            &M::template make<float>, &M::template make<double>};
+}
+
+// Traffic: p and g, plus every state buffer the default step keeps (registry_test checks it
+// against the buffers a default step really allocates).
+const std::array kRegistry = {
+    entry<Sgd, SgdOptions::defaults>("sgd", "SGD", "SGD: θ ← θ − γg (the lecture's first rule)", {2, 1}),
+    entry<Sgd, momentum_defaults>("momentum", "Momentum",
+                                  "SGD with heavy-ball momentum 0.9: v ← αv − γg, θ ← θ + v", {3, 2}),
+    entry<Sgd, nag_defaults>("nag", "NAG",
+                             "SGD with Nesterov momentum 0.9 (NAG): the step looks ahead along v", {3, 2}),
+    entry<Adagrad, AdagradOptions::defaults>(
+        "adagrad", "AdaGrad", "AdaGrad: divides by the root of the summed squared gradients", {3, 2}),
+    entry<Rmsprop, RmspropOptions::defaults>(
+        "rmsprop", "RMSprop", "RMSprop: AdaGrad with a moving average that forgets the past", {3, 2}),
+    entry<Adadelta, AdadeltaOptions::defaults>(
+        "adadelta", "AdaDelta", "AdaDelta: RMSprop scaled by the RMS of past updates", {4, 3}),
+    entry<Adam, AdamOptions::defaults>("adam", "Adam", "Adam: Momentum plus RMSprop, with bias correction", {4, 3}),
+    entry<Adam, AdamOptions::adamw_defaults>("adamw", "AdamW", "AdamW: Adam with decoupled weight decay", {4, 3}),
+    entry<Adam, amsgrad_defaults>("amsgrad", "AMSGrad",
+                                  "AMSGrad: Adam with the running maximum of the second moment", {5, 4}),
+    entry<Nadam, NadamOptions::defaults>("nadam", "NAdam", "NAdam: Adam with Nesterov momentum", {4, 3}),
+    entry<Adamax, AdamaxOptions::defaults>("adamax", "Adamax", "Adamax: Adam with the infinity norm", {4, 3}),
+    entry<Radam, RadamOptions::defaults>("radam", "RAdam",
+                                         "RAdam: Adam with a rectified warm-up of the adaptive step", {4, 3}),
+    entry<Lion, LionOptions::defaults>("lion", "Lion", "Lion: the sign of a momentum interpolation", {3, 2}),
 };
 
-constexpr std::array<std::string_view, kEntries.size()> kNames = [] {
-    std::array<std::string_view, kEntries.size()> names{};
-    for (std::size_t i = 0; i < kEntries.size(); ++i) names[i] = kEntries[i].name;
+const std::array<std::string_view, kRegistry.size()> kNames = [] {
+    std::array<std::string_view, kRegistry.size()> names{};
+    for (std::size_t i = 0; i < kRegistry.size(); ++i) names[i] = kRegistry[i].name;
     return names;
 }();
 
-[[noreturn]] void unknown(std::string_view name) {
+}  // namespace
+
+std::span<const OptimizerInfo> optimizers() { return kRegistry; }
+
+const OptimizerInfo& optimizer_info(std::string_view name) {
+    for (const OptimizerInfo& info : kRegistry) {
+        if (info.name == name) return info;
+    }
     std::string list;
     for (auto n : kNames) list += (list.empty() ? "" : ", ") + std::string(n);
     throw InvalidArgument("optimizer: unknown name '" + std::string(name) + "' (expected one of " +
                           list + ")");
 }
 
-/// Calls f.template operator()<OptimizerClass>(options) with the named optimizer's defaults.
-template <class T, class F>
-auto with_options(std::string_view name, Convention c, F&& f) {
-    if (name == "sgd") return f.template operator()<Sgd<T>>(SgdOptions::defaults(c));
-    if (name == "momentum" || name == "nag") {
-        SgdOptions o = SgdOptions::defaults(c);
-        o.momentum = 0.9;
-        o.nesterov = name == "nag";
-        return f.template operator()<Sgd<T>>(o);
-    }
-    if (name == "adagrad") return f.template operator()<Adagrad<T>>(AdagradOptions::defaults(c));
-    if (name == "rmsprop") return f.template operator()<Rmsprop<T>>(RmspropOptions::defaults(c));
-    if (name == "adadelta") {
-        return f.template operator()<Adadelta<T>>(AdadeltaOptions::defaults(c));
-    }
-    if (name == "adam") return f.template operator()<Adam<T>>(AdamOptions::defaults(c));
-    if (name == "adamw") return f.template operator()<Adam<T>>(AdamOptions::adamw_defaults(c));
-    if (name == "amsgrad") {
-        AdamOptions o = AdamOptions::defaults(c);
-        o.amsgrad = true;
-        return f.template operator()<Adam<T>>(o);
-    }
-    if (name == "nadam") return f.template operator()<Nadam<T>>(NadamOptions::defaults(c));
-    if (name == "adamax") return f.template operator()<Adamax<T>>(AdamaxOptions::defaults(c));
-    if (name == "radam") return f.template operator()<Radam<T>>(RadamOptions::defaults(c));
-    if (name == "lion") return f.template operator()<Lion<T>>(LionOptions::defaults(c));
-    unknown(name);
-}
-
-}  // namespace
-
 std::span<const std::string_view> optimizer_names() { return kNames; }
 
-std::string_view optimizer_summary(std::string_view name) {
-    for (const auto& e : kEntries) {
-        if (e.name == name) return e.summary;
-    }
-    unknown(name);
-}
+std::string_view optimizer_summary(std::string_view name) { return optimizer_info(name).summary; }
 
 HyperParams optimizer_defaults(std::string_view name, Convention convention) {
-    return with_options<double>(name, convention, []<class Opt>(const auto& options) {
-        return to_hyper(options);
-    });
-}
-
-template <class T>
-std::unique_ptr<Optimizer<T>> make_optimizer(std::string_view name, ParamStore<T>& store,
-                                             const HyperParams& hyper, Convention convention) {
-    return with_options<T>(
-        name, convention,
-        [&]<class Opt>(auto options) -> std::unique_ptr<Optimizer<T>> {
-            apply_hyper(options, hyper, name);
-            return std::make_unique<Opt>(store, options);
-        });
+    return optimizer_info(name).defaults(convention);
 }
 
 template <class T>
 std::unique_ptr<Optimizer<T>> make_optimizer(std::string_view name, ParamStore<T>& store,
                                              const std::vector<GroupSpec>& groups,
                                              Convention convention) {
-    if (groups.empty()) {
-        throw InvalidArgument(std::string(name) + ": an optimizer needs at least one group");
+    const OptimizerInfo& info = optimizer_info(name);
+    if constexpr (std::is_same_v<T, float>) {
+        return info.make_float(name, store, groups, convention);
+    } else {
+        return info.make_double(name, store, groups, convention);
     }
-    return with_options<T>(
-        name, convention,
-        [&]<class Opt>(auto defaults) -> std::unique_ptr<Optimizer<T>> {
-            std::vector<typename Opt::ParamGroup> typed;
-            for (const auto& g : groups) {
-                auto options = defaults;
-                apply_hyper(options, g.hyper, name);
-                typed.push_back({g.params, options});
-            }
-            return std::make_unique<Opt>(store, typename Opt::ParamGroups{std::move(typed)});
-        });
+}
+
+template <class T>
+std::unique_ptr<Optimizer<T>> make_optimizer(std::string_view name, ParamStore<T>& store,
+                                             const HyperParams& hyper, Convention convention) {
+    std::vector<std::string> all;
+    for (const auto& t : store.tensors()) all.push_back(t.name);
+    return make_optimizer<T>(name, store, std::vector<GroupSpec>{{std::move(all), hyper}},
+                             convention);
 }
 
 template std::unique_ptr<Optimizer<float>> make_optimizer(std::string_view, ParamStore<float>&,

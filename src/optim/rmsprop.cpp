@@ -23,11 +23,11 @@ RmspropOptions RmspropOptions::defaults(Convention c) {
 
 template <class T>
 void Rmsprop<T>::validate(const RmspropOptions& o) {
-    check_non_negative(kName, "lr", o.lr);
-    check_unit_open(kName, "alpha", o.alpha);
-    check_non_negative(kName, "eps", o.eps);
-    check_non_negative(kName, "weight_decay", o.weight_decay);
-    check_non_negative(kName, "momentum", o.momentum);
+    check_non_negative(kName, o.lr);
+    check_unit_open(kName, o.alpha);
+    check_non_negative(kName, o.eps);
+    check_non_negative(kName, o.weight_decay);
+    check_non_negative(kName, o.momentum);
 }
 
 namespace {

@@ -2,6 +2,8 @@
 // SGD / Momentum / NAG; the formulas are in sgd.hpp and docs/optimizers.md#sgd.
 #include "optlab/optim/sgd.hpp"
 
+#include "optlab/core/text.hpp"
+
 #include "optlab/optim/optimizer_impl.hpp"
 
 namespace optlab {
@@ -15,15 +17,15 @@ SgdOptions SgdOptions::defaults(Convention c) {
 
 template <class T>
 void Sgd<T>::validate(const SgdOptions& o) {
-    check_non_negative(kName, "lr", o.lr);
-    check_non_negative(kName, "momentum", o.momentum);
-    check_unit_closed(kName, "dampening", o.dampening);
-    check_non_negative(kName, "weight_decay", o.weight_decay);
+    check_non_negative(kName, o.lr);
+    check_non_negative(kName, o.momentum);
+    check_unit_closed(kName, o.dampening);
+    check_non_negative(kName, o.weight_decay);
     if (o.nesterov && (o.momentum <= 0.0 || o.dampening != 0.0)) {
         throw InvalidArgument(std::string(kName) +
                               ": nesterov requires momentum > 0 and dampening = 0 (got momentum " +
-                              to_string(HyperValue(o.momentum)) + ", dampening " +
-                              to_string(HyperValue(o.dampening)) + ")");
+                              format_number(o.momentum) + ", dampening " +
+                              format_number(o.dampening) + ")");
     }
     if (o.convention != Convention::torch && o.dampening != 0.0) {
         throw_invalid(kName, "dampening", o.dampening,

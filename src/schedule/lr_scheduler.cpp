@@ -1,18 +1,16 @@
 // SPDX-License-Identifier: MIT
 #include "optlab/schedule/lr_scheduler.hpp"
 
-#include <charconv>
 #include <cmath>
 #include <limits>
 #include <numbers>
 
 #include "optlab/core/error.hpp"
+#include "optlab/core/text.hpp"
 
 namespace optlab {
 
 namespace {
-
-std::string num(double v) { return to_string(HyperValue(v)); }
 
 class Constant final : public LrSchedule {
   public:
@@ -27,7 +25,7 @@ class StepDecay final : public LrSchedule {
         return std::pow(gamma_, double(t / size_));
     }
     std::string describe() const override {
-        return "step(size=" + std::to_string(size_) + ", gamma=" + num(gamma_) + ")";
+        return "step(size=" + std::to_string(size_) + ", gamma=" + format_number(gamma_) + ")";
     }
 
   private:
@@ -39,7 +37,7 @@ class Exponential final : public LrSchedule {
   public:
     explicit Exponential(double gamma) : gamma_(gamma) {}
     double factor(std::int64_t t) const override { return std::pow(gamma_, double(t)); }
-    std::string describe() const override { return "exponential(gamma=" + num(gamma_) + ")"; }
+    std::string describe() const override { return "exponential(gamma=" + format_number(gamma_) + ")"; }
 
   private:
     double gamma_;
@@ -52,7 +50,7 @@ class LinearWarmup final : public LrSchedule {
         return start_ + (1.0 - start_) * double(std::min(t, n_)) / double(n_);
     }
     std::string describe() const override {
-        return "linear-warmup(steps=" + std::to_string(n_) + ", start=" + num(start_) + ")";
+        return "linear-warmup(steps=" + std::to_string(n_) + ", start=" + format_number(start_) + ")";
     }
 
   private:
@@ -72,7 +70,7 @@ class Cosine final : public LrSchedule {
     }
     std::string describe() const override {
         return "cosine(total=" + std::to_string(total_) + ", warmup=" + std::to_string(warmup_) +
-               ", min=" + num(min_) + ")";
+               ", min=" + format_number(min_) + ")";
     }
 
   private:
@@ -118,64 +116,69 @@ std::unique_ptr<LrSchedule> cosine_schedule(std::int64_t total_steps, std::int64
     return std::make_unique<Cosine>(total_steps, warmup_steps, min_factor);
 }
 
-std::unique_ptr<LrSchedule> parse_schedule(std::string_view spec) {
-    const auto colon = spec.find(':');
-    const std::string_view kind = spec.substr(0, colon);
-    std::vector<double> args;
-    if (colon != std::string_view::npos) {
-        std::string_view rest = spec.substr(colon + 1);
-        while (true) {
-            const auto comma = rest.find(',');
-            const std::string_view item = rest.substr(0, comma);
-            double v = 0;
-            auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
-            if (item.empty() || ec != std::errc() || end != item.data() + item.size() ||
-                !std::isfinite(v)) {
-                throw InvalidArgument("schedule '" + std::string(spec) + "': argument '" +
-                                      std::string(item) + "' is not a finite number");
-            }
-            args.push_back(v);
-            if (comma == std::string_view::npos) break;
-            rest = rest.substr(comma + 1);
-        }
-    }
+std::unique_ptr<LrSchedule> parse_schedule(std::string_view text) {
+    const Spec spec = parse_spec(text, "schedule");
+    const std::vector<double>& args = spec.args;
     auto need = [&](std::size_t lo, std::size_t hi, std::string_view form) {
         if (args.size() < lo || args.size() > hi) {
-            throw InvalidArgument("schedule '" + std::string(spec) + "': expected " +
+            throw InvalidArgument("schedule '" + std::string(text) + "': expected " +
                                   std::string(form));
         }
     };
     auto integer = [&](double v, std::string_view field) {
         if (v != std::floor(v) || std::abs(v) > 1e15) {
-            throw_invalid("schedule " + std::string(kind), field, v, "an integer");
+            throw_invalid("schedule " + spec.kind, field, v, "an integer");
         }
         return std::int64_t(v);
     };
-    if (kind == "constant") {
+    if (spec.kind == "constant") {
         need(0, 0, "constant");
         return constant_schedule();
     }
-    if (kind == "step") {
+    if (spec.kind == "step") {
         need(2, 2, "step:SIZE,GAMMA");
         return step_schedule(integer(args[0], "size"), args[1]);
     }
-    if (kind == "exponential") {
+    if (spec.kind == "exponential") {
         need(1, 1, "exponential:GAMMA");
         return exponential_schedule(args[0]);
     }
-    if (kind == "linear-warmup") {
+    if (spec.kind == "linear-warmup") {
         need(1, 2, "linear-warmup:STEPS[,START]");
         return linear_warmup_schedule(integer(args[0], "steps"),
                                       args.size() > 1 ? args[1] : 1.0 / 3.0);
     }
-    if (kind == "cosine") {
+    if (spec.kind == "cosine") {
         need(1, 3, "cosine:TOTAL[,WARMUP[,MIN]]");
         return cosine_schedule(integer(args[0], "total"),
                                args.size() > 1 ? integer(args[1], "warmup") : 0,
                                args.size() > 2 ? args[2] : 0.0);
     }
-    throw InvalidArgument("schedule: unknown kind '" + std::string(kind) +
-                          "' (expected constant, step, exponential, linear-warmup or cosine)");
+    throw InvalidArgument("schedule: unknown kind '" + spec.kind +
+                          "' (expected constant, step, exponential, linear-warmup, cosine or "
+                          "plateau)");
+}
+
+std::optional<PlateauOptions> parse_plateau(std::string_view text) {
+    const Spec spec = parse_spec(text, "schedule");
+    if (spec.kind != "plateau") return std::nullopt;
+    if (spec.args.size() > 2 || (spec.args.size() == 2 && spec.args[1] != std::floor(spec.args[1]))) {
+        throw InvalidArgument("schedule '" + std::string(text) +
+                              "': expected plateau[:FACTOR[,PATIENCE]]");
+    }
+    PlateauOptions options;
+    if (!spec.args.empty()) options.factor = spec.args[0];
+    if (spec.args.size() == 2) options.patience = std::int64_t(spec.args[1]);
+    validate(options);
+    return options;
+}
+
+void validate(const PlateauOptions& options) {
+    check_unit_open("reduce-on-plateau", "factor", options.factor);
+    check_steps("reduce-on-plateau", "patience", options.patience, 0);
+    check_steps("reduce-on-plateau", "cooldown", options.cooldown, 0);
+    check_non_negative("reduce-on-plateau", "threshold", options.threshold);
+    check_non_negative("reduce-on-plateau", "min_lr", options.min_lr);
 }
 
 // ---- LrScheduler ----------------------------------------------------------------------------
@@ -215,11 +218,19 @@ ReduceLrOnPlateau<T>::ReduceLrOnPlateau(Optimizer<T>& optimizer, const PlateauOp
       options_(options),
       best_(options.mode_max ? -std::numeric_limits<double>::infinity()
                              : std::numeric_limits<double>::infinity()) {
-    check_unit_open("reduce-on-plateau", "factor", options.factor);
-    check_steps("reduce-on-plateau", "patience", options.patience, 0);
-    check_steps("reduce-on-plateau", "cooldown", options.cooldown, 0);
-    check_non_negative("reduce-on-plateau", "threshold", options.threshold);
-    check_non_negative("reduce-on-plateau", "min_lr", options.min_lr);
+    validate(options);
+}
+
+template <class T>
+void ReduceLrOnPlateau<T>::load_state(const PlateauState& state) {
+    if (std::isnan(state.best) || state.num_bad_steps < 0 || state.cooldown_left < 0) {
+        throw StateMismatch("reduce-on-plateau: invalid state (best " + format_number(state.best) +
+                            ", bad steps " + std::to_string(state.num_bad_steps) +
+                            ", cooldown " + std::to_string(state.cooldown_left) + ")");
+    }
+    best_ = state.best;
+    num_bad_ = state.num_bad_steps;
+    cooldown_left_ = state.cooldown_left;
 }
 
 template <class T>

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "optlab/core/error.hpp"
-#include "optlab/optim/hyper.hpp"
+#include "optlab/core/text.hpp"
 
 namespace optlab {
 
@@ -76,6 +76,18 @@ GradClip::Kind parse_clip_kind(std::string_view name) {
     if (name == "global-norm" || name == "global_norm") return GradClip::Kind::global_norm;
     throw InvalidArgument("clip: unknown kind '" + std::string(name) +
                           "' (expected value, norm or global-norm)");
+}
+
+std::optional<GradClip> parse_clip(std::string_view text) {
+    if (text.empty()) return std::nullopt;
+    const Spec spec = parse_spec(text, "clip");
+    if (spec.args.size() != 1) {
+        throw InvalidArgument("clip '" + std::string(text) +
+                              "': expected KIND:THRESHOLD, e.g. global-norm:1");
+    }
+    GradClip clip{parse_clip_kind(spec.kind), spec.args[0]};
+    clip.validate();
+    return clip;
 }
 
 std::string_view to_string(GradClip::Kind kind) {

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
-// The exceptions optlab throws. Every message names what was wrong (the optimizer, field,
-// file or tensor), the value found and what was expected, so a user can fix it unaided.
+// The exceptions optlab throws, and the range checks that throw them. Every message names what
+// was wrong (the optimizer, field, file or tensor), the value found and what was expected, so
+// a user can fix it unaided.
 #pragma once
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace optlab {
 
@@ -37,5 +39,25 @@ class NonFiniteError : public Error {
   public:
     using Error::Error;
 };
+
+/// A finite loss that grew past what training can come back from (the trainer's divergence
+/// check, under --divergence error).
+class DivergenceError : public Error {
+  public:
+    using Error::Error;
+};
+
+// ---- range checks: each throws InvalidArgument("<where>: invalid <field> = <value> (expected
+// <range>)") ------------------------------------------------------------------------------
+
+[[noreturn]] void throw_invalid(std::string_view where, std::string_view field, double value,
+                                std::string_view expected);
+
+/// value >= 0 and finite (lr, weight_decay, eps, momentum, lr_decay ...).
+void check_non_negative(std::string_view where, std::string_view field, double value);
+/// 0 <= value < 1 (betas, RMSprop alpha).
+void check_unit_open(std::string_view where, std::string_view field, double value);
+/// 0 <= value <= 1 (AdaDelta rho, SGD dampening).
+void check_unit_closed(std::string_view where, std::string_view field, double value);
 
 }  // namespace optlab

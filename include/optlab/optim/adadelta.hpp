@@ -13,21 +13,14 @@
 namespace optlab {
 
 struct AdadeltaOptions {
-    double lr = 1.0;             // γ, scales δ (Zeiler's paper has none, i.e. 1)
-    double rho = 0.9;            // ρ, the EMA decay
-    double eps = 1e-6;           // ε, inside both roots
-    double weight_decay = 0.0;   // λ
-    bool maximize = false;
+    Field<"lr"> lr = 1.0;                                // γ, scales δ (Zeiler's paper has none, i.e. 1)
+    Field<"rho"> rho = 0.9;                              // ρ, the EMA decay
+    Field<"eps"> eps = 1e-6;                             // ε, inside both roots
+    Field<"weight_decay"> weight_decay = 0.0;            // λ
+    Field<"maximize", bool> maximize = false;
     Convention convention = Convention::torch;
 
     static AdadeltaOptions defaults(Convention c);
-    static void fields(auto& self, auto&& f) {
-        f("lr", self.lr);
-        f("rho", self.rho);
-        f("eps", self.eps);
-        f("weight_decay", self.weight_decay);
-        f("maximize", self.maximize);
-    }
 };
 
 template <class T>
@@ -36,13 +29,15 @@ class Adadelta final : public BasicOptimizer<T, Adadelta<T>, AdadeltaOptions> {
 
   public:
     static constexpr std::string_view kName = "adadelta";
+    /// State buffers, by PyTorch's names.
+    static constexpr std::array<std::string_view, 2> kBuffers = {"square_avg", "acc_delta"};
     using typename Base::ParamGroup;
     using typename Base::ParamGroups;
 
     explicit Adadelta(ParamStore<T>& store, const AdadeltaOptions& options = {})
-        : Base(store, options, {"square_avg", "acc_delta"}) {}
+        : Base(store, options, kBuffers) {}
     Adadelta(ParamStore<T>& store, ParamGroups groups)
-        : Base(store, std::move(groups.groups), {"square_avg", "acc_delta"}) {}
+        : Base(store, std::move(groups.groups), kBuffers) {}
 
     static void validate(const AdadeltaOptions& o);
 

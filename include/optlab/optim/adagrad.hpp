@@ -13,23 +13,15 @@
 namespace optlab {
 
 struct AdagradOptions {
-    double lr = 1e-2;                         // γ
-    double lr_decay = 0.0;                    // γ_t = γ/(1+(t−1)·lr_decay)
-    double weight_decay = 0.0;                // λ
-    double initial_accumulator_value = 0.0;   // s at the start (keras 0.1)
-    double eps = 1e-10;                       // ε (keras, book 1e-7)
-    bool maximize = false;
+    Field<"lr"> lr = 1e-2;                               // γ
+    Field<"lr_decay"> lr_decay = 0.0;                    // γ_t = γ/(1+(t−1)·lr_decay)
+    Field<"weight_decay"> weight_decay = 0.0;            // λ
+    Field<"initial_accumulator_value"> initial_accumulator_value = 0.0; // s at the start (keras 0.1)
+    Field<"eps"> eps = 1e-10;                            // ε (keras, book 1e-7)
+    Field<"maximize", bool> maximize = false;
     Convention convention = Convention::torch;
 
     static AdagradOptions defaults(Convention c);
-    static void fields(auto& self, auto&& f) {
-        f("lr", self.lr);
-        f("lr_decay", self.lr_decay);
-        f("weight_decay", self.weight_decay);
-        f("initial_accumulator_value", self.initial_accumulator_value);
-        f("eps", self.eps);
-        f("maximize", self.maximize);
-    }
 };
 
 template <class T>
@@ -38,15 +30,17 @@ class Adagrad final : public BasicOptimizer<T, Adagrad<T>, AdagradOptions> {
 
   public:
     static constexpr std::string_view kName = "adagrad";
+    /// State buffers, by PyTorch's names.
+    static constexpr std::array<std::string_view, 1> kBuffers = {"sum"};
     using typename Base::ParamGroup;
     using typename Base::ParamGroups;
 
     explicit Adagrad(ParamStore<T>& store, const AdagradOptions& options = {})
-        : Base(store, options, {"sum"}) {
+        : Base(store, options, kBuffers) {
         fill_accumulators();
     }
     Adagrad(ParamStore<T>& store, ParamGroups groups)
-        : Base(store, std::move(groups.groups), {"sum"}) {
+        : Base(store, std::move(groups.groups), kBuffers) {
         fill_accumulators();
     }
 

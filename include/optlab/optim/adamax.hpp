@@ -11,21 +11,14 @@
 namespace optlab {
 
 struct AdamaxOptions {
-    double lr = 2e-3;             // γ (keras 1e-3)
-    Betas betas = {0.9, 0.999};   // β1, β2
-    double eps = 1e-8;            // ε (keras 1e-7)
-    double weight_decay = 0.0;    // λ
-    bool maximize = false;
+    Field<"lr"> lr = 2e-3;                               // γ (keras 1e-3)
+    Field<"betas", Betas> betas = {0.9, 0.999};          // β1, β2
+    Field<"eps"> eps = 1e-8;                             // ε (keras 1e-7)
+    Field<"weight_decay"> weight_decay = 0.0;            // λ
+    Field<"maximize", bool> maximize = false;
     Convention convention = Convention::torch;
 
     static AdamaxOptions defaults(Convention c);
-    static void fields(auto& self, auto&& f) {
-        f("lr", self.lr);
-        f("betas", self.betas);
-        f("eps", self.eps);
-        f("weight_decay", self.weight_decay);
-        f("maximize", self.maximize);
-    }
 };
 
 template <class T>
@@ -34,13 +27,15 @@ class Adamax final : public BasicOptimizer<T, Adamax<T>, AdamaxOptions> {
 
   public:
     static constexpr std::string_view kName = "adamax";
+    /// State buffers, by PyTorch's names.
+    static constexpr std::array<std::string_view, 2> kBuffers = {"exp_avg", "exp_inf"};
     using typename Base::ParamGroup;
     using typename Base::ParamGroups;
 
     explicit Adamax(ParamStore<T>& store, const AdamaxOptions& options = {})
-        : Base(store, options, {"exp_avg", "exp_inf"}) {}
+        : Base(store, options, kBuffers) {}
     Adamax(ParamStore<T>& store, ParamGroups groups)
-        : Base(store, std::move(groups.groups), {"exp_avg", "exp_inf"}) {}
+        : Base(store, std::move(groups.groups), kBuffers) {}
 
     static void validate(const AdamaxOptions& o);
 

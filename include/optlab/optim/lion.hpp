@@ -14,19 +14,13 @@
 namespace optlab {
 
 struct LionOptions {
-    double lr = 1e-4;            // γ; the paper: 3-10x smaller than AdamW's
-    Betas betas = {0.9, 0.99};   // β1 (interpolation), β2 (momentum decay)
-    double weight_decay = 0.0;   // λ, decoupled
-    bool maximize = false;
+    Field<"lr"> lr = 1e-4;                               // γ; the paper: 3-10x smaller than AdamW's
+    Field<"betas", Betas> betas = {0.9, 0.99};           // β1 (interpolation), β2 (momentum decay)
+    Field<"weight_decay"> weight_decay = 0.0;            // λ, decoupled
+    Field<"maximize", bool> maximize = false;
     Convention convention = Convention::torch;
 
     static LionOptions defaults(Convention c);
-    static void fields(auto& self, auto&& f) {
-        f("lr", self.lr);
-        f("betas", self.betas);
-        f("weight_decay", self.weight_decay);
-        f("maximize", self.maximize);
-    }
 };
 
 template <class T>
@@ -35,13 +29,15 @@ class Lion final : public BasicOptimizer<T, Lion<T>, LionOptions> {
 
   public:
     static constexpr std::string_view kName = "lion";
+    /// State buffers, by PyTorch's names.
+    static constexpr std::array<std::string_view, 1> kBuffers = {"exp_avg"};
     using typename Base::ParamGroup;
     using typename Base::ParamGroups;
 
     explicit Lion(ParamStore<T>& store, const LionOptions& options = {})
-        : Base(store, options, {"exp_avg"}) {}
+        : Base(store, options, kBuffers) {}
     Lion(ParamStore<T>& store, ParamGroups groups)
-        : Base(store, std::move(groups.groups), {"exp_avg"}) {}
+        : Base(store, std::move(groups.groups), kBuffers) {}
 
     static void validate(const LionOptions& o);
 

@@ -16,25 +16,16 @@
 namespace optlab {
 
 struct NadamOptions {
-    double lr = 2e-3;                     // γ (keras 1e-3)
-    Betas betas = {0.9, 0.999};           // β1, β2
-    double eps = 1e-8;                    // ε (keras 1e-7)
-    double weight_decay = 0.0;            // λ
-    double momentum_decay = 4e-3;         // ψ (keras 1)
-    bool decoupled_weight_decay = false;  // NAdamW: θ ← θ(1 − γλ)
-    bool maximize = false;
+    Field<"lr"> lr = 2e-3;                               // γ (keras 1e-3)
+    Field<"betas", Betas> betas = {0.9, 0.999};          // β1, β2
+    Field<"eps"> eps = 1e-8;                             // ε (keras 1e-7)
+    Field<"weight_decay"> weight_decay = 0.0;            // λ
+    Field<"momentum_decay"> momentum_decay = 4e-3;       // ψ (keras 1)
+    Field<"decoupled_weight_decay", bool> decoupled_weight_decay = false; // NAdamW: θ ← θ(1 − γλ)
+    Field<"maximize", bool> maximize = false;
     Convention convention = Convention::torch;
 
     static NadamOptions defaults(Convention c);
-    static void fields(auto& self, auto&& f) {
-        f("lr", self.lr);
-        f("betas", self.betas);
-        f("eps", self.eps);
-        f("weight_decay", self.weight_decay);
-        f("momentum_decay", self.momentum_decay);
-        f("decoupled_weight_decay", self.decoupled_weight_decay);
-        f("maximize", self.maximize);
-    }
 };
 
 template <class T>
@@ -43,13 +34,15 @@ class Nadam final : public BasicOptimizer<T, Nadam<T>, NadamOptions> {
 
   public:
     static constexpr std::string_view kName = "nadam";
+    /// State buffers, by PyTorch's names.
+    static constexpr std::array<std::string_view, 2> kBuffers = {"exp_avg", "exp_avg_sq"};
     using typename Base::ParamGroup;
     using typename Base::ParamGroups;
 
     explicit Nadam(ParamStore<T>& store, const NadamOptions& options = {})
-        : Base(store, options, {"exp_avg", "exp_avg_sq"}) {}
+        : Base(store, options, kBuffers) {}
     Nadam(ParamStore<T>& store, ParamGroups groups)
-        : Base(store, std::move(groups.groups), {"exp_avg", "exp_avg_sq"}) {}
+        : Base(store, std::move(groups.groups), kBuffers) {}
 
     static void validate(const NadamOptions& o);
 

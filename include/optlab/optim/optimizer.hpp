@@ -110,7 +110,8 @@ class Optimizer {
     const ParamStore<T>& store() const { return store_; }
 
   protected:
-    Optimizer(ParamStore<T>& store, Convention convention, std::vector<std::string> buffer_names);
+    Optimizer(ParamStore<T>& store, Convention convention,
+              std::span<const std::string_view> buffer_names);
 
     struct GroupData {
         std::vector<std::size_t> tensors;
@@ -144,9 +145,9 @@ class Optimizer {
     std::vector<bool> in_group_;  // per tensor index
 };
 
-/// The common body of every optimizer: groups of typed options `Opt` (an aggregate with
-/// PyTorch's defaults and a static `fields()` listing its members), validated by the derived
-/// class's static `validate(const Opt&)`.
+/// The common body of every optimizer: groups of typed options `Opt` (an aggregate of Fields
+/// with PyTorch's defaults, core/fields.hpp), validated by the derived class's static
+/// `validate(const Opt&)`; the derived class names its state buffers in `kBuffers`.
 template <class T, class Derived, class Opt>
 class BasicOptimizer : public Optimizer<T> {
   public:
@@ -194,16 +195,17 @@ class BasicOptimizer : public Optimizer<T> {
 
   protected:
     /// One group holding every tensor of the store.
-    BasicOptimizer(ParamStore<T>& store, const Opt& options, std::vector<std::string> buffers)
-        : Optimizer<T>(store, options.convention, std::move(buffers)) {
+    BasicOptimizer(ParamStore<T>& store, const Opt& options,
+                   std::span<const std::string_view> buffers)
+        : Optimizer<T>(store, options.convention, buffers) {
         std::vector<std::string> all;
         for (const auto& t : store.tensors()) all.push_back(t.name);
         add_param_group({std::move(all), options});
     }
     BasicOptimizer(ParamStore<T>& store, std::vector<ParamGroup> groups,
-                   std::vector<std::string> buffers)
+                   std::span<const std::string_view> buffers)
         : Optimizer<T>(store, groups.empty() ? Convention::torch : groups[0].options.convention,
-                       std::move(buffers)) {
+                       buffers) {
         for (auto& group : groups) add_param_group(std::move(group));
     }
 

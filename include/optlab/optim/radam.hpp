@@ -14,23 +14,15 @@
 namespace optlab {
 
 struct RadamOptions {
-    double lr = 1e-3;                     // γ
-    Betas betas = {0.9, 0.999};           // β1, β2
-    double eps = 1e-8;                    // ε
-    double weight_decay = 0.0;            // λ
-    bool decoupled_weight_decay = false;  // θ ← θ(1 − γλ) instead of g ← g + λθ
-    bool maximize = false;
+    Field<"lr"> lr = 1e-3;                               // γ
+    Field<"betas", Betas> betas = {0.9, 0.999};          // β1, β2
+    Field<"eps"> eps = 1e-8;                             // ε
+    Field<"weight_decay"> weight_decay = 0.0;            // λ
+    Field<"decoupled_weight_decay", bool> decoupled_weight_decay = false; // θ ← θ(1 − γλ) instead of g ← g + λθ
+    Field<"maximize", bool> maximize = false;
     Convention convention = Convention::torch;
 
     static RadamOptions defaults(Convention c);
-    static void fields(auto& self, auto&& f) {
-        f("lr", self.lr);
-        f("betas", self.betas);
-        f("eps", self.eps);
-        f("weight_decay", self.weight_decay);
-        f("decoupled_weight_decay", self.decoupled_weight_decay);
-        f("maximize", self.maximize);
-    }
 };
 
 template <class T>
@@ -39,13 +31,15 @@ class Radam final : public BasicOptimizer<T, Radam<T>, RadamOptions> {
 
   public:
     static constexpr std::string_view kName = "radam";
+    /// State buffers, by PyTorch's names.
+    static constexpr std::array<std::string_view, 2> kBuffers = {"exp_avg", "exp_avg_sq"};
     using typename Base::ParamGroup;
     using typename Base::ParamGroups;
 
     explicit Radam(ParamStore<T>& store, const RadamOptions& options = {})
-        : Base(store, options, {"exp_avg", "exp_avg_sq"}) {}
+        : Base(store, options, kBuffers) {}
     Radam(ParamStore<T>& store, ParamGroups groups)
-        : Base(store, std::move(groups.groups), {"exp_avg", "exp_avg_sq"}) {}
+        : Base(store, std::move(groups.groups), kBuffers) {}
 
     static void validate(const RadamOptions& o);
 

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Optimizers by name, for the command line and for code that picks one at run time:
+// Every optimizer by name: the one table everything else derives from — the command line's
+// choices and help, `optlab optimizers`, the figures' labels, the step benchmark's memory
+// traffic and the tests' lists. Adding an optimizer adds one entry here (src/optim/registry.cpp;
+// docs/contributing.md has the whole checklist).
 //   sgd momentum nag adagrad rmsprop adadelta adam adamw amsgrad nadam adamax radam lion
 // `momentum` and `nag` are SGD with momentum 0.9 (nag: Nesterov's); `adamw` is Adam with
 // decoupled weight decay; `amsgrad` is Adam with amsgrad on. Hyper-parameters not given take
@@ -16,9 +19,50 @@
 
 namespace optlab {
 
-/// Every name make_optimizer() accepts, in the lecture's order.
+/// One parameter group for make_optimizer: tensor names and the hyper-parameters that differ
+/// from the optimizer's defaults.
+struct GroupSpec {
+    std::vector<std::string> params;
+    HyperParams hyper;
+};
+
+/// The arrays an element-wise step streams through memory, per parameter: it reads `reads`
+/// of them (p, g and its state) and writes `writes` back (p and its state).
+struct StepTraffic {
+    int reads = 0;
+    int writes = 0;
+    /// Bytes moved per parameter of `element_size` bytes (float32: 4).
+    double bytes_per_param(std::size_t element_size = 4) const {
+        return double(element_size) * double(reads + writes);
+    }
+};
+
+template <class T>
+using OptimizerFactory = std::unique_ptr<Optimizer<T>> (*)(std::string_view name,
+                                                           ParamStore<T>&,
+                                                           const std::vector<GroupSpec>&,
+                                                           Convention);
+
+/// One registered optimizer.
+struct OptimizerInfo {
+    std::string_view name;                      // registry name: "nadam"
+    std::string_view label;                     // legends and tables: "NAdam"
+    std::string_view summary;                   // one line: what it does
+    std::span<const std::string_view> buffers;  // state buffers it may keep ("exp_avg", ...)
+    StepTraffic traffic;                        // of its default step (the benchmark's shape)
+    HyperParams (*defaults)(Convention);        // every hyper-parameter with its default
+    OptimizerFactory<float> make_float;
+    OptimizerFactory<double> make_double;
+};
+
+/// The registry, in the lecture's order.
+std::span<const OptimizerInfo> optimizers();
+/// The entry called `name`; throws InvalidArgument listing every name otherwise.
+const OptimizerInfo& optimizer_info(std::string_view name);
+
+/// Every registered name, in the registry's order.
 std::span<const std::string_view> optimizer_names();
-/// A one-line description, e.g. "Adam (Kingma & Ba 2015): Momentum plus RMSprop".
+/// A one-line description, e.g. "Adam: Momentum plus RMSprop, with bias correction".
 std::string_view optimizer_summary(std::string_view name);
 /// The hyper-parameters of `name` with their defaults under `convention`.
 HyperParams optimizer_defaults(std::string_view name, Convention convention);
@@ -29,13 +73,6 @@ template <class T>
 std::unique_ptr<Optimizer<T>> make_optimizer(std::string_view name, ParamStore<T>& store,
                                              const HyperParams& hyper = {},
                                              Convention convention = Convention::torch);
-
-/// One parameter group for make_optimizer: tensor names and the hyper-parameters that differ
-/// from the optimizer's defaults.
-struct GroupSpec {
-    std::vector<std::string> params;
-    HyperParams hyper;
-};
 
 /// Builds optimizer `name` with several parameter groups (torch's list of param_group dicts).
 template <class T>

@@ -14,25 +14,16 @@
 namespace optlab {
 
 struct RmspropOptions {
-    double lr = 1e-2;            // γ (keras 1e-3, book 0.01)
-    double alpha = 0.99;         // α, the EMA decay (Keras calls it rho; keras 0.9)
-    double eps = 1e-8;           // ε (keras, book 1e-7)
-    double weight_decay = 0.0;   // λ
-    double momentum = 0.0;       // μ
-    bool centered = false;       // normalise by the variance estimate v − ḡ²
-    bool maximize = false;
+    Field<"lr"> lr = 1e-2;                               // γ (keras 1e-3, book 0.01)
+    Field<"alpha"> alpha = 0.99;                         // α, the EMA decay (Keras calls it rho; keras 0.9)
+    Field<"eps"> eps = 1e-8;                             // ε (keras, book 1e-7)
+    Field<"weight_decay"> weight_decay = 0.0;            // λ
+    Field<"momentum"> momentum = 0.0;                    // μ
+    Field<"centered", bool> centered = false;            // normalise by the variance estimate v − ḡ²
+    Field<"maximize", bool> maximize = false;
     Convention convention = Convention::torch;
 
     static RmspropOptions defaults(Convention c);
-    static void fields(auto& self, auto&& f) {
-        f("lr", self.lr);
-        f("alpha", self.alpha);
-        f("eps", self.eps);
-        f("weight_decay", self.weight_decay);
-        f("momentum", self.momentum);
-        f("centered", self.centered);
-        f("maximize", self.maximize);
-    }
 };
 
 template <class T>
@@ -41,13 +32,15 @@ class Rmsprop final : public BasicOptimizer<T, Rmsprop<T>, RmspropOptions> {
 
   public:
     static constexpr std::string_view kName = "rmsprop";
+    /// State buffers, by PyTorch's names.
+    static constexpr std::array<std::string_view, 3> kBuffers = {"square_avg", "grad_avg", "momentum_buffer"};
     using typename Base::ParamGroup;
     using typename Base::ParamGroups;
 
     explicit Rmsprop(ParamStore<T>& store, const RmspropOptions& options = {})
-        : Base(store, options, {"square_avg", "grad_avg", "momentum_buffer"}) {}
+        : Base(store, options, kBuffers) {}
     Rmsprop(ParamStore<T>& store, ParamGroups groups)
-        : Base(store, std::move(groups.groups), {"square_avg", "grad_avg", "momentum_buffer"}) {}
+        : Base(store, std::move(groups.groups), kBuffers) {}
 
     static void validate(const RmspropOptions& o);
 

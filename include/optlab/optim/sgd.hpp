@@ -13,23 +13,15 @@
 namespace optlab {
 
 struct SgdOptions {
-    double lr = 1e-3;            // γ (torch's default; keras/book 0.01)
-    double momentum = 0.0;       // μ; 0 is plain SGD
-    double dampening = 0.0;      // τ, torch only
-    double weight_decay = 0.0;   // λ: coupled L2 (torch, book), decoupled (keras)
-    bool nesterov = false;       // Nesterov momentum; needs μ > 0 and τ = 0
-    bool maximize = false;       // ascend instead of descend
+    Field<"lr"> lr = 1e-3;                               // γ (torch's default; keras/book 0.01)
+    Field<"momentum"> momentum = 0.0;                    // μ; 0 is plain SGD
+    Field<"dampening"> dampening = 0.0;                  // τ, torch only
+    Field<"weight_decay"> weight_decay = 0.0;            // λ: coupled L2 (torch, book), decoupled (keras)
+    Field<"nesterov", bool> nesterov = false;            // Nesterov momentum; needs μ > 0 and τ = 0
+    Field<"maximize", bool> maximize = false;            // ascend instead of descend
     Convention convention = Convention::torch;
 
     static SgdOptions defaults(Convention c);
-    static void fields(auto& self, auto&& f) {
-        f("lr", self.lr);
-        f("momentum", self.momentum);
-        f("dampening", self.dampening);
-        f("weight_decay", self.weight_decay);
-        f("nesterov", self.nesterov);
-        f("maximize", self.maximize);
-    }
 };
 
 template <class T>
@@ -38,13 +30,15 @@ class Sgd final : public BasicOptimizer<T, Sgd<T>, SgdOptions> {
 
   public:
     static constexpr std::string_view kName = "sgd";
+    /// State buffers, by PyTorch's names.
+    static constexpr std::array<std::string_view, 1> kBuffers = {"momentum_buffer"};
     using typename Base::ParamGroup;
     using typename Base::ParamGroups;
 
     explicit Sgd(ParamStore<T>& store, const SgdOptions& options = {})
-        : Base(store, options, {"momentum_buffer"}) {}
+        : Base(store, options, kBuffers) {}
     Sgd(ParamStore<T>& store, ParamGroups groups)
-        : Base(store, std::move(groups.groups), {"momentum_buffer"}) {}
+        : Base(store, std::move(groups.groups), kBuffers) {}
 
     static void validate(const SgdOptions& o);
 

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,7 @@ std::unique_ptr<LrSchedule> cosine_schedule(std::int64_t total_steps,
 /// Parses "constant", "step:SIZE,GAMMA", "exponential:GAMMA", "linear-warmup:N[,START]",
 /// "cosine:TOTAL[,WARMUP[,MIN_FACTOR]]"; throws InvalidArgument naming what is wrong.
 std::unique_ptr<LrSchedule> parse_schedule(std::string_view spec);
+
 
 /// Binds a closed-form schedule to an optimizer: remembers each group's lr at construction as
 /// its base lr and sets lr = base·factor(t) now and after every step().
@@ -73,6 +75,20 @@ struct PlateauOptions {
     std::int64_t cooldown = 0;  // steps after a reduction during which bad steps are not counted
     double min_lr = 0.0;
 };
+/// Throws InvalidArgument naming the first field out of range.
+void validate(const PlateauOptions& options);
+/// "plateau", "plateau:FACTOR" or "plateau:FACTOR,PATIENCE" as PlateauOptions; nullopt for any
+/// other kind (a closed-form schedule: parse_schedule); throws InvalidArgument for a malformed
+/// or out-of-range plateau.
+std::optional<PlateauOptions> parse_plateau(std::string_view spec);
+
+/// What reduce-on-plateau remembers between steps (torch's state_dict: best, num_bad_epochs,
+/// cooldown_counter): a resumed run needs it to reduce at the same step as one never stopped.
+struct PlateauState {
+    double best = 0;
+    std::int64_t num_bad_steps = 0;
+    std::int64_t cooldown_left = 0;
+};
 
 /// Reduce-on-plateau (PyTorch's semantics, rel threshold): step(metric) after each evaluation.
 template <class T>
@@ -83,6 +99,9 @@ class ReduceLrOnPlateau {
     bool step(double metric);
     double best() const { return best_; }
     std::int64_t num_bad_steps() const { return num_bad_; }
+    PlateauState state() const { return {best_, num_bad_, cooldown_left_}; }
+    /// Continues from a saved state (refuses a NaN best or negative counts).
+    void load_state(const PlateauState& state);
 
   private:
     Optimizer<T>& optimizer_;

@@ -8,6 +8,7 @@
 //   global_norm:  over every tensor, g ← g·min(1, c/(‖g‖₂ + 1e-6))      (torch clip_grad_norm_)
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 #include "optlab/core/param_store.hpp"
@@ -30,6 +31,8 @@ struct GradClip {
 
 /// "value", "norm" or "global-norm" (also "global_norm"); throws InvalidArgument otherwise.
 GradClip::Kind parse_clip_kind(std::string_view name);
+/// "KIND:THRESHOLD" (e.g. "global-norm:1"), validated; "" is no clipping (nullopt).
+std::optional<GradClip> parse_clip(std::string_view spec);
 std::string_view to_string(GradClip::Kind kind);
 
 }  // namespace optlab
