@@ -5,16 +5,17 @@
 #include "cmd_optimizers.hpp"
 #include "cmd_train.hpp"
 #include "cmd_trajectory.hpp"
+#include "optlab/optim/registry.hpp"
 
 namespace optlab::cli {
 
 void setup_app(CLI::App& app, int& exit_code) {
     app.require_subcommand(1);
     app.set_version_flag("--version", "optlab 0.1.0");
-    app.footer(
-        "Run 'optlab SUBCOMMAND --help' for a subcommand's flags.\n"
-        "Optimizers: sgd momentum nag adagrad rmsprop adadelta adam adamw amsgrad nadam adamax "
-        "radam lion\nConventions: torch (default), keras, book");
+    std::string names;
+    for (auto n : optimizer_names()) names += " " + std::string(n);
+    app.footer("Run 'optlab SUBCOMMAND --help' for a subcommand's flags.\nOptimizers:" + names +
+               "\nConventions: torch (default), keras, book");
     setup_trajectory(app, exit_code);
     setup_train(app, exit_code);
     setup_figures(app, exit_code);

@@ -10,6 +10,7 @@
 
 #include "optimizer_flags.hpp"
 #include "optlab/core/error.hpp"
+#include "optlab/core/text.hpp"
 #include "optlab/experiment/experiments.hpp"
 #include "optlab/report/report.hpp"
 
@@ -49,28 +50,16 @@ struct CompareFlags {
     int seeds = 3, threads = 0;
 };
 
+// --sweep lr=LO:HI:N: N learning rates, log-spaced over [LO, HI].
 std::optional<std::array<double, 2>> parse_sweep(const std::string& s, int& points) {
     if (s.empty()) return std::nullopt;
-    // lr=LO:HI:N
-    const auto eq = s.find('=');
-    if (eq == std::string::npos || s.substr(0, eq) != "lr") {
-        throw InvalidArgument("--sweep '" + s + "': expected lr=LO:HI:N, e.g. lr=1e-4:1e-1:7");
-    }
-    const std::string rest = s.substr(eq + 1);
-    const auto c1 = rest.find(':'), c2 = rest.find(':', c1 == std::string::npos ? c1 : c1 + 1);
-    if (c1 == std::string::npos || c2 == std::string::npos) {
-        throw InvalidArgument("--sweep '" + s + "': expected lr=LO:HI:N");
-    }
-    try {
-        std::size_t used;
-        const double lo = std::stod(rest.substr(0, c1), &used);
-        const double hi = std::stod(rest.substr(c1 + 1, c2 - c1 - 1));
-        points = std::stoi(rest.substr(c2 + 1));
-        if (!(lo > 0 && lo < hi) || points < 2) throw std::invalid_argument("range");
-        return std::array<double, 2>{lo, hi};
-    } catch (const std::logic_error&) {
-        throw InvalidArgument("--sweep '" + s + "': expected lr=LO:HI:N with 0 < LO < HI and N >= 2");
-    }
+    const std::string form = "--sweep '" + s + "': expected lr=LO:HI:N with 0 < LO < HI and N >= 2, e.g. lr=1e-4:1e-1:7";
+    const std::vector<std::string_view> parts = split(s.starts_with("lr=") ? std::string_view(s).substr(3) : "", ':');
+    if (parts.size() != 3) throw InvalidArgument(form);
+    const double lo = parse_number(parts[0], "--sweep LO"), hi = parse_number(parts[1], "--sweep HI");
+    points = int(parse_integer(parts[2], "--sweep N", 2, 1000));
+    if (!(lo > 0 && lo < hi)) throw InvalidArgument(form);
+    return std::array<double, 2>{lo, hi};
 }
 
 }  // namespace

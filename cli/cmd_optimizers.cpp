@@ -6,9 +6,9 @@
 #include <iostream>
 #include <memory>
 
-#include "optlab/core/parallel.hpp"
-
+#include "optimizer_flags.hpp"
 #include "optlab/bench/step_bench.hpp"
+#include "optlab/core/parallel.hpp"
 #include "optlab/core/simd.hpp"
 #include "optlab/optim/registry.hpp"
 #include "optlab/problems/functions2d.hpp"
@@ -25,13 +25,17 @@ void setup_optimizers(CLI::App& app, int& exit_code) {
     sub->callback([convention, &exit_code] {
         const Convention c = parse_convention(*convention);
         std::string out;
-        for (auto name : optimizer_names()) {
-            out += fmt::format("{:<9} {}\n", name, optimizer_summary(name));
+        for (const OptimizerInfo& o : optimizers()) {
+            out += fmt::format("{:<9} {}\n", o.name, o.summary);
             std::string defaults;
-            for (const auto& [key, value] : optimizer_defaults(name, c)) {
+            for (const auto& [key, value] : o.defaults(c)) {
                 defaults += fmt::format(" {}={}", key, to_string(value));
             }
             out += fmt::format("          defaults ({}):{}\n", *convention, defaults);
+            std::string state;
+            for (auto b : o.buffers) state += (state.empty() ? "" : ", ") + std::string(b);
+            out += fmt::format("          state: {}; a float32 step moves {} bytes per parameter\n",
+                               state.empty() ? "none" : state, o.traffic.bytes_per_param(4));
         }
         std::cout << out;
         exit_code = 0;
@@ -52,8 +56,7 @@ void setup_bench(CLI::App& app, int& exit_code) {
     auto f = std::make_shared<Flags>();
     CLI::App* step = bench->add_subcommand(
         "step", "Time one optimizer's float32 step beside the memory bandwidth of a kernel of its shape and STREAM triad");
-    std::vector<std::string> names(optimizer_names().begin(), optimizer_names().end());
-    step->add_option("--optimizer", f->optimizer, "Optimizer")->check(CLI::IsMember(names))->capture_default_str();
+    step->add_option("--optimizer", f->optimizer, "Optimizer")->check(CLI::IsMember(optimizer_choices()))->capture_default_str();
     step->add_option("--params", f->params, "Parameters")->check(CLI::Range(std::size_t(1), std::size_t(1) << 31))->capture_default_str();
     step->add_option("--threads", f->threads, "Threads (default: all cores)")->check(CLI::Range(1, 1024));
     step->add_option("--seconds", f->seconds,

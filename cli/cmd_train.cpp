@@ -149,6 +149,14 @@ void setup_train(CLI::App& app, int& exit_code) {
     sub->add_option("--clip", c.clip, "Gradient clipping KIND:THRESHOLD, KIND value, norm or global-norm");
     sub->add_option("--nonfinite", c.nonfinite, "On a NaN/Inf loss or gradient: error (stop) or skip the step")->check(CLI::IsMember({"error", "skip"}))->capture_default_str();
     sub->add_option("--max-consecutive", c.max_consecutive, "With --nonfinite skip: give up after this many in a row")->capture_default_str();
+    sub->add_option("--divergence", c.divergence,
+                    "When a finite loss grows past --divergence-factor times the first loss: warn (and go on) "
+                    "or error (stop, exit code 4, no checkpoint)")
+        ->check(CLI::IsMember({"warn", "error"}))
+        ->capture_default_str();
+    sub->add_option("--divergence-factor", c.divergence_factor, "How many times the first loss counts as diverged")
+        ->check(finite_number())
+        ->capture_default_str();
     sub->add_option("--threads", c.threads, "Threads (default: all cores)");
     sub->add_option("--eval-every", c.eval_every, "Also evaluate the test set every N iterations");
     sub->add_option("--out", f->out_dir, "Write iterations.csv, epochs.csv, epochs.json, summary.json here");

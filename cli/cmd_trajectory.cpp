@@ -12,8 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include "optimizer_flags.hpp"
-#include "optlab/optim/registry.hpp"
-#include "optlab/problems/functions2d.hpp"
+#include "optlab/core/text.hpp"
+#include "optlab/io/hyper_json.hpp"
+#include "optlab/problems/trajectory.hpp"
 
 namespace optlab::cli {
 
@@ -27,69 +28,38 @@ struct TrajectoryOptions {
     OptimizerFlags optimizer;
 };
 
-struct Row {
-    long long step;
-    double x, y, f;
-};
-
 int run_trajectory(const TrajectoryOptions& o) {
     const Function2d& fn = function_2d(o.function);
     const Point2 start = o.start ? parse_pair(*o.start, "--start") : fn.start;
-
-    ParamStore<double> store;
-    store.add("xy", {2});
-    const HyperParams hyper = o.optimizer.hyper();
-    auto opt = make_optimizer<double>(o.optimizer.optimizer, store, hyper,
-                                      o.optimizer.parsed_convention());
-    std::span<double> xy = store.param("xy");
-    std::span<double> grad = store.grad("xy");
-    xy[0] = start[0];
-    xy[1] = start[1];
-
-    std::vector<Row> rows{{0, xy[0], xy[1], fn.value(xy[0], xy[1])}};
-    long long diverged_at = -1;
-    for (long long k = 1; k <= o.steps; ++k) {
-        const Point2 g = fn.gradient(xy[0], xy[1]);
-        grad[0] = g[0];
-        grad[1] = g[1];
-        opt->step();
-        rows.push_back({k, xy[0], xy[1], fn.value(xy[0], xy[1])});
-        if (!std::isfinite(rows.back().x) || !std::isfinite(rows.back().y) ||
-            !std::isfinite(rows.back().f)) {
-            diverged_at = k;
-            break;
-        }
-    }
-
+    const Trajectory t = optlab::run_trajectory(fn, o.optimizer.optimizer, o.optimizer.hyper(),
+                                                o.optimizer.parsed_convention(), start, o.steps);
     if (o.format == "json") {
         nlohmann::json j;
         j["function"] = fn.name;
         j["formula"] = fn.formula;
         j["optimizer"] = o.optimizer.optimizer;
         j["convention"] = o.optimizer.convention;
-        nlohmann::json h = nlohmann::json::object();
-        for (const auto& entry : opt->hyper(0)) {
-            std::visit([&](const auto& v) { h[entry.first] = v; }, entry.second);
-        }
-        j["hyper"] = h;
+        j["hyper"] = nlohmann::json::parse(hyper_to_json(t.hyper));
         j["path"] = nlohmann::json::array();
-        for (const Row& r : rows) {
-            // JSON has no inf/NaN: they become null.
-            auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
-            j["path"].push_back({{"step", r.step}, {"x", num(r.x)}, {"y", num(r.y)}, {"f", num(r.f)}});
+        // JSON has no inf/NaN: they become null.
+        auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
+        for (std::size_t k = 0; k < t.points.size(); ++k) {
+            j["path"].push_back({{"step", k}, {"x", num(t.points[k][0])}, {"y", num(t.points[k][1])}, {"f", num(t.f[k])}});
         }
         std::cout << j.dump() << "\n";
     } else {
         std::string out = "step,x,y,f\n";
-        for (const Row& r : rows) out += fmt::format("{},{},{},{}\n", r.step, r.x, r.y, r.f);
+        for (std::size_t k = 0; k < t.points.size(); ++k) {
+            out += fmt::format("{},{},{},{}\n", k, t.points[k][0], t.points[k][1], t.f[k]);
+        }
         std::cout << out;
     }
     std::cout.flush();
-    if (diverged_at >= 0) {
+    if (t.diverged) {
         std::cerr << fmt::format(
             "optlab trajectory: diverged: the point is no longer finite after step {} of {} "
             "({} on {}, lr {}); try a smaller --lr\n",
-            diverged_at, o.steps, o.optimizer.optimizer, fn.name, opt->lr(0));
+            t.points.size() - 1, o.steps, o.optimizer.optimizer, fn.name, std::get<double>(t.hyper.at("lr")));
         return 3;
     }
     return 0;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The optlab command-line tool: one subcommand per task, each in its own cmd_<name>.cpp
 // (CLI11's subcommands-in-files layout). Exit codes: 0 success, 2 bad usage or input,
-// 3 a run that diverged (NaN/Inf), 128+N stopped by signal N, 1 anything else.
+// 3 a run that diverged to NaN/Inf, 4 a finite loss that exploded (train --divergence error),
+// 128+N stopped by signal N, 1 anything else.
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <iostream>
@@ -34,6 +35,9 @@ int main(int argc, char** argv) {
     } catch (const optlab::NonFiniteError& e) {
         std::cerr << "\noptlab: error: " << e.what() << "\n";
         return 3;
+    } catch (const optlab::DivergenceError& e) {
+        std::cerr << "\noptlab: error: " << e.what() << "\n";
+        return 4;
     } catch (const optlab::InvalidArgument& e) {
         std::cerr << "optlab: error: " << e.what() << "\n";
         return 2;

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 // The optimizer flags every subcommand that runs an optimizer shares: --optimizer, --convention
-// and one flag per hyper-parameter, named as PyTorch names the argument (with dashes).
+// and one flag per hyper-parameter, named as PyTorch names the argument (with dashes). The
+// hyper-parameter flags are derived from the registry: every field any registered optimizer
+// has becomes a flag of its kind (a number, a pair A,B, or --name/--no-name).
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -15,14 +18,12 @@ namespace optlab::cli {
 struct OptimizerFlags {
     std::string optimizer = "sgd";
     std::string convention = "torch";
-    std::optional<double> lr, momentum, dampening, weight_decay, eps, rho, alpha, lr_decay,
-        initial_accumulator_value, momentum_decay;
-    std::optional<std::string> betas;
-    bool nesterov = false, centered = false, amsgrad = false, maximize = false,
-         decoupled_weight_decay = false;
-    // The flags' options, to tell "given" from "left at its default".
-    CLI::Option *nesterov_flag = nullptr, *centered_flag = nullptr, *amsgrad_flag = nullptr,
-                *maximize_flag = nullptr, *decoupled_flag = nullptr;
+    // By hyper-parameter name ("weight_decay"): what was given. Map nodes do not move, so
+    // CLI11 can keep pointers into them.
+    std::map<std::string, std::optional<double>> numbers;
+    std::map<std::string, std::optional<std::string>> pairs;
+    std::map<std::string, bool> flags;
+    std::map<std::string, CLI::Option*> flag_options;  // to tell "given" from "left at its default"
 
     /// The hyper-parameters given on the command line (unset flags are absent).
     HyperParams hyper() const;
@@ -31,7 +32,10 @@ struct OptimizerFlags {
 
 void add_optimizer_flags(CLI::App& app, OptimizerFlags& flags);
 
-/// Parses "A,B" into two finite numbers; throws InvalidArgument naming `flag` otherwise.
-std::array<double, 2> parse_pair(std::string_view text, std::string_view flag);
+/// CLI11's check that a flag's text is a finite number (core/text.hpp's parse_number).
+const CLI::Validator& finite_number();
+
+/// The registry's names as CLI11's set check and a help list.
+std::vector<std::string> optimizer_choices();
 
 }  // namespace optlab::cli

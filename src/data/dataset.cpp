@@ -90,13 +90,15 @@ TrainTest load_mnist_folder(const std::filesystem::path& folder, std::size_t cla
     TrainTest out;
     out.folder = folder;
     out.classes = classes;
-    out.train = load_idx_pair(find_file(folder, "train-images-idx3-ubyte"),
-                              find_file(folder, "train-labels-idx1-ubyte"), classes);
-    out.test = load_idx_pair(find_file(folder, "t10k-images-idx3-ubyte"),
-                             find_file(folder, "t10k-labels-idx1-ubyte"), classes);
+    const std::filesystem::path train_images = find_file(folder, "train-images-idx3-ubyte");
+    const std::filesystem::path test_images = find_file(folder, "t10k-images-idx3-ubyte");
+    out.train = load_idx_pair(train_images, find_file(folder, "train-labels-idx1-ubyte"), classes);
+    out.test = load_idx_pair(test_images, find_file(folder, "t10k-labels-idx1-ubyte"), classes);
     if (out.train.features != out.test.features) {
-        throw IoError(folder.string() + ": training images have " + std::to_string(out.train.features) +
-                      " values each, test images " + std::to_string(out.test.features));
+        throw IoError("the training and test images differ in shape: " + train_images.string() +
+                      " has " + std::to_string(out.train.features) + " values per image, " +
+                      test_images.string() + " has " + std::to_string(out.test.features) +
+                      " (expected the same)");
     }
     return out;
 }
@@ -116,13 +118,19 @@ TrainTest load_named_dataset(const std::string& name) {
 
 void gather_batch(const Dataset& data, const std::vector<std::uint32_t>& order, std::size_t begin,
                   std::size_t rows, float* x, std::uint8_t* y) {
+    gather_batch(data, std::span<const std::uint32_t>(order).subspan(begin, rows), x, y);
+}
+
+void gather_batch(const Dataset& data, std::span<const std::uint32_t> samples, float* x,
+                  std::uint8_t* y) {
+    const std::size_t rows = samples.size();
     // Rows split between optlab's threads, each row's conversion compiled for the CPU's
     // vector width (simd.hpp); p / 255 is one exact IEEE division in every lane.
     const SimdTarget target = simd_target();
     const std::size_t features = data.features;
     auto convert = [&](std::size_t first, std::size_t last) {
         for (std::size_t r = first; r < last; ++r) {
-            const std::size_t i = order[begin + r];
+            const std::size_t i = samples[r];
             const std::uint8_t* pixels = data.pixels.data() + i * features;
             float* row = x + r * features;
             for (std::size_t j = 0; j < features; ++j) row[j] = float(pixels[j]) / 255.0f;

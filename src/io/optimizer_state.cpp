@@ -4,7 +4,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "hyper_json.hpp"
+#include "optlab/io/hyper_json.hpp"
 
 namespace optlab {
 
@@ -36,7 +36,7 @@ void add_optimizer_state(SafetensorsFile& file, const OptimizerState<T>& state,
     json groups = json::array();
     for (const auto& g : state.groups) {
         groups.push_back({{"params", g.params},
-                          {"hyper", detail::hyper_to_json(g.hyper)},
+                          {"hyper", nlohmann::json::parse(hyper_to_json(g.hyper))},
                           {"step", g.step},
                           {"scalars", g.scalars}});
     }
@@ -96,7 +96,7 @@ OptimizerState<T> extract_optimizer_state(const SafetensorsFile& file, std::stri
             group.params.push_back(name.get<std::string>());
         }
         group.step = g["step"].get<std::int64_t>();
-        group.hyper = detail::hyper_from_json(g["hyper"], where);
+        group.hyper = hyper_from_json(g["hyper"].dump(), where);
         if (g.contains("scalars")) {
             for (const auto& [k, v] : g["scalars"].items()) {
                 if (!v.is_number()) throw IoError(where + ": scalar '" + k + "' is not a number");

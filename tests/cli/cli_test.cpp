@@ -649,7 +649,7 @@ TEST_F(CliTrain, CheckpointsWithBadHeadersAreRefusedByName) {
     auto overflow = parsed;
     overflow[first]["shape"] = {std::uint64_t(1) << 40, std::uint64_t(1) << 40};
     std::string not_json = header;
-    not_json[not_json.size() / 2] = '{';
+    not_json[not_json.find("\"__metadata__\"") + 14] = '{';  // the ':' after the key
     for (auto [name, h, message] :
          {std::tuple{"duplicate.st", duplicate, std::string("header has the key '__metadata__' twice")},
           std::tuple{"utf8.st", bad_utf8, std::string("UTF-8")},

@@ -9,7 +9,7 @@
 #include <cmath>
 
 #include "optlab/core/error.hpp"
-#include "optlab/report/plot.hpp"
+#include "optlab/plot/gnuplot.hpp"
 
 namespace optlab::experiment {
 namespace {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -50,5 +51,8 @@ TrainTest load_named_dataset(const std::string& name);
 /// float p / 255, and y with their labels.
 void gather_batch(const Dataset& data, const std::vector<std::uint32_t>& order, std::size_t begin,
                   std::size_t rows, float* x, std::uint8_t* y);
+/// The same for the samples listed in `samples` (one row each).
+void gather_batch(const Dataset& data, std::span<const std::uint32_t> samples, float* x,
+                  std::uint8_t* y);
 
 }  // namespace optlab

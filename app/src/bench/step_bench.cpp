@@ -12,7 +12,6 @@
 #include "optlab/core/parallel.hpp"
 #include "optlab/core/simd.hpp"
 #include "optlab/core/error.hpp"
-#include "optlab/optim/hyper.hpp"
 #include "optlab/optim/registry.hpp"
 
 namespace optlab {
@@ -20,21 +19,6 @@ namespace optlab {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-struct Shape {
-    int reads;   // arrays read (including the written ones)
-    int writes;  // arrays written (each also read)
-};
-
-// The arrays each optimizer's default step reads and writes (float32: 4 bytes each).
-Shape shape_of(const std::string& name) {
-    if (name == "sgd") return {2, 1};                            // p, g → p
-    if (name == "momentum" || name == "nag") return {3, 2};      // p, g, b → p, b
-    if (name == "adagrad" || name == "rmsprop") return {3, 2};   // p, g, s → p, s
-    if (name == "lion") return {3, 2};                           // p, g, m → p, m
-    if (name == "amsgrad") return {5, 4};                        // p, g, m, v, v̂ → p, m, v, v̂
-    return {4, 3};  // adadelta, adam, adamw, nadam, adamax, radam: p, g, a, b → p, a, b
-}
 
 // Calls per timed sample: enough that one sample lasts ~0.5 ms, so the clock's resolution and
 // its own cost vanish even for a 10k-parameter step (about a microsecond).
@@ -97,7 +81,12 @@ void rmw_5_4(std::size_t b, std::size_t e, float* __restrict p, const float* __r
 
 // The kernel of an optimizer's shape over `arrays` (n floats each), compiled for the same
 // instruction set as the optimizers' kernels.
-std::function<void()> shape_kernel(std::vector<AlignedVector<float>>& arrays, Shape shape, std::size_t n) {
+std::function<void()> shape_kernel(std::vector<AlignedVector<float>>& arrays, StepTraffic shape, std::size_t n) {
+    if (!has_shape_kernel(shape)) {
+        throw InvalidArgument("bench step: no comparison kernel reads " + std::to_string(shape.reads) +
+                              " arrays and writes " + std::to_string(shape.writes) +
+                              " (add one beside rmw_2_1 ... rmw_5_4)");
+    }
     float* a[5] = {};
     for (std::size_t j = 0; j < arrays.size(); ++j) a[j] = arrays[j].data();
     const int key = shape.reads * 10 + shape.writes;
@@ -108,7 +97,7 @@ std::function<void()> shape_kernel(std::vector<AlignedVector<float>>& arrays, Sh
                 case 21: rmw_2_1(b, e, a[0], a[1]); break;
                 case 32: rmw_3_2(b, e, a[0], a[1], a[2]); break;
                 case 43: rmw_4_3(b, e, a[0], a[1], a[2], a[3]); break;
-                default: rmw_5_4(b, e, a[0], a[1], a[2], a[3], a[4]); break;
+                case 54: rmw_5_4(b, e, a[0], a[1], a[2], a[3], a[4]); break;
             }
         };
         optlab::parallel_for(0, n, 16, [&](std::size_t b, std::size_t e) { run_kernel(target, piece, b, e); });
@@ -131,6 +120,10 @@ std::function<void()> triad_kernel(std::vector<AlignedVector<float>>& arrays, st
 
 }  // namespace
 
+bool has_shape_kernel(StepTraffic shape) {
+    return shape.writes == shape.reads - 1 && shape.reads >= 2 && shape.reads <= 5;
+}
+
 StepBenchResult bench_step(const std::string& optimizer, std::size_t n, int threads, double sample_seconds) {
     if (n < 1) throw InvalidArgument("bench step: params must be >= 1");
     if (!(sample_seconds > 0 && sample_seconds <= 3600)) throw_invalid("bench step", "seconds", sample_seconds, "0 < seconds <= 3600");
@@ -143,7 +136,7 @@ StepBenchResult bench_step(const std::string& optimizer, std::size_t n, int thre
     store.add("w", {n});
     std::fill(store.grads().begin(), store.grads().end(), 1e-3f);
     auto opt = make_optimizer<float>(optimizer, store);  // validates the name first
-    const Shape shape = shape_of(optimizer);
+    const StepTraffic shape = optimizer_info(optimizer).traffic;
     std::vector<AlignedVector<float>> shape_arrays(std::size_t(shape.reads), AlignedVector<float>(n, 1.f));
     std::vector<AlignedVector<float>> triad_arrays(3, AlignedVector<float>(n, 1.f));
     const std::array<std::function<void()>, 3> fns = {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-#include "optlab/report/plot.hpp"
+#include "optlab/plot/gnuplot.hpp"
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -53,6 +54,17 @@ void plot_png_svg(const std::filesystem::path& stem, const std::string& body, in
                            : ": " + ss.str()));
     }
     std::filesystem::remove(log);
+}
+
+void write_text(const std::filesystem::path& path, const std::string& text) {
+    std::ofstream out(path);
+    out << text;
+    if (!out) throw IoError(path.string() + ": cannot write");
+}
+
+std::string csv_cell(std::string text) {
+    std::replace(text.begin(), text.end(), ',', ';');
+    return text;
 }
 
 }  // namespace optlab

@@ -8,7 +8,7 @@
 
 #include "optlab/core/error.hpp"
 #include "optlab/experiment/experiments.hpp"
-#include "optlab/optim/hyper.hpp"
+#include "optlab/core/text.hpp"
 
 namespace optlab {
 
@@ -49,7 +49,7 @@ std::string compare_table(const CompareResult& r) {
     std::string t = "<table><tr><th></th><th>lr</th><th>final loss (mean of the last 100 iterations)</th>"
                     "<th>smoothed loss at the end</th><th>test accuracy</th><th>ms / iteration</th></tr>\n";
     for (const auto& row : r.table) {
-        t += "<tr><td>" + esc(row.label) + "</td><td>" + to_string(HyperValue(row.lr)) + "</td><td>" +
+        t += "<tr><td>" + esc(row.label) + "</td><td>" + format_number(row.lr) + "</td><td>" +
              fixed(row.final_loss_mean, 4) + " ± " + fixed(row.final_loss_std, 4) + "</td><td>" +
              fixed(row.smoothed_last_mean, 4) + "</td><td>" + fixed(row.test_accuracy_mean, 4) + " ± " +
              fixed(row.test_accuracy_std, 4) + "</td><td>" + fixed(row.ms_per_iteration, 3) + "</td></tr>\n";

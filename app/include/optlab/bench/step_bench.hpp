@@ -14,6 +14,8 @@
 #include <cstddef>
 #include <string>
 
+#include "optlab/optim/registry.hpp"
+
 namespace optlab {
 
 struct StepBenchResult {
@@ -34,6 +36,10 @@ struct StepBenchResult {
 /// sampling each kernel for at least `sample_seconds` (> 0).
 StepBenchResult bench_step(const std::string& optimizer, std::size_t params, int threads,
                            double sample_seconds = 0.2);
+
+/// Whether bench_step has a comparison kernel of this shape (every registered optimizer's
+/// traffic must have one: registry_test checks).
+bool has_shape_kernel(StepTraffic shape);
 
 /// One JSON object with every field.
 std::string to_json(const StepBenchResult& r);

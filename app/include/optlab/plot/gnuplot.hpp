@@ -20,4 +20,9 @@ void plot_png_svg(const std::filesystem::path& stem, const std::string& body, in
 /// A string literal for a gnuplot script ('...' with quotes escaped).
 std::string gnuplot_string(const std::string& s);
 
+/// Writes `text` to `path` (a figure's CSV or script); throws IoError naming the file.
+void write_text(const std::filesystem::path& path, const std::string& text);
+/// A CSV cell holding free text: its commas become semicolons.
+std::string csv_cell(std::string text);
+
 }  // namespace optlab

@@ -1,28 +1,30 @@
 // SPDX-License-Identifier: MIT
-// Private: hyper-parameters to and from JSON (the optimizer-state and checkpoint metadata).
-#pragma once
+#include "optlab/io/hyper_json.hpp"
 
 #include <nlohmann/json.hpp>
-#include <string>
 
 #include "optlab/core/error.hpp"
-#include "optlab/optim/hyper.hpp"
 
-namespace optlab::detail {
+namespace optlab {
 
-inline nlohmann::json hyper_to_json(const HyperParams& hyper) {
+std::string hyper_to_json(const HyperParams& hyper) {
     nlohmann::json out = nlohmann::json::object();
     for (const auto& entry : hyper) {
         const std::string& name = entry.first;  // (clang 14 cannot capture a structured binding)
         std::visit([&](const auto& v) { out[name] = v; }, entry.second);
     }
-    return out;
+    return out.dump();
 }
 
-/// `where` names the file and group in errors.
-inline HyperParams hyper_from_json(const nlohmann::json& j, const std::string& where) {
-    HyperParams out;
+HyperParams hyper_from_json(std::string_view text, const std::string& where) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::exception& e) {
+        throw IoError(where + ": hyper is not valid JSON: " + e.what());
+    }
     if (!j.is_object()) throw IoError(where + ": hyper is not an object");
+    HyperParams out;
     for (const auto& [name, v] : j.items()) {
         if (v.is_boolean()) {
             out[name] = v.get<bool>();
@@ -38,4 +40,4 @@ inline HyperParams hyper_from_json(const nlohmann::json& j, const std::string& w
     return out;
 }
 
-}  // namespace optlab::detail
+}  // namespace optlab

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+// A training run's settings: what `optlab train`'s flags set, what a checkpoint stores so a
+// resumed run continues with the settings it was started with.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "optlab/optim/convention.hpp"
+#include "optlab/optim/hyper.hpp"
+
+namespace optlab {
+
+struct TrainConfig {
+    std::string dataset = "fashion-mnist";  // a named dataset, or
+    std::string data_dir;                   // any MNIST-layout folder (wins when set)
+    std::string net = "784-100-100-100-100-10";
+    std::string activation = "relu";
+    std::string init = "he";
+    std::string loss = "cross-entropy";
+    bool batchnorm = false;
+    double dropout = 0.0;
+    std::string optimizer = "adam";
+    HyperParams hyper;  // as given; unset ones take the convention's defaults
+    Convention convention = Convention::torch;
+    std::size_t batch = 128;
+    std::int64_t epochs = 5;
+    std::int64_t max_iterations = 0;  // stop after this many updates in total (0: no limit)
+    std::uint64_t seed = 1;
+    std::size_t validation = 0;       // training samples held out for validation
+    std::string schedule = "constant";
+    std::string schedule_unit = "epoch";  // when the schedule steps: epoch or iteration
+    std::string clip;                     // "" or KIND:THRESHOLD (value, norm, global-norm)
+    std::string nonfinite = "error";      // error or skip
+    std::int64_t max_consecutive = 10;    // skip: give up after this many skips in a row
+    std::string divergence = "warn";      // a loss above divergence_factor × the first: warn or error
+    double divergence_factor = 1e6;
+    int threads = 0;                      // 0: all cores
+    std::int64_t eval_every = 0;          // also evaluate the test set every N iterations (0: per epoch only)
+
+    /// Throws InvalidArgument naming the first field out of range.
+    void validate() const;
+};
+
+/// The settings as one JSON object (threads and eval_every, which a resumed run may change,
+/// are not stored), and back; `where` names the source in errors.
+std::string config_to_json(const TrainConfig& config);
+TrainConfig config_from_json(std::string_view json, const std::string& where);
+
+}  // namespace optlab

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+#include "optlab/train/config.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "optlab/core/error.hpp"
+#include "optlab/init/initializers.hpp"
+#include "optlab/io/hyper_json.hpp"
+#include "optlab/nn/network.hpp"
+#include "optlab/schedule/lr_scheduler.hpp"
+#include "optlab/train/schedule.hpp"
+#include "optlab/transform/clip.hpp"
+
+namespace optlab {
+
+using json = nlohmann::json;
+
+void TrainConfig::validate() const {
+    if (batch == 0) throw_invalid("train", "batch", 0, "an integer >= 1");
+    if (epochs <= 0) throw_invalid("train", "epochs", double(epochs), "an integer >= 1");
+    if (max_iterations < 0) throw_invalid("train", "max_iterations", double(max_iterations), "an integer >= 0");
+    if (!(dropout >= 0.0 && dropout < 1.0)) throw_invalid("train", "dropout", dropout, "0 <= p < 1");
+    if (nonfinite != "error" && nonfinite != "skip") {
+        throw InvalidArgument("train: nonfinite '" + nonfinite + "' (expected error or skip)");
+    }
+    if (max_consecutive < 1) throw_invalid("train", "max_consecutive", double(max_consecutive), "an integer >= 1");
+    if (divergence != "warn" && divergence != "error") {
+        throw InvalidArgument("train: divergence '" + divergence + "' (expected warn or error)");
+    }
+    if (!(divergence_factor > 1.0) || !std::isfinite(divergence_factor)) {
+        throw_invalid("train", "divergence_factor", divergence_factor, "a finite number > 1");
+    }
+    parse_schedule_unit(schedule_unit);
+    if (threads < 0) throw_invalid("train", "threads", threads, "an integer >= 1 (0: all cores)");
+    if (eval_every < 0) throw_invalid("train", "eval_every", double(eval_every), "an integer >= 0");
+    nn::parse_net_sizes(net);
+    nn::parse_activation(activation);
+    nn::parse_loss(loss);
+    parse_init(init);
+    parse_clip(clip);
+    if (!parse_plateau(schedule)) parse_schedule(schedule);
+}
+
+std::string config_to_json(const TrainConfig& c) {
+    const json j = {{"dataset", c.dataset}, {"data_dir", c.data_dir}, {"net", c.net},
+                    {"activation", c.activation}, {"init", c.init}, {"loss", c.loss},
+                    {"batchnorm", c.batchnorm}, {"dropout", c.dropout}, {"optimizer", c.optimizer},
+                    {"hyper", json::parse(hyper_to_json(c.hyper))}, {"convention", std::string(to_string(c.convention))},
+                    {"batch", c.batch}, {"epochs", c.epochs}, {"max_iterations", c.max_iterations},
+                    {"seed", c.seed}, {"validation", c.validation}, {"schedule", c.schedule},
+                    {"schedule_unit", c.schedule_unit}, {"clip", c.clip}, {"nonfinite", c.nonfinite},
+                    {"max_consecutive", c.max_consecutive}, {"divergence", c.divergence},
+                    {"divergence_factor", c.divergence_factor}};
+    return j.dump();
+}
+
+TrainConfig config_from_json(std::string_view text, const std::string& where) {
+    try {
+        const json j = json::parse(text);
+        TrainConfig c;
+        c.dataset = j.at("dataset");
+        c.data_dir = j.at("data_dir");
+        c.net = j.at("net");
+        c.activation = j.at("activation");
+        c.init = j.at("init");
+        c.loss = j.at("loss");
+        c.batchnorm = j.at("batchnorm");
+        c.dropout = j.at("dropout");
+        c.optimizer = j.at("optimizer");
+        c.hyper = hyper_from_json(j.at("hyper").dump(), where);
+        c.convention = parse_convention(j.at("convention").get<std::string>());
+        c.batch = j.at("batch");
+        c.epochs = j.at("epochs");
+        c.max_iterations = j.at("max_iterations");
+        c.seed = j.at("seed");
+        c.validation = j.at("validation");
+        c.schedule = j.at("schedule");
+        c.schedule_unit = j.at("schedule_unit");
+        c.clip = j.at("clip");
+        c.nonfinite = j.at("nonfinite");
+        c.max_consecutive = j.at("max_consecutive");
+        c.divergence = j.at("divergence");
+        c.divergence_factor = j.at("divergence_factor");
+        return c;
+    } catch (const json::exception& e) {
+        throw IoError(where + " is malformed: " + e.what());
+    }
+}
+
+}  // namespace optlab

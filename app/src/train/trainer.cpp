@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: MIT
+// `optlab train` (train/trainer.hpp): builds the run's parts from its config, hands them to the
+// training loop, and records what the loop reports.
+#include "optlab/train/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "optlab/core/error.hpp"
+#include "optlab/core/parallel.hpp"
+#include "optlab/core/text.hpp"
+#include "optlab/io/safetensors.hpp"
+#include "optlab/optim/registry.hpp"
+#include "optlab/problems/mlp_classification.hpp"
+#include "optlab/train/loop.hpp"
+
+namespace optlab {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using json = nlohmann::json;
+
+double seconds_since(Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// A resumed run keeps the checkpoint's settings but for what may change between sessions.
+TrainConfig effective_config(TrainConfig config, const TrainPaths& paths) {
+    config.validate();
+    if (paths.resume.empty()) return config;
+    TrainConfig saved = checkpoint_config(paths.resume);
+    saved.epochs = config.epochs;
+    saved.max_iterations = config.max_iterations;
+    saved.threads = config.threads;
+    saved.eval_every = config.eval_every;
+    return saved;
+}
+
+// The data: loaded (or given), with the validation split held out of the training set.
+struct TrainingData {
+    TrainTest all;
+    std::optional<Dataset> validation;
+};
+
+TrainingData load_data(const TrainConfig& c, const TrainTest* given) {
+    TrainingData d;
+    // (Not one ?: with *given: its result would be a const copy of the loaded images.)
+    if (given) {
+        d.all = *given;
+    } else {
+        d.all = c.data_dir.empty() ? load_named_dataset(c.dataset) : load_mnist_folder(c.data_dir);
+    }
+    if (c.validation > 0) {
+        Rng split_rng(c.seed ^ 0x5EEDull);
+        d.validation = d.all.train.split_off(c.validation, split_rng);
+    }
+    if (c.batch > d.all.train.count) {
+        throw_invalid("train", "batch", double(c.batch),
+                      "at most the " + std::to_string(d.all.train.count) + " training samples");
+    }
+    return d;
+}
+
+nn::NetSpec net_spec(const TrainConfig& c) {
+    nn::NetSpec spec;
+    spec.sizes = nn::parse_net_sizes(c.net);
+    spec.activation = nn::parse_activation(c.activation);
+    spec.loss = nn::parse_loss(c.loss);
+    spec.batchnorm = c.batchnorm;
+    spec.dropout = c.dropout;
+    return spec;
+}
+
+LoopOptions loop_options(const TrainConfig& c) {
+    LoopOptions o;
+    o.epochs = c.epochs;
+    o.max_iterations = c.max_iterations;
+    o.nonfinite = c.nonfinite == "skip" ? NonFinitePolicy::skip : NonFinitePolicy::error;
+    o.max_consecutive = c.max_consecutive;
+    o.clip = parse_clip(c.clip);
+    o.divergence_factor = c.divergence_factor;
+    return o;
+}
+
+// One run: its parts, built from the config (and restored from a checkpoint), and the hooks
+// through which it records what the loop does.
+class Run {
+  public:
+    Run(const TrainConfig& c, TrainingData& data, const TrainPaths& paths, const TrainObserver& observer)
+        : c_(c), paths_(paths), observer_(observer),
+          problem_(net_spec(c), parse_init(c.init, nn::nonlinearity_of(nn::parse_activation(c.activation))),
+                   {&data.all.train, &data.all.test, data.validation ? &*data.validation : nullptr,
+                    data.all.classes},
+                   c.batch, c.seed),
+          optimizer_(make_optimizer<float>(c.optimizer, problem_.store(), c.hyper, c.convention)),
+          sampler_(problem_.train_examples(), c.batch, c.seed + 3),
+          schedule_(*optimizer_, c.schedule, parse_schedule_unit(c.schedule_unit)),
+          options_(loop_options(c)) {
+        if (!paths.resume.empty()) {
+            load_checkpoint(paths.resume, parts());
+            info("resumed " + paths.resume.string() + " at epoch " + std::to_string(loop_.epoch) +
+                 ", batch " + std::to_string(loop_.batch_in_epoch) + ", iteration " +
+                 std::to_string(loop_.iteration));
+        }
+        log_.open(paths.out_dir, !paths.resume.empty());
+        const std::int64_t left = c.epochs * sampler_.batches_per_epoch() - loop_.iteration;
+        log_.reserve(std::size_t(std::max<std::int64_t>(0, left)));
+    }
+
+    TrainResult run() {
+        info(problem_.describe() + "; optimizer " + c_.optimizer + " (" +
+             std::string(to_string(c_.convention)) + ", lr " + format_number(optimizer_->lr(0)) +
+             "); " + std::to_string(problem_.train_examples()) + " training samples, batch " +
+             std::to_string(c_.batch) + ", " + std::to_string(num_threads()) + " threads");
+        const StopSignals signals;
+        LoopHooks hooks;
+        hooks.stop_requested = [] { return StopSignals::requested() != 0; };
+        hooks.iteration = [this](const IterationRecord& r) { on_iteration(r); };
+        hooks.epoch = [this](const EpochEnd& e) { return on_epoch(e); };
+        hooks.epoch_done = [this] { checkpoint(); };
+        hooks.diverged = [this](const IterationRecord& r, double first) { on_diverged(r, first); };
+        epoch_started_ = Clock::now();
+        const LoopEnd end = run_training_loop(problem_, *optimizer_, sampler_, &schedule_, options_, loop_, hooks);
+        log_.flush();
+        if (end == LoopEnd::stopped) {
+            result_.interrupted = true;
+            result_.signal = StopSignals::requested();
+            if (!paths_.checkpoint.empty()) {
+                checkpoint();
+                info("stopped by signal " + std::to_string(result_.signal) + " at iteration " +
+                     std::to_string(loop_.iteration) + "; checkpoint written to " + paths_.checkpoint.string());
+            }
+        }
+        return finish();
+    }
+
+    void write_json(const std::filesystem::path& dir) const { log_.write_json(dir); }
+
+  private:
+    TrainingParts parts() { return {problem_, *optimizer_, sampler_, schedule_, loop_}; }
+    void info(const std::string& s) const {
+        if (observer_.info) observer_.info(s);
+    }
+
+    void on_iteration(const IterationRecord& r) {
+        log_.add(IterationRow{r.iteration, r.epoch, r.loss, r.lr, r.skipped});
+        if (r.skipped) return;
+        samples_ += std::int64_t(r.rows);
+        train_seconds_ += r.seconds;
+        if (observer_.iteration) observer_.iteration(r.epoch, r.batch, r.batches, r.loss, r.lr);
+        if (c_.eval_every > 0 && r.iteration % c_.eval_every == 0) {
+            const Evaluation e = problem_.evaluate(Split::test);
+            info("iteration " + std::to_string(r.iteration) + ": test loss " + format_number(e.loss) +
+                 ", test accuracy " + format_number(e.metric));
+        }
+    }
+
+    // Evaluates and records the epoch; returns what a per-epoch plateau watches: the
+    // validation loss when there is a validation split, else the training loss.
+    double on_epoch(const EpochEnd& e) {
+        EpochRecord r;
+        r.epoch = e.epoch;
+        r.partial = e.partial;
+        r.iterations = loop_.iteration;
+        r.train_loss = e.train_loss;
+        r.train_accuracy = e.train_metric;
+        const Evaluation test = problem_.evaluate(Split::test);
+        r.test_loss = test.loss;
+        r.test_accuracy = test.metric;
+        if (problem_.has_validation()) {
+            const Evaluation v = problem_.evaluate(Split::validation);
+            r.validation_loss = v.loss;
+            r.validation_accuracy = v.metric;
+        }
+        r.lr = optimizer_->lr(0);
+        r.seconds = seconds_since(epoch_started_);
+        log_.add(r);
+        log_.flush();
+        result_.epochs.push_back(r);
+        if (observer_.epoch) observer_.epoch(r);
+        epoch_started_ = Clock::now();
+        return r.validation_loss ? *r.validation_loss : r.train_loss;
+    }
+
+    void on_diverged(const IterationRecord& r, double first) {
+        const std::string what = "diverged: the loss reached " + format_number(r.loss) + " at iteration " +
+                                 std::to_string(r.iteration) + ", more than " +
+                                 format_number(c_.divergence_factor) + " times the first loss " +
+                                 format_number(first) + "; lower --lr or clip gradients (--clip)";
+        if (c_.divergence == "error") throw DivergenceError(what + " (--divergence error)");
+        info("warning: " + what);
+    }
+
+    void checkpoint() {
+        if (paths_.checkpoint.empty()) return;
+        save_checkpoint(paths_.checkpoint, c_, parts());
+        result_.checkpoint = paths_.checkpoint.string();
+    }
+
+    TrainResult finish() {
+        result_.iterations = loop_.iteration;
+        result_.skipped_steps = loop_.skipped;
+        result_.samples_per_second = train_seconds_ > 0 ? double(samples_) / train_seconds_ : 0;
+        result_.memory.dataset_bytes = problem_.data_bytes();
+        result_.memory.model_bytes = problem_.model_bytes() + optimizer_->state_bytes();
+        if (loop_.diverged_at > 0) {  // in this session or, before a resume, an earlier one
+            result_.diverged = TrainResult::Divergence{loop_.diverged_at, loop_.diverged_loss, loop_.first_loss};
+        }
+        return result_;
+    }
+
+    const TrainConfig& c_;
+    const TrainPaths& paths_;
+    const TrainObserver& observer_;
+    MlpClassification problem_;
+    std::unique_ptr<Optimizer<float>> optimizer_;
+    ShuffledSampler sampler_;
+    TrainingSchedule schedule_;
+    LoopOptions options_;
+    LoopState loop_;
+    RunLog log_;
+    TrainResult result_;
+    std::int64_t samples_ = 0;
+    double train_seconds_ = 0;  // inside iterations only: no data loading, no evaluation
+    Clock::time_point epoch_started_;
+};
+
+}  // namespace
+
+TrainResult train(TrainConfig config, const TrainPaths& paths, const TrainObserver& observer,
+                  const TrainTest* given_data) {
+    const Resident baseline = resident_bytes();
+    const auto started = Clock::now();
+    config = effective_config(config, paths);
+    set_num_threads(config.threads > 0 ? config.threads : num_threads());
+    if (!paths.checkpoint.empty()) {
+        remove_stale_temporaries(paths.checkpoint);
+        check_can_write_atomic(paths.checkpoint);  // fail now, not after an epoch
+    }
+    TrainingData data = load_data(config, given_data);
+    Run run(config, data, paths, observer);
+    TrainResult result = run.run();
+    result.memory.baseline_rss = baseline.total;
+    result.memory.peak_rss = peak_resident_bytes();
+    const Resident now = resident_bytes();
+    result.memory.library_pages = now.file > baseline.file ? now.file - baseline.file : 0;
+    result.seconds = seconds_since(started);
+    if (!paths.out_dir.empty()) {
+        const std::string text = result_json(config, result) + "\n";
+        write_file_atomic(paths.out_dir / "summary.json",
+                          std::as_bytes(std::span<const char>(text.data(), text.size())));
+        run.write_json(paths.out_dir);
+    }
+    return result;
+}
+
+std::string result_json(const TrainConfig& config, const TrainResult& r) {
+    auto finite = [](double v) { return std::isfinite(v) ? json(v) : json(); };
+    json j;
+    const EpochRecord* last = r.epochs.empty() ? nullptr : &r.epochs.back();
+    j["test_accuracy"] = last ? finite(last->test_accuracy) : json();
+    j["test_loss"] = last ? finite(last->test_loss) : json();
+    j["train_loss"] = last ? finite(last->train_loss) : json();
+    j["train_accuracy"] = last ? finite(last->train_accuracy) : json();
+    if (last && last->validation_loss) {
+        j["validation_loss"] = finite(*last->validation_loss);
+        j["validation_accuracy"] = finite(*last->validation_accuracy);
+    }
+    // Completed epochs; a partial last one (--max-iterations) counts as begun, not done.
+    j["epochs"] = last ? (last->partial ? last->epoch - 1 : last->epoch) : 0;
+    j["iterations"] = r.iterations;
+    j["skipped_steps"] = r.skipped_steps;
+    j["seconds"] = r.seconds;
+    j["samples_per_second"] = r.samples_per_second;
+    j["optimizer"] = config.optimizer;
+    j["convention"] = std::string(to_string(config.convention));
+    j["net"] = config.net;
+    j["batch"] = config.batch;
+    j["seed"] = config.seed;
+    if (r.interrupted) j["interrupted_by_signal"] = r.signal;
+    if (r.diverged) {
+        j["diverged"] = {{"iteration", r.diverged->iteration}, {"loss", finite(r.diverged->loss)},
+                         {"first_loss", finite(r.diverged->first_loss)}};
+    }
+    j["memory"] = {{"baseline_rss_bytes", r.memory.baseline_rss},
+                   {"peak_rss_bytes", r.memory.peak_rss},
+                   {"library_pages_bytes", r.memory.library_pages},
+                   {"dataset_bytes", r.memory.dataset_bytes},
+                   {"model_bytes", r.memory.model_bytes}};
+    if (!r.checkpoint.empty()) j["checkpoint"] = r.checkpoint;
+    return j.dump();
+}
+
+}  // namespace optlab

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: MIT
+// An optimizer's path on a 2-D test function: the lecture's pictures, `optlab trajectory`'s
+// rows and the explorable's paths are all this one loop, in float64.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "optlab/optim/convention.hpp"
+#include "optlab/optim/hyper.hpp"
+#include "optlab/problems/functions2d.hpp"
+
+namespace optlab {
+
+struct Trajectory {
+    std::vector<Point2> points;  // the start, then the point after each update
+    std::vector<double> f;       // the function at each point
+    bool diverged = false;       // the last point is not finite (x, y or f): the path stops there
+    HyperParams hyper;           // every hyper-parameter the optimizer ran with
+};
+
+/// Runs optimizer `name` (registry name) with `hyper` under `convention` from `start` for
+/// `steps` updates of the gradient of `fn`. Throws InvalidArgument for an unknown optimizer,
+/// a bad hyper-parameter or steps < 0.
+Trajectory run_trajectory(const Function2d& fn, std::string_view name, const HyperParams& hyper,
+                          Convention convention, Point2 start, std::int64_t steps);
+
+}  // namespace optlab

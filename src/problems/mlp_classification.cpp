@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+#include "optlab/problems/mlp_classification.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "optlab/core/error.hpp"
+
+namespace optlab {
+
+namespace {
+
+// The network's first and last sizes against the data's, before anything is allocated.
+const nn::NetSpec& check_fits(const nn::NetSpec& spec, const ClassificationData& data) {
+    if (!data.train || !data.test) throw InvalidArgument("classification: no training or test data");
+    const std::string net = spec.sizes_string();
+    if (spec.sizes.front() != data.train->features) {
+        throw InvalidArgument("net '" + net + "': takes " + std::to_string(spec.sizes.front()) +
+                              " inputs, the data has " + std::to_string(data.train->features) +
+                              " values per image");
+    }
+    if (spec.sizes.back() != data.classes) {
+        throw InvalidArgument("net '" + net + "': has " + std::to_string(spec.sizes.back()) +
+                              " outputs, the data has " + std::to_string(data.classes) + " classes");
+    }
+    return spec;
+}
+
+}  // namespace
+
+MlpClassification::MlpClassification(const nn::NetSpec& spec, const Init& init,
+                                     ClassificationData data, std::size_t max_batch,
+                                     std::uint64_t seed)
+    : net_(check_fits(spec, data), max_batch, seed + 2), data_(data), labels_(max_batch) {
+    Rng init_rng(seed);
+    net_.init(init, init_rng);
+    std::size_t largest = data.test->count;
+    if (data.validation) largest = std::max(largest, data.validation->count);
+    in_order_.resize(largest);
+    std::iota(in_order_.begin(), in_order_.end(), 0u);
+}
+
+std::string MlpClassification::describe() const {
+    return "network " + net_.describe() + "; " + std::to_string(net_.store().num_parameters()) +
+           " parameters";
+}
+
+BatchResult MlpClassification::train_batch(std::span<const std::uint32_t> batch, bool backward) {
+    const std::size_t rows = batch.size();
+    // Gathered straight into the network's input buffer: no batch-sized copy.
+    gather_batch(*data_.train, batch, net_.input(), labels_.data());
+    net_.forward(net_.input(), rows, true);
+    BatchResult r;
+    r.loss = net_.loss(labels_.data(), rows);
+    r.metric_sum = double(net_.count_correct(labels_.data(), rows));
+    if (backward) net_.backward(labels_.data(), rows);
+    return r;
+}
+
+Evaluation MlpClassification::evaluate(Split split) {
+    const Dataset& data = split == Split::test ? *data_.test : *data_.validation;
+    double loss = 0;
+    std::size_t correct = 0;
+    for (std::size_t begin = 0; begin < data.count; begin += net_.max_batch()) {
+        const std::size_t rows = std::min(net_.max_batch(), data.count - begin);
+        gather_batch(data, std::span<const std::uint32_t>(in_order_).subspan(begin, rows),
+                     net_.input(), labels_.data());
+        net_.forward(net_.input(), rows, false);
+        loss += net_.loss(labels_.data(), rows) * double(rows);
+        correct += net_.count_correct(labels_.data(), rows);
+    }
+    return {loss / double(data.count), double(correct) / double(data.count)};
+}
+
+std::vector<std::pair<std::string, Rng*>> MlpClassification::generators() {
+    return {{"dropout", &net_.dropout_rng()}};
+}
+
+std::uint64_t MlpClassification::data_bytes() const {
+    std::uint64_t bytes = 0;
+    for (const Dataset* d : {data_.train, data_.test, data_.validation}) {
+        if (d) bytes += d->pixels.size() + d->labels.size();
+    }
+    return bytes;
+}
+
+std::uint64_t MlpClassification::model_bytes() const {
+    return 2 * net_.store().arena_size() * sizeof(float) + net_.activation_bytes();
+}
+
+}  // namespace optlab

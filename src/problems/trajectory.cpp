@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+#include "optlab/problems/trajectory.hpp"
+
+#include <cmath>
+
+#include "optlab/core/error.hpp"
+#include "optlab/optim/registry.hpp"
+
+namespace optlab {
+
+Trajectory run_trajectory(const Function2d& fn, std::string_view name, const HyperParams& hyper,
+                          Convention convention, Point2 start, std::int64_t steps) {
+    if (steps < 0) throw_invalid("trajectory", "steps", double(steps), "an integer >= 0");
+    ParamStore<double> store;
+    store.add("xy", {2});
+    auto opt = make_optimizer<double>(name, store, hyper, convention);
+    std::span<double> xy = store.param("xy");
+    std::span<double> grad = store.grad("xy");
+    xy[0] = start[0];
+    xy[1] = start[1];
+    Trajectory t;
+    t.hyper = opt->hyper(0);
+    t.points.push_back(start);
+    t.f.push_back(fn.value(xy[0], xy[1]));
+    for (std::int64_t k = 1; k <= steps && !t.diverged; ++k) {
+        const Point2 g = fn.gradient(xy[0], xy[1]);
+        grad[0] = g[0];
+        grad[1] = g[1];
+        opt->step();
+        t.points.push_back({xy[0], xy[1]});
+        t.f.push_back(fn.value(xy[0], xy[1]));
+        t.diverged = !std::isfinite(xy[0]) || !std::isfinite(xy[1]) || !std::isfinite(t.f.back());
+    }
+    return t;
+}
+
+}  // namespace optlab
