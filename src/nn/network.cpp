@@ -125,10 +125,6 @@ Network<T>::Network(const NetSpec& spec, std::size_t max_batch, std::uint64_t dr
             backward_runs_.emplace_back(i + 1, i);
         }
     }
-    // The products run side by side on optlab's threads, one BLAS thread each: splitting a
-    // batch's rows between our threads keeps both cores busy through the elementwise layers
-    // too, where OpenBLAS's own threads would wait (and spin) between products.
-    openblas_set_num_threads(1);
 }
 
 template <class T>
@@ -147,6 +143,30 @@ void Network<T>::init(const Init& weights, Rng& rng) {
     }
 }
 
+namespace {
+
+// The products run side by side on optlab's threads, one BLAS thread each: splitting a batch's
+// rows between our threads keeps both cores busy through the elementwise layers too, where
+// OpenBLAS's own threads would wait (and spin) between products. OpenBLAS 0.3.21 has no
+// per-call setting, so its process-wide count is set to one for our passes and put back after:
+// a program that uses OpenBLAS for its own work keeps its threads (network_test checks).
+class OneBlasThreadScope {
+  public:
+    OneBlasThreadScope() : saved_(openblas_get_num_threads()) {
+        if (saved_ != 1) openblas_set_num_threads(1);
+    }
+    ~OneBlasThreadScope() {
+        if (saved_ != 1) openblas_set_num_threads(saved_);
+    }
+    OneBlasThreadScope(const OneBlasThreadScope&) = delete;
+    OneBlasThreadScope& operator=(const OneBlasThreadScope&) = delete;
+
+  private:
+    int saved_;
+};
+
+}  // namespace
+
 template <class T>
 const T* Network<T>::forward(const T* x, std::size_t rows, bool training) {
     if (rows == 0 || rows > max_batch_) {
@@ -155,6 +175,7 @@ const T* Network<T>::forward(const T* x, std::size_t rows, bool training) {
     }
     if (x != acts_[0].data()) std::copy(x, x + rows * in_features(), acts_[0].begin());
     for (const auto& layer : layers_) layer->check_batch(rows, training);
+    const OneBlasThreadScope one_blas_thread;
     for (const auto& run : forward_runs_) {  // layers run.first .. run.second − 1
         parallel_run([&](Part part) {
             part.row_grain = row_grain_;
@@ -217,6 +238,7 @@ void Network<T>::backward(const std::uint8_t* labels, std::size_t rows) {
             }
         }
     }
+    const OneBlasThreadScope one_blas_thread;
     for (const auto& run : backward_runs_) {  // layers run.first − 1 down to run.second
         parallel_run([&](Part part) {
             part.row_grain = row_grain_;

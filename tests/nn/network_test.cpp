@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cblas.h>
+
 #include <cmath>
 
 #include "optlab/core/error.hpp"
@@ -134,6 +136,27 @@ TEST(Network, ParametersLiveInOneArenaWithNamedViews) {
     EXPECT_TRUE(net.store().contains("bn1.weight"));
     EXPECT_EQ(net.buffers().size(), 2u);
     EXPECT_EQ(net.describe(), "Linear(784, 100) → BatchNorm(100) → ReLU → Linear(100, 10)");
+}
+
+// A program that embeds optlab and uses OpenBLAS for its own products keeps its BLAS threads:
+// optlab's passes use one BLAS thread per optlab thread and put the caller's count back.
+TEST(Network, LeavesTheCallersOpenBlasThreadsAsTheyWere) {
+    NetSpec spec;
+    spec.sizes = {16, 32, 10};
+    for (int callers : {2, 3}) {
+        openblas_set_num_threads(callers);
+        ASSERT_EQ(openblas_get_num_threads(), callers);
+        Network<float> net(spec, 8);
+        EXPECT_EQ(openblas_get_num_threads(), callers) << "building a network";
+        std::vector<float> x(8 * 16, 0.5f);
+        const std::uint8_t labels[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+        net.forward(x.data(), 8, true);
+        EXPECT_EQ(openblas_get_num_threads(), callers) << "forward";
+        net.loss(labels, 8);
+        net.backward(labels, 8);
+        EXPECT_EQ(openblas_get_num_threads(), callers) << "backward";
+    }
+    openblas_set_num_threads(1);
 }
 
 // Forward and backward split the batch between optlab's threads (rows for Linear and the

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <vector>
 
 #include "optlab/core/parallel.hpp"
@@ -153,19 +154,31 @@ struct Convergence {
     double lr_parabola, lr_rosenbrock;
     HyperParams extra;
 };
-Convergence convergence_settings(const std::string& name) {
-    if (name == "sgd") return {1e-3, 1e-3, {{"momentum", 0.9}}};  // Optax: sgd(1e-3, 0.9)
-    if (name == "momentum" || name == "nag") return {1e-3, 1e-3, {}};
-    if (name == "adagrad") return {1.0, 1.0, {}};
-    if (name == "rmsprop") return {5e-3, 5e-3, {}};
-    if (name == "adadelta") return {0.1, 0.1, {}};
-    if (name == "nadam" || name == "radam") return {0.01, 0.01, {}};
-    if (name == "lion") return {0.01, 1e-3, {}};
-    return {0.1, 0.1, {}};  // adam, adamw, amsgrad, adamax, as Optax
+// Every registered optimizer needs its line here: a new one without settings fails the test
+// below rather than converging (or not) at somebody else's learning rate.
+const std::map<std::string, Convergence>& convergence_settings() {
+    static const std::map<std::string, Convergence> settings = {
+        {"sgd", {1e-3, 1e-3, {{"momentum", 0.9}}}},  // Optax: sgd(1e-3, 0.9)
+        {"momentum", {1e-3, 1e-3, {}}},
+        {"nag", {1e-3, 1e-3, {}}},
+        {"adagrad", {1.0, 1.0, {}}},
+        {"rmsprop", {5e-3, 5e-3, {}}},
+        {"adadelta", {0.1, 0.1, {}}},
+        {"adam", {0.1, 0.1, {}}},  // Optax's lr for the Adam family
+        {"adamw", {0.1, 0.1, {}}},
+        {"amsgrad", {0.1, 0.1, {}}},
+        {"adamax", {0.1, 0.1, {}}},
+        {"nadam", {0.01, 0.01, {}}},
+        {"radam", {0.01, 0.01, {}}},
+        {"lion", {0.01, 1e-3, {}}},
+    };
+    return settings;
 }
 
 TEST_P(EveryOptimizer, ConvergesOnParabolaAndRosenbrock) {
-    const Convergence s = convergence_settings(GetParam());
+    const auto found = convergence_settings().find(GetParam());
+    ASSERT_NE(found, convergence_settings().end()) << GetParam() << ": add its learning rates to convergence_settings()";
+    const Convergence& s = found->second;
     for (const char* problem : {"parabola", "rosenbrock"}) {
         const bool parabola = std::string(problem) == "parabola";
         const std::vector<double> start = parabola ? std::vector<double>{-1, 10, 1}

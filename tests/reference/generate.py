@@ -7,8 +7,9 @@ Run with Debian's Python and python3-torch (scripts/install-deps.sh --reference)
     /usr/bin/python3 tests/reference/generate.py
 
 Every case runs one optimizer over a few tensors of given shapes for 50 steps. Parameters
-and gradients come from splitmix64 (below), whose integer arithmetic and one IEEE multiply
-give the same doubles in Python and C++, so the file stores only the expected results: the
+and gradients come from splitmix64 (below), seeded from the case's name (so adding a case
+changes no other), whose integer arithmetic and one IEEE multiply give the same doubles in
+Python and C++, so the file stores only the expected results: the
 parameters after steps 1, 10, 25 and 50, and every state tensor after step 50. The C++ test
 (tests/optim/reference_test.cpp) regenerates the inputs the same way.
 
@@ -22,6 +23,7 @@ Sources of truth:
 float64 cases run with torch's default dtype set to float64, so the scalar state PyTorch
 keeps in tensors (step, NAdam's mu_product) is float64 too.
 """
+import hashlib
 import json
 import math
 import os
@@ -140,6 +142,11 @@ SHAPES = [[[3, 4], [5]], [[7]], [[2, 3, 2], [1], [4, 4]]]
 
 TORCH_NAME = {"sgd": "SGD", "adagrad": "Adagrad", "rmsprop": "RMSprop", "adadelta": "Adadelta",
               "adam": "Adam", "adamw": "AdamW", "adamax": "Adamax", "radam": "RAdam"}
+# optlab's registry names that are a torch optimizer with other defaults (registry.cpp):
+# the case gives optlab only its own hyper-parameters; torch gets these added.
+ALIASES = {"momentum": ("sgd", {"momentum": 0.9}),
+           "nag": ("sgd", {"momentum": 0.9, "nesterov": True}),
+           "amsgrad": ("adam", {"amsgrad": True})}
 
 CONFIGS = [
     ("sgd", {"lr": 0.1}),
@@ -192,6 +199,12 @@ CONFIGS = [
     ("lion", {"lr": 1e-3, "weight_decay": 0.1}),
     ("lion", {"lr": 1e-3, "betas": [0.95, 0.98]}),
     ("lion", {"lr": 1e-3, "maximize": True}),
+    ("momentum", {"lr": 0.05}),
+    ("momentum", {"lr": 0.05, "weight_decay": 0.1, "dampening": 0.2}),
+    ("nag", {"lr": 0.05}),
+    ("nag", {"lr": 0.05, "momentum": 0.5, "maximize": True}),
+    ("amsgrad", {"lr": 0.01}),
+    ("amsgrad", {"lr": 0.01, "weight_decay": 0.1, "betas": [0.8, 0.9]}),
 ]
 # Two parameter groups with their own hyper-parameters: (optimizer, group 0, group 1).
 GROUP_CONFIGS = [
@@ -201,7 +214,7 @@ GROUP_CONFIGS = [
 
 
 def torch_kwargs(name, hyper):
-    kw = dict(hyper)
+    kw = dict(ALIASES[name][1], **hyper) if name in ALIASES else dict(hyper)
     if "betas" in kw:
         kw["betas"] = tuple(kw["betas"])
     if name != "nadam":
@@ -217,7 +230,7 @@ def run_torch(name, groups, params, grads, dtype):
     param_groups = [{"params": [tensors[i] for i in idx], **torch_kwargs(name, hyper)}
                     for idx, hyper in groups[1:]]
     param_groups.insert(0, {"params": [tensors[i] for i in groups[0][0]]})
-    cls = NAdam2 if name == "nadam" else getattr(torch.optim, TORCH_NAME[name])
+    cls = NAdam2 if name == "nadam" else getattr(torch.optim, TORCH_NAME[ALIASES.get(name, (name,))[0]])
     opt = cls(param_groups, **torch_kwargs(name, groups[0][1]))
     history = {}
     for k, step in enumerate(grads, start=1):
@@ -236,19 +249,27 @@ def run_torch(name, groups, params, grads, dtype):
     return history, state
 
 
+def seed_of(case_name):
+    """A case's seed from its name, so inserting a case changes no other case's inputs."""
+    return int.from_bytes(hashlib.sha256(case_name.encode()).digest()[:8], "little")
+
+
 def main():
     out_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_reference.json")
     cases = []
-    seed = 1000
     all_configs = [(n, [h]) for n, h in CONFIGS] + [(n, [a, b]) for n, a, b in GROUP_CONFIGS]
-    for index, (name, hypers) in enumerate(all_configs):
-        shapes = SHAPES[index % len(SHAPES)]
+    for name, hypers in all_configs:
+        label = ",".join(f"{k}={v}" for k, v in hypers[0].items()) or "defaults"
+        if len(hypers) > 1:
+            label = "two groups"
+        shapes = SHAPES[seed_of(f"{name}[{label}]") % len(SHAPES)]
         if len(hypers) == 1:
             groups = [(list(range(len(shapes))), hypers[0])]
         else:
             groups = [([0], hypers[0]), (list(range(1, len(shapes))), hypers[1])]
         for dtype_name in ("float64", "float32"):
-            seed += 1
+            case_name = f"{name}[{label}]/{dtype_name}"
+            seed = seed_of(case_name)
             params, grads = inputs(seed, shapes)
             if dtype_name == "float64":
                 torch.set_default_dtype(torch.float64)
@@ -261,15 +282,13 @@ def main():
                     history, state = run_torch(name, groups, params, grads, dtype)
             finally:
                 torch.set_default_dtype(torch.float32)
-            label = ",".join(f"{k}={v}" for k, v in hypers[0].items()) or "defaults"
-            if len(hypers) > 1:
-                label = "two groups"
+            torch_class = TORCH_NAME.get(ALIASES.get(name, (name,))[0])
             cases.append({
-                "name": f"{name}[{label}]/{dtype_name}",
+                "name": case_name,
                 "optimizer": name,
                 "reference": "numpy (Lion paper)" if name == "lion" else
                              ("torch ops (PyTorch 2.x NAdam)" if name == "nadam" else
-                              f"torch.optim.{TORCH_NAME[name]}"),
+                              f"torch.optim.{torch_class}"),
                 "dtype": dtype_name,
                 "seed": seed,
                 "shapes": shapes,
@@ -279,6 +298,10 @@ def main():
                 "params_after": history,
                 "state": state,
             })
+    names = [c["name"] for c in cases]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        sys.exit(f"generate.py: case names must be unique (they name the tests): {duplicates}")
     doc = {
         "generator": "tests/reference/generate.py",
         "torch_version": torch.__version__,

@@ -11,7 +11,8 @@
 // for the largest batch: no allocation per step.
 // Forward and backward run on optlab's threads (parallel.hpp), each taking a share of the
 // batch's rows (of the features, in BatchNorm; of W's rows, for dW), with one OpenBLAS thread
-// per caller: building a Network sets OpenBLAS to one thread.
+// per caller: forward() and backward() set OpenBLAS to one thread while they run and restore
+// the caller's setting when they return.
 #pragma once
 
 #include <cstdint>

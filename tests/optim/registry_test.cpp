@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+// The registry is the single source of truth (docs/contributing.md): every registered optimizer
+// has what the rest of the tree derives from it — a PyTorch reference case, a section of
+// docs/optimizers.md, a step benchmark kernel of its memory traffic (and that traffic is what
+// its default step really touches), a description of every hyper-parameter for the CLI's help,
+// and a label for legends. Forgetting one fails here instead of falling back silently.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "optlab/bench/step_bench.hpp"
+#include "optlab/optim/registry.hpp"
+
+namespace optlab {
+namespace {
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+class Registered : public ::testing::TestWithParam<std::string> {};
+
+INSTANTIATE_TEST_SUITE_P(Registry, Registered,
+                         ::testing::ValuesIn(std::vector<std::string>(optimizer_names().begin(),
+                                                                      optimizer_names().end())),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(Registered, HasAPytorchReferenceCase) {
+    std::ifstream in(std::string(OPTLAB_SOURCE_DIR) + "/tests/reference/torch_reference.json");
+    const auto doc = nlohmann::json::parse(in);
+    std::size_t cases = 0;
+    for (const auto& c : doc["cases"]) cases += c["optimizer"] == GetParam();
+    EXPECT_GE(cases, 2u) << GetParam() << ": add its cases to tests/reference/generate.py (float64 and float32)";
+}
+
+TEST_P(Registered, HasASectionInTheDocs) {
+    // A section whose first line names it: "Registry names: `adam`, `adamw`, `amsgrad`." right
+    // under its "## " heading.
+    std::stringstream docs(slurp(std::string(OPTLAB_SOURCE_DIR) + "/docs/optimizers.md"));
+    bool found = false, after_heading = false;
+    for (std::string line; std::getline(docs, line);) {
+        if (line.empty()) continue;
+        found = found || (after_heading && line.rfind("Registry name", 0) == 0 &&
+                          line.find("`" + GetParam() + "`") != std::string::npos);
+        after_heading = line.rfind("## ", 0) == 0;
+    }
+    EXPECT_TRUE(found) << GetParam() << ": no section of docs/optimizers.md begins 'Registry names: `"
+                       << GetParam() << "`'";
+}
+
+TEST_P(Registered, ItsStepTrafficIsWhatItsDefaultStepTouchesAndHasABenchmarkKernel) {
+    const OptimizerInfo& info = optimizer_info(GetParam());
+    EXPECT_TRUE(has_shape_kernel(info.traffic))
+        << GetParam() << " reads " << info.traffic.reads << " arrays and writes " << info.traffic.writes;
+    ParamStore<float> store;
+    store.add("w", {1000});
+    for (float& g : store.grads()) g = 0.5f;
+    auto opt = make_optimizer<float>(GetParam(), store);
+    opt->step();
+    // Each state buffer the default step keeps is read and written once, beside p (read and
+    // written) and g (read).
+    const std::size_t buffers = opt->state_bytes() / (store.arena_size() * sizeof(float));
+    EXPECT_EQ(info.traffic.reads, int(2 + buffers)) << GetParam();
+    EXPECT_EQ(info.traffic.writes, int(1 + buffers)) << GetParam();
+    for (const std::string& name : opt->buffer_names()) {
+        EXPECT_NE(std::find(info.buffers.begin(), info.buffers.end(), name), info.buffers.end()) << name;
+    }
+}
+
+TEST_P(Registered, EveryHyperParameterIsDescribedUnderEveryConvention) {
+    for (Convention c : {Convention::torch, Convention::keras, Convention::book}) {
+        for (const auto& [name, value] : optimizer_defaults(GetParam(), c)) {
+            EXPECT_FALSE(describe_hyper(name).empty()) << GetParam() << "'s " << name << ": add it to describe_hyper";
+        }
+    }
+}
+
+TEST(Registry, NamesAndLabelsAreUniqueAndEveryEntryIsComplete) {
+    std::set<std::string_view> names, labels;
+    for (const OptimizerInfo& o : optimizers()) {
+        EXPECT_TRUE(names.insert(o.name).second) << o.name;
+        EXPECT_TRUE(labels.insert(o.label).second) << o.label;
+        EXPECT_FALSE(o.summary.empty()) << o.name;
+        EXPECT_TRUE(o.defaults && o.make_float && o.make_double) << o.name;
+    }
+    EXPECT_THROW(optimizer_info("adamm"), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace optlab
