@@ -80,6 +80,7 @@ struct Case {
     double expected_std;  // for fan_in 400, fan_out 100
     double bound;         // 0: unbounded
 };
+void PrintTo(const Case& c, std::ostream* os) { *os << c.spec << " with " << c.activation; }
 
 class InitStd : public ::testing::TestWithParam<Case> {};
 
@@ -116,7 +117,11 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"std=1", "relu", 1.0, 0},
         Case{"normal:0,0.05", "relu", 0.05, 0},
         Case{"uniform:-0.3,0.3", "relu", 0.6 / std::sqrt(12.0), 0.3}),
-    [](const auto& info) { return "case" + std::to_string(info.index); });
+    [](const auto& info) {  // the spec and activation, e.g. he_uniform_relu
+        std::string name = std::string(info.param.spec) + "_" + info.param.activation;
+        for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+        return name;
+    });
 
 TEST(Init, TruncatedNormalStaysWithinItsBounds) {
     const Init init = parse_init("truncated-normal:0,1,-2,2");

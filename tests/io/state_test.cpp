@@ -48,6 +48,7 @@ struct Case {
     std::string optimizer;
     Convention convention;
 };
+void PrintTo(const Case& c, std::ostream* os) { *os << c.optimizer << " under " << to_string(c.convention); }
 
 class Resume : public ::testing::TestWithParam<Case> {};
 

@@ -22,6 +22,7 @@ struct Config {
     double dropout;
     Loss loss;
 };
+void PrintTo(const Config& c, std::ostream* os) { *os << c.name; }
 
 NetSpec spec_of(const Config& c, std::vector<std::size_t> sizes) {
     NetSpec spec;

@@ -51,6 +51,7 @@ struct BookRow {
     std::pair<std::string, std::string> last_plotted, after30;
     int y_sign_changes;
 };
+void PrintTo(const BookRow& r, std::ostream* os) { *os << r.optimizer << " lr " << r.lr; }
 
 class BookTable : public ::testing::TestWithParam<BookRow> {};
 

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: MIT
+// `optlab train` and the figure commands through the binary: outputs, resume, signals, kill -9
+// at random points, numerics, and the flags they refuse.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "cli_support.hpp"
+#include "optlab/core/rng.hpp"
+#include "optlab/io/safetensors.hpp"
+#include "optlab/optim/registry.hpp"
+#include "optlab/problems/functions2d.hpp"
+
+namespace optlab {
+namespace {
+
+TEST_F(CliTrain, JsonSummaryIsTheLastLineAndOutputsAreWritten) {
+    const CliRun r = optlab_run(base("--epochs 3 --json --out '" + (dir / "out").string() + "'"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string last = r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1);
+    const auto j = nlohmann::json::parse(last);
+    for (const char* key : {"test_accuracy", "test_loss", "train_loss", "epochs", "iterations",
+                            "seconds", "samples_per_second"}) {
+        EXPECT_TRUE(j.contains(key)) << key;
+    }
+    EXPECT_EQ(j["epochs"], 3);
+    EXPECT_EQ(j["iterations"], 48);
+    EXPECT_GT(j["test_accuracy"].get<double>(), 0.5);
+    for (const char* f : {"iterations.csv", "epochs.csv", "epochs.json", "summary.json"}) {
+        EXPECT_TRUE(std::filesystem::exists(dir / "out" / f)) << f;
+    }
+}
+
+TEST_F(CliTrain, LinesOffATerminalAndASummaryLine) {
+    const CliRun r = optlab_run(std::string("train --data '") + (dir / "data").string() +
+                                "' --net 16-32-10 --batch 32 --epochs 2 --optimizer sgd --momentum 0.9 "
+                                "--schedule step:1,0.5 --clip global-norm:1");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("epoch 1/2: train loss"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("\r"), std::string::npos) << "no progress bar off a terminal";
+    EXPECT_NE(r.out.find("optlab train: 2 epochs"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTrain, ResumeRefusesAnotherArchitectureByName) {
+    const std::string ck = (dir / "ck.safetensors").string();
+    ASSERT_EQ(optlab_run(base("--epochs 1 --checkpoint '" + ck + "'")).code, 0);
+    const CliRun other = optlab_run(base("--net 16-8-10 --epochs 2 --resume '" + ck + "'"));
+    EXPECT_EQ(other.code, 2);
+    EXPECT_NE(other.err.find("--net 16-8-10 differs from the checkpoint's 16-32-10"), std::string::npos) << other.err;
+    const CliRun ok = optlab_run(base("--epochs 2 --resume '" + ck + "' --json"));
+    EXPECT_EQ(ok.code, 0) << ok.err;
+    EXPECT_NE(ok.out.find("\"epochs\":2"), std::string::npos) << ok.out;
+}
+
+TEST_F(CliTrain, SigtermSavesACheckpointAndExitsWith143) {
+    const std::string ck = (dir / "sig.safetensors").string();
+    const std::string cmd = std::string("'") + OPTLAB_CLI + "' " + base("--epochs 100000 --checkpoint '" + ck + "'") + " " +
+                            ">/dev/null 2>'" + (dir / "err").string() + "' & pid=$!; " +
+                            "for i in $(seq 200); do [ -f '" + ck + "' ] && break; sleep 0.05; done; " +
+                            "kill -TERM $pid; wait $pid; exit $?";
+    const int status = std::system(cmd.c_str());
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 143);
+    EXPECT_NE(slurp((dir / "err").string()).find("interrupted by signal 15"), std::string::npos);
+    const CliRun resumed = optlab_run(base("--epochs 1 --resume '" + ck + "' --json"));
+    EXPECT_EQ(resumed.code, 0) << resumed.err;  // a whole, loadable checkpoint
+}
+
+struct BadTrain {
+    const char* name;  // the test's name
+    const char* args;
+    const char* message;
+};
+void PrintTo(const BadTrain& c, std::ostream* os) { *os << "train " << c.args; }
+
+class CliTrainBad : public CliTrain, public ::testing::WithParamInterface<BadTrain> {};
+
+TEST_P(CliTrainBad, ExitTwoWithTheFlagNamed) {
+    const CliRun r = optlab_run(base(GetParam().args));
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find(GetParam().message), std::string::npos) << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Catalogue, CliTrainBad,
+    ::testing::Values(BadTrain{"zero_batch", "--batch 0", "batch = 0"},
+                      BadTrain{"batch_above_the_data", "--batch 100000", "at most the 512 training samples"},
+                      BadTrain{"zero_epochs", "--epochs 0", "epochs = 0"},
+                      BadTrain{"negative_epochs", "--epochs -3", "epochs = -3"},
+                      BadTrain{"unknown_init", "--init glorot2", "init 'glorot2'"},
+                      BadTrain{"unknown_activation", "--activation gelu", "activation: unknown name 'gelu'"},
+                      BadTrain{"net_inputs_not_the_datas", "--net 784-10", "takes 784 inputs, the data has 16"},
+                      BadTrain{"beta2_of_one", "--optimizer adam --betas 0.9,1", "invalid betas[1] = 1"},
+                      BadTrain{"unknown_schedule", "--schedule warm:3", "schedule: unknown kind 'warm'"},
+                      BadTrain{"unknown_clip", "--clip l1:3", "clip: unknown kind 'l1'"},
+                      BadTrain{"missing_data_folder", "--data /nonexistent/dir", "/nonexistent/dir: not a directory"},
+                      BadTrain{"unknown_nonfinite_policy", "--nonfinite ignore", "--nonfinite"},
+                      BadTrain{"missing_checkpoint", "--resume /nonexistent.safetensors", "no such file"}),
+    case_name<BadTrain>);
+
+TEST(CliTrainData, AnUnknownDatasetNameIsRefused) {
+    const CliRun r = optlab_run("train --dataset cifar --progress none");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("dataset: unknown name 'cifar'"), std::string::npos) << r.err;
+}
+
+
+// ---- the figure commands ----------------------------------------------------------------------
+
+TEST_F(CliTrain, FigureCommandsWriteTheirPicturesAndData) {
+    const std::string out = (dir / "fig").string();
+    const CliRun t = optlab_run("plot trajectories --function rosenbrock --optimizers adam:lr=0.05,momentum:lr=0.001 "
+                                "--steps 100 --convention torch --out '" + out + "'");
+    ASSERT_EQ(t.code, 0) << t.err;
+    const CliRun c = optlab_run("compare --data '" + (dir / "data").string() + "' --net 16-32-10 --batch 32 "
+                                "--iterations 60 --seeds 2 --optimizers sgd:lr=0.1,adam:lr=0.01 --threads 1 --out '" + out + "'");
+    ASSERT_EQ(c.code, 0) << c.err;
+    EXPECT_NE(c.out.find("SGD (lr 0.1)"), std::string::npos) << c.out;
+    const CliRun s = optlab_run("compare --data '" + (dir / "data").string() + "' --net 16-32-10 --batch 32 "
+                                "--iterations 30 --seeds 1 --optimizers sgd,adam --sweep lr=1e-3:1e-1:3 --threads 1 "
+                                "--out '" + out + "'");
+    ASSERT_EQ(s.code, 0) << s.err;
+    const CliRun g = optlab_run("plot trajectories --grid lecture --out '" + out + "'");
+    ASSERT_EQ(g.code, 0) << g.err;
+    EXPECT_TRUE(std::filesystem::exists(dir / "fig" / "trajectories-lecture.png"));
+    const CliRun h = optlab_run("init-histogram --samples 100 --out '" + out + "'");
+    ASSERT_EQ(h.code, 0) << h.err;
+    for (const char* f : {"trajectories-rosenbrock.png", "trajectories-rosenbrock.svg", "trajectories-rosenbrock.csv", "compare.png",
+                          "compare.svg", "compare-curves.csv", "compare-table.csv", "compare-sweep.csv",
+                          "init-histogram-relu.png", "init-histogram.csv"}) {
+        EXPECT_TRUE(std::filesystem::exists(dir / "fig" / f)) << f;
+    }
+}
+
+struct BadFigure {
+    const char* name;  // the test's name
+    const char* args;
+    const char* message;
+};
+void PrintTo(const BadFigure& c, std::ostream* os) { *os << c.args; }
+
+class CliFigureBad : public ::testing::TestWithParam<BadFigure> {};
+
+TEST_P(CliFigureBad, ExitTwoWithTheProblemNamed) {
+    const CliRun r = optlab_run(GetParam().args);
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find(GetParam().message), std::string::npos) << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Catalogue, CliFigureBad,
+    ::testing::Values(BadFigure{"unknown_preset", "plot trajectories --preset figure9 --out /tmp", "unknown preset 'figure9'"},
+                      BadFigure{"unknown_arm_optimizer", "plot trajectories --optimizers sgdd --out /tmp", "unknown name 'sgdd'"},
+                      BadFigure{"arm_lr_not_a_number", "plot trajectories --optimizers sgd:lr=x --out /tmp", "'x' is not a finite number"},
+                      BadFigure{"unknown_function", "plot trajectories --function nope --out /tmp", "function: unknown name 'nope'"},
+                      BadFigure{"sweep_range_reversed", "compare --sweep lr=1:0.1:3", "0 < LO < HI"},
+                      BadFigure{"sweep_of_another_parameter", "compare --sweep mu=1:2:3", "expected lr=LO:HI:N"},
+                      BadFigure{"zero_seeds", "compare --seeds 0", "--seeds"},
+                      BadFigure{"zero_layers", "init-histogram --layers 0", "--layers"},
+                      BadFigure{"report_folder_not_creatable", "report --out /proc/optlab-report", "cannot create"}),
+    case_name<BadFigure>);
+
+
+// ---- kill -9 at random points, resume each time: the same final bytes -----------------------
+
+TEST_F(CliTrain, KilledAtRandomPointsAndResumedEqualsAnUninterruptedRun) {
+#ifdef __SANITIZE_ADDRESS__
+    GTEST_SKIP() << "timing-based; it runs in the plain build";
+#endif
+    // About 5 s of training with a checkpoint every ~2 ms, so kills land in training and in writes.
+    const std::string args = base("--net 16-64-64-10 --epochs 3000 --optimizer adam --dropout 0.1 "
+                                  "--schedule cosine:3000,5");
+    const std::string reference = (dir / "reference.st").string(), ck = (dir / "killed.st").string();
+    ASSERT_EQ(optlab_run(args + " --checkpoint '" + reference + "'").code, 0);
+
+    optlab::Rng rng(2026);
+    int kills = 0, resumed = 0;
+    for (int attempt = 0; attempt < 40 && kills < 12; ++attempt) {
+        const bool resume = std::filesystem::exists(ck);
+        const int delay_ms = 50 + int(rng.below(450));
+        const std::string cmd = std::string("'") + OPTLAB_CLI + "' " + args + " --checkpoint '" + ck + "'" +
+                                (resume ? " --resume '" + ck + "'" : std::string()) +
+                                " >/dev/null 2>&1 & pid=$!; sleep " + std::to_string(delay_ms / 1000.0) +
+                                "; kill -9 $pid 2>/dev/null && echo killed; wait $pid; exit 0";
+        FILE* p = ::popen(cmd.c_str(), "r");
+        char buf[64] = {0};
+        const bool killed = std::fgets(buf, sizeof buf, p) != nullptr;
+        ::pclose(p);
+        kills += killed;
+        resumed += resume;
+        // Whatever the kill interrupted, the checkpoint on disk is whole (or absent).
+        if (std::filesystem::exists(ck)) {
+            EXPECT_NO_THROW(read_safetensors(ck)) << "attempt " << attempt;
+        }
+        if (!killed) break;  // the run finished before the kill
+    }
+    EXPECT_GE(kills, 10) << "too few kills landed inside the run";
+    EXPECT_GE(resumed, 9);
+    // Finish the run; a temporary file left by a kill during a write is swept at the start.
+    const CliRun last = optlab_run(args + " --checkpoint '" + ck + "'" +
+                                   (std::filesystem::exists(ck) ? " --resume '" + ck + "'" : std::string()));
+    ASSERT_EQ(last.code, 0) << last.err;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+        EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
+    }
+    const auto a = read_safetensors(reference), b = read_safetensors(ck);
+    ASSERT_EQ(a.tensors.size(), b.tensors.size());
+    for (std::size_t i = 0; i < a.tensors.size(); ++i) {
+        EXPECT_EQ(a.tensors[i].name, b.tensors[i].name);
+        EXPECT_TRUE(a.tensors[i].data == b.tensors[i].data) << a.tensors[i].name << " differs";
+    }
+}
+
+// Numerics through `optlab train`: a NaN loss under --nonfinite error and skip, a learning rate
+// that diverges, and all-zero weights (whose gradients are zero but for the last bias).
+TEST_F(CliTrain, NonFiniteLossesDivergenceAndZeroWeights) {
+    // Weights of 3e38 overflow the first layer: every loss is NaN from the first step.
+    const std::string overflow = "--init constant:3e38 --epochs 1 --json";
+    const CliRun error = optlab_run(base(overflow + " --checkpoint '" + (dir / "nan.st").string() + "'"));
+    EXPECT_EQ(error.code, 3) << error.err;
+    EXPECT_NE(error.err.find("non-finite value at iteration 1 (epoch 1, batch 1): the loss (nan)"), std::string::npos)
+        << error.err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "nan.st")) << "a checkpoint of a failed run";
+    const CliRun gave_up = optlab_run(base(overflow + " --nonfinite skip --max-consecutive 5"));
+    EXPECT_EQ(gave_up.code, 3) << gave_up.err;
+    EXPECT_NE(gave_up.err.find("gave up after 6 non-finite steps in a row (--max-consecutive 5)"), std::string::npos)
+        << gave_up.err;
+    const CliRun skipped = optlab_run(base(overflow + " --nonfinite skip --max-consecutive 100"));
+    ASSERT_EQ(skipped.code, 0) << skipped.err;
+    const auto s = nlohmann::json::parse(skipped.out.substr(skipped.out.rfind('\n', skipped.out.size() - 2) + 1));
+    EXPECT_EQ(s["skipped_steps"], 16);  // 512 samples / 32, every one skipped
+    // A learning rate that diverges: stopped with exit 3 and advice, not a NaN model.
+    const CliRun diverged = optlab_run(base("--optimizer sgd --lr 1e12 --epochs 1"));
+    EXPECT_EQ(diverged.code, 3) << diverged.err;
+    EXPECT_NE(diverged.err.find("the loss (nan); lower --lr, clip gradients (--clip), or use --nonfinite skip"),
+              std::string::npos)
+        << diverged.err;
+    // All-zero weights run; the hidden units stay symmetric (zero), so the loss stays near ln 10.
+    const CliRun zeros = optlab_run(base("--init zeros --epochs 1 --json"));
+    ASSERT_EQ(zeros.code, 0) << zeros.err;
+    const auto z = nlohmann::json::parse(zeros.out.substr(zeros.out.rfind('\n', zeros.out.size() - 2) + 1));
+    EXPECT_GT(z["train_loss"].get<double>(), 2.0);
+}
+
+TEST_F(CliTrain, SigintAlsoSavesACheckpointAndExitsWith130) {
+    const std::string ck = (dir / "int.safetensors").string();
+    const std::string cmd = std::string("'") + OPTLAB_CLI + "' " + base("--epochs 100000 --checkpoint '" + ck + "'") +
+                            " >/dev/null 2>/dev/null & pid=$!; for i in $(seq 200); do [ -f '" + ck +
+                            "' ] && break; sleep 0.05; done; kill -INT $pid; wait $pid; exit $?";
+    const int status = std::system(cmd.c_str());
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 130);
+    EXPECT_NO_THROW(read_safetensors(ck));
+}
+}  // namespace
+}  // namespace optlab
