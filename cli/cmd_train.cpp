@@ -71,6 +71,9 @@ int run_train(TrainFlags& f) {
     observer.info = [&](const std::string& s) {
         if (!quiet) std::cerr << (tty ? "\r\033[K" : "") << s << "\n";
     };
+    observer.warning = [&](const std::string& s) {
+        std::cerr << (tty ? "\r\033[K" : "") << "optlab train: warning: " << s << "\n";
+    };
     observer.iteration = [&](std::int64_t epoch, std::int64_t batch, std::int64_t batches,
                              double loss, double lr) {
         samples_seen += std::int64_t(c.batch);
@@ -113,6 +116,10 @@ int run_train(TrainFlags& f) {
                                  last->epoch, r.iterations, r.seconds, r.samples_per_second,
                                  last->test_accuracy, last->test_loss, last->train_loss,
                                  r.skipped_steps ? fmt::format(" ({} non-finite steps skipped)", r.skipped_steps) : "");
+        if (r.diverged) {
+            std::cout << fmt::format("optlab train: the run diverged at iteration {} (loss {} against a first loss of {})\n",
+                                     r.diverged->iteration, r.diverged->loss, r.diverged->first_loss);
+        }
     }
     if (r.interrupted) {
         std::cerr << fmt::format("optlab train: interrupted by signal {}{}\n", r.signal,

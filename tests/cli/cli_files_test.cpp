@@ -95,6 +95,21 @@ INSTANTIATE_TEST_SUITE_P(
                 false, "label 255 of sample 0"}),
     [](const auto& info) { return std::string(info.param.case_name); });
 
+// Training and test images of different shapes: both files named, with their sizes.
+TEST_F(CliTrain, TrainAndTestImagesOfDifferentShapesNameBothFiles) {
+    const auto folder = dir / "data";
+    std::filesystem::remove(folder / "t10k-images-idx3-ubyte.gz");
+    IdxArray images;
+    images.dims = {128, 5, 5};
+    images.bytes.assign(128 * 25, 7);
+    write_idx(folder / "t10k-images-idx3-ubyte", images, false);
+    const CliRun r = optlab_run(base("--epochs 1"));
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find((folder / "train-images-idx3-ubyte.gz").string() + " has 16 values per image"),
+              std::string::npos) << r.err;
+    EXPECT_NE(r.err.find((folder / "t10k-images-idx3-ubyte").string() + " has 25"), std::string::npos) << r.err;
+}
+
 TEST_F(CliTrain, BadCheckpointsAreRefusedByName) {
     const std::string ck = (dir / "good.st").string();
     ASSERT_EQ(optlab_run(base("--epochs 1 --checkpoint '" + ck + "'")).code, 0);

@@ -220,6 +220,30 @@ TEST_F(CliTrain, KilledAtRandomPointsAndResumedEqualsAnUninterruptedRun) {
     }
 }
 
+// A finite loss that explodes is divergence too: by default a warning (even with --progress
+// none) and a "diverged" entry in the summary; under --divergence error, exit 4 and no
+// checkpoint of the wrecked model.
+TEST_F(CliTrain, AnExplodingFiniteLossIsReportedAsDivergence) {
+    const CliRun warned = optlab_run(base("--optimizer sgd --lr 1000 --epochs 1 --json"));
+    ASSERT_EQ(warned.code, 0) << warned.err;
+    EXPECT_NE(warned.err.find("warning: diverged: the loss reached"), std::string::npos) << warned.err;
+    EXPECT_NE(warned.err.find("times the first loss"), std::string::npos) << warned.err;
+    auto last_line = [](const std::string& out) { return out.substr(out.rfind('\n', out.size() - 2) + 1); };
+    const auto s = nlohmann::json::parse(last_line(warned.out));
+    ASSERT_TRUE(s.contains("diverged")) << warned.out;
+    EXPECT_GT(s["diverged"]["loss"].get<double>(), 1e6 * s["diverged"]["first_loss"].get<double>());
+    const CliRun stopped = optlab_run(base("--optimizer sgd --lr 1000 --epochs 1 --divergence error --checkpoint '" +
+                                           (dir / "diverged.st").string() + "'"));
+    EXPECT_EQ(stopped.code, 4) << stopped.err;
+    EXPECT_NE(stopped.err.find("(--divergence error)"), std::string::npos) << stopped.err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "diverged.st")) << "a checkpoint of a diverged run";
+    // A learning rate that learns is not flagged.
+    const CliRun fine = optlab_run(base("--epochs 1 --json"));
+    ASSERT_EQ(fine.code, 0) << fine.err;
+    EXPECT_EQ(fine.err.find("diverged"), std::string::npos) << fine.err;
+    EXPECT_FALSE(nlohmann::json::parse(last_line(fine.out)).contains("diverged"));
+}
+
 // Numerics through `optlab train`: a NaN loss under --nonfinite error and skip, a learning rate
 // that diverges, and all-zero weights (whose gradients are zero but for the last bias).
 TEST_F(CliTrain, NonFiniteLossesDivergenceAndZeroWeights) {

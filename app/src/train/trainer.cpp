@@ -190,7 +190,7 @@ class Run {
                                  format_number(c_.divergence_factor) + " times the first loss " +
                                  format_number(first) + "; lower --lr or clip gradients (--clip)";
         if (c_.divergence == "error") throw DivergenceError(what + " (--divergence error)");
-        info("warning: " + what);
+        if (observer_.warning) observer_.warning(what);
     }
 
     void checkpoint() {

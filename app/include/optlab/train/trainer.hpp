@@ -50,6 +50,8 @@ struct TrainResult {
 /// What a run reports as it goes (the CLI draws a progress bar or prints lines).
 struct TrainObserver {
     std::function<void(const std::string&)> info;
+    /// Something the user should know even when progress is not shown (divergence).
+    std::function<void(const std::string&)> warning;
     /// After every update: epoch (1-based), batch within it, batches per epoch, loss, lr.
     std::function<void(std::int64_t, std::int64_t, std::int64_t, double, double)> iteration;
     std::function<void(const EpochRecord&)> epoch;
