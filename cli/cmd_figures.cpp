@@ -62,10 +62,8 @@ std::optional<std::array<double, 2>> parse_sweep(const std::string& s, int& poin
     return std::array<double, 2>{lo, hi};
 }
 
-}  // namespace
-
-void setup_figures(CLI::App& app, int& exit_code) {
-    // ---- optlab plot trajectories ----
+// ---- optlab plot trajectories ---------------------------------------------------------------
+void setup_plot(CLI::App& app, int& exit_code) {
     CLI::App* plot = app.add_subcommand("plot", "Draw a figure (PNG and SVG, with its CSV)");
     plot->require_subcommand(1);
     auto t = std::make_shared<TrajectoryFlags>();
@@ -101,57 +99,57 @@ void setup_figures(CLI::App& app, int& exit_code) {
         std::cout << (dir / (stem + ".png")).string() << "\n";
         exit_code = 0;
     });
+}
 
-    // ---- optlab compare / init-compare ----
-    auto add_compare = [&](const char* name, const char* help, bool init_variant) {
-        auto f = std::make_shared<CompareFlags>();
-        if (init_variant) f->convention = "book";
-        CLI::App* sub = app.add_subcommand(name, help);
-        sub->add_option("--dataset", f->dataset, "fashion-mnist")->capture_default_str();
-        sub->add_option("--data", f->data, "An MNIST-layout folder instead");
-        sub->add_option("--iterations", f->iterations, "Updates per run")->check(CLI::Range(std::int64_t(1), std::int64_t(100000000)))->capture_default_str();
-        sub->add_option("--seeds", f->seeds, "Runs per optimizer, seeds 1..N")->check(CLI::Range(1, 1000))->capture_default_str();
-        sub->add_option("--net", f->net, "Layer sizes")->capture_default_str();
-        sub->add_option("--batch", f->batch, "Mini-batch size")->check(CLI::Range(std::size_t(1), std::size_t(1) << 20))->capture_default_str();
-        sub->add_option("--threads", f->threads, "Threads (default: all cores)");
-        sub->add_option("--out", f->out, "Output folder")->capture_default_str();
-        sub->add_option("--convention", f->convention, "torch, keras or book")->check(CLI::IsMember({"torch", "keras", "book"}))->capture_default_str();
-        if (!init_variant) {
-            sub->add_option("--optimizers", f->optimizers, "NAME[:KEY=VALUE;...],... (default: the book's seven at their defaults)");
-            sub->add_option("--sweep", f->sweep, "lr=LO:HI:N: run each optimizer over N log-spaced learning rates and compare them at their best");
+// ---- optlab compare / init-compare ----------------------------------------------------------
+void add_compare(CLI::App& app, int& exit_code, const char* name, const char* help, bool init_variant) {
+    auto f = std::make_shared<CompareFlags>();
+    if (init_variant) f->convention = "book";
+    CLI::App* sub = app.add_subcommand(name, help);
+    sub->add_option("--dataset", f->dataset, "fashion-mnist")->capture_default_str();
+    sub->add_option("--data", f->data, "An MNIST-layout folder instead");
+    sub->add_option("--iterations", f->iterations, "Updates per run")->check(CLI::Range(std::int64_t(1), std::int64_t(100000000)))->capture_default_str();
+    sub->add_option("--seeds", f->seeds, "Runs per optimizer, seeds 1..N")->check(CLI::Range(1, 1000))->capture_default_str();
+    sub->add_option("--net", f->net, "Layer sizes")->capture_default_str();
+    sub->add_option("--batch", f->batch, "Mini-batch size")->check(CLI::Range(std::size_t(1), std::size_t(1) << 20))->capture_default_str();
+    sub->add_option("--threads", f->threads, "Threads (default: all cores)");
+    sub->add_option("--out", f->out, "Output folder")->capture_default_str();
+    sub->add_option("--convention", f->convention, "torch, keras or book")->check(CLI::IsMember({"torch", "keras", "book"}))->capture_default_str();
+    if (!init_variant) {
+        sub->add_option("--optimizers", f->optimizers, "NAME[:KEY=VALUE;...],... (default: the book's seven at their defaults)");
+        sub->add_option("--sweep", f->sweep, "lr=LO:HI:N: run each optimizer over N log-spaced learning rates and compare them at their best");
+    }
+    sub->callback([f, &exit_code, init_variant, name] {
+        CompareSpec spec = init_variant ? init_compare_preset() : compare_preset();
+        if (!f->optimizers.empty()) spec.arms = parse_arms(f->optimizers);
+        spec.iterations = f->iterations;
+        spec.net = f->net;
+        spec.batch = f->batch;
+        spec.seeds = f->seeds;
+        spec.threads = f->threads;
+        spec.convention = parse_convention(f->convention);
+        spec.sweep = parse_sweep(f->sweep, spec.sweep_points);
+        const auto dir = out_dir(f->out);
+        say(std::string(name) + ": loading data");
+        const TrainTest data = load_data(f->dataset, f->data);
+        const CompareResult r = run_compare(spec, data, say);
+        const std::string stem = name;
+        write_compare(dir / stem, spec, r,
+                      init_variant ? "Initial weights on Fashion-MNIST (SGD lr 0.01)" : "Optimizers on Fashion-MNIST",
+                      init_variant ? 2.5 : 1.2);
+        std::cout << fmt::format("{:<34} {:>9} {:>16} {:>15} {:>10}\n", "", "lr", "final loss", "test accuracy", "ms/iter");
+        for (const auto& row : r.table) {
+            std::cout << fmt::format("{:<34} {:>9.3g} {:>8.4f} ± {:<6.4f} {:>8.4f} ± {:<5.3f} {:>8.3f}\n", row.label, row.lr,
+                                     row.final_loss_mean, row.final_loss_std, row.test_accuracy_mean,
+                                     row.test_accuracy_std, row.ms_per_iteration);
         }
-        sub->callback([f, &exit_code, init_variant, name] {
-            CompareSpec spec = init_variant ? init_compare_preset() : compare_preset();
-            if (!f->optimizers.empty()) spec.arms = parse_arms(f->optimizers);
-            spec.iterations = f->iterations;
-            spec.net = f->net;
-            spec.batch = f->batch;
-            spec.seeds = f->seeds;
-            spec.threads = f->threads;
-            spec.convention = parse_convention(f->convention);
-            spec.sweep = parse_sweep(f->sweep, spec.sweep_points);
-            const auto dir = out_dir(f->out);
-            say(std::string(name) + ": loading data");
-            const TrainTest data = load_data(f->dataset, f->data);
-            const CompareResult r = run_compare(spec, data, say);
-            const std::string stem = name;
-            write_compare(dir / stem, spec, r,
-                          init_variant ? "Initial weights on Fashion-MNIST (SGD lr 0.01)" : "Optimizers on Fashion-MNIST",
-                          init_variant ? 2.5 : 1.2);
-            std::cout << fmt::format("{:<34} {:>9} {:>16} {:>15} {:>10}\n", "", "lr", "final loss", "test accuracy", "ms/iter");
-            for (const auto& row : r.table) {
-                std::cout << fmt::format("{:<34} {:>9.3g} {:>8.4f} ± {:<6.4f} {:>8.4f} ± {:<5.3f} {:>8.3f}\n", row.label, row.lr,
-                                         row.final_loss_mean, row.final_loss_std, row.test_accuracy_mean,
-                                         row.test_accuracy_std, row.ms_per_iteration);
-            }
-            std::cout << (dir / (stem + ".png")).string() << "\n";
-            exit_code = 0;
-        });
-    };
-    add_compare("compare", "Optimizers on Fashion-MNIST over several seeds (E2), with an optional lr sweep", false);
-    add_compare("init-compare", "Training loss with std 0.01, Xavier and He initial weights, ReLU and sigmoid (E4)", true);
+        std::cout << (dir / (stem + ".png")).string() << "\n";
+        exit_code = 0;
+    });
+}
 
-    // ---- optlab init-histogram ----
+// ---- optlab init-histogram and report -------------------------------------------------------
+void setup_histogram_and_report(CLI::App& app, int& exit_code) {
     auto h = std::make_shared<std::pair<HistogramSpec, std::string>>();
     h->second = "figures";
     CLI::App* hist = app.add_subcommand("init-histogram", "Activation histograms of 5 layers per initializer (E3)");
@@ -181,6 +179,16 @@ void setup_figures(CLI::App& app, int& exit_code) {
         std::cout << index.string() << "\n";
         exit_code = 0;
     });
+}
+
+}  // namespace
+
+void setup_figures(CLI::App& app, int& exit_code) {
+    setup_plot(app, exit_code);
+    add_compare(app, exit_code, "compare", "Optimizers on Fashion-MNIST over several seeds (E2), with an optional lr sweep", false);
+    add_compare(app, exit_code, "init-compare",
+                "Training loss with std 0.01, Xavier and He initial weights, ReLU and sigmoid (E4)", true);
+    setup_histogram_and_report(app, exit_code);
 }
 
 }  // namespace optlab::cli

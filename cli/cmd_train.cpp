@@ -34,78 +34,99 @@ std::string clock_time(double seconds) {
                      : fmt::format("{}:{:02}", s / 60, s % 60);
 }
 
+// A resumed run keeps the checkpoint's architecture, data and optimizer; a flag that says
+// otherwise is a mistake worth stopping for.
+void check_resume_flags(const TrainFlags& f, TrainConfig& c, TrainPaths& paths) {
+    const TrainConfig saved = checkpoint_config(f.resume);
+    auto differs = [&](const char* flag, const std::string& given, const std::string& stored) {
+        if (f.options.at(flag)->count() > 0 && given != stored) {
+            throw InvalidArgument(std::string(flag) + " " + given + " differs from the checkpoint's " +
+                                  stored + " (" + f.resume +
+                                  "); a resumed run keeps the settings it was started with");
+        }
+    };
+    differs("--net", c.net, saved.net);
+    differs("--activation", c.activation, saved.activation);
+    differs("--init", c.init, saved.init);
+    differs("--optimizer", c.optimizer, saved.optimizer);
+    differs("--batch", std::to_string(c.batch), std::to_string(saved.batch));
+    differs("--seed", std::to_string(c.seed), std::to_string(saved.seed));
+    differs("--convention", std::string(to_string(c.convention)), std::string(to_string(saved.convention)));
+    if (f.checkpoint.empty()) paths.checkpoint = f.resume;  // keep checkpointing in place
+    if (f.options.at("--epochs")->count() == 0) c.epochs = saved.epochs;
+}
+
+// Progress on stderr: a bar on a terminal (loss, samples/s, ETA), plain lines otherwise, nothing
+// with --progress none but warnings.
+class Progress {
+  public:
+    Progress(const std::string& mode, const TrainConfig& c)
+        : tty_(mode == "bar" || (mode == "auto" && ::isatty(STDERR_FILENO))), quiet_(mode == "none"), c_(c) {}
+
+    TrainObserver observer() {
+        TrainObserver o;
+        o.info = [this](const std::string& s) {
+            if (!quiet_) std::cerr << clear() << s << "\n";
+        };
+        o.warning = [this](const std::string& s) { std::cerr << clear() << "optlab train: warning: " << s << "\n"; };
+        o.iteration = [this](std::int64_t epoch, std::int64_t batch, std::int64_t batches, double loss, double lr) {
+            draw(epoch, batch, batches, loss, lr);
+        };
+        o.epoch = [this](const EpochRecord& r) { epoch(r); };
+        return o;
+    }
+
+  private:
+    const char* clear() const { return tty_ ? "\r\033[K" : ""; }
+
+    void draw(std::int64_t epoch, std::int64_t batch, std::int64_t batches, double loss, double lr) {
+        samples_seen_ += std::int64_t(c_.batch);
+        if (!tty_ || quiet_) return;
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_draw_ < std::chrono::milliseconds(100) && batch != batches) return;
+        last_draw_ = now;
+        const double elapsed = std::chrono::duration<double>(now - start_).count();
+        const double done = double((epoch - 1) * batches + batch);
+        const double total = double(c_.epochs * batches);
+        const double eta = done > 0 ? elapsed * (total - done) / done : 0;
+        const int width = 24, filled = int(width * batch / std::max<std::int64_t>(1, batches));
+        std::cerr << fmt::format("\r\033[Kepoch {}/{} [{}{}] {}/{}  loss {:.4f}  lr {:.3g}  {:.0f} samples/s  ETA {}",
+                                 epoch, c_.epochs, std::string(filled, '='), std::string(width - filled, ' '),
+                                 batch, batches, loss, lr, samples_seen_ / std::max(elapsed, 1e-9),
+                                 clock_time(eta))
+                  << std::flush;
+    }
+
+    void epoch(const EpochRecord& r) const {
+        if (quiet_) return;
+        std::string line = fmt::format("epoch {}/{}{}: train loss {:.4f}, train accuracy {:.4f}, test loss {:.4f}, "
+                                       "test accuracy {:.4f}",
+                                       r.epoch, c_.epochs, r.partial ? " (partial, --max-iterations)" : "", r.train_loss,
+                                       r.train_accuracy, r.test_loss, r.test_accuracy);
+        if (r.validation_loss) {
+            line += fmt::format(", validation loss {:.4f}, accuracy {:.4f}", *r.validation_loss,
+                                *r.validation_accuracy);
+        }
+        line += fmt::format(" ({:.1f} s)", r.seconds);
+        std::cerr << clear() << line << "\n";
+    }
+
+    bool tty_, quiet_;
+    const TrainConfig& c_;
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point last_draw_ = start_ - std::chrono::seconds(1);
+    std::int64_t samples_seen_ = 0;
+};
+
 int run_train(TrainFlags& f) {
     TrainConfig& c = f.config;
     c.optimizer = f.optimizer.optimizer;
     c.hyper = f.optimizer.hyper();
     c.convention = f.optimizer.parsed_convention();
     TrainPaths paths{f.out_dir, f.checkpoint, f.resume};
-    if (!f.resume.empty()) {
-        // A resumed run keeps the checkpoint's architecture, data and optimizer; a flag that
-        // says otherwise is a mistake worth stopping for.
-        const TrainConfig saved = checkpoint_config(f.resume);
-        auto differs = [&](const char* flag, const std::string& given, const std::string& stored) {
-            if (f.options.at(flag)->count() > 0 && given != stored) {
-                throw InvalidArgument(std::string(flag) + " " + given + " differs from the checkpoint's " +
-                                      stored + " (" + f.resume +
-                                      "); a resumed run keeps the settings it was started with");
-            }
-        };
-        differs("--net", c.net, saved.net);
-        differs("--activation", c.activation, saved.activation);
-        differs("--init", c.init, saved.init);
-        differs("--optimizer", c.optimizer, saved.optimizer);
-        differs("--batch", std::to_string(c.batch), std::to_string(saved.batch));
-        differs("--seed", std::to_string(c.seed), std::to_string(saved.seed));
-        differs("--convention", std::string(to_string(c.convention)), std::string(to_string(saved.convention)));
-        if (f.checkpoint.empty()) paths.checkpoint = f.resume;  // keep checkpointing in place
-        if (f.options.at("--epochs")->count() == 0) c.epochs = saved.epochs;
-    }
-
-    const bool tty = f.progress == "bar" || (f.progress == "auto" && ::isatty(STDERR_FILENO));
-    const bool quiet = f.progress == "none";
-    const auto start = std::chrono::steady_clock::now();
-    auto last_draw = start - std::chrono::seconds(1);
-    std::int64_t samples_seen = 0;
-    TrainObserver observer;
-    observer.info = [&](const std::string& s) {
-        if (!quiet) std::cerr << (tty ? "\r\033[K" : "") << s << "\n";
-    };
-    observer.warning = [&](const std::string& s) {
-        std::cerr << (tty ? "\r\033[K" : "") << "optlab train: warning: " << s << "\n";
-    };
-    observer.iteration = [&](std::int64_t epoch, std::int64_t batch, std::int64_t batches,
-                             double loss, double lr) {
-        samples_seen += std::int64_t(c.batch);
-        if (!tty || quiet) return;
-        const auto now = std::chrono::steady_clock::now();
-        if (now - last_draw < std::chrono::milliseconds(100) && batch != batches) return;
-        last_draw = now;
-        const double elapsed = std::chrono::duration<double>(now - start).count();
-        const double done = double((epoch - 1) * batches + batch);
-        const double total = double(c.epochs * batches);
-        const double eta = done > 0 ? elapsed * (total - done) / done : 0;
-        const int width = 24, filled = int(width * batch / std::max<std::int64_t>(1, batches));
-        std::cerr << fmt::format("\r\033[Kepoch {}/{} [{}{}] {}/{}  loss {:.4f}  lr {:.3g}  {:.0f} samples/s  ETA {}",
-                                 epoch, c.epochs, std::string(filled, '='), std::string(width - filled, ' '),
-                                 batch, batches, loss, lr, samples_seen / std::max(elapsed, 1e-9),
-                                 clock_time(eta))
-                  << std::flush;
-    };
-    observer.epoch = [&](const EpochRecord& r) {
-        if (quiet) return;
-        std::string line = fmt::format("epoch {}/{}{}: train loss {:.4f}, train accuracy {:.4f}, test loss {:.4f}, "
-                                       "test accuracy {:.4f}",
-                                       r.epoch, c.epochs, r.partial ? " (partial, --max-iterations)" : "", r.train_loss, r.train_accuracy, r.test_loss,
-                                       r.test_accuracy);
-        if (r.validation_loss) {
-            line += fmt::format(", validation loss {:.4f}, accuracy {:.4f}", *r.validation_loss,
-                                *r.validation_accuracy);
-        }
-        line += fmt::format(" ({:.1f} s)", r.seconds);
-        std::cerr << (tty ? "\r\033[K" : "") << line << "\n";
-    };
-
+    if (!f.resume.empty()) check_resume_flags(f, c, paths);
+    Progress progress(f.progress, c);
+    const TrainObserver observer = progress.observer();
     const TrainResult r = train(c, paths, observer);
     const EpochRecord* last = r.epochs.empty() ? nullptr : &r.epochs.back();
     if (f.json) {

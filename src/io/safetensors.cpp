@@ -100,10 +100,78 @@ std::size_t dtype_size(std::string_view dtype) {
     return it->second;
 }
 
-SafetensorsFile parse_safetensors(std::span<const std::byte> bytes, std::string_view source) {
+namespace {
+
+// One tensor's header entry, checked: its dtype known, its shape's byte size within 64 bits,
+// its offsets in order and as long as dtype and shape need.
+struct Entry {
+    std::string name, dtype;
+    std::vector<std::uint64_t> shape;
+    std::uint64_t begin, end;
+};
+
+Entry parse_entry(const std::string& key, const json& value, std::string_view source) {
+    const std::string what = "tensor '" + key + "'";
+    if (!value.is_object()) fail(source, what + " is not an object");
+    if (!value.contains("dtype") || !value["dtype"].is_string()) fail(source, what + " has no string dtype");
+    if (!value.contains("shape") || !value["shape"].is_array()) fail(source, what + " has no shape array");
+    if (!value.contains("data_offsets") || !value["data_offsets"].is_array() ||
+        value["data_offsets"].size() != 2) {
+        fail(source, what + " has no data_offsets [begin, end]");
+    }
+    Entry e{key, value["dtype"].get<std::string>(), {}, 0, 0};
+    std::size_t elem = 0;
+    try {
+        elem = dtype_size(e.dtype);
+    } catch (const IoError&) {
+        fail(source, what + " has unknown dtype '" + e.dtype + "' (expected F32, F64, I64, U8, ...)");
+    }
+    std::uint64_t count = 1;
+    bool overflow = false;
+    for (const auto& d : value["shape"]) {
+        const std::uint64_t dim = as_u64(d, source, what + " shape entry");
+        e.shape.push_back(dim);
+        if (dim != 0 && count > UINT64_MAX / dim) overflow = true;
+        if (!overflow) count *= dim;
+    }
+    if (overflow || count > UINT64_MAX / elem) fail(source, what + " shape's byte size overflows 64 bits");
+    e.begin = as_u64(value["data_offsets"][0], source, what + " data_offsets[0]");
+    e.end = as_u64(value["data_offsets"][1], source, what + " data_offsets[1]");
+    if (e.end < e.begin) {
+        fail(source, what + " data_offsets are reversed (" + std::to_string(e.begin) + " > " +
+                         std::to_string(e.end) + ")");
+    }
+    if (e.end - e.begin != count * elem) {
+        fail(source, what + " occupies " + std::to_string(e.end - e.begin) +
+                         " bytes, its dtype and shape need " + std::to_string(count * elem));
+    }
+    return e;
+}
+
+// The tensors tile the data section: no gap, no overlap, nothing after the last.
+void check_tiling(std::vector<Entry>& entries, std::uint64_t header_length, std::size_t file_size,
+                  std::size_t data_size, std::string_view source) {
+    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.begin < b.begin; });
+    std::uint64_t expected = 0;
+    for (const auto& e : entries) {
+        if (e.begin != expected) {
+            fail(source, "tensor '" + e.name + "' starts at data offset " + std::to_string(e.begin) +
+                             ", expected " + std::to_string(expected) +
+                             (e.begin < expected ? " (overlap)" : " (gap)"));
+        }
+        expected = e.end;
+    }
+    if (expected != data_size) {
+        fail(source, "the tensors end at byte " + std::to_string(8 + header_length + expected) +
+                         " but the file has " + std::to_string(file_size) + " bytes" +
+                         (expected < data_size ? " (trailing bytes)" : " (truncated)"));
+    }
+}
+
+// The header's length field (bytes 0..8), checked against the limit and the file.
+std::uint64_t header_length(std::span<const std::byte> bytes, std::string_view source) {
     if (bytes.size() < 8) {
-        fail(source, "file is " + std::to_string(bytes.size()) +
-                         " bytes, shorter than the 8-byte header length");
+        fail(source, "file is " + std::to_string(bytes.size()) + " bytes, shorter than the 8-byte header length");
     }
     std::uint64_t n = 0;
     std::memcpy(&n, bytes.data(), 8);
@@ -116,85 +184,29 @@ SafetensorsFile parse_safetensors(std::span<const std::byte> bytes, std::string_
         fail(source, "header length " + std::to_string(n) + " runs past the end of the file (" +
                          std::to_string(bytes.size()) + " bytes)");
     }
-    const std::string_view text(reinterpret_cast<const char*>(bytes.data() + 8), n);
-    const json header = parse_header(text, source);
-    const std::span<const std::byte> data = bytes.subspan(8 + n);
+    return n;
+}
 
+}  // namespace
+
+SafetensorsFile parse_safetensors(std::span<const std::byte> bytes, std::string_view source) {
+    const std::uint64_t n = header_length(bytes, source);
+    const json header = parse_header(std::string_view(reinterpret_cast<const char*>(bytes.data() + 8), n), source);
+    const std::span<const std::byte> data = bytes.subspan(8 + n);
     SafetensorsFile file;
-    struct Entry {
-        std::string name, dtype;
-        std::vector<std::uint64_t> shape;
-        std::uint64_t begin, end;
-    };
     std::vector<Entry> entries;
     for (const auto& [key, value] : header.items()) {
-        if (key == "__metadata__") {
-            if (!value.is_object()) fail(source, "__metadata__ is not an object");
-            for (const auto& [mk, mv] : value.items()) {
-                if (!mv.is_string()) fail(source, "__metadata__ value '" + mk + "' is not a string");
-                file.metadata[mk] = mv.get<std::string>();
-            }
+        if (key != "__metadata__") {
+            entries.push_back(parse_entry(key, value, source));
             continue;
         }
-        const std::string what = "tensor '" + key + "'";
-        if (!value.is_object()) fail(source, what + " is not an object");
-        if (!value.contains("dtype") || !value["dtype"].is_string()) {
-            fail(source, what + " has no string dtype");
+        if (!value.is_object()) fail(source, "__metadata__ is not an object");
+        for (const auto& [mk, mv] : value.items()) {
+            if (!mv.is_string()) fail(source, "__metadata__ value '" + mk + "' is not a string");
+            file.metadata[mk] = mv.get<std::string>();
         }
-        if (!value.contains("shape") || !value["shape"].is_array()) {
-            fail(source, what + " has no shape array");
-        }
-        if (!value.contains("data_offsets") || !value["data_offsets"].is_array() ||
-            value["data_offsets"].size() != 2) {
-            fail(source, what + " has no data_offsets [begin, end]");
-        }
-        Entry e{key, value["dtype"].get<std::string>(), {}, 0, 0};
-        std::size_t elem = 0;
-        try {
-            elem = dtype_size(e.dtype);
-        } catch (const IoError&) {
-            fail(source, what + " has unknown dtype '" + e.dtype +
-                             "' (expected F32, F64, I64, U8, ...)");
-        }
-        std::uint64_t count = 1;
-        bool overflow = false;
-        for (const auto& d : value["shape"]) {
-            const std::uint64_t dim = as_u64(d, source, what + " shape entry");
-            e.shape.push_back(dim);
-            if (dim != 0 && count > UINT64_MAX / dim) overflow = true;
-            if (!overflow) count *= dim;
-        }
-        if (overflow || count > UINT64_MAX / elem) {
-            fail(source, what + " shape's byte size overflows 64 bits");
-        }
-        e.begin = as_u64(value["data_offsets"][0], source, what + " data_offsets[0]");
-        e.end = as_u64(value["data_offsets"][1], source, what + " data_offsets[1]");
-        if (e.end < e.begin) {
-            fail(source, what + " data_offsets are reversed (" + std::to_string(e.begin) + " > " +
-                             std::to_string(e.end) + ")");
-        }
-        if (e.end - e.begin != count * elem) {
-            fail(source, what + " occupies " + std::to_string(e.end - e.begin) +
-                             " bytes, its dtype and shape need " + std::to_string(count * elem));
-        }
-        entries.push_back(std::move(e));
     }
-    std::sort(entries.begin(), entries.end(),
-              [](const Entry& a, const Entry& b) { return a.begin < b.begin; });
-    std::uint64_t expected = 0;
-    for (const auto& e : entries) {
-        if (e.begin != expected) {
-            fail(source, "tensor '" + e.name + "' starts at data offset " + std::to_string(e.begin) +
-                             ", expected " + std::to_string(expected) +
-                             (e.begin < expected ? " (overlap)" : " (gap)"));
-        }
-        expected = e.end;
-    }
-    if (expected != data.size()) {
-        fail(source, "the tensors end at byte " + std::to_string(8 + n + expected) +
-                         " but the file has " + std::to_string(bytes.size()) + " bytes" +
-                         (expected < data.size() ? " (trailing bytes)" : " (truncated)"));
-    }
+    check_tiling(entries, n, bytes.size(), data.size(), source);
     if (auto it = file.metadata.find("crc32"); it != file.metadata.end()) {
         const std::string actual = hex8(crc_of(data));
         if (it->second != actual) {

@@ -143,25 +143,10 @@ TEST_F(CliTrain, BadCheckpointsAreRefusedByName) {
 }
 
 
-// Checkpoints whose header lies, from the same real checkpoint: each refused through --resume
-// with the file named and the problem said.
-TEST_F(CliTrain, CheckpointsWithBadHeadersAreRefusedByName) {
-    const std::string ck = (dir / "good.st").string();
-    ASSERT_EQ(optlab_run(base("--epochs 1 --checkpoint '" + ck + "'")).code, 0);
-    std::ifstream in(ck, std::ios::binary);
-    const std::string good((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::uint64_t n = 0;
-    for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(good[std::size_t(i)]);
-    const std::string header = good.substr(8, n), payload = good.substr(8 + n);
-    // The file with another header (its length prefix rewritten).
-    auto with_header = [&](const std::string& name, const std::string& h) {
-        std::string bytes(8, '\0');
-        for (int i = 0; i < 8; ++i) bytes[std::size_t(i)] = char((h.size() >> (8 * i)) & 0xFF);
-        bytes += h + payload;
-        const auto p = dir / name;
-        std::ofstream(p, std::ios::binary) << bytes;
-        return p.string();
-    };
+// Headers that lie, each made from a real checkpoint's header: (file name, header, the message
+// that must name the problem).
+std::vector<std::tuple<std::string, std::string, std::string>> lying_headers(const std::string& header,
+                                                                             std::size_t payload_size) {
     const auto parsed = nlohmann::ordered_json::parse(header);
     std::string duplicate = header;
     duplicate.insert(1, "\"__metadata__\":{},");
@@ -194,7 +179,7 @@ TEST_F(CliTrain, CheckpointsWithBadHeadersAreRefusedByName) {
     gapped[first]["data_offsets"][1] = 8;
     // Offsets that disagree with the shape, and the last tensor moved past the end of the data.
     auto mismatch = parsed;
-    mismatch[first]["data_offsets"][1] = payload.size() + 4;
+    mismatch[first]["data_offsets"][1] = payload_size + 4;
     std::string last;
     std::uint64_t last_end = 0;
     for (auto it = parsed.begin(); it != parsed.end(); ++it) {
@@ -209,17 +194,39 @@ TEST_F(CliTrain, CheckpointsWithBadHeadersAreRefusedByName) {
     overflow[first]["shape"] = {std::uint64_t(1) << 40, std::uint64_t(1) << 40};
     std::string not_json = header;
     not_json[not_json.find("\"__metadata__\"") + 14] = '{';  // the ':' after the key
-    for (auto [name, h, message] :
-         {std::tuple{"duplicate.st", duplicate, std::string("header has the key '__metadata__' twice")},
-          std::tuple{"utf8.st", bad_utf8, std::string("UTF-8")},
-          std::tuple{"overlap.st", overlapping.dump(), std::string("overlap")},
-          std::tuple{"future.st", future.dump(), std::string("format version 99")},
-          std::tuple{"notjson.st", not_json, std::string("is not valid UTF-8 JSON")},
-          std::tuple{"dtype.st", bad_dtype.dump(), std::string("has unknown dtype 'F17'")},
-          std::tuple{"gapped.st", gapped.dump(), std::string("starts at data offset 4, expected 0 (gap)")},
-          std::tuple{"mismatch.st", mismatch.dump(), std::string("its dtype and shape need")},
-          std::tuple{"beyond.st", beyond.dump(), std::string("(gap)")},  // reported as the gap it opens
-          std::tuple{"overflow.st", overflow.dump(), std::string("shape's byte size overflows 64 bits")}}) {
+    return {
+        std::tuple{"duplicate.st", duplicate, std::string("header has the key '__metadata__' twice")},
+        std::tuple{"utf8.st", bad_utf8, std::string("UTF-8")},
+        std::tuple{"overlap.st", overlapping.dump(), std::string("overlap")},
+        std::tuple{"future.st", future.dump(), std::string("format version 99")},
+        std::tuple{"notjson.st", not_json, std::string("is not valid UTF-8 JSON")},
+        std::tuple{"dtype.st", bad_dtype.dump(), std::string("has unknown dtype 'F17'")},
+        std::tuple{"gapped.st", gapped.dump(), std::string("starts at data offset 4, expected 0 (gap)")},
+        std::tuple{"mismatch.st", mismatch.dump(), std::string("its dtype and shape need")},
+        std::tuple{"beyond.st", beyond.dump(), std::string("(gap)")},  // reported as the gap it opens
+        std::tuple{"overflow.st", overflow.dump(), std::string("shape's byte size overflows 64 bits")}};
+}
+
+// Checkpoints whose header lies, from the same real checkpoint: each refused through --resume
+// with the file named and the problem said.
+TEST_F(CliTrain, CheckpointsWithBadHeadersAreRefusedByName) {
+    const std::string ck = (dir / "good.st").string();
+    ASSERT_EQ(optlab_run(base("--epochs 1 --checkpoint '" + ck + "'")).code, 0);
+    std::ifstream in(ck, std::ios::binary);
+    const std::string good((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::uint64_t n = 0;
+    for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(good[std::size_t(i)]);
+    const std::string header = good.substr(8, n), payload = good.substr(8 + n);
+    // The file with another header (its length prefix rewritten).
+    auto with_header = [&](const std::string& name, const std::string& h) {
+        std::string bytes(8, '\0');
+        for (int i = 0; i < 8; ++i) bytes[std::size_t(i)] = char((h.size() >> (8 * i)) & 0xFF);
+        bytes += h + payload;
+        const auto p = dir / name;
+        std::ofstream(p, std::ios::binary) << bytes;
+        return p.string();
+    };
+    for (const auto& [name, h, message] : lying_headers(header, payload.size())) {
         const std::string path = with_header(name, h);
         const CliRun r = optlab_run(base("--epochs 2 --resume '" + path + "'"));
         EXPECT_EQ(r.code, 2) << name << ": " << r.err;

@@ -8,6 +8,7 @@
 
 #include "optlab/core/error.hpp"
 #include "optlab/experiment/experiments.hpp"
+#include "optlab/plot/gnuplot.hpp"
 #include "optlab/core/text.hpp"
 
 namespace optlab {
@@ -77,80 +78,30 @@ const char* kFormulas = R"(<dl class="formulas">
 </dl>
 )";
 
-}  // namespace
+// What the page says is computed from this run: the figures' numbers, gathered here.
+struct Results {
+    std::vector<Path> book;               // E1's paths (SGD, Momentum, AdaGrad, Adam)
+    std::vector<LayerHistogram> hist;     // E3
+    CompareSpec cs, is;                   // E2 and E4 as run
+    CompareResult cr, ir;
+    bool quick = false;
+    double seconds = 0;
 
-std::filesystem::path write_report(const ReportOptions& o, const std::function<void(const std::string&)>& log) {
-    const auto started = std::chrono::steady_clock::now();
-    auto say = [&](const std::string& s) {
-        if (log) {
-            const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-            log("[" + std::to_string(int(t)) + " s] " + s);
-        }
-    };
-    const std::filesystem::path dir = o.out;
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec || !std::filesystem::is_directory(dir)) throw IoError(o.out + ": cannot create the report folder");
-
-    say("1/5 optimizer paths on 2-D functions");
-    std::string traj_html;
-    for (auto [preset, caption] : {std::pair{"book", "Figure 1. The book's comparison (E1)."},
-                                   std::pair{"lecture", "Figure 2. The lecture's six optimizers."},
-                                   std::pair{"ravine-momentum", "Figure 3. SGD without and with momentum in a ravine."},
-                                   std::pair{"local-minima", "Figure 4. Momentum and a local minimum."}}) {
-        const TrajectorySpec spec = trajectory_preset(preset);
-        write_trajectories(dir / ("trajectories-" + std::string(preset)), spec, run_trajectories(spec));
-        traj_html += figure("trajectories-" + std::string(preset), caption);
-    }
-    const auto book = run_trajectories(trajectory_preset("book"));
-    auto y_flips = [](const Path& p) {
-        int n = 0;
-        for (std::size_t k = 1; k < p.points.size(); ++k) n += (p.points[k][1] > 0) != (p.points[k - 1][1] > 0);
-        return n;
-    };
-
-    say("2/5 activation histograms");
-    HistogramSpec hs;
-    const auto hist = run_init_histogram(hs);
-    write_init_histogram(dir / "init-histogram", hs, hist);
-    auto layer = [&](const std::string& act, const std::string& init, int l) {
+    LayerHistogram layer(const std::string& act, const std::string& init, int l) const {
         for (const auto& h : hist) {
             if (h.activation == act && h.init == init && h.layer == l) return h;
         }
         return LayerHistogram{};
-    };
+    }
+};
 
-    say("3/5 loading Fashion-MNIST");
-    const TrainTest data = o.data.empty() ? load_named_dataset(o.dataset) : load_mnist_folder(o.data);
+int y_flips(const Path& p) {
+    int n = 0;
+    for (std::size_t k = 1; k < p.points.size(); ++k) n += (p.points[k][1] > 0) != (p.points[k - 1][1] > 0);
+    return n;
+}
 
-    // The report's settings on a preset: threads, and in quick mode 300 iterations, one seed.
-    auto for_report = [&](CompareSpec spec) {
-        spec.threads = o.threads;
-        if (o.quick) {
-            spec.iterations = 300;
-            spec.seeds = 1;
-        }
-        return spec;
-    };
-    say("4/5 optimizers on Fashion-MNIST");
-    const CompareSpec cs = for_report(compare_preset());
-    const CompareResult cr = run_compare(cs, data, [&](const std::string& s) { say("compare" + s); });
-    write_compare(dir / "compare", cs, cr, "Optimizers on Fashion-MNIST", 1.2);
-
-    say("5/5 initial weights on Fashion-MNIST");
-    const CompareSpec is = for_report(init_compare_preset());
-    const CompareResult ir = run_compare(is, data, [&](const std::string& s) { say("init-compare" + s); });
-    write_compare(dir / "init-compare", is, ir, "Initial weights on Fashion-MNIST (SGD lr 0.01)", 2.5);
-
-    // ---- the page ----
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    const CompareRow* sgd = row_of(cr, "SGD");
-    const CompareRow* adam = row_of(cr, "Adam");
-    const CompareRow* adagrad = row_of(cr, "AdaGrad");
-    const CompareRow* he_relu = row_of(ir, "He");
-    const CompareRow* small_relu = row_of(ir, "std=0.01");
-    const CompareRow* zero_relu = row_of(ir, "std=0");
-    std::string html = R"(<!DOCTYPE html>
+const char* kHead = R"(<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>optlab report: which optimizer?</title>
 <style>
 body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222;line-height:1.5}
@@ -166,37 +117,57 @@ experiments with optlab and shows what they answer: how the update rules move, h
 weights decide whether a network learns at all, and how the optimizers compare on real data.
 Every figure has its data beside it as CSV; every number below comes from this run.</p>
 )";
-    html += "<p class=\"note\">" + std::string(o.quick ? "Quick mode: 300 iterations and one seed per run. " : "") +
-            "Generated in " + std::to_string(int(seconds)) + " s.</p>\n";
-    html += "<h2>1. How the update rules move</h2>\n<p>Paths on f(x, y) = x²/20 + y², whose curvature along y is 20 times "
-            "that along x. SGD zig-zags across the ravine: its y changes sign " +
-            std::to_string(y_flips(book[0])) + " times in 30 steps. Momentum rolls like a ball in a bowl and overshoots "
-            "(it crosses y = 0 " + std::to_string(y_flips(book[1])) + " times, and x overshoots to " +
-            fixed(book[1].points.back()[0], 2) + "); AdaGrad's steps shrink as its squared gradients accumulate, so it "
-            "glides straight along the floor; Adam combines both. On this function AdaGrad looks best — but the "
-            "answer depends on the problem and the hyper-parameters, which is why the next sections measure.</p>\n";
-    html += traj_html;
-    html += "<p>In the ravine (Figure 3) the heavy ball damps the oscillation across the valley; with a shallow "
-            "local minimum on the way (Figure 4) plain SGD stops in it while Momentum's speed carries it over the "
-            "ridge into the deeper well.</p>\n";
-    html += "<h2>2. The update rules</h2>\n" + std::string(kFormulas) +
-            "<p class=\"note\">Exactly as optlab computes them, with every convention and default, in "
-            "docs/optimizers.md.</p>\n";
-    html += "<h2>3. Initial weights decide whether a network learns</h2>\n<p>Activations of five layers of 100 units "
-            "for 1000 random inputs. With std 1, sigmoid activations pile up at 0 and 1 (layer 5: mean " +
-            fixed(layer("sigmoid", "std=1", 5).mean, 3) + ", std " + fixed(layer("sigmoid", "std=1", 5).std, 3) +
-            "), where the gradient vanishes; with std 0.01 they collapse onto 0.5 (std " +
-            fixed(layer("sigmoid", "std=0.01", 5).std, 4) + "), so every unit says the same; Xavier (std 1/√n) keeps "
-            "them spread (std " + fixed(layer("sigmoid", "xavier", 5).std, 3) + "). For ReLU, std 0.01 shrinks the "
-            "signal layer by layer (mean " + fixed(layer("relu", "std=0.01", 1).mean, 4) + " in layer 1, " +
-            fixed(layer("relu", "std=0.01", 5).mean, 8) + " in layer 5), while He (std √(2/n)) keeps every layer "
-            "alike (std " + fixed(layer("relu", "he", 1).std, 3) + " in layer 1, " + fixed(layer("relu", "he", 5).std, 3) +
-            " in layer 5). Xavier for sigmoid and tanh, He for ReLU.</p>\n";
+
+// The page counts its own loaded images (a headless browser reads the attribute).
+const char* kFoot = R"(<script>
+window.addEventListener('load', function () {
+  var imgs = document.images, ok = 0;
+  for (var i = 0; i < imgs.length; i++) if (imgs[i].complete && imgs[i].naturalWidth > 0) ok++;
+  document.body.setAttribute('data-images', ok + '/' + imgs.length);
+});
+</script>
+</body></html>
+)";
+
+// ---- the sections ---------------------------------------------------------------------------
+
+std::string paths_section(const Results& r, const std::string& figures) {
+    return "<h2>1. How the update rules move</h2>\n<p>Paths on f(x, y) = x²/20 + y², whose curvature along y is 20 times "
+           "that along x. SGD zig-zags across the ravine: its y changes sign " +
+           std::to_string(y_flips(r.book[0])) + " times in 30 steps. Momentum rolls like a ball in a bowl and overshoots "
+           "(it crosses y = 0 " + std::to_string(y_flips(r.book[1])) + " times, and x overshoots to " +
+           fixed(r.book[1].points.back()[0], 2) + "); AdaGrad's steps shrink as its squared gradients accumulate, so it "
+           "glides straight along the floor; Adam combines both. On this function AdaGrad looks best — but the "
+           "answer depends on the problem and the hyper-parameters, which is why the next sections measure.</p>\n" +
+           figures +
+           "<p>In the ravine (Figure 3) the heavy ball damps the oscillation across the valley; with a shallow "
+           "local minimum on the way (Figure 4) plain SGD stops in it while Momentum's speed carries it over the "
+           "ridge into the deeper well.</p>\n" +
+           "<h2>2. The update rules</h2>\n" + std::string(kFormulas) +
+           "<p class=\"note\">Exactly as optlab computes them, with every convention and default, in "
+           "docs/optimizers.md.</p>\n";
+}
+
+std::string initial_weights_section(const Results& r) {
+    std::string html =
+        "<h2>3. Initial weights decide whether a network learns</h2>\n<p>Activations of five layers of 100 units "
+        "for 1000 random inputs. With std 1, sigmoid activations pile up at 0 and 1 (layer 5: mean " +
+        fixed(r.layer("sigmoid", "std=1", 5).mean, 3) + ", std " + fixed(r.layer("sigmoid", "std=1", 5).std, 3) +
+        "), where the gradient vanishes; with std 0.01 they collapse onto 0.5 (std " +
+        fixed(r.layer("sigmoid", "std=0.01", 5).std, 4) + "), so every unit says the same; Xavier (std 1/√n) keeps "
+        "them spread (std " + fixed(r.layer("sigmoid", "xavier", 5).std, 3) + "). For ReLU, std 0.01 shrinks the "
+        "signal layer by layer (mean " + fixed(r.layer("relu", "std=0.01", 1).mean, 4) + " in layer 1, " +
+        fixed(r.layer("relu", "std=0.01", 5).mean, 8) + " in layer 5), while He (std √(2/n)) keeps every layer "
+        "alike (std " + fixed(r.layer("relu", "he", 1).std, 3) + " in layer 1, " + fixed(r.layer("relu", "he", 5).std, 3) +
+        " in layer 5). Xavier for sigmoid and tanh, He for ReLU.</p>\n";
     for (const char* act : {"sigmoid", "tanh", "relu"}) {
         html += figure("init-histogram-" + std::string(act), std::string("Activation histograms, ") + act + ".");
     }
     html += figure("init-compare", "Training loss under different initial weights (" +
-                   std::to_string(is.iterations) + " iterations, " + std::to_string(is.seeds) + " seed(s)).");
+                   std::to_string(r.is.iterations) + " iterations, " + std::to_string(r.is.seeds) + " seed(s)).");
+    const CompareRow* he_relu = row_of(r.ir, "He");
+    const CompareRow* small_relu = row_of(r.ir, "std=0.01");
+    const CompareRow* zero_relu = row_of(r.ir, "std=0");
     if (he_relu && small_relu) {
         html += "<p>On Fashion-MNIST, std 0.01 barely learns: its loss stays at " + fixed(small_relu->smoothed_last_mean, 3) +
                 " (ln 10 = 2.303 is a uniform guess) while He reaches " + fixed(he_relu->smoothed_last_mean, 3) + ".</p>\n";
@@ -208,13 +179,19 @@ Every figure has its data beside it as CSV; every number below comes from this r
                 fixed(zero_relu->smoothed_last_mean, 3) + ": the network only learns how often each class "
                 "occurs. This is why weights start random.</p>\n";
     }
-    html += compare_table(ir);
-    html += "<h2>4. Which optimizer? Fashion-MNIST</h2>\n<p>The network 784-100-100-100-100-10 (ReLU, He), batch 128, " +
-            std::to_string(cs.iterations) + " iterations, " + std::to_string(cs.seeds) +
-            " seed(s), each optimizer at the book's defaults; the curves are smoothed as the book smooths them, "
-            "the band spans the seeds.</p>\n";
+    return html + compare_table(r.ir);
+}
+
+std::string compare_section(const Results& r) {
+    std::string html = "<h2>4. Which optimizer? Fashion-MNIST</h2>\n<p>The network 784-100-100-100-100-10 (ReLU, He), batch 128, " +
+                       std::to_string(r.cs.iterations) + " iterations, " + std::to_string(r.cs.seeds) +
+                       " seed(s), each optimizer at the book's defaults; the curves are smoothed as the book smooths them, "
+                       "the band spans the seeds.</p>\n";
     html += figure("compare", "Training loss of each optimizer.");
-    html += compare_table(cr);
+    html += compare_table(r.cr);
+    const CompareRow* sgd = row_of(r.cr, "SGD");
+    const CompareRow* adam = row_of(r.cr, "Adam");
+    const CompareRow* adagrad = row_of(r.cr, "AdaGrad");
     if (sgd && adam && adagrad) {
         html += "<p>SGD learns slowest (final loss " + fixed(sgd->final_loss_mean, 3) + "); Adam (" +
                 fixed(adam->final_loss_mean, 3) + ") and AdaGrad (" + fixed(adagrad->final_loss_mean, 3) +
@@ -222,25 +199,84 @@ Every figure has its data beside it as CSV; every number below comes from this r
                 "rate and the network, so compare them at their best with <code>optlab compare --sweep "
                 "lr=1e-4:1e-1:7</code>. In practice SGD (often with momentum) and Adam are the common choices.</p>\n";
     }
-    html += "<h2>Files</h2>\n<p>Every figure's data: ";
+    return html;
+}
+
+std::string files_section(const std::filesystem::path& dir) {
+    std::string html = "<h2>Files</h2>\n<p>Every figure's data: ";
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
         const std::string name = entry.path().filename().string();
         if (entry.path().extension() == ".csv") html += "<a href=\"" + name + "\">" + name + "</a> ";
     }
-    html += "</p>\n";
-    // The page counts its own loaded images (a headless browser reads the attribute).
-    html += R"(<script>
-window.addEventListener('load', function () {
-  var imgs = document.images, ok = 0;
-  for (var i = 0; i < imgs.length; i++) if (imgs[i].complete && imgs[i].naturalWidth > 0) ok++;
-  document.body.setAttribute('data-images', ok + '/' + imgs.length);
-});
-</script>
-</body></html>
-)";
+    return html + "</p>\n";
+}
+
+// E1's four figures, their HTML, and the book's paths the text quotes.
+std::string trajectory_figures(const std::filesystem::path& dir, Results& r) {
+    std::string html;
+    for (auto [preset, caption] : {std::pair{"book", "Figure 1. The book's comparison (E1)."},
+                                   std::pair{"lecture", "Figure 2. The lecture's six optimizers."},
+                                   std::pair{"ravine-momentum", "Figure 3. SGD without and with momentum in a ravine."},
+                                   std::pair{"local-minima", "Figure 4. Momentum and a local minimum."}}) {
+        const TrajectorySpec spec = trajectory_preset(preset);
+        const std::vector<Path> paths = run_trajectories(spec);
+        write_trajectories(dir / ("trajectories-" + std::string(preset)), spec, paths);
+        html += figure("trajectories-" + std::string(preset), caption);
+        if (std::string(preset) == "book") r.book = paths;
+    }
+    return html;
+}
+
+}  // namespace
+
+std::filesystem::path write_report(const ReportOptions& o, const std::function<void(const std::string&)>& log) {
+    const auto started = std::chrono::steady_clock::now();
+    auto say = [&](const std::string& s) {
+        if (log) {
+            const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            log("[" + std::to_string(int(t)) + " s] " + s);
+        }
+    };
+    const std::filesystem::path dir = o.out;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec || !std::filesystem::is_directory(dir)) throw IoError(o.out + ": cannot create the report folder");
+
+    Results r;
+    r.quick = o.quick;
+    say("1/5 optimizer paths on 2-D functions");
+    const std::string trajectories_html = trajectory_figures(dir, r);
+    say("2/5 activation histograms");
+    const HistogramSpec hs;
+    r.hist = run_init_histogram(hs);
+    write_init_histogram(dir / "init-histogram", hs, r.hist);
+    say("3/5 loading Fashion-MNIST");
+    const TrainTest data = o.data.empty() ? load_named_dataset(o.dataset) : load_mnist_folder(o.data);
+    // The report's settings on a preset: threads, and in quick mode 300 iterations, one seed.
+    auto for_report = [&](CompareSpec spec) {
+        spec.threads = o.threads;
+        if (o.quick) {
+            spec.iterations = 300;
+            spec.seeds = 1;
+        }
+        return spec;
+    };
+    say("4/5 optimizers on Fashion-MNIST");
+    r.cs = for_report(compare_preset());
+    r.cr = run_compare(r.cs, data, [&](const std::string& s) { say("compare" + s); });
+    write_compare(dir / "compare", r.cs, r.cr, "Optimizers on Fashion-MNIST", 1.2);
+    say("5/5 initial weights on Fashion-MNIST");
+    r.is = for_report(init_compare_preset());
+    r.ir = run_compare(r.is, data, [&](const std::string& s) { say("init-compare" + s); });
+    write_compare(dir / "init-compare", r.is, r.ir, "Initial weights on Fashion-MNIST (SGD lr 0.01)", 2.5);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+    const std::string html = std::string(kHead) + "<p class=\"note\">" +
+                             (o.quick ? "Quick mode: 300 iterations and one seed per run. " : "") + "Generated in " +
+                             std::to_string(int(r.seconds)) + " s.</p>\n" + paths_section(r, trajectories_html) +
+                             initial_weights_section(r) + compare_section(r) + files_section(dir) + kFoot;
     const auto index = dir / "index.html";
-    std::ofstream(index) << html;
-    if (!std::filesystem::exists(index)) throw IoError(index.string() + ": cannot write");
+    write_text(index, html);
     say("wrote " + index.string());
     return index;
 }
