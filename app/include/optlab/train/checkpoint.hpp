@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// A training checkpoint: one safetensors file (docs/formats.md#training-checkpoints) holding
+// A training checkpoint: one safetensors file (docs/training.md#checkpoints) holding
 // every piece of a run's state, so that a run resumed from it is bit for bit the run that
 // never stopped:
 //   model/<name>          the parameters                  model_buffers/<name>  BatchNorm statistics
