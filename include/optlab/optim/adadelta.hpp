@@ -13,10 +13,10 @@
 namespace optlab {
 
 struct AdadeltaOptions {
-    Field<"lr"> lr = 1.0;                                // γ, scales δ (Zeiler's paper has none, i.e. 1)
-    Field<"rho"> rho = 0.9;                              // ρ, the EMA decay
-    Field<"eps"> eps = 1e-6;                             // ε, inside both roots
-    Field<"weight_decay"> weight_decay = 0.0;            // λ
+    Field<"lr"> lr = 1.0;                      // γ, scales δ (Zeiler's paper has none, i.e. 1)
+    Field<"rho"> rho = 0.9;                    // ρ, the EMA decay
+    Field<"eps"> eps = 1e-6;                   // ε, inside both roots
+    Field<"weight_decay"> weight_decay = 0.0;  // λ
     Field<"maximize", bool> maximize = false;
     Convention convention = Convention::torch;
 
@@ -31,13 +31,7 @@ class Adadelta final : public BasicOptimizer<T, Adadelta<T>, AdadeltaOptions> {
     static constexpr std::string_view kName = "adadelta";
     /// State buffers, by PyTorch's names.
     static constexpr std::array<std::string_view, 2> kBuffers = {"square_avg", "acc_delta"};
-    using typename Base::ParamGroup;
-    using typename Base::ParamGroups;
-
-    explicit Adadelta(ParamStore<T>& store, const AdadeltaOptions& options = {})
-        : Base(store, options, kBuffers) {}
-    Adadelta(ParamStore<T>& store, ParamGroups groups)
-        : Base(store, std::move(groups.groups), kBuffers) {}
+    using Base::Base;  // (store, options = {}) and (store, ParamGroups)
 
     static void validate(const AdadeltaOptions& o);
 

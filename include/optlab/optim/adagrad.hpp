@@ -13,11 +13,12 @@
 namespace optlab {
 
 struct AdagradOptions {
-    Field<"lr"> lr = 1e-2;                               // γ
-    Field<"lr_decay"> lr_decay = 0.0;                    // γ_t = γ/(1+(t−1)·lr_decay)
-    Field<"weight_decay"> weight_decay = 0.0;            // λ
-    Field<"initial_accumulator_value"> initial_accumulator_value = 0.0; // s at the start (keras 0.1)
-    Field<"eps"> eps = 1e-10;                            // ε (keras, book 1e-7)
+    Field<"lr"> lr = 1e-2;                     // γ
+    Field<"lr_decay"> lr_decay = 0.0;          // γ_t = γ/(1+(t−1)·lr_decay)
+    Field<"weight_decay"> weight_decay = 0.0;  // λ
+    // s at the start (keras 0.1)
+    Field<"initial_accumulator_value"> initial_accumulator_value = 0.0;
+    Field<"eps"> eps = 1e-10;                  // ε (keras, book 1e-7)
     Field<"maximize", bool> maximize = false;
     Convention convention = Convention::torch;
 
@@ -32,15 +33,13 @@ class Adagrad final : public BasicOptimizer<T, Adagrad<T>, AdagradOptions> {
     static constexpr std::string_view kName = "adagrad";
     /// State buffers, by PyTorch's names.
     static constexpr std::array<std::string_view, 1> kBuffers = {"sum"};
-    using typename Base::ParamGroup;
     using typename Base::ParamGroups;
 
     explicit Adagrad(ParamStore<T>& store, const AdagradOptions& options = {})
-        : Base(store, options, kBuffers) {
+        : Base(store, options) {
         fill_accumulators();
     }
-    Adagrad(ParamStore<T>& store, ParamGroups groups)
-        : Base(store, std::move(groups.groups), kBuffers) {
+    Adagrad(ParamStore<T>& store, ParamGroups groups) : Base(store, std::move(groups)) {
         fill_accumulators();
     }
 

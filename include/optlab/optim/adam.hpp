@@ -17,13 +17,14 @@
 namespace optlab {
 
 struct AdamOptions {
-    Field<"lr"> lr = 1e-3;                               // γ
-    Field<"betas", Betas> betas = {0.9, 0.999};          // β1 (first moment), β2 (second moment)
-    Field<"eps"> eps = 1e-8;                             // ε (keras, book 1e-7)
-    Field<"weight_decay"> weight_decay = 0.0;            // λ (AdamW: 1e-2, keras AdamW 0.004)
-    Field<"amsgrad", bool> amsgrad = false;              // use the running maximum of v
+    Field<"lr"> lr = 1e-3;                       // γ
+    Field<"betas", Betas> betas = {0.9, 0.999};  // β1 (first moment), β2 (second moment)
+    Field<"eps"> eps = 1e-8;                     // ε (keras, book 1e-7)
+    Field<"weight_decay"> weight_decay = 0.0;    // λ (AdamW: 1e-2, keras AdamW 0.004)
+    Field<"amsgrad", bool> amsgrad = false;      // use the running maximum of v
     Field<"maximize", bool> maximize = false;
-    Field<"decoupled_weight_decay", bool> decoupled_weight_decay = false; // AdamW: θ ← θ(1 − γλ) instead of g ← g + λθ
+    // AdamW: θ ← θ(1 − γλ) instead of g ← g + λθ
+    Field<"decoupled_weight_decay", bool> decoupled_weight_decay = false;
     Convention convention = Convention::torch;
 
     static AdamOptions defaults(Convention c);
@@ -38,14 +39,9 @@ class Adam final : public BasicOptimizer<T, Adam<T>, AdamOptions> {
   public:
     static constexpr std::string_view kName = "adam";
     /// State buffers, by PyTorch's names.
-    static constexpr std::array<std::string_view, 3> kBuffers = {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"};
-    using typename Base::ParamGroup;
-    using typename Base::ParamGroups;
-
-    explicit Adam(ParamStore<T>& store, const AdamOptions& options = {})
-        : Base(store, options, kBuffers) {}
-    Adam(ParamStore<T>& store, ParamGroups groups)
-        : Base(store, std::move(groups.groups), kBuffers) {}
+    static constexpr std::array<std::string_view, 3> kBuffers = {"exp_avg", "exp_avg_sq",
+                                                                 "max_exp_avg_sq"};
+    using Base::Base;  // (store, options = {}) and (store, ParamGroups)
 
     static void validate(const AdamOptions& o);
 

@@ -11,10 +11,10 @@
 namespace optlab {
 
 struct AdamaxOptions {
-    Field<"lr"> lr = 2e-3;                               // γ (keras 1e-3)
-    Field<"betas", Betas> betas = {0.9, 0.999};          // β1, β2
-    Field<"eps"> eps = 1e-8;                             // ε (keras 1e-7)
-    Field<"weight_decay"> weight_decay = 0.0;            // λ
+    Field<"lr"> lr = 2e-3;                       // γ (keras 1e-3)
+    Field<"betas", Betas> betas = {0.9, 0.999};  // β1, β2
+    Field<"eps"> eps = 1e-8;                     // ε (keras 1e-7)
+    Field<"weight_decay"> weight_decay = 0.0;    // λ
     Field<"maximize", bool> maximize = false;
     Convention convention = Convention::torch;
 
@@ -29,13 +29,7 @@ class Adamax final : public BasicOptimizer<T, Adamax<T>, AdamaxOptions> {
     static constexpr std::string_view kName = "adamax";
     /// State buffers, by PyTorch's names.
     static constexpr std::array<std::string_view, 2> kBuffers = {"exp_avg", "exp_inf"};
-    using typename Base::ParamGroup;
-    using typename Base::ParamGroups;
-
-    explicit Adamax(ParamStore<T>& store, const AdamaxOptions& options = {})
-        : Base(store, options, kBuffers) {}
-    Adamax(ParamStore<T>& store, ParamGroups groups)
-        : Base(store, std::move(groups.groups), kBuffers) {}
+    using Base::Base;  // (store, options = {}) and (store, ParamGroups)
 
     static void validate(const AdamaxOptions& o);
 

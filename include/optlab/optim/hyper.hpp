@@ -69,7 +69,8 @@ void apply_hyper(Options& options, const HyperParams& values, std::string_view o
             known = known || field == name;
         });
         if (!known) {
-            throw InvalidArgument(std::string(optimizer) + " has no hyper-parameter '" + name + "'");
+            throw InvalidArgument(std::string(optimizer) + " has no hyper-parameter '" + name +
+                                  "'");
         }
     }
 }

@@ -14,9 +14,9 @@
 namespace optlab {
 
 struct LionOptions {
-    Field<"lr"> lr = 1e-4;                               // γ; the paper: 3-10x smaller than AdamW's
-    Field<"betas", Betas> betas = {0.9, 0.99};           // β1 (interpolation), β2 (momentum decay)
-    Field<"weight_decay"> weight_decay = 0.0;            // λ, decoupled
+    Field<"lr"> lr = 1e-4;                      // γ; the paper: 3-10x smaller than AdamW's
+    Field<"betas", Betas> betas = {0.9, 0.99};  // β1 (interpolation), β2 (momentum decay)
+    Field<"weight_decay"> weight_decay = 0.0;   // λ, decoupled
     Field<"maximize", bool> maximize = false;
     Convention convention = Convention::torch;
 
@@ -31,13 +31,7 @@ class Lion final : public BasicOptimizer<T, Lion<T>, LionOptions> {
     static constexpr std::string_view kName = "lion";
     /// State buffers, by PyTorch's names.
     static constexpr std::array<std::string_view, 1> kBuffers = {"exp_avg"};
-    using typename Base::ParamGroup;
-    using typename Base::ParamGroups;
-
-    explicit Lion(ParamStore<T>& store, const LionOptions& options = {})
-        : Base(store, options, kBuffers) {}
-    Lion(ParamStore<T>& store, ParamGroups groups)
-        : Base(store, std::move(groups.groups), kBuffers) {}
+    using Base::Base;  // (store, options = {}) and (store, ParamGroups)
 
     static void validate(const LionOptions& o);
 

@@ -16,12 +16,13 @@
 namespace optlab {
 
 struct NadamOptions {
-    Field<"lr"> lr = 2e-3;                               // γ (keras 1e-3)
-    Field<"betas", Betas> betas = {0.9, 0.999};          // β1, β2
-    Field<"eps"> eps = 1e-8;                             // ε (keras 1e-7)
-    Field<"weight_decay"> weight_decay = 0.0;            // λ
-    Field<"momentum_decay"> momentum_decay = 4e-3;       // ψ (keras 1)
-    Field<"decoupled_weight_decay", bool> decoupled_weight_decay = false; // NAdamW: θ ← θ(1 − γλ)
+    Field<"lr"> lr = 2e-3;                          // γ (keras 1e-3)
+    Field<"betas", Betas> betas = {0.9, 0.999};     // β1, β2
+    Field<"eps"> eps = 1e-8;                        // ε (keras 1e-7)
+    Field<"weight_decay"> weight_decay = 0.0;       // λ
+    Field<"momentum_decay"> momentum_decay = 4e-3;  // ψ (keras 1)
+    // NAdamW: θ ← θ(1 − γλ)
+    Field<"decoupled_weight_decay", bool> decoupled_weight_decay = false;
     Field<"maximize", bool> maximize = false;
     Convention convention = Convention::torch;
 
@@ -36,13 +37,7 @@ class Nadam final : public BasicOptimizer<T, Nadam<T>, NadamOptions> {
     static constexpr std::string_view kName = "nadam";
     /// State buffers, by PyTorch's names.
     static constexpr std::array<std::string_view, 2> kBuffers = {"exp_avg", "exp_avg_sq"};
-    using typename Base::ParamGroup;
-    using typename Base::ParamGroups;
-
-    explicit Nadam(ParamStore<T>& store, const NadamOptions& options = {})
-        : Base(store, options, kBuffers) {}
-    Nadam(ParamStore<T>& store, ParamGroups groups)
-        : Base(store, std::move(groups.groups), kBuffers) {}
+    using Base::Base;  // (store, options = {}) and (store, ParamGroups)
 
     static void validate(const NadamOptions& o);
 

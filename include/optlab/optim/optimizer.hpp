@@ -193,22 +193,25 @@ class BasicOptimizer : public Optimizer<T> {
     }
     std::string_view name() const override { return Derived::kName; }
 
-  protected:
+    // The constructors every optimizer inherits (`using Base::Base;`); its state buffers are
+    // the derived class's kBuffers.
+
     /// One group holding every tensor of the store.
-    BasicOptimizer(ParamStore<T>& store, const Opt& options,
-                   std::span<const std::string_view> buffers)
-        : Optimizer<T>(store, options.convention, buffers) {
+    explicit BasicOptimizer(ParamStore<T>& store, const Opt& options = {})
+        : Optimizer<T>(store, options.convention, Derived::kBuffers) {
         std::vector<std::string> all;
         for (const auto& t : store.tensors()) all.push_back(t.name);
         add_param_group({std::move(all), options});
     }
-    BasicOptimizer(ParamStore<T>& store, std::vector<ParamGroup> groups,
-                   std::span<const std::string_view> buffers)
-        : Optimizer<T>(store, groups.empty() ? Convention::torch : groups[0].options.convention,
-                       buffers) {
-        for (auto& group : groups) add_param_group(std::move(group));
+    /// Several groups, each with its own options (torch's list of param_group dicts).
+    BasicOptimizer(ParamStore<T>& store, ParamGroups groups)
+        : Optimizer<T>(store, groups.groups.empty() ? Convention::torch
+                                                    : groups.groups[0].options.convention,
+                       Derived::kBuffers) {
+        for (auto& group : groups.groups) add_param_group(std::move(group));
     }
 
+  protected:
     void load_group_hyper(std::size_t g, const HyperParams& values) override {
         Opt o = g < options_.size() ? options_[g] : Opt::defaults(this->convention_);
         apply_hyper(o, values, Derived::kName);

@@ -31,7 +31,9 @@ void Optimizer<T>::for_each_range(std::size_t g, Kernel&& kernel) {
     const SimdTarget target = simd_target();
     for (const Range& r : groups_[g].ranges) {
         parallel_for(r.offset, r.offset + r.size, ParamStore<T>::kAlign,
-                     [&](std::size_t begin, std::size_t end) { run_kernel(target, kernel, begin, end); });
+                     [&](std::size_t begin, std::size_t end) {
+                         run_kernel(target, kernel, begin, end);
+                     });
     }
 }
 

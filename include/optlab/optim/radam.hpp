@@ -14,11 +14,12 @@
 namespace optlab {
 
 struct RadamOptions {
-    Field<"lr"> lr = 1e-3;                               // γ
-    Field<"betas", Betas> betas = {0.9, 0.999};          // β1, β2
-    Field<"eps"> eps = 1e-8;                             // ε
-    Field<"weight_decay"> weight_decay = 0.0;            // λ
-    Field<"decoupled_weight_decay", bool> decoupled_weight_decay = false; // θ ← θ(1 − γλ) instead of g ← g + λθ
+    Field<"lr"> lr = 1e-3;                       // γ
+    Field<"betas", Betas> betas = {0.9, 0.999};  // β1, β2
+    Field<"eps"> eps = 1e-8;                     // ε
+    Field<"weight_decay"> weight_decay = 0.0;    // λ
+    // θ ← θ(1 − γλ) instead of g ← g + λθ
+    Field<"decoupled_weight_decay", bool> decoupled_weight_decay = false;
     Field<"maximize", bool> maximize = false;
     Convention convention = Convention::torch;
 
@@ -33,13 +34,7 @@ class Radam final : public BasicOptimizer<T, Radam<T>, RadamOptions> {
     static constexpr std::string_view kName = "radam";
     /// State buffers, by PyTorch's names.
     static constexpr std::array<std::string_view, 2> kBuffers = {"exp_avg", "exp_avg_sq"};
-    using typename Base::ParamGroup;
-    using typename Base::ParamGroups;
-
-    explicit Radam(ParamStore<T>& store, const RadamOptions& options = {})
-        : Base(store, options, kBuffers) {}
-    Radam(ParamStore<T>& store, ParamGroups groups)
-        : Base(store, std::move(groups.groups), kBuffers) {}
+    using Base::Base;  // (store, options = {}) and (store, ParamGroups)
 
     static void validate(const RadamOptions& o);
 

@@ -14,12 +14,12 @@
 namespace optlab {
 
 struct RmspropOptions {
-    Field<"lr"> lr = 1e-2;                               // γ (keras 1e-3, book 0.01)
-    Field<"alpha"> alpha = 0.99;                         // α, the EMA decay (Keras calls it rho; keras 0.9)
-    Field<"eps"> eps = 1e-8;                             // ε (keras, book 1e-7)
-    Field<"weight_decay"> weight_decay = 0.0;            // λ
-    Field<"momentum"> momentum = 0.0;                    // μ
-    Field<"centered", bool> centered = false;            // normalise by the variance estimate v − ḡ²
+    Field<"lr"> lr = 1e-2;                     // γ (keras 1e-3, book 0.01)
+    Field<"alpha"> alpha = 0.99;               // α, the EMA decay (Keras calls it rho; keras 0.9)
+    Field<"eps"> eps = 1e-8;                   // ε (keras, book 1e-7)
+    Field<"weight_decay"> weight_decay = 0.0;  // λ
+    Field<"momentum"> momentum = 0.0;          // μ
+    Field<"centered", bool> centered = false;  // normalise by the variance estimate v − ḡ²
     Field<"maximize", bool> maximize = false;
     Convention convention = Convention::torch;
 
@@ -33,14 +33,9 @@ class Rmsprop final : public BasicOptimizer<T, Rmsprop<T>, RmspropOptions> {
   public:
     static constexpr std::string_view kName = "rmsprop";
     /// State buffers, by PyTorch's names.
-    static constexpr std::array<std::string_view, 3> kBuffers = {"square_avg", "grad_avg", "momentum_buffer"};
-    using typename Base::ParamGroup;
-    using typename Base::ParamGroups;
-
-    explicit Rmsprop(ParamStore<T>& store, const RmspropOptions& options = {})
-        : Base(store, options, kBuffers) {}
-    Rmsprop(ParamStore<T>& store, ParamGroups groups)
-        : Base(store, std::move(groups.groups), kBuffers) {}
+    static constexpr std::array<std::string_view, 3> kBuffers = {"square_avg", "grad_avg",
+                                                                 "momentum_buffer"};
+    using Base::Base;  // (store, options = {}) and (store, ParamGroups)
 
     static void validate(const RmspropOptions& o);
 

@@ -13,12 +13,12 @@
 namespace optlab {
 
 struct SgdOptions {
-    Field<"lr"> lr = 1e-3;                               // γ (torch's default; keras/book 0.01)
-    Field<"momentum"> momentum = 0.0;                    // μ; 0 is plain SGD
-    Field<"dampening"> dampening = 0.0;                  // τ, torch only
-    Field<"weight_decay"> weight_decay = 0.0;            // λ: coupled L2 (torch, book), decoupled (keras)
-    Field<"nesterov", bool> nesterov = false;            // Nesterov momentum; needs μ > 0 and τ = 0
-    Field<"maximize", bool> maximize = false;            // ascend instead of descend
+    Field<"lr"> lr = 1e-3;                     // γ (torch's default; keras/book 0.01)
+    Field<"momentum"> momentum = 0.0;          // μ; 0 is plain SGD
+    Field<"dampening"> dampening = 0.0;        // τ, torch only
+    Field<"weight_decay"> weight_decay = 0.0;  // λ: coupled L2 (torch, book), decoupled (keras)
+    Field<"nesterov", bool> nesterov = false;  // Nesterov momentum; needs μ > 0 and τ = 0
+    Field<"maximize", bool> maximize = false;  // ascend instead of descend
     Convention convention = Convention::torch;
 
     static SgdOptions defaults(Convention c);
@@ -32,13 +32,7 @@ class Sgd final : public BasicOptimizer<T, Sgd<T>, SgdOptions> {
     static constexpr std::string_view kName = "sgd";
     /// State buffers, by PyTorch's names.
     static constexpr std::array<std::string_view, 1> kBuffers = {"momentum_buffer"};
-    using typename Base::ParamGroup;
-    using typename Base::ParamGroups;
-
-    explicit Sgd(ParamStore<T>& store, const SgdOptions& options = {})
-        : Base(store, options, kBuffers) {}
-    Sgd(ParamStore<T>& store, ParamGroups groups)
-        : Base(store, std::move(groups.groups), kBuffers) {}
+    using Base::Base;  // (store, options = {}) and (store, ParamGroups)
 
     static void validate(const SgdOptions& o);
 
