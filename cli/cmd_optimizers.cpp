@@ -6,7 +6,10 @@
 #include <iostream>
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
 #include "optimizer_flags.hpp"
+#include "optlab/io/hyper_json.hpp"
 #include "optlab/bench/step_bench.hpp"
 #include "optlab/core/parallel.hpp"
 #include "optlab/core/simd.hpp"
@@ -15,15 +18,40 @@
 
 namespace optlab::cli {
 
+namespace {
+
+// The registry as one JSON object per optimizer, for scripts (bench/step_vs_torch.py).
+std::string registry_json(Convention c) {
+    nlohmann::json all = nlohmann::json::array();
+    for (const OptimizerInfo& o : optimizers()) {
+        all.push_back({{"name", o.name},
+                       {"label", o.label},
+                       {"summary", o.summary},
+                       {"defaults", nlohmann::json::parse(hyper_to_json(o.defaults(c)))},
+                       {"buffers", std::vector<std::string>(o.buffers.begin(), o.buffers.end())},
+                       {"bytes_per_param", o.traffic.bytes_per_param(4)}});
+    }
+    return all.dump();
+}
+
+}  // namespace
+
 void setup_optimizers(CLI::App& app, int& exit_code) {
     auto convention = std::make_shared<std::string>("torch");
+    auto json = std::make_shared<bool>(false);
     CLI::App* sub = app.add_subcommand(
         "optimizers", "List the optimizers with their hyper-parameters' defaults");
     sub->add_option("--convention", *convention, "torch, keras or book")
         ->check(CLI::IsMember({"torch", "keras", "book"}))
         ->capture_default_str();
-    sub->callback([convention, &exit_code] {
+    sub->add_flag("--json", *json, "One JSON array: name, label, summary, defaults, buffers, bytes_per_param");
+    sub->callback([convention, json, &exit_code] {
         const Convention c = parse_convention(*convention);
+        exit_code = 0;
+        if (*json) {
+            std::cout << registry_json(c) << std::endl;
+            return;
+        }
         std::string out;
         for (const OptimizerInfo& o : optimizers()) {
             out += fmt::format("{:<9} {}\n", o.name, o.summary);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "optlab/core/text.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -91,11 +92,14 @@ Spec parse_spec(std::string_view text, std::string_view what) {
     return spec;
 }
 
+char* format_number_to(char* out, double v) {
+    if (std::isnan(v)) return std::copy_n("nan", 3, out);
+    return std::to_chars(out, out + 32, v).ptr;  // the shortest form is at most 24 characters
+}
+
 std::string format_number(double v) {
-    if (std::isnan(v)) return "nan";
-    char buf[64];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-    return std::string(buf, end);
+    char buf[32];
+    return std::string(buf, format_number_to(buf, v));
 }
 
 }  // namespace optlab

@@ -153,6 +153,21 @@ TEST(Cli, ListsOptimizersWithDefaultsPerConvention) {
     EXPECT_NE(f.out.find("x^2/20 + y^2"), std::string::npos);
 }
 
+// The registry for scripts: every registered optimizer, in order, with its defaults.
+TEST(Cli, OptimizersAsJsonIsTheRegistry) {
+    const CliRun r = optlab_run("optimizers --json --convention book");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto all = nlohmann::json::parse(r.out);
+    ASSERT_EQ(all.size(), optimizers().size());
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        const OptimizerInfo& o = optimizers()[i];
+        EXPECT_EQ(all[i]["name"], std::string(o.name));
+        EXPECT_EQ(all[i]["label"], std::string(o.label));
+        EXPECT_EQ(all[i]["bytes_per_param"], o.traffic.bytes_per_param(4));
+        EXPECT_EQ(all[i]["defaults"]["lr"], std::get<double>(o.defaults(Convention::book).at("lr")));
+    }
+}
+
 struct BadFlag {
     const char* name;  // the test's name
     const char* args;

@@ -66,14 +66,18 @@ void RunLog::add(const IterationRow& row) {
     // (tests/train/allocation_test.cpp). Numbers in their shortest round-trip form.
     std::array<char, 160> buf;  // four numbers of at most 24 characters, and separators
     char* at = buf.data();
-    auto field = [&](auto value) {
-        at = std::to_chars(at, buf.data() + 120, value).ptr;
+    auto integer = [&](std::int64_t value) {
+        at = std::to_chars(at, at + 24, value).ptr;  // int64: at most 20 characters
         *at++ = ',';
     };
-    field(row.iteration);
-    field(row.epoch);
-    field(row.loss);
-    field(row.lr);
+    auto number = [&](double value) {
+        at = format_number_to(at, value);
+        *at++ = ',';
+    };
+    integer(row.iteration);
+    integer(row.epoch);
+    number(row.loss);
+    number(row.lr);
     *at++ = row.skipped ? '1' : '0';
     *at++ = '\n';
     iterations_csv_.write(buf.data(), at - buf.data());

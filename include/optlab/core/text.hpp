@@ -51,5 +51,8 @@ Spec parse_spec(std::string_view text, std::string_view what);
 /// The shortest text that reads back to exactly `v` ("0.001", "1e-08", "-7"); "nan" for any
 /// NaN (its sign bit means nothing to a reader), "inf" and "-inf".
 std::string format_number(double v);
+/// The same text written at `out` (at least 32 chars of room), without allocating; returns the
+/// end. For rows written every iteration.
+char* format_number_to(char* out, double v);
 
 }  // namespace optlab
