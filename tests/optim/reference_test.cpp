@@ -11,6 +11,7 @@
 #include <set>
 #include <nlohmann/json.hpp>
 
+#include "optlab/io/hyper_json.hpp"
 #include "optlab/optim/registry.hpp"
 #include "splitmix.hpp"
 
@@ -28,19 +29,6 @@ const json& reference() {
     return doc;
 }
 
-HyperParams to_hyper(const json& j) {
-    HyperParams h;
-    for (const auto& [k, v] : j.items()) {
-        if (v.is_boolean()) {
-            h[k] = v.get<bool>();
-        } else if (v.is_array()) {
-            h[k] = Betas{v[0].get<double>(), v[1].get<double>()};
-        } else {
-            h[k] = v.get<double>();
-        }
-    }
-    return h;
-}
 
 template <class T>
 void expect_close(const std::vector<double>& expected, std::span<const T> actual,
@@ -72,7 +60,7 @@ void run_case(const json& c) {
     }
     std::vector<GroupSpec> groups;
     for (const auto& g : c["groups"]) {
-        groups.push_back({g["params"].get<std::vector<std::string>>(), to_hyper(g["hyper"])});
+        groups.push_back({g["params"].get<std::vector<std::string>>(), hyper_from_json(g["hyper"].dump(), "torch_reference.json")});
     }
     auto opt = make_optimizer<T>(c["optimizer"].get<std::string>(), store, groups);
     for (int k = 1; k <= steps; ++k) {
