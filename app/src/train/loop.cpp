@@ -70,15 +70,14 @@ class Loop {
   private:
     void iteration(std::span<const std::uint32_t> batch) {
         const auto started = Clock::now();
-        std::vector<std::vector<float>>* backup = nullptr;
-        if (options_.nonfinite == NonFinitePolicy::skip) backup = &save_buffers();
+        if (options_.nonfinite == NonFinitePolicy::skip) save_buffers();
         optimizer_.zero_grad();
         BatchResult r = problem_.train_batch(batch, /*backward=*/true);
         ++s_.iteration;
         IterationRecord rec{s_.iteration, s_.epoch + 1, s_.batch_in_epoch + 1, batches_,
                             batch.size(), r.loss, 0, false, 0};
         if (const std::string bad = first_nonfinite(r.loss, problem_.store()); !bad.empty()) {
-            skip_step(bad, *backup, rec, started);
+            skip_step(bad, rec, started);
             return;
         }
         s_.consecutive = 0;
@@ -101,8 +100,7 @@ class Loop {
     // ---- non-finite steps and divergence -------------------------------------------------
     // A skipped step leaves the parameters, the optimizer and the problem's buffers (BatchNorm
     // statistics, updated by the forward pass) as they were.
-    void skip_step(const std::string& bad, const std::vector<std::vector<float>>& backup,
-                   IterationRecord& rec, Clock::time_point started) {
+    void skip_step(const std::string& bad, IterationRecord& rec, Clock::time_point started) {
         const std::string where = "iteration " + std::to_string(rec.iteration) + " (epoch " +
                                   std::to_string(rec.epoch) + ", batch " + std::to_string(rec.batch) + ")";
         if (options_.nonfinite == NonFinitePolicy::error) {
@@ -116,7 +114,7 @@ class Loop {
                                  std::to_string(options_.max_consecutive) + "), the last at " +
                                  where + ": " + bad);
         }
-        for (std::size_t k = 0; k < buffers_.size(); ++k) *buffers_[k].second = backup[k];
+        for (std::size_t k = 0; k < buffers_.size(); ++k) *buffers_[k].second = backup_[k];
         if (options_.loss_timing == LossTiming::after_update) rec.loss = NAN;  // no update, no "after"
         rec.skipped = true;
         rec.lr = optimizer_.lr(0);
@@ -136,10 +134,9 @@ class Loop {
     }
 
     // Copies into the same vectors every time: no allocation after the first iteration.
-    std::vector<std::vector<float>>& save_buffers() {
+    void save_buffers() {
         backup_.resize(buffers_.size());
         for (std::size_t k = 0; k < buffers_.size(); ++k) backup_[k] = *buffers_[k].second;
-        return backup_;
     }
 
     // ---- epochs --------------------------------------------------------------------------
