@@ -10,6 +10,7 @@
 #include "optlab/optim/adagrad.hpp"
 #include "optlab/optim/adam.hpp"
 #include "optlab/optim/adamax.hpp"
+#include "optlab/optim/lamb.hpp"
 #include "optlab/optim/lion.hpp"
 #include "optlab/optim/nadam.hpp"
 #include "optlab/optim/radam.hpp"
@@ -68,7 +69,7 @@ constexpr OptimizerInfo entry(std::string_view name, std::string_view label,
 }
 
 // Traffic: p and g, plus every state buffer the default step keeps (registry_test checks it
-// against the buffers a default step really allocates).
+// against the buffers a default step really allocates), pass by pass.
 const std::array kRegistry = {
     entry<Sgd, SgdOptions::defaults>("sgd", "SGD", "SGD: θ ← θ − γg (the lecture's first rule)", {2, 1}),
     entry<Sgd, momentum_defaults>("momentum", "Momentum",
@@ -90,6 +91,10 @@ const std::array kRegistry = {
     entry<Radam, RadamOptions::defaults>("radam", "RAdam",
                                          "RAdam: Adam with a rectified warm-up of the adaptive step", {4, 3}),
     entry<Lion, LionOptions::defaults>("lion", "Lion", "Lion: the sign of a momentum interpolation", {3, 2}),
+    // Two passes: p, g, m, v → m, v (and the norms); then p, m, v → p.
+    entry<Lamb, LambOptions::defaults>("lamb", "LAMB",
+                                       "LAMB: Adam's direction scaled per tensor by the trust ratio ‖θ‖/‖u‖",
+                                       {StepPass{4, 2}, StepPass{3, 1}}),
 };
 
 const std::array<std::string_view, kRegistry.size()> kNames = [] {

@@ -171,6 +171,7 @@ const std::map<std::string, Convergence>& convergence_settings() {
         {"nadam", {0.01, 0.01, {}}},
         {"radam", {0.01, 0.01, {}}},
         {"lion", {0.01, 1e-3, {}}},
+        {"lamb", {0.01, 1e-3, {}}},  // steps of about γ·‖θ‖ per tensor, like Lion's ±γ
     };
     return settings;
 }

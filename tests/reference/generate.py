@@ -137,6 +137,39 @@ def run_lion(params, grads, hyper, dtype):
     return history, {"exp_avg": [t.astype(np.float64).tolist() for t in m]}
 
 
+# ---- LAMB as Optax's `lamb` computes it, in NumPy ---------------------------------------------
+def run_lamb(params, grads, hyper, dtype):
+    """optax.lamb = chain(scale_by_adam, add_decayed_weights, scale_by_trust_ratio, scale(-lr)),
+    (optax/_src/alias.py, transform.py), with JAX's x64 mode for the bias corrections (1 - b**t
+    in float64, then cast); maximize (g <- -g) is optlab's. Norms are summed in float64."""
+    lr = hyper.get("lr", 1e-3)
+    b1, b2 = hyper.get("betas", (0.9, 0.999))
+    eps, eps_root = hyper.get("eps", 1e-6), hyper.get("eps_root", 0.0)
+    wd = hyper.get("weight_decay", 0.0)
+    sign = -1.0 if hyper.get("maximize", False) else 1.0
+    p = [np.array(t, dtype=dtype) for t in params]
+    mu = [np.zeros_like(t) for t in p]
+    nu = [np.zeros_like(t) for t in p]
+    history = {}
+    for k, step in enumerate(grads, start=1):
+        for i, g in enumerate(step):
+            g = np.array(g, dtype=dtype) * dtype(sign)
+            mu[i] = dtype(1.0 - b1) * g + dtype(b1) * mu[i]               # update_moment
+            nu[i] = dtype(1.0 - b2) * (g * g) + dtype(b2) * nu[i]         # update_moment_per_elem_norm
+            mu_hat = mu[i] / dtype(1.0 - b1 ** k)                          # bias_correction
+            nu_hat = nu[i] / dtype(1.0 - b2 ** k)
+            u = mu_hat / (np.sqrt(nu_hat + dtype(eps_root)) + dtype(eps))  # scale_by_adam
+            u = u + dtype(wd) * p[i]                                       # add_decayed_weights
+            pn = np.sqrt(np.sum(p[i].astype(np.float64) ** 2))             # scale_by_trust_ratio
+            un = np.sqrt(np.sum(u.astype(np.float64) ** 2))
+            ratio = dtype(1.0) if pn == 0.0 or un == 0.0 else dtype(pn / un)
+            p[i] = p[i] + dtype(-lr) * (u * ratio)                         # scale(-lr), apply_updates
+        if k in CHECKPOINTS:
+            history[str(k)] = [t.astype(np.float64).tolist() for t in p]
+    return history, {"exp_avg": [t.astype(np.float64).tolist() for t in mu],
+                     "exp_avg_sq": [t.astype(np.float64).tolist() for t in nu]}
+
+
 # ---- the cases -----------------------------------------------------------------------------
 SHAPES = [[[3, 4], [5]], [[7]], [[2, 3, 2], [1], [4, 4]]]
 
@@ -205,6 +238,10 @@ CONFIGS = [
     ("nag", {"lr": 0.05, "momentum": 0.5, "maximize": True}),
     ("amsgrad", {"lr": 0.01}),
     ("amsgrad", {"lr": 0.01, "weight_decay": 0.1, "betas": [0.8, 0.9]}),
+    ("lamb", {}),
+    ("lamb", {"lr": 0.01, "weight_decay": 0.1}),
+    ("lamb", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-4, "eps_root": 1e-8}),
+    ("lamb", {"lr": 0.01, "maximize": True}),
 ]
 # Two parameter groups with their own hyper-parameters: (optimizer, group 0, group 1).
 GROUP_CONFIGS = [
@@ -249,6 +286,11 @@ def run_torch(name, groups, params, grads, dtype):
     return history, state
 
 
+# Where an optimizer's expected values come from when torch.optim 1.13 lacks it.
+REFERENCE_OF = {"lion": "numpy (Lion paper)", "nadam": "torch ops (PyTorch 2.x NAdam)",
+                "lamb": "numpy (optax.lamb)"}
+
+
 def seed_of(case_name):
     """A case's seed from its name, so inserting a case changes no other case's inputs."""
     return int.from_bytes(hashlib.sha256(case_name.encode()).digest()[:8], "little")
@@ -274,9 +316,11 @@ def main():
             if dtype_name == "float64":
                 torch.set_default_dtype(torch.float64)
             try:
+                np_dtype = np.float64 if dtype_name == "float64" else np.float32
                 if name == "lion":
-                    np_dtype = np.float64 if dtype_name == "float64" else np.float32
                     history, state = run_lion(params, grads, hypers[0], np_dtype)
+                elif name == "lamb":
+                    history, state = run_lamb(params, grads, hypers[0], np_dtype)
                 else:
                     dtype = torch.float64 if dtype_name == "float64" else torch.float32
                     history, state = run_torch(name, groups, params, grads, dtype)
@@ -286,9 +330,7 @@ def main():
             cases.append({
                 "name": case_name,
                 "optimizer": name,
-                "reference": "numpy (Lion paper)" if name == "lion" else
-                             ("torch ops (PyTorch 2.x NAdam)" if name == "nadam" else
-                              f"torch.optim.{torch_class}"),
+                "reference": REFERENCE_OF.get(name, f"torch.optim.{torch_class}"),
                 "dtype": dtype_name,
                 "seed": seed,
                 "shapes": shapes,

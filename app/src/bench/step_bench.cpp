@@ -78,29 +78,58 @@ void rmw_5_4(std::size_t b, std::size_t e, float* __restrict p, const float* __r
         p[i] = p[i] * 0.5f + x[i] * z[i];
     }
 }
+// The two passes of a step that updates its state first and the parameters after (LAMB):
+// p, g, x, y → x, y, then p, x, y → p.
+void rmw_4_2(std::size_t b, std::size_t e, const float* __restrict p, const float* __restrict g,
+             float* __restrict x, float* __restrict y) {
+    for (std::size_t i = b; i < e; ++i) {
+        x[i] = x[i] * 0.5f + g[i];
+        y[i] = y[i] * 0.5f + g[i] * p[i];
+    }
+}
+void rmw_3_1(std::size_t b, std::size_t e, float* __restrict p, const float* __restrict x,
+             const float* __restrict y) {
+    for (std::size_t i = b; i < e; ++i) p[i] = p[i] * 0.5f + x[i] * y[i];
+}
 
-// The kernel of an optimizer's shape over `arrays` (n floats each), compiled for the same
-// instruction set as the optimizers' kernels.
+// Which kernel reads `reads` arrays and writes `writes` of them (10·reads + writes).
+constexpr int kShapes[] = {21, 32, 43, 54, 42, 31};
+
+bool has_pass_kernel(StepPass pass) {
+    return std::find(std::begin(kShapes), std::end(kShapes), pass.reads * 10 + pass.writes) != std::end(kShapes);
+}
+
+// The kernel of an optimizer's shape over `arrays` (n floats each; as many as its widest pass
+// reads), compiled for the same instruction set as the optimizers' kernels: one pass, or two.
 std::function<void()> shape_kernel(std::vector<AlignedVector<float>>& arrays, StepTraffic shape, std::size_t n) {
-    if (!has_shape_kernel(shape)) {
-        throw InvalidArgument("bench step: no comparison kernel reads " + std::to_string(shape.reads) +
-                              " arrays and writes " + std::to_string(shape.writes) +
-                              " (add one beside rmw_2_1 ... rmw_5_4)");
+    for (StepPass pass : {shape.first, shape.second}) {
+        if (pass.reads > 0 && !has_pass_kernel(pass)) {
+            throw InvalidArgument("bench step: no comparison kernel reads " + std::to_string(pass.reads) +
+                                  " arrays and writes " + std::to_string(pass.writes) +
+                                  " (add one beside rmw_2_1 ... rmw_3_1)");
+        }
     }
     float* a[5] = {};
     for (std::size_t j = 0; j < arrays.size(); ++j) a[j] = arrays[j].data();
-    const int key = shape.reads * 10 + shape.writes;
+    const int first = shape.first.reads * 10 + shape.first.writes;
+    const int second = shape.second.reads * 10 + shape.second.writes;
     const SimdTarget target = simd_target();
     return [=] {
-        auto piece = [&](std::size_t b, std::size_t e) {
-            switch (key) {
-                case 21: rmw_2_1(b, e, a[0], a[1]); break;
-                case 32: rmw_3_2(b, e, a[0], a[1], a[2]); break;
-                case 43: rmw_4_3(b, e, a[0], a[1], a[2], a[3]); break;
-                case 54: rmw_5_4(b, e, a[0], a[1], a[2], a[3], a[4]); break;
+        for (const int key : {first, second}) {
+            auto piece = [&](std::size_t b, std::size_t e) {
+                switch (key) {
+                    case 21: rmw_2_1(b, e, a[0], a[1]); break;
+                    case 32: rmw_3_2(b, e, a[0], a[1], a[2]); break;
+                    case 43: rmw_4_3(b, e, a[0], a[1], a[2], a[3]); break;
+                    case 54: rmw_5_4(b, e, a[0], a[1], a[2], a[3], a[4]); break;
+                    case 42: rmw_4_2(b, e, a[0], a[1], a[2], a[3]); break;
+                    case 31: rmw_3_1(b, e, a[0], a[2], a[3]); break;  // p and the state
+                }
+            };
+            if (key != 0) {
+                optlab::parallel_for(0, n, 16, [&](std::size_t b, std::size_t e) { run_kernel(target, piece, b, e); });
             }
-        };
-        optlab::parallel_for(0, n, 16, [&](std::size_t b, std::size_t e) { run_kernel(target, piece, b, e); });
+        }
     };
 }
 
@@ -121,7 +150,7 @@ std::function<void()> triad_kernel(std::vector<AlignedVector<float>>& arrays, st
 }  // namespace
 
 bool has_shape_kernel(StepTraffic shape) {
-    return shape.writes == shape.reads - 1 && shape.reads >= 2 && shape.reads <= 5;
+    return has_pass_kernel(shape.first) && (shape.passes() == 1 || has_pass_kernel(shape.second));
 }
 
 StepBenchResult bench_step(const std::string& optimizer, std::size_t n, int threads, double sample_seconds) {
@@ -137,16 +166,17 @@ StepBenchResult bench_step(const std::string& optimizer, std::size_t n, int thre
     std::fill(store.grads().begin(), store.grads().end(), 1e-3f);
     auto opt = make_optimizer<float>(optimizer, store);  // validates the name first
     const StepTraffic shape = optimizer_info(optimizer).traffic;
-    std::vector<AlignedVector<float>> shape_arrays(std::size_t(shape.reads), AlignedVector<float>(n, 1.f));
+    std::vector<AlignedVector<float>> shape_arrays(std::size_t(std::max(shape.first.reads, shape.second.reads + 1)),
+                                                   AlignedVector<float>(n, 1.f));
     std::vector<AlignedVector<float>> triad_arrays(3, AlignedVector<float>(n, 1.f));
     const std::array<std::function<void()>, 3> fns = {
         [&] { opt->step(); }, shape_kernel(shape_arrays, shape, n), triad_kernel(triad_arrays, n)};
     const std::array<double, 3> seconds = fastest_interleaved(fns, calls_per_sample(n), 7, 3 * sample_seconds);
     r.simd = std::string(to_string(simd_target()));
     r.step_ns = seconds[0] * 1e9;
-    r.bandwidth_gbps = double(n) * 4.0 * (shape.reads + shape.writes) / seconds[1] / 1e9;
+    r.bandwidth_gbps = double(n) * shape.bytes_per_param(4) / seconds[1] / 1e9;
     r.triad_gbps = double(n) * 12.0 / seconds[2] / 1e9;
-    r.bytes_per_param = 4.0 * (shape.reads + shape.writes);
+    r.bytes_per_param = shape.bytes_per_param(4);
     r.ns_per_param = seconds[0] / double(n) * 1e9;
     r.gbps = double(n) * r.bytes_per_param / seconds[0] / 1e9;
     r.fraction_of_bandwidth = r.gbps / r.bandwidth_gbps;

@@ -26,14 +26,24 @@ struct GroupSpec {
     HyperParams hyper;
 };
 
-/// The arrays an element-wise step streams through memory, per parameter: it reads `reads`
-/// of them (p, g and its state) and writes `writes` back (p and its state).
-struct StepTraffic {
+/// The arrays a pass over memory streams, per parameter: it reads `reads` of them (p, g and
+/// state) and writes `writes` of those back.
+struct StepPass {
     int reads = 0;
     int writes = 0;
+};
+
+/// The memory traffic of an optimizer's default step: one pass over the arena (every
+/// optimizer of the lecture), or two (LAMB: moments and norms, then the step).
+struct StepTraffic {
+    StepPass first;
+    StepPass second{};  // {0, 0}: no second pass
+    constexpr StepTraffic(int reads, int writes) : first{reads, writes} {}
+    constexpr StepTraffic(StepPass a, StepPass b) : first(a), second(b) {}
+    int passes() const { return second.reads > 0 ? 2 : 1; }
     /// Bytes moved per parameter of `element_size` bytes (float32: 4).
     double bytes_per_param(std::size_t element_size = 4) const {
-        return double(element_size) * double(reads + writes);
+        return double(element_size) * double(first.reads + first.writes + second.reads + second.writes);
     }
 };
 

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: MIT
+// LAMB; the formula is in lamb.hpp and docs/optimizers.md#lamb.
+#include "optlab/optim/lamb.hpp"
+
+#include <cmath>
+
+#include "optlab/optim/optimizer_impl.hpp"
+
+namespace optlab {
+
+LambOptions LambOptions::defaults(Convention c) {
+    LambOptions o;
+    o.convention = c;
+    if (c == Convention::keras) o.eps = 1e-7;  // Keras' Lamb epsilon
+    return o;
+}
+
+template <class T>
+void Lamb<T>::validate(const LambOptions& o) {
+    check_adam_family(kName, o);
+    check_non_negative(kName, o.eps_root);
+}
+
+namespace {
+
+// The norms are sums over blocks of kBlock elements, each block's in a fixed order, then the
+// blocks' sums in order: the same bits on any number of threads and any instruction set (the
+// compiler may not reorder the additions, so the eight running sums are written out).
+constexpr std::size_t kBlock = 4096;
+constexpr std::size_t kLanes = 8;
+
+template <class T>
+struct LambScalars {
+    T sign, wd;                                 // ±1; λ
+    T beta1, beta2, one_minus_beta1, one_minus_beta2;
+    T bias_correction1, bias_correction2;       // 1−β1^t, 1−β2^t
+    T eps, eps_root, neg_lr;                    // ε, ε_root, −γ
+};
+
+// Σx² in float64: element j in running sum j mod 8, the eight added in a fixed tree, so the
+// same bits whatever the instruction set (each running sum is one lane of a vector).
+template <class T>
+double sum_of_squares(const T* __restrict x, std::size_t n) {
+    double acc[kLanes] = {};
+    std::size_t j = 0;
+    for (; j + kLanes <= n; j += kLanes) {
+        for (std::size_t k = 0; k < kLanes; ++k) acc[k] += double(x[j + k]) * double(x[j + k]);
+    }
+    for (std::size_t k = 0; j < n; ++j, ++k) acc[k] += double(x[j]) * double(x[j]);
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+// u for element i from the moments already updated: m̂/(√(v̂ + ε_root) + ε) + λθ.
+template <class T>
+inline T direction(T m, T v, T p, const LambScalars<T>& s) {
+    const T m_hat = m / s.bias_correction1;                      // m̂ = m/(1−β1^t)
+    const T v_hat = v / s.bias_correction2;                      // v̂ = v/(1−β2^t)
+    return m_hat / (std::sqrt(v_hat + s.eps_root) + s.eps) + s.wd * p;  // u = m̂/(√v̂+ε) + λθ
+}
+
+// First pass over [begin, end) (one block, in the cache after its first loop): the moments,
+// then the sums of θ² and u² into sums[0..1], element j in running sum (j − begin) mod 8.
+template <class T>
+void lamb_moments(std::size_t begin, std::size_t end, const T* __restrict p,
+                  const T* __restrict grad, T* __restrict m, T* __restrict v,
+                  const LambScalars<T>& s, double* sums) {
+    for (std::size_t i = begin; i < end; ++i) {
+        const T g = s.sign * grad[i];
+        m[i] = s.one_minus_beta1 * g + s.beta1 * m[i];           // m ← (1−β1)·g + β1·m
+        v[i] = s.one_minus_beta2 * (g * g) + s.beta2 * v[i];     // v ← (1−β2)·g² + β2·v
+    }
+    T u[kBlock];  // the block's directions, in a loop the compiler vectorises
+    const std::size_t n = end - begin;
+    for (std::size_t j = 0; j < n; ++j) u[j] = direction(m[begin + j], v[begin + j], p[begin + j], s);
+    sums[0] = sum_of_squares(p + begin, n);                      // ‖θ‖²
+    sums[1] = sum_of_squares(u, n);                              // ‖u‖²
+}
+
+// Second pass: θ ← θ + (−γ)·(r·u), u computed again from the same m, v and θ.
+template <class T>
+void lamb_apply(std::size_t begin, std::size_t end, T* __restrict p, const T* __restrict m,
+                const T* __restrict v, const LambScalars<T>& s, T ratio) {
+    for (std::size_t i = begin; i < end; ++i) {
+        const T u = direction(m[i], v[i], p[i], s);
+        p[i] = p[i] + s.neg_lr * (u * ratio);                    // θ ← θ − γ·(r·u)
+    }
+}
+
+// kernel(first, last) over blocks [first, last), split between optlab's threads by whole
+// blocks and compiled for the CPU's vector width (simd.hpp).
+template <class Kernel>
+void for_blocks(std::size_t count, Kernel& kernel) {
+    const SimdTarget target = simd_target();
+    if (num_threads() <= 1 || count * kBlock < kSerialThreshold) {
+        run_kernel(target, kernel, 0, count);
+        return;
+    }
+    parallel_run([&](Part part) {
+        const auto [first, last] = part.share(count);
+        run_kernel(target, kernel, first, last);
+    });
+}
+
+}  // namespace
+
+template <class T>
+void Lamb<T>::step_group(std::size_t g) {
+    const LambOptions& o = this->options_[g];
+    T* p = this->store_.params().data();
+    const T* grad = this->store_.grads().data();
+    T* m = this->state("exp_avg");
+    T* v = this->state("exp_avg_sq");
+    const double t = double(this->groups_[g].step);
+    const LambScalars<T> s{
+        .sign = o.maximize ? T(-1) : T(1),
+        .wd = T(o.weight_decay),
+        .beta1 = T(o.betas[0]),
+        .beta2 = T(o.betas[1]),
+        .one_minus_beta1 = T(1.0 - o.betas[0]),
+        .one_minus_beta2 = T(1.0 - o.betas[1]),
+        .bias_correction1 = T(1.0 - std::pow(o.betas[0], t)),
+        .bias_correction2 = T(1.0 - std::pow(o.betas[1], t)),
+        .eps = T(o.eps),
+        .eps_root = T(o.eps_root),
+        .neg_lr = T(-o.lr),
+    };
+    if (blocks_.size() <= g) blocks_.resize(g + 1);
+    std::vector<LambBlock>& blocks = blocks_[g];
+    const auto& tensors = this->group_tensors(g);
+    if (blocks.empty()) {
+        for (std::size_t k = 0; k < tensors.size(); ++k) {
+            const TensorInfo& info = this->store_.info(tensors[k]);
+            for (std::size_t b = 0; b < info.size; b += kBlock) {
+                blocks.push_back({k, info.offset + b, info.offset + std::min(info.size, b + kBlock)});
+            }
+        }
+    }
+    block_sums_.resize(std::max(block_sums_.size(), 2 * blocks.size()));
+    auto moments = [&](std::size_t first, std::size_t last) {
+        for (std::size_t b = first; b < last; ++b) {
+            lamb_moments<T>(blocks[b].begin, blocks[b].end, p, grad, m, v, s, &block_sums_[2 * b]);
+        }
+    };
+    for_blocks(blocks.size(), moments);
+    // Per tensor: r = ‖θ‖/‖u‖, 1 where either is 0 (Optax's safe trust ratio). The blocks'
+    // sums are added in block order: the same on any number of threads.
+    tensor_sums_.assign(2 * tensors.size(), 0.0);
+    for (std::size_t b = 0; b < blocks.size(); ++b) {
+        tensor_sums_[2 * blocks[b].tensor] += block_sums_[2 * b];
+        tensor_sums_[2 * blocks[b].tensor + 1] += block_sums_[2 * b + 1];
+    }
+    ratios_.resize(tensors.size());
+    for (std::size_t k = 0; k < tensors.size(); ++k) {
+        const double pn = std::sqrt(tensor_sums_[2 * k]), un = std::sqrt(tensor_sums_[2 * k + 1]);
+        ratios_[k] = pn == 0.0 || un == 0.0 ? 1.0 : pn / un;
+    }
+    auto apply = [&](std::size_t first, std::size_t last) {
+        for (std::size_t b = first; b < last; ++b) {
+            lamb_apply<T>(blocks[b].begin, blocks[b].end, p, m, v, s, T(ratios_[blocks[b].tensor]));
+        }
+    };
+    for_blocks(blocks.size(), apply);
+}
+
+template class Lamb<float>;
+template class Lamb<double>;
+
+}  // namespace optlab
