@@ -44,7 +44,10 @@ int run_trajectory(const TrajectoryOptions& o) {
         // JSON has no inf/NaN: they become null.
         auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
         for (std::size_t k = 0; k < t.points.size(); ++k) {
-            j["path"].push_back({{"step", k}, {"x", num(t.points[k][0])}, {"y", num(t.points[k][1])}, {"f", num(t.f[k])}});
+            nlohmann::json row = {{"step", k}, {"x", num(t.points[k][0])}, {"y", num(t.points[k][1])}, {"f", num(t.f[k])}};
+            // Where the gradient was taken, when the optimizer evaluates elsewhere (Schedule-Free).
+            if (!t.train_points.empty()) row["train_point"] = {num(t.train_points[k][0]), num(t.train_points[k][1])};
+            j["path"].push_back(row);
         }
         std::cout << j.dump() << "\n";
     } else {

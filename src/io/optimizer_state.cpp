@@ -33,6 +33,7 @@ void add_optimizer_state(SafetensorsFile& file, const OptimizerState<T>& state,
     file.metadata[p + "optimizer"] = state.optimizer;
     file.metadata[p + "convention"] = std::string(to_string(state.convention));
     file.metadata[p + "dtype"] = std::string(dtype_name<T>());
+    file.metadata[p + "mode"] = state.training ? "train" : "eval";
     json groups = json::array();
     for (const auto& g : state.groups) {
         groups.push_back({{"params", g.params},
@@ -75,6 +76,13 @@ OptimizerState<T> extract_optimizer_state(const SafetensorsFile& file, std::stri
         state.convention = parse_convention(meta(file, p + "convention", source));
     } catch (const InvalidArgument& e) {
         throw IoError(src + ": " + e.what());
+    }
+    // The mode was added after format 1's first files, which were all saved in training mode.
+    if (const auto mode = file.metadata.find(p + "mode"); mode != file.metadata.end()) {
+        if (mode->second != "train" && mode->second != "eval") {
+            throw IoError(src + ": metadata " + p + "mode is '" + mode->second + "', expected train or eval");
+        }
+        state.training = mode->second == "train";
     }
     json groups;
     try {

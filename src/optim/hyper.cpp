@@ -17,7 +17,7 @@ std::string to_string(const HyperValue& v) {
 
 std::string_view describe_hyper(std::string_view name) {
     // PyTorch's vocabulary, one line each; the symbols are docs/optimizers.md's.
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 17> kMeaning = {{
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 20> kMeaning = {{
         {"lr", "learning rate γ"},
         {"momentum", "momentum factor μ"},
         {"dampening", "momentum dampening τ (torch)"},
@@ -35,6 +35,9 @@ std::string_view describe_hyper(std::string_view name) {
         {"decoupled_weight_decay", "decoupled weight decay θ ← θ(1 − γλ), as AdamW"},
         {"momentum_decay", "NAdam's momentum decay ψ"},
         {"eps_root", "ε_root, added to the second moment inside the root"},
+        {"warmup_steps", "steps of linear learning-rate warm-up (Schedule-Free)"},
+        {"r", "Schedule-Free's weights grow as t^r"},
+        {"weight_lr_power", "Schedule-Free's weights grow as lr_max^p"},
     }};
     for (const auto& [key, meaning] : kMeaning) {
         if (key == name) return meaning;

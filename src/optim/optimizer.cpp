@@ -48,10 +48,32 @@ void Optimizer<T>::add_group(const std::vector<std::string>& params) {
 
 template <class T>
 void Optimizer<T>::step() {
+    if (!training_) {
+        throw Error(std::string(name()) + ": step() in evaluation mode; call train() first");
+    }
     for (std::size_t g = 0; g < groups_.size(); ++g) {
         ++groups_[g].step;
         step_group(g);
     }
+}
+
+template <class T>
+void Optimizer<T>::eval() {
+    if (!training_) return;
+    training_ = false;
+    if (!has_eval_point()) return;
+    const std::span<const T> params = store_.params();
+    std::copy(params.begin(), params.end(), state("train_point"));
+    for (std::size_t g = 0; g < groups_.size(); ++g) to_eval_point(g);
+}
+
+template <class T>
+void Optimizer<T>::train() {
+    if (training_) return;
+    training_ = true;
+    if (!has_eval_point() || !has_state("train_point")) return;
+    const T* saved = state("train_point");
+    std::copy(saved, saved + store_.arena_size(), store_.params().begin());
 }
 
 template <class T>
@@ -101,6 +123,7 @@ OptimizerState<T> Optimizer<T>::state_dict() const {
     OptimizerState<T> s;
     s.optimizer = std::string(name());
     s.convention = convention_;
+    s.training = training_;
     for (std::size_t g = 0; g < groups_.size(); ++g) {
         typename OptimizerState<T>::Group group;
         for (std::size_t index : groups_[g].tensors) group.params.push_back(store_.info(index).name);
@@ -199,6 +222,7 @@ void Optimizer<T>::load_state_dict(const OptimizerState<T>& s) {
         groups_[g].step = s.groups[g].step;
         groups_[g].scalars = s.groups[g].scalars;
     }
+    training_ = s.training;
 }
 
 template class Optimizer<float>;

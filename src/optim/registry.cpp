@@ -15,6 +15,7 @@
 #include "optlab/optim/nadam.hpp"
 #include "optlab/optim/radam.hpp"
 #include "optlab/optim/rmsprop.hpp"
+#include "optlab/optim/schedule_free.hpp"
 #include "optlab/optim/sgd.hpp"
 
 namespace optlab {
@@ -95,6 +96,12 @@ const std::array kRegistry = {
     entry<Lamb, LambOptions::defaults>("lamb", "LAMB",
                                        "LAMB: Adam's direction scaled per tensor by the trust ratio ‖θ‖/‖u‖",
                                        {StepPass{4, 2}, StepPass{3, 1}}),
+    entry<ScheduleFreeAdamW, ScheduleFreeAdamWOptions::defaults>(
+        "schedule-free-adamw", "Schedule-Free AdamW",
+        "Schedule-Free AdamW: no schedule; trains at y between z and the average x, evaluated at x", {4, 3}),
+    entry<ScheduleFreeSgd, ScheduleFreeSgdOptions::defaults>(
+        "schedule-free-sgd", "Schedule-Free SGD",
+        "Schedule-Free SGD: momentum as an interpolation between z and the average x", {3, 2}),
 };
 
 const std::array<std::string_view, kRegistry.size()> kNames = [] {

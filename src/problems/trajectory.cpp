@@ -20,16 +20,24 @@ Trajectory run_trajectory(const Function2d& fn, std::string_view name, const Hyp
     xy[1] = start[1];
     Trajectory t;
     t.hyper = opt->hyper(0);
-    t.points.push_back(start);
-    t.f.push_back(fn.value(xy[0], xy[1]));
+    const bool two_points = opt->has_eval_point();
+    // The point where the optimizer evaluates (its eval()), and where it trains.
+    auto record = [&] {
+        if (two_points) t.train_points.push_back({xy[0], xy[1]});
+        opt->eval();
+        t.points.push_back({xy[0], xy[1]});
+        t.f.push_back(fn.value(xy[0], xy[1]));
+        opt->train();
+    };
+    record();
     for (std::int64_t k = 1; k <= steps && !t.diverged; ++k) {
         const Point2 g = fn.gradient(xy[0], xy[1]);
         grad[0] = g[0];
         grad[1] = g[1];
         opt->step();
-        t.points.push_back({xy[0], xy[1]});
-        t.f.push_back(fn.value(xy[0], xy[1]));
-        t.diverged = !std::isfinite(xy[0]) || !std::isfinite(xy[1]) || !std::isfinite(t.f.back());
+        record();
+        const Point2& x = t.points.back();
+        t.diverged = !std::isfinite(x[0]) || !std::isfinite(x[1]) || !std::isfinite(t.f.back());
     }
     return t;
 }

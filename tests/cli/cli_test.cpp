@@ -153,6 +153,19 @@ TEST(Cli, ListsOptimizersWithDefaultsPerConvention) {
     EXPECT_NE(f.out.find("x^2/20 + y^2"), std::string::npos);
 }
 
+// Schedule-Free's rows are its evaluation point x; the JSON also gives the gradient point y.
+TEST(Cli, ScheduleFreeTrajectoriesPrintTheAverageAndTheGradientPoint) {
+    const CliRun r = optlab_run("trajectory --optimizer schedule-free-sgd --lr 0.1 --steps 3 --format json");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto path = nlohmann::json::parse(r.out)["path"];
+    ASSERT_EQ(path.size(), 4u);
+    EXPECT_EQ(path[0]["x"], path[0]["train_point"][0]);  // before any step x = y
+    EXPECT_NE(path[3]["x"], path[3]["train_point"][0]);  // then the average lags the gradient point
+    const CliRun csv_rows = optlab_run("trajectory --optimizer schedule-free-sgd --lr 0.1 --steps 3");
+    ASSERT_EQ(csv_rows.code, 0);
+    EXPECT_NE(csv_rows.out.find("\n3," + path[3]["x"].dump()), std::string::npos) << csv_rows.out;
+}
+
 // The registry for scripts: every registered optimizer, in order, with its defaults.
 TEST(Cli, OptimizersAsJsonIsTheRegistry) {
     const CliRun r = optlab_run("optimizers --json --convention book");

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "../test_name.hpp"
 #include "optlab/core/error.hpp"
 #include "optlab/core/simd.hpp"
 #include "optlab/optim/registry.hpp"
@@ -80,7 +81,7 @@ class EveryOptimizer : public ::testing::TestWithParam<std::string> {};
 INSTANTIATE_TEST_SUITE_P(All, EveryOptimizer,
                          ::testing::ValuesIn(std::vector<std::string>(optimizer_names().begin(),
                                                                       optimizer_names().end())),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& info) { return test::test_name(info.param); });
 
 TEST_P(EveryOptimizer, VectorCopiesAreBitIdenticalToBaseline) {
     if (vector_targets().empty()) GTEST_SKIP() << "this CPU has neither AVX2 nor AVX-512";

@@ -8,6 +8,7 @@
 #include <functional>
 #include <unistd.h>
 
+#include "../test_name.hpp"
 #include "optlab/io/optimizer_state.hpp"
 #include "optlab/optim/adam.hpp"
 #include "optlab/optim/registry.hpp"
@@ -63,7 +64,7 @@ std::vector<Case> resume_cases() {
 }
 
 INSTANTIATE_TEST_SUITE_P(All, Resume, ::testing::ValuesIn(resume_cases()), [](const auto& info) {
-    return info.param.optimizer + "_" + std::string(to_string(info.param.convention));
+    return test::test_name(info.param.optimizer + "_" + std::string(to_string(info.param.convention)));
 });
 
 TEST_P(Resume, SaveLoadContinueEqualsNeverStopping) {

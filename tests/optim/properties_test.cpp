@@ -11,6 +11,7 @@
 #include <map>
 #include <vector>
 
+#include "../test_name.hpp"
 #include "optlab/core/parallel.hpp"
 #include "optlab/optim/adagrad.hpp"
 #include "optlab/optim/adam.hpp"
@@ -29,7 +30,7 @@ std::vector<std::string> all_names() {
 class EveryOptimizer : public ::testing::TestWithParam<std::string> {};
 
 INSTANTIATE_TEST_SUITE_P(All, EveryOptimizer, ::testing::ValuesIn(all_names()),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& info) { return test::test_name(info.param); });
 
 // Fills the store's parameters (and gradients) with reproducible values in [-1, 1).
 template <class T>
@@ -172,6 +173,8 @@ const std::map<std::string, Convergence>& convergence_settings() {
         {"radam", {0.01, 0.01, {}}},
         {"lion", {0.01, 1e-3, {}}},
         {"lamb", {0.01, 1e-3, {}}},  // steps of about γ·‖θ‖ per tensor, like Lion's ±γ
+        {"schedule-free-adamw", {0.1, 0.05, {}}},  // judged at its evaluation point x
+        {"schedule-free-sgd", {0.1, 3e-3, {}}},
     };
     return settings;
 }
@@ -204,6 +207,7 @@ TEST_P(EveryOptimizer, ConvergesOnParabolaAndRosenbrock) {
             }
             opt->step();
         }
+        opt->eval();  // where the optimizer says its answer is (Schedule-Free's average x)
         for (std::size_t i = 0; i < target.size(); ++i) {
             EXPECT_NEAR(x[i], target[i], 3e-2 + 3e-2 * std::abs(target[i]))
                 << GetParam() << " on " << problem << " coordinate " << i;

@@ -13,6 +13,7 @@
 
 #include "optlab/io/hyper_json.hpp"
 #include "optlab/optim/registry.hpp"
+#include "../test_name.hpp"
 #include "splitmix.hpp"
 
 namespace optlab {
@@ -78,6 +79,15 @@ void run_case(const json& c) {
             }
         }
     }
+    // An optimizer that evaluates elsewhere than it trains (Schedule-Free's x): its eval().
+    if (c["params_after"].contains("eval")) {
+        opt->eval();
+        for (std::size_t i = 0; i < sizes.size(); ++i) {
+            expect_close<T>(c["params_after"]["eval"][i].get<std::vector<double>>(), store.view(i).param,
+                            "param t" + std::to_string(i) + " at the evaluation point");
+        }
+        opt->train();
+    }
     // Plain SGD (no momentum) is the only optimizer without state.
     const bool stateless = c["optimizer"] == "sgd" && !c["groups"][0]["hyper"].contains("momentum");
     EXPECT_EQ(c["state"].empty(), stateless);
@@ -121,10 +131,7 @@ std::vector<std::string> case_names() {
 
 INSTANTIATE_TEST_SUITE_P(Torch, Reference, ::testing::ValuesIn(case_names()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
-                             // generate.py keeps the names unique
-                             std::string out;
-                             for (char ch : info.param) out += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
-                             return out;
+                             return test::test_name(info.param);  // generate.py keeps names unique
                          });
 
 TEST(ReferenceFile, CoversEveryOptimizerWithEnoughCases) {

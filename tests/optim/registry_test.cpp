@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "../test_name.hpp"
 #include "optlab/bench/step_bench.hpp"
 #include "optlab/optim/registry.hpp"
 
@@ -29,7 +30,7 @@ class Registered : public ::testing::TestWithParam<std::string> {};
 INSTANTIATE_TEST_SUITE_P(Registry, Registered,
                          ::testing::ValuesIn(std::vector<std::string>(optimizer_names().begin(),
                                                                       optimizer_names().end())),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& info) { return test::test_name(info.param); });
 
 TEST_P(Registered, HasAPytorchReferenceCase) {
     std::ifstream in(std::string(OPTLAB_SOURCE_DIR) + "/tests/reference/torch_reference.json");

@@ -170,6 +170,52 @@ def run_lamb(params, grads, hyper, dtype):
                      "exp_avg_sq": [t.astype(np.float64).tolist() for t in nu]}
 
 
+# ---- Schedule-Free AdamW and SGD as facebookresearch/schedule_free 1.3 computes them --------
+def run_schedule_free(params, grads, hyper, dtype, adam):
+    """AdamWScheduleFree / SGDScheduleFree's step (schedulefree/adamw_schedulefree.py,
+    sgd_schedulefree.py, v1.3), written with the same torch operations in the same order, in
+    train mode (p holds y). maximize (g <- -g) is optlab's; optlab leaves p.grad unchanged,
+    which changes no parameter or state."""
+    lr_group = hyper.get("lr", 0.0025 if adam else 1.0)
+    beta1, beta2 = hyper.get("betas", (0.9, 0.999)) if adam else (hyper.get("momentum", 0.9), 0.0)
+    eps, wd = hyper.get("eps", 1e-8), hyper.get("weight_decay", 0.0)
+    warmup, r = hyper.get("warmup_steps", 0), hyper.get("r", 0.0)
+    power = hyper.get("weight_lr_power", 2.0)
+    sign = -1.0 if hyper.get("maximize", False) else 1.0
+    ys = [torch.tensor(t, dtype=dtype) for t in params]
+    zs = [y.clone() for y in ys]
+    vs = [torch.zeros_like(y) for y in ys]
+    lr_max, weight_sum, history = -1.0, 0.0, {}
+    for k, step in enumerate(grads):
+        sched = (k + 1) / warmup if k < warmup else 1.0
+        bc2 = 1 - beta2 ** (k + 1)
+        lr = lr_group * sched
+        lr_max = max(lr, lr_max)
+        weight = ((k + 1) ** r) * (lr_max ** power)
+        weight_sum += weight
+        ckp1 = weight / weight_sum if weight_sum != 0.0 else 0.0
+        for y, z, v, g in zip(ys, zs, vs, step):
+            grad = torch.tensor(g, dtype=dtype) * sign
+            if adam:
+                v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                denom = v.div(bc2).sqrt_().add_(eps)
+                grad.div_(denom)
+            if wd != 0:
+                grad.add_(y, alpha=wd)
+            y.lerp_(end=z, weight=ckp1)
+            y.add_(grad, alpha=lr * (beta1 * (1 - ckp1) - 1))
+            z.sub_(grad, alpha=lr)
+        if k + 1 in CHECKPOINTS:
+            history[str(k + 1)] = [y.to(torch.float64).flatten().tolist() for y in ys]
+    state = {"z": [z.to(torch.float64).flatten().tolist() for z in zs]}
+    if adam:
+        state["exp_avg_sq"] = [v.to(torch.float64).flatten().tolist() for v in vs]
+    # The reference's eval(): p <- lerp(p, z, 1 - 1/beta), the average x where a model is evaluated.
+    history["eval"] = [y.lerp(z, 1 - 1 / beta1).to(torch.float64).flatten().tolist()
+                       for y, z in zip(ys, zs)]
+    return history, state
+
+
 # ---- the cases -----------------------------------------------------------------------------
 SHAPES = [[[3, 4], [5]], [[7]], [[2, 3, 2], [1], [4, 4]]]
 
@@ -242,6 +288,14 @@ CONFIGS = [
     ("lamb", {"lr": 0.01, "weight_decay": 0.1}),
     ("lamb", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-4, "eps_root": 1e-8}),
     ("lamb", {"lr": 0.01, "maximize": True}),
+    ("schedule-free-adamw", {}),
+    ("schedule-free-adamw", {"lr": 0.01, "warmup_steps": 5}),
+    ("schedule-free-adamw", {"lr": 0.01, "weight_decay": 0.1, "betas": [0.8, 0.99], "eps": 1e-6}),
+    ("schedule-free-adamw", {"lr": 0.01, "r": 1.0, "weight_lr_power": 1.0, "maximize": True}),
+    ("schedule-free-sgd", {}),
+    ("schedule-free-sgd", {"lr": 0.1, "momentum": 0.5, "warmup_steps": 10}),
+    ("schedule-free-sgd", {"lr": 0.1, "weight_decay": 0.1, "r": 0.5}),
+    ("schedule-free-sgd", {"lr": 0.1, "maximize": True}),
 ]
 # Two parameter groups with their own hyper-parameters: (optimizer, group 0, group 1).
 GROUP_CONFIGS = [
@@ -288,7 +342,9 @@ def run_torch(name, groups, params, grads, dtype):
 
 # Where an optimizer's expected values come from when torch.optim 1.13 lacks it.
 REFERENCE_OF = {"lion": "numpy (Lion paper)", "nadam": "torch ops (PyTorch 2.x NAdam)",
-                "lamb": "numpy (optax.lamb)"}
+                "lamb": "numpy (optax.lamb)",
+                "schedule-free-adamw": "torch ops (schedule_free 1.3 AdamWScheduleFree)",
+                "schedule-free-sgd": "torch ops (schedule_free 1.3 SGDScheduleFree)"}
 
 
 def seed_of(case_name):
@@ -321,6 +377,10 @@ def main():
                     history, state = run_lion(params, grads, hypers[0], np_dtype)
                 elif name == "lamb":
                     history, state = run_lamb(params, grads, hypers[0], np_dtype)
+                elif name.startswith("schedule-free"):
+                    dtype = torch.float64 if dtype_name == "float64" else torch.float32
+                    history, state = run_schedule_free(params, grads, hypers[0], dtype,
+                                                       adam=name.endswith("adamw"))
                 else:
                     dtype = torch.float64 if dtype_name == "float64" else torch.float32
                     history, state = run_torch(name, groups, params, grads, dtype)

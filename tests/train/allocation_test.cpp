@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "../test_name.hpp"
 #include "optlab/core/parallel.hpp"
 #include "optlab/optim/registry.hpp"
 #include "optlab/train/trainer.hpp"
@@ -51,7 +52,7 @@ class EveryOptimizer : public ::testing::TestWithParam<std::string> {};
 INSTANTIATE_TEST_SUITE_P(All, EveryOptimizer,
                          ::testing::ValuesIn(std::vector<std::string>(optimizer_names().begin(),
                                                                       optimizer_names().end())),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& info) { return test::test_name(info.param); });
 
 TEST_P(EveryOptimizer, StepsAllocateNothingAfterTheFirst) {
     // 10k parameters run on the calling thread; 200k go through the pool on 2 threads.

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -116,6 +117,72 @@ TEST_P(EverySchedule, StoppedBySignalMidEpochAndResumedEqualsNeverStopping) {
     ASSERT_TRUE(stopped.interrupted);
     train(c, {"", dir / "split.st", dir / "split.st"}, {}, &data);
     EXPECT_EQ(bytes(dir / "straight.st"), bytes(dir / "split.st")) << differences(dir / "straight.st", dir / "split.st");
+}
+
+// Schedule-Free trains at y and is evaluated at x: a checkpoint's model is x (what a user
+// loads), its optimizer state keeps y and z, and a resumed run — at an epoch's end or after a
+// signal mid-epoch — is the run that never stopped.
+class ScheduleFreeRun : public ::testing::TestWithParam<const char*> {
+  protected:
+    std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
+                                ("optlab_resume_sf_" + std::to_string(::getpid()));
+    TrainTest data = test::synthetic_split(640, 200);
+    void SetUp() override {
+        std::filesystem::remove_all(dir);
+        std::filesystem::create_directories(dir);
+    }
+    void TearDown() override { std::filesystem::remove_all(dir); }
+    static std::string bytes(const std::filesystem::path& p) {
+        std::ifstream in(p, std::ios::binary);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    }
+};
+
+INSTANTIATE_TEST_SUITE_P(Resume, ScheduleFreeRun, ::testing::Values("schedule-free-adamw", "schedule-free-sgd"),
+                         [](const auto& info) { return std::string(info.param).substr(14); });
+
+TEST_P(ScheduleFreeRun, SavesTheAverageAndResumesExactly) {
+    TrainConfig c;
+    c.net = "16-24-10";
+    c.batch = 32;
+    c.epochs = 3;
+    c.threads = 1;
+    c.optimizer = GetParam();
+    c.hyper = {{"lr", std::string(GetParam()) == "schedule-free-sgd" ? 0.1 : 0.01}, {"warmup_steps", 5.0}};
+    train(c, {"", dir / "straight.st", ""}, {}, &data);
+    c.epochs = 1;
+    train(c, {"", dir / "split.st", ""}, {}, &data);
+    c.epochs = 3;
+    train(c, {"", dir / "split.st", dir / "split.st"}, {}, &data);
+    EXPECT_EQ(bytes(dir / "straight.st"), bytes(dir / "split.st"));
+    TrainObserver stop;
+    stop.iteration = [](std::int64_t epoch, std::int64_t batch, std::int64_t, double, double) {
+        if (epoch == 2 && batch == 5) request_stop(SIGTERM);
+    };
+    ASSERT_TRUE(train(c, {"", dir / "signal.st", ""}, stop, &data).interrupted);
+    train(c, {"", dir / "signal.st", dir / "signal.st"}, {}, &data);
+    EXPECT_EQ(bytes(dir / "straight.st"), bytes(dir / "signal.st"));
+    // The model saved is x = lerp(y, z, 1 − 1/β) of the training point y and the sequence z.
+    const SafetensorsFile f = read_safetensors(dir / "straight.st");
+    const float beta = 0.9f, w = float(1.0 - 1.0 / 0.9);
+    auto floats = [&](const std::string& name) {
+        const SafeTensor* t = f.find(name);
+        EXPECT_NE(t, nullptr) << name;
+        std::vector<float> v(t ? t->data.size() / 4 : 0);
+        if (t) std::memcpy(v.data(), t->data.data(), t->data.size());
+        return v;
+    };
+    const auto x = floats("model/layer1.weight"), y = floats("optimizer/layer1.weight/train_point"),
+               z = floats("optimizer/layer1.weight/z");
+    ASSERT_EQ(x.size(), y.size());
+    std::size_t differ = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        differ += x[i] != y[i];
+        EXPECT_EQ(x[i], y[i] + w * (z[i] - y[i])) << "element " << i;  // torch's lerp, |w| < 0.5
+    }
+    EXPECT_GT(differ, x.size() / 2) << "x and y should differ after training (β = " << beta << ")";
 }
 
 }  // namespace

@@ -147,7 +147,9 @@ CompareRun run_book_protocol(const CompareSpec& spec, const Arm& a, const HyperP
         seconds += r.seconds;
     };
     hooks.epoch = [&](const EpochEnd&) {
+        opt->eval();  // at the optimizer's evaluation point (Schedule-Free's x)
         run.test_accuracy = problem.evaluate(Split::test).metric;
+        opt->train();
         return 0.0;
     };
     LoopState state;

@@ -100,6 +100,7 @@ class Run {
           options_(loop_options(c)) {
         if (!paths.resume.empty()) {
             load_checkpoint(paths.resume, parts());
+            optimizer_->train();  // a checkpoint holds the evaluation point: train from y again
             info("resumed " + paths.resume.string() + " at epoch " + std::to_string(loop_.epoch) +
                  ", batch " + std::to_string(loop_.batch_in_epoch) + ", iteration " +
                  std::to_string(loop_.iteration));
@@ -151,7 +152,7 @@ class Run {
         train_seconds_ += r.seconds;
         if (observer_.iteration) observer_.iteration(r.epoch, r.batch, r.batches, r.loss, r.lr);
         if (c_.eval_every > 0 && r.iteration % c_.eval_every == 0) {
-            const Evaluation e = problem_.evaluate(Split::test);
+            const Evaluation e = evaluate(Split::test);
             info("iteration " + std::to_string(r.iteration) + ": test loss " + format_number(e.loss) +
                  ", test accuracy " + format_number(e.metric));
         }
@@ -166,11 +167,11 @@ class Run {
         r.iterations = loop_.iteration;
         r.train_loss = e.train_loss;
         r.train_accuracy = e.train_metric;
-        const Evaluation test = problem_.evaluate(Split::test);
+        const Evaluation test = evaluate(Split::test);
         r.test_loss = test.loss;
         r.test_accuracy = test.metric;
         if (problem_.has_validation()) {
-            const Evaluation v = problem_.evaluate(Split::validation);
+            const Evaluation v = evaluate(Split::validation);
             r.validation_loss = v.loss;
             r.validation_accuracy = v.metric;
         }
@@ -193,9 +194,21 @@ class Run {
         if (observer_.warning) observer_.warning(what);
     }
 
+    // The model is evaluated, and saved, where the optimizer says its answer is
+    // (Schedule-Free's average x; the parameters themselves for the others), then training
+    // goes on from the training point, restored bit for bit.
+    Evaluation evaluate(Split split) {
+        optimizer_->eval();
+        const Evaluation e = problem_.evaluate(split);
+        optimizer_->train();
+        return e;
+    }
+
     void checkpoint() {
         if (paths_.checkpoint.empty()) return;
+        optimizer_->eval();
         save_checkpoint(paths_.checkpoint, c_, parts());
+        optimizer_->train();
         result_.checkpoint = paths_.checkpoint.string();
     }
 

@@ -48,6 +48,7 @@ struct OptimizerState {
 
     std::string optimizer;  // registry name, e.g. "adam"
     Convention convention = Convention::torch;
+    bool training = true;   // false: saved in evaluation mode (Optimizer::eval)
     std::vector<Group> groups;
     std::vector<Buffer> buffers;
 };
@@ -69,7 +70,8 @@ class Optimizer {
     virtual std::string_view name() const = 0;
     Convention convention() const { return convention_; }
 
-    /// One update of every group from the gradients in the store's gradient arena.
+    /// One update of every group from the gradients in the store's gradient arena. Throws
+    /// Error in evaluation mode (eval() without train()).
     void step();
     /// Zeroes the gradients of every tensor this optimizer updates.
     void zero_grad();
@@ -106,6 +108,21 @@ class Optimizer {
     /// Bytes of the state buffers created so far (exp_avg, ...).
     std::size_t state_bytes() const;
 
+    // ---- where the model is evaluated ------------------------------------------------------
+    // Some optimizers train the model at one point and evaluate it at another: Schedule-Free's
+    // gradient point y and its average x (as the reference's train()/eval() switch them). For
+    // every other optimizer both are the parameters and these do nothing but keep the mode.
+
+    /// Whether evaluation happens elsewhere than training.
+    virtual bool has_eval_point() const { return false; }
+    /// Puts the evaluation point into the store's parameters, keeping the training point aside
+    /// ("train_point"); nothing when already in evaluation mode.
+    void eval();
+    /// Puts the training point back, bit for bit (the reference recomputes it, which rounds:
+    /// docs/optimizers.md#schedule-free); nothing when already in training mode.
+    void train();
+    bool training() const { return training_; }
+
     ParamStore<T>& store() { return store_; }
     const ParamStore<T>& store() const { return store_; }
 
@@ -134,12 +151,16 @@ class Optimizer {
     /// Calls kernel(begin, end) over every range of group g, split across threads.
     template <class Kernel>
     void for_each_range(std::size_t g, Kernel&& kernel);
+    /// Writes group g's evaluation point over its ranges of the parameters, which hold its
+    /// training point (optimizers with has_eval_point()).
+    virtual void to_eval_point(std::size_t /*g*/) {}
 
     ParamStore<T>& store_;
     Convention convention_;
     std::vector<GroupData> groups_;
 
   private:
+    bool training_ = true;
     std::vector<std::string> buffer_names_;
     std::map<std::string, AlignedVector<T>, std::less<>> buffers_;
     std::vector<bool> in_group_;  // per tensor index

@@ -14,8 +14,10 @@
 namespace optlab {
 
 struct Trajectory {
-    std::vector<Point2> points;  // the start, then the point after each update
+    std::vector<Point2> points;  // the start, then the point after each update: where the
+                                 // optimizer evaluates (Schedule-Free's x)
     std::vector<double> f;       // the function at each point
+    std::vector<Point2> train_points;  // where it took the gradient (y), when that differs
     bool diverged = false;       // the last point is not finite (x, y or f): the path stops there
     HyperParams hyper;           // every hyper-parameter the optimizer ran with
 };
