@@ -168,6 +168,9 @@ void setup_train(CLI::App& app, int& exit_code) {
     sub->add_flag("--batchnorm", c.batchnorm, "BatchNorm after every hidden layer");
     sub->add_option("--dropout", c.dropout, "Dropout probability after every hidden activation")->capture_default_str();
     o["--batch"] = sub->add_option("--batch", c.batch, "Mini-batch size")->capture_default_str();
+    o["--accumulate"] = sub->add_option("--accumulate", c.accumulate,
+                                        "Average the gradients of K batches before each step (an effective batch of K × --batch)")
+                            ->capture_default_str();
     o["--epochs"] = sub->add_option("--epochs", c.epochs, "Epochs in total (with --resume: up to this many)")->capture_default_str();
     sub->add_option("--max-iterations", c.max_iterations, "Stop after this many updates (0: no limit)")->capture_default_str();
     o["--seed"] = sub->add_option("--seed", c.seed, "Seed of initialisation, shuffling and dropout")->capture_default_str();

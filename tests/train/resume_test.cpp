@@ -185,5 +185,25 @@ TEST_P(ScheduleFreeRun, SavesTheAverageAndResumesExactly) {
     EXPECT_GT(differ, x.size() / 2) << "x and y should differ after training (β = " << beta << ")";
 }
 
+// With gradient accumulation a step spans several batches (3 here, and the 2 left at an
+// epoch's end): a signal stops at a step's boundary, and resuming continues exactly.
+class Accumulation : public EverySchedule {};
+INSTANTIATE_TEST_SUITE_P(Resume, Accumulation,
+                         ::testing::Values(ScheduleCase{"cosine_per_iteration", "cosine:80,10", "iteration"}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST_P(Accumulation, AccumulatingStepsResumeExactly) {
+    TrainConfig c = config();
+    c.accumulate = 3;
+    train(c, {"", dir / "straight.st", ""}, {}, &data);
+    TrainObserver stop;
+    stop.iteration = [](std::int64_t epoch, std::int64_t batch, std::int64_t, double, double) {
+        if (epoch == kSignalEpoch && batch == 9) request_stop(SIGTERM);  // after the third step
+    };
+    ASSERT_TRUE(train(c, {"", dir / "split.st", ""}, stop, &data).interrupted);
+    train(c, {"", dir / "split.st", dir / "split.st"}, {}, &data);
+    EXPECT_EQ(bytes(dir / "straight.st"), bytes(dir / "split.st")) << differences(dir / "straight.st", dir / "split.st");
+}
+
 }  // namespace
 }  // namespace optlab

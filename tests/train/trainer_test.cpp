@@ -189,6 +189,44 @@ TEST_F(Trainer, StaleTemporaryCheckpointsAreRemovedAtStart) {
     EXPECT_TRUE(std::filesystem::exists(dir / "c.st"));
 }
 
+// Gradient accumulation: 4 batches of 32 per step are one step of a batch of 128 on the same
+// samples (the shuffled order does not depend on the batch size), up to float32's summation
+// order; iterations, the optimizer's step counter and a per-iteration schedule count steps.
+TEST_F(Trainer, AccumulatingFourBatchesOf32IsOneBatchOf128) {
+    auto run = [&](std::size_t batch, std::int64_t accumulate, const std::string& name) {
+        TrainConfig c = small();
+        c.epochs = 2;
+        c.batch = batch;
+        c.accumulate = accumulate;
+        c.optimizer = "sgd";
+        c.hyper = {{"lr", 0.1}, {"momentum", 0.9}};
+        c.schedule = "cosine:10,2";
+        c.schedule_unit = "iteration";
+        const TrainResult r = train(c, {"", dir / name, ""}, {}, &data);
+        return std::pair{r, read_safetensors(dir / name)};
+    };
+    const auto [big, big_file] = run(128, 1, "big.st");
+    const auto [small_batches, small_file] = run(32, 4, "small.st");
+    EXPECT_EQ(small_batches.iterations, big.iterations);  // 640/128 = 5 steps an epoch
+    EXPECT_EQ(small_batches.iterations, 10);
+    EXPECT_EQ(small_batches.epochs.back().lr, big.epochs.back().lr);
+    EXPECT_NEAR(small_batches.epochs.back().train_loss, big.epochs.back().train_loss, 1e-6);
+    ASSERT_EQ(small_file.tensors.size(), big_file.tensors.size());
+    for (std::size_t i = 0; i < big_file.tensors.size(); ++i) {
+        const auto& a = big_file.tensors[i];
+        const auto& b = small_file.tensors[i];
+        ASSERT_EQ(a.name, b.name);
+        std::vector<float> x(a.data.size() / 4), y(b.data.size() / 4);
+        std::memcpy(x.data(), a.data.data(), a.data.size());
+        std::memcpy(y.data(), b.data.data(), b.data.size());
+        for (std::size_t k = 0; k < x.size(); ++k) {
+            EXPECT_NEAR(x[k], y[k], 1e-5f * (1 + std::abs(x[k]))) << a.name << " element " << k;
+        }
+    }
+    EXPECT_NE(big_file.metadata.at("optimizer/groups").find("\"step\":10"), std::string::npos);
+    EXPECT_NE(small_file.metadata.at("optimizer/groups").find("\"step\":10"), std::string::npos);
+}
+
 TEST_F(Trainer, RefusesBadSettings) {
     auto error = [&](auto change) {
         TrainConfig c = small();
@@ -210,6 +248,7 @@ TEST_F(Trainer, RefusesBadSettings) {
     EXPECT_NE(error([](TrainConfig& c) { c.clip = "norm:-1"; }).find("threshold"), std::string::npos);
     EXPECT_NE(error([](TrainConfig& c) { c.schedule = "cosine:0"; }).find("total"), std::string::npos);
     EXPECT_NE(error([](TrainConfig& c) { c.dropout = 1.0; }).find("dropout"), std::string::npos);
+    EXPECT_NE(error([](TrainConfig& c) { c.accumulate = 0; }).find("accumulate = 0"), std::string::npos);
 }
 
 }  // namespace

@@ -18,6 +18,7 @@ using json = nlohmann::json;
 void TrainConfig::validate() const {
     if (batch == 0) throw_invalid("train", "batch", 0, "an integer >= 1");
     if (epochs <= 0) throw_invalid("train", "epochs", double(epochs), "an integer >= 1");
+    if (accumulate < 1) throw_invalid("train", "accumulate", double(accumulate), "an integer >= 1");
     if (max_iterations < 0) throw_invalid("train", "max_iterations", double(max_iterations), "an integer >= 0");
     if (!(dropout >= 0.0 && dropout < 1.0)) throw_invalid("train", "dropout", dropout, "0 <= p < 1");
     if (nonfinite != "error" && nonfinite != "skip") {
@@ -46,7 +47,7 @@ std::string config_to_json(const TrainConfig& c) {
                     {"activation", c.activation}, {"init", c.init}, {"loss", c.loss},
                     {"batchnorm", c.batchnorm}, {"dropout", c.dropout}, {"optimizer", c.optimizer},
                     {"hyper", json::parse(hyper_to_json(c.hyper))}, {"convention", std::string(to_string(c.convention))},
-                    {"batch", c.batch}, {"epochs", c.epochs}, {"max_iterations", c.max_iterations},
+                    {"batch", c.batch}, {"accumulate", c.accumulate}, {"epochs", c.epochs}, {"max_iterations", c.max_iterations},
                     {"seed", c.seed}, {"validation", c.validation}, {"schedule", c.schedule},
                     {"schedule_unit", c.schedule_unit}, {"clip", c.clip}, {"nonfinite", c.nonfinite},
                     {"max_consecutive", c.max_consecutive}, {"divergence", c.divergence},
@@ -70,6 +71,7 @@ TrainConfig config_from_json(std::string_view text, const std::string& where) {
         c.hyper = hyper_from_json(j.at("hyper").dump(), where);
         c.convention = parse_convention(j.at("convention").get<std::string>());
         c.batch = j.at("batch");
+        c.accumulate = j.at("accumulate");
         c.epochs = j.at("epochs");
         c.max_iterations = j.at("max_iterations");
         c.seed = j.at("seed");

@@ -54,13 +54,13 @@ class Loop {
     LoopEnd run() {
         while (s_.epoch < options_.epochs) {
             sampler_.start_epoch();
-            for (; s_.batch_in_epoch < batches_; ++s_.batch_in_epoch) {
+            while (s_.batch_in_epoch < batches_) {
                 if (options_.max_iterations > 0 && s_.iteration >= options_.max_iterations) {
                     end_partial_epoch();
                     return LoopEnd::max_iterations;
                 }
                 if (hooks_.stop_requested && hooks_.stop_requested()) return LoopEnd::stopped;
-                iteration(sampler_.batch(s_.batch_in_epoch));
+                iteration();
             }
             end_epoch();
         }
@@ -68,14 +68,17 @@ class Loop {
     }
 
   private:
-    void iteration(std::span<const std::uint32_t> batch) {
+    // One optimizer step, from the next `accumulate` batches of the epoch (fewer at its end).
+    void iteration() {
         const auto started = Clock::now();
         if (options_.nonfinite == NonFinitePolicy::skip) save_buffers();
         optimizer_.zero_grad();
-        BatchResult r = problem_.train_batch(batch, /*backward=*/true);
+        std::size_t rows = 0;
+        std::span<const std::uint32_t> batch;
+        const BatchResult r = forward_backward(rows, batch);
         ++s_.iteration;
-        IterationRecord rec{s_.iteration, s_.epoch + 1, s_.batch_in_epoch + 1, batches_,
-                            batch.size(), r.loss, 0, false, 0};
+        IterationRecord rec{s_.iteration, s_.epoch + 1, s_.batch_in_epoch, batches_,
+                            rows, r.loss, 0, false, 0};
         if (const std::string bad = first_nonfinite(r.loss, problem_.store()); !bad.empty()) {
             skip_step(bad, rec, started);
             return;
@@ -83,7 +86,7 @@ class Loop {
         s_.consecutive = 0;
         if (options_.clip) options_.clip->apply(problem_.store());
         optimizer_.step();
-        if (options_.loss_timing == LossTiming::after_update) {
+        if (options_.loss_timing == LossTiming::after_update) {  // (one batch: see LoopOptions)
             rec.loss = problem_.train_batch(batch, /*backward=*/false).loss;
         }
         if (schedule_) schedule_->after_iteration(r.loss);
@@ -92,9 +95,32 @@ class Loop {
         s_.epoch_loss_sum += r.loss;
         ++s_.epoch_loss_count;
         s_.epoch_metric_sum += r.metric_sum;
-        s_.epoch_seen += std::int64_t(batch.size());
+        s_.epoch_seen += std::int64_t(rows);
         check_divergence(rec);
         if (hooks_.iteration) hooks_.iteration(rec);
+    }
+
+    // Forward and backward over the step's batches; their gradients add up in the store and
+    // are averaged (Keras' gradient_accumulation_steps, Optax's MultiSteps), their losses
+    // averaged by rows. Advances the epoch's batch position; `last` is the last batch.
+    BatchResult forward_backward(std::size_t& rows, std::span<const std::uint32_t>& last) {
+        const std::int64_t count = std::min(options_.accumulate, batches_ - s_.batch_in_epoch);
+        BatchResult total;
+        for (std::int64_t k = 0; k < count; ++k) {
+            last = sampler_.batch(s_.batch_in_epoch++);
+            const BatchResult part = problem_.train_batch(last, /*backward=*/true);
+            if (count == 1) {  // the usual case, its loss as it is
+                rows = last.size();
+                return part;
+            }
+            total.loss += part.loss * double(last.size());
+            total.metric_sum += part.metric_sum;
+            rows += last.size();
+        }
+        total.loss /= double(rows);
+        const float n = float(count);
+        for (float& g : problem_.store().grads()) g /= n;
+        return total;
     }
 
     // ---- non-finite steps and divergence -------------------------------------------------

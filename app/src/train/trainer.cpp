@@ -77,6 +77,7 @@ LoopOptions loop_options(const TrainConfig& c) {
     LoopOptions o;
     o.epochs = c.epochs;
     o.max_iterations = c.max_iterations;
+    o.accumulate = c.accumulate;
     o.nonfinite = c.nonfinite == "skip" ? NonFinitePolicy::skip : NonFinitePolicy::error;
     o.max_consecutive = c.max_consecutive;
     o.clip = parse_clip(c.clip);
@@ -106,7 +107,8 @@ class Run {
                  std::to_string(loop_.iteration));
         }
         log_.open(paths.out_dir, !paths.resume.empty());
-        const std::int64_t left = c.epochs * sampler_.batches_per_epoch() - loop_.iteration;
+        const std::int64_t steps_per_epoch = (sampler_.batches_per_epoch() + c.accumulate - 1) / c.accumulate;
+        const std::int64_t left = c.epochs * steps_per_epoch - loop_.iteration;
         log_.reserve(std::size_t(std::max<std::int64_t>(0, left)));
     }
 

@@ -25,6 +25,7 @@ struct TrainConfig {
     HyperParams hyper;  // as given; unset ones take the convention's defaults
     Convention convention = Convention::torch;
     std::size_t batch = 128;
+    std::int64_t accumulate = 1;      // batches whose gradients one step averages
     std::int64_t epochs = 5;
     std::int64_t max_iterations = 0;  // stop after this many updates in total (0: no limit)
     std::uint64_t seed = 1;

@@ -34,6 +34,10 @@ enum class LossTiming { before_update, after_update };
 struct LoopOptions {
     std::int64_t epochs = 1;
     std::int64_t max_iterations = 0;  // stop after this many iterations in all (0: no limit)
+    /// Batches whose gradients one step averages (Keras' gradient_accumulation_steps): an
+    /// iteration is one optimizer step; the last of an epoch takes the batches left. Must be
+    /// 1 with LossTiming::after_update.
+    std::int64_t accumulate = 1;
     NonFinitePolicy nonfinite = NonFinitePolicy::error;
     std::int64_t max_consecutive = 10;  // skip: give up after this many skips in a row (0: never)
     LossTiming loss_timing = LossTiming::before_update;
@@ -64,9 +68,9 @@ struct LoopState {
 struct IterationRecord {
     std::int64_t iteration = 0;  // 1-based, in all
     std::int64_t epoch = 0;      // 1-based
-    std::int64_t batch = 0;      // 1-based, within the epoch
+    std::int64_t batch = 0;      // 1-based, within the epoch: the step's last batch
     std::int64_t batches = 0;    // in the epoch
-    std::size_t rows = 0;
+    std::size_t rows = 0;        // of all the step's batches
     double loss = 0;             // as LossTiming says; for a skipped step, the non-finite loss
     double lr = 0;               // group 0's learning rate after this iteration's schedule step
     bool skipped = false;
