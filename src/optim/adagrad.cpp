@@ -28,6 +28,9 @@ void Adagrad<T>::validate(const AdagradOptions& o) {
     check_non_negative(kName, o.weight_decay);
     check_non_negative(kName, o.initial_accumulator_value);
     check_non_negative(kName, o.eps);
+    if (o.convention == Convention::keras && o.lr_decay != 0.0) {
+        throw_invalid(kName, "lr_decay", o.lr_decay, "0 under the keras convention, which has no lr_decay");
+    }
 }
 
 template <class T>

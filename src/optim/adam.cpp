@@ -11,6 +11,7 @@ AdamOptions AdamOptions::defaults(Convention c) {
     AdamOptions o;
     o.convention = c;
     if (c != Convention::torch) o.eps = 1e-7;  // Keras' epsilon, and the book's 1e-7
+    if (c == Convention::keras) o.decoupled_weight_decay = true;  // Keras decays decoupled
     return o;
 }
 
@@ -24,6 +25,10 @@ AdamOptions AdamOptions::adamw_defaults(Convention c) {
 template <class T>
 void Adam<T>::validate(const AdamOptions& o) {
     check_adam_family(kName, o);
+    if (o.convention == Convention::keras && !o.decoupled_weight_decay) {
+        throw InvalidArgument(std::string(kName) + ": decoupled_weight_decay = false under the keras "
+                              "convention, which always decays decoupled (θ ← θ − θλγ)");
+    }
 }
 
 namespace {

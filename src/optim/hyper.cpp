@@ -45,4 +45,19 @@ std::string_view describe_hyper(std::string_view name) {
     return {};
 }
 
+Synonym synonym_of(std::string_view other_name) {
+    static constexpr std::array<std::pair<std::string_view, Synonym>, 6> kSynonyms = {{
+        {"rho", {"alpha", "Keras' RMSprop rho is PyTorch's alpha, the decay of the squared average"}},
+        {"learning_rate", {"lr", "Keras' learning_rate is lr"}},
+        {"epsilon", {"eps", "Keras' epsilon is eps"}},
+        {"beta_1", {"betas", "Keras' beta_1 and beta_2 are the pair betas"}},
+        {"beta_2", {"betas", "Keras' beta_1 and beta_2 are the pair betas"}},
+        {"initial_accumulator", {"initial_accumulator_value", "PyTorch's name"}},
+    }};
+    for (const auto& [name, synonym] : kSynonyms) {
+        if (name == other_name) return synonym;
+    }
+    return {};
+}
+
 }  // namespace optlab

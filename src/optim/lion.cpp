@@ -9,13 +9,22 @@ namespace optlab {
 LionOptions LionOptions::defaults(Convention c) {
     LionOptions o;
     o.convention = c;
+    if (c == Convention::keras) o.lr = 1e-3;  // Keras' Lion default
     return o;
 }
 
 template <class T>
 void Lion<T>::validate(const LionOptions& o) {
     check_non_negative(kName, o.lr);
-    check_betas(kName, o.betas);
+    if (o.convention == Convention::keras) {
+        // Keras: beta_1 in (0, 1] ("otherwise the optimizer degenerates to SignSGD")
+        if (!(o.betas[0] > 0.0 && o.betas[0] <= 1.0)) {
+            throw_invalid(kName, "betas[0]", o.betas[0], "0 < value <= 1 under the keras convention");
+        }
+        check_unit_open(kName, "betas[1]", o.betas[1]);
+    } else {
+        check_betas(kName, o.betas);
+    }
     check_non_negative(kName, o.weight_decay);
 }
 

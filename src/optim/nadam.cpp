@@ -14,7 +14,8 @@ NadamOptions NadamOptions::defaults(Convention c) {
     if (c == Convention::keras) {
         o.lr = 1e-3;
         o.eps = 1e-7;
-        o.momentum_decay = 1.0;
+        o.momentum_decay = 1.0;          // Keras' 0.96^t
+        o.decoupled_weight_decay = true;  // Keras decays every optimizer decoupled
     }
     return o;
 }
@@ -23,6 +24,16 @@ template <class T>
 void Nadam<T>::validate(const NadamOptions& o) {
     check_adam_family(kName, o);
     check_non_negative(kName, o.momentum_decay);
+    if (o.convention == Convention::keras) {
+        if (o.momentum_decay != 1.0) {
+            throw_invalid(kName, "momentum_decay", o.momentum_decay,
+                          "1 under the keras convention, whose NAdam fixes 0.96^t");
+        }
+        if (!o.decoupled_weight_decay) {
+            throw InvalidArgument(std::string(kName) + ": decoupled_weight_decay = false under the keras "
+                                  "convention, which always decays decoupled (θ ← θ − θλγ)");
+        }
+    }
 }
 
 namespace {

@@ -27,6 +27,9 @@ void Sgd<T>::validate(const SgdOptions& o) {
                               format_number(o.momentum) + ", dampening " +
                               format_number(o.dampening) + ")");
     }
+    if (o.convention == Convention::keras && o.momentum > 1.0) {  // Keras: momentum in [0, 1]
+        throw_invalid(kName, "momentum", o.momentum, "0 <= value <= 1 under the keras convention");
+    }
     if (o.convention != Convention::torch && o.dampening != 0.0) {
         throw_invalid(kName, "dampening", o.dampening,
                       "0 under the keras and book conventions, which have no dampening");

@@ -108,5 +108,29 @@ TEST(Validation, SettersValidateAndLeaveTheGroupUnchangedOnError) {
     EXPECT_THROW(adam.set_options(0, keras), InvalidArgument);  // another convention
 }
 
+// Under keras, Keras 3's defaults and ranges (keras/src/optimizers): SGD's momentum in [0, 1],
+// Lion's beta_1 in (0, 1] and lr 1e-3, no lr_decay for AdaGrad, NAdam's fixed 0.96^t, weight
+// decay always decoupled; and Keras' names point to PyTorch's.
+TEST(Validation, TheKerasConventionHasKerasDefaultsAndRanges) {
+    const Convention k = Convention::keras;
+    expect_message(error_of("momentum", {{"momentum", 1.5}}, k), {"sgd", "momentum = 1.5", "keras"});
+    EXPECT_EQ(error_of("momentum", {{"momentum", 1.0}}, k), "");
+    EXPECT_EQ(error_of("momentum", {{"momentum", 1.5}}), "") << "torch has no upper bound";
+    expect_message(error_of("lion", {{"betas", Betas{0.0, 0.99}}}, k), {"lion", "betas[0] = 0", "0 < value <= 1"});
+    EXPECT_EQ(error_of("lion", {{"betas", Betas{1.0, 0.99}}}, k), "");
+    EXPECT_EQ(std::get<double>(optimizer_defaults("lion", k).at("lr")), 1e-3);
+    EXPECT_EQ(std::get<double>(optimizer_defaults("lion", Convention::torch).at("lr")), 1e-4);
+    expect_message(error_of("adagrad", {{"lr_decay", 0.1}}, k), {"adagrad", "lr_decay = 0.1", "keras"});
+    expect_message(error_of("nadam", {{"momentum_decay", 0.004}}, k), {"nadam", "momentum_decay", "0.96^t"});
+    for (const char* name : {"adam", "nadam"}) {
+        EXPECT_TRUE(std::get<bool>(optimizer_defaults(name, k).at("decoupled_weight_decay"))) << name;
+        expect_message(error_of(name, {{"decoupled_weight_decay", false}}, k), {"decoupled_weight_decay = false", "keras"});
+    }
+    expect_message(error_of("rmsprop", {{"rho", 0.9}}, k),
+                   {"rmsprop has no hyper-parameter 'rho'", "RMSprop rho is PyTorch's alpha", "use alpha"});
+    expect_message(error_of("adam", {{"epsilon", 1e-7}}), {"adam has no hyper-parameter 'epsilon'", "use eps"});
+    EXPECT_EQ(error_of("adam", {{"rho", 0.9}}), "adam has no hyper-parameter 'rho'") << "no hint where it has no alpha";
+}
+
 }  // namespace
 }  // namespace optlab

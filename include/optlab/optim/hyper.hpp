@@ -29,6 +29,13 @@ std::string to_string(const HyperValue& v);
 /// optimizer has. Every field of every registered optimizer has one (registry_test checks).
 std::string_view describe_hyper(std::string_view name);
 
+/// Another library's name for one of PyTorch's (Keras' RMSprop "rho" is "alpha"): the name
+/// optlab uses and a note, or empty names. Error messages point the way with it.
+struct Synonym {
+    std::string_view name, note;
+};
+Synonym synonym_of(std::string_view other_name);
+
 /// The fields of an options struct as HyperParams.
 template <class Options>
 HyperParams to_hyper(const Options& options) {
@@ -68,10 +75,15 @@ void apply_hyper(Options& options, const HyperParams& values, std::string_view o
         for_each_field(options, [&](std::string_view field, const auto&) {
             known = known || field == name;
         });
-        if (!known) {
-            throw InvalidArgument(std::string(optimizer) + " has no hyper-parameter '" + name +
-                                  "'");
-        }
+        if (known) continue;
+        std::string message = std::string(optimizer) + " has no hyper-parameter '" + name + "'";
+        const Synonym synonym = synonym_of(name);
+        for_each_field(options, [&](std::string_view field, const auto&) {
+            if (!synonym.name.empty() && field == synonym.name) {
+                message += " (" + std::string(synonym.note) + ": use " + std::string(synonym.name) + ")";
+            }
+        });
+        throw InvalidArgument(message);
     }
 }
 
