@@ -13,6 +13,7 @@
 
 #include "optlab/io/hyper_json.hpp"
 #include "optlab/optim/registry.hpp"
+#include "optlab/optim/wrappers.hpp"
 #include "../test_name.hpp"
 #include "splitmix.hpp"
 
@@ -64,6 +65,12 @@ void run_case(const json& c) {
         groups.push_back({g["params"].get<std::vector<std::string>>(), hyper_from_json(g["hyper"].dump(), "torch_reference.json")});
     }
     auto opt = make_optimizer<T>(c["optimizer"].get<std::string>(), store, groups);
+    if (c.contains("wrapper")) {  // Lookahead or weight EMA around it
+        const json& w = c["wrapper"];
+        opt = w.contains("lookahead")
+                  ? with_lookahead<T>(std::move(opt), {w["lookahead"][0].get<std::int64_t>(), w["lookahead"][1].get<double>()})
+                  : with_ema<T>(std::move(opt), w["ema"].get<double>());
+    }
     for (int k = 1; k <= steps; ++k) {
         for (std::size_t i = 0; i < sizes.size(); ++i) {
             auto g = store.view(i).grad;
@@ -89,7 +96,8 @@ void run_case(const json& c) {
         opt->train();
     }
     // Plain SGD (no momentum) is the only optimizer without state.
-    const bool stateless = c["optimizer"] == "sgd" && !c["groups"][0]["hyper"].contains("momentum");
+    const bool stateless = c["optimizer"] == "sgd" && !c["groups"][0]["hyper"].contains("momentum") &&
+                           !c.contains("wrapper");
     EXPECT_EQ(c["state"].empty(), stateless);
     for (const auto& [buffer, tensors] : c["state"].items()) {
         std::span<const T> all = opt->buffer(buffer);

@@ -216,6 +216,54 @@ def run_schedule_free(params, grads, hyper, dtype, adam):
     return history, state
 
 
+# ---- Lookahead and weight EMA around a torch optimizer -------------------------------------
+def run_wrapped(name, hyper, wrapper, params, grads, dtype):
+    """Lookahead as Zhang et al.'s PyTorch reference writes the sync (slow.add_(fast - slow,
+    alpha); fast.copy_(slow)) every k steps, slow starting at the initial weights; EMA as
+    torch.optim.swa_utils' AveragedModel with get_ema_multi_avg_fn (the first update copies,
+    then ema.lerp_(p, 1 - decay)). "eval" is where the model is evaluated: slow, or ema."""
+    tensors = [torch.tensor(t, dtype=dtype) for t in params]
+    opt = getattr(torch.optim, TORCH_NAME[ALIASES.get(name, (name,))[0]])(tensors, **torch_kwargs(name, hyper))
+    kind, setting = next(iter(wrapper.items()))
+    extra = [t.clone() for t in tensors] if kind == "lookahead" else None
+    history = {}
+    for k, step in enumerate(grads, start=1):
+        for t, g in zip(tensors, step):
+            t.grad = torch.tensor(g, dtype=dtype)
+        opt.step()
+        with torch.no_grad():
+            if kind == "lookahead" and k % setting[0] == 0:
+                for fast, slow in zip(tensors, extra):
+                    slow.add_(fast - slow, alpha=setting[1])
+                    fast.copy_(slow)
+            elif kind == "ema":
+                if extra is None:
+                    extra = [t.detach().clone() for t in tensors]
+                else:
+                    for e, t in zip(extra, tensors):
+                        e.lerp_(t, 1 - setting)
+        if k in CHECKPOINTS:
+            history[str(k)] = [t.detach().to(torch.float64).flatten().tolist() for t in tensors]
+    history["eval"] = [e.to(torch.float64).flatten().tolist() for e in extra]
+    state = {}
+    for i, t in enumerate(tensors):
+        for key, value in opt.state[t].items():
+            if torch.is_tensor(value) and value.shape == t.shape and key != "step":
+                state.setdefault(key, [None] * len(tensors))[i] = value.to(torch.float64).flatten().tolist()
+    state["slow" if kind == "lookahead" else "ema"] = [e.to(torch.float64).flatten().tolist() for e in extra]
+    return history, state
+
+
+# Optimizers inside a wrapper: (registry name, its hyper-parameters, {"lookahead": [k, alpha]}
+# or {"ema": decay}).
+WRAPPED_CONFIGS = [
+    ("adam", {"lr": 0.01}, {"lookahead": [5, 0.5]}),
+    ("momentum", {"lr": 0.05}, {"lookahead": [3, 0.8]}),
+    ("adam", {"lr": 0.01}, {"ema": 0.9}),
+    ("sgd", {"lr": 0.05}, {"ema": 0.99}),
+]
+
+
 # ---- the cases -----------------------------------------------------------------------------
 SHAPES = [[[3, 4], [5]], [[7]], [[2, 3, 2], [1], [4, 4]]]
 
@@ -399,6 +447,29 @@ def main():
                 "steps": STEPS,
                 "params_after": history,
                 "state": state,
+            })
+    for name, hyper, wrapper in WRAPPED_CONFIGS:
+        kind = next(iter(wrapper))
+        label = ",".join(f"{k}={v}" for k, v in hyper.items()) + f"+{kind}={wrapper[kind]}"
+        shapes = SHAPES[seed_of(f"{name}[{label}]") % len(SHAPES)]
+        for dtype_name in ("float64", "float32"):
+            case_name = f"{name}[{label}]/{dtype_name}"
+            seed = seed_of(case_name)
+            params, grads = inputs(seed, shapes)
+            dtype = torch.float64 if dtype_name == "float64" else torch.float32
+            torch.set_default_dtype(dtype)
+            try:
+                history, state = run_wrapped(name, hyper, wrapper, params, grads, dtype)
+            finally:
+                torch.set_default_dtype(torch.float32)
+            cases.append({
+                "name": case_name, "optimizer": name, "wrapper": wrapper,
+                "reference": f"torch.optim.{TORCH_NAME[ALIASES.get(name, (name,))[0]]} + "
+                             + ("Lookahead (Zhang et al.'s PyTorch sync)" if kind == "lookahead"
+                                else "torch.optim.swa_utils EMA"),
+                "dtype": dtype_name, "seed": seed, "shapes": shapes,
+                "groups": [{"params": [f"t{i}" for i in range(len(shapes))], "hyper": hyper}],
+                "steps": STEPS, "params_after": history, "state": state,
             })
     names = [c["name"] for c in cases]
     duplicates = sorted({n for n in names if names.count(n) > 1})

@@ -72,7 +72,7 @@ class Optimizer {
 
     /// One update of every group from the gradients in the store's gradient arena. Throws
     /// Error in evaluation mode (eval() without train()).
-    void step();
+    virtual void step();
     /// Zeroes the gradients of every tensor this optimizer updates.
     void zero_grad();
 
@@ -96,17 +96,18 @@ class Optimizer {
 
     /// The names of the state buffers this optimizer can keep, in PyTorch's vocabulary.
     const std::vector<std::string>& buffer_names() const { return buffer_names_; }
-    /// A state buffer over the whole arena; empty until the first step allocates it.
-    std::span<const T> buffer(std::string_view name) const;
+    /// A state buffer over the whole arena; empty until the first step allocates it. (A
+    /// wrapper — Lookahead, weight EMA — answers for its inner optimizer's buffers too.)
+    virtual std::span<const T> buffer(std::string_view name) const;
 
-    OptimizerState<T> state_dict() const;
+    virtual OptimizerState<T> state_dict() const;
     /// Replaces this optimizer's state and hyper-parameters by `state`. Refuses, naming what
     /// differs, a state of another optimizer or convention, other groups, unknown buffers or
     /// tensors of other shapes; on error nothing is changed.
-    void load_state_dict(const OptimizerState<T>& state);
+    virtual void load_state_dict(const OptimizerState<T>& state);
 
-    /// Bytes of the state buffers created so far (exp_avg, ...).
-    std::size_t state_bytes() const;
+    /// Bytes of the state buffers created so far (exp_avg, ...), a wrapper's inner ones included.
+    virtual std::size_t state_bytes() const;
 
     // ---- where the model is evaluated ------------------------------------------------------
     // Some optimizers train the model at one point and evaluate it at another: Schedule-Free's

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+// Lookahead and weight EMA around any optimizer (optim/wrappers.hpp).
+#include "optlab/optim/wrappers.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "optlab/core/text.hpp"
+#include "optlab/optim/optimizer_impl.hpp"
+
+namespace optlab {
+
+LookaheadOptions parse_lookahead(std::string_view text, std::string_view what) {
+    const std::vector<std::string_view> parts = split(text, ',');
+    if (parts.size() != 2) {
+        throw InvalidArgument(std::string(what) + ": '" + std::string(text) + "' is not K,ALPHA (e.g. 5,0.5)");
+    }
+    LookaheadOptions o{parse_integer(parts[0], std::string(what) + " K", 1), parse_number(parts[1], std::string(what) + " ALPHA")};
+    check_unit_closed("lookahead", "alpha", o.alpha);
+    return o;
+}
+
+namespace {
+
+// What both wrappers share: the inner optimizer does the step and holds the hyper-parameters;
+// the wrapper mirrors its groups, keeps its own buffers and counters, and merges both into one
+// state (the inner one's scalars and step under "inner.").
+template <class T>
+class Wrapped : public Optimizer<T> {
+  public:
+    Wrapped(std::unique_ptr<Optimizer<T>> inner, std::string_view suffix,
+            std::span<const std::string_view> buffers)
+        : Optimizer<T>(inner->store(), inner->convention(), buffers), inner_(std::move(inner)),
+          name_(std::string(inner_->name()) + std::string(suffix)) {
+        if (inner_->has_eval_point()) {
+            throw InvalidArgument(name_ + ": " + std::string(inner_->name()) +
+                                  " evaluates at a point of its own; it cannot be wrapped");
+        }
+        for (std::size_t g = 0; g < inner_->num_groups(); ++g) {
+            std::vector<std::string> names;
+            for (std::size_t t : inner_->group_tensors(g)) names.push_back(this->store_.info(t).name);
+            this->add_group(names);
+        }
+    }
+
+    std::string_view name() const override { return name_; }
+    double lr(std::size_t g) const override { return inner_->lr(g); }
+    void set_lr(std::size_t g, double lr) override { inner_->set_lr(g, lr); }
+    HyperParams hyper(std::size_t g) const override { return inner_->hyper(g); }
+    void set_hyper(std::size_t g, const HyperParams& values) override { inner_->set_hyper(g, values); }
+    bool has_eval_point() const override { return true; }
+
+    std::span<const T> buffer(std::string_view name) const override {
+        const auto& mine = this->buffer_names();
+        return std::find(mine.begin(), mine.end(), name) != mine.end() ? Optimizer<T>::buffer(name)
+                                                                       : inner_->buffer(name);
+    }
+    std::size_t state_bytes() const override { return Optimizer<T>::state_bytes() + inner_->state_bytes(); }
+
+    void step() override {
+        if (!this->training()) {
+            throw Error(name_ + ": step() in evaluation mode; call train() first");
+        }
+        before_step();
+        inner_->step();
+        for (auto& group : this->groups_) ++group.step;
+        after_step();
+    }
+
+    OptimizerState<T> state_dict() const override {
+        OptimizerState<T> s = Optimizer<T>::state_dict();
+        const OptimizerState<T> in = inner_->state_dict();
+        for (std::size_t g = 0; g < s.groups.size(); ++g) {
+            for (const auto& [key, value] : in.groups[g].scalars) s.groups[g].scalars["inner." + key] = value;
+            s.groups[g].scalars["inner.step"] = double(in.groups[g].step);
+        }
+        s.buffers.insert(s.buffers.end(), in.buffers.begin(), in.buffers.end());
+        return s;
+    }
+
+    void load_state_dict(const OptimizerState<T>& s) override {
+        if (s.optimizer != name_) {
+            throw StateMismatch("optimizer state: saved by optimizer '" + s.optimizer +
+                                "', cannot be loaded into '" + name_ + "'");
+        }
+        OptimizerState<T> own = s, in = s;
+        own.buffers.clear();
+        in.buffers.clear();
+        const auto& mine = this->buffer_names();
+        for (const auto& b : s.buffers) {
+            (std::find(mine.begin(), mine.end(), b.buffer) != mine.end() ? own : in).buffers.push_back(b);
+        }
+        in.optimizer = std::string(inner_->name());
+        in.training = true;
+        for (std::size_t g = 0; g < s.groups.size(); ++g) {
+            own.groups[g].scalars.clear();
+            in.groups[g].scalars.clear();
+            for (const auto& [key, value] : s.groups[g].scalars) {
+                if (key == "inner.step") {
+                    in.groups[g].step = std::int64_t(value);
+                } else if (key.starts_with("inner.")) {
+                    in.groups[g].scalars[key.substr(6)] = value;
+                } else {
+                    own.groups[g].scalars[key] = value;
+                }
+            }
+        }
+        const OptimizerState<T> before = inner_->state_dict();
+        inner_->load_state_dict(in);  // refuses, changing nothing, a state that does not fit
+        try {
+            Optimizer<T>::load_state_dict(own);
+        } catch (...) {
+            inner_->load_state_dict(before);
+            throw;
+        }
+    }
+
+  protected:
+    void step_group(std::size_t) override {}                          // the inner optimizer's
+    void load_group_hyper(std::size_t, const HyperParams&) override {}  // the inner optimizer's
+    virtual void before_step() {}
+    virtual void after_step() = 0;
+
+    // Copies the buffer `name` over group g's ranges of the parameters.
+    void put(std::size_t g, std::string_view name) {
+        T* p = this->store_.params().data();
+        const T* from = this->state(name);
+        this->for_each_range(g, [&](std::size_t begin, std::size_t end) {
+            std::copy(from + begin, from + end, p + begin);
+        });
+    }
+
+    std::unique_ptr<Optimizer<T>> inner_;
+    std::string name_;
+};
+
+// ---- Lookahead ----------------------------------------------------------------------------
+
+template <class T>
+class Lookahead final : public Wrapped<T> {
+  public:
+    static constexpr std::array<std::string_view, 2> kBuffers = {"slow", "train_point"};
+
+    Lookahead(std::unique_ptr<Optimizer<T>> inner, const LookaheadOptions& o)
+        : Wrapped<T>(std::move(inner), "+lookahead", kBuffers), o_(o) {
+        if (o.k < 1) throw_invalid("lookahead", "k", double(o.k), "an integer >= 1");
+        check_unit_closed("lookahead", "alpha", o.alpha);
+    }
+
+  private:
+    void before_step() override {
+        if (this->has_state("slow")) return;
+        const std::span<const T> p = this->store_.params();  // φ₀ = θ₀
+        std::copy(p.begin(), p.end(), this->state("slow"));
+    }
+
+    void after_step() override {
+        if (this->groups_.empty() || this->groups_[0].step % o_.k != 0) return;
+        T* p = this->store_.params().data();
+        T* slow = this->state("slow");
+        const T alpha = T(o_.alpha);
+        for (std::size_t g = 0; g < this->groups_.size(); ++g) {
+            this->for_each_range(g, [&](std::size_t begin, std::size_t end) {
+                for (std::size_t i = begin; i < end; ++i) {
+                    slow[i] = slow[i] + alpha * (p[i] - slow[i]);  // φ ← φ + α(θ − φ)
+                    p[i] = slow[i];                                // θ ← φ
+                }
+            });
+        }
+    }
+
+    void to_eval_point(std::size_t g) override {
+        if (this->has_state("slow")) this->put(g, "slow");
+    }
+
+    LookaheadOptions o_;
+};
+
+// ---- weight EMA -----------------------------------------------------------------------------
+
+template <class T>
+class Ema final : public Wrapped<T> {
+  public:
+    static constexpr std::array<std::string_view, 2> kBuffers = {"ema", "train_point"};
+
+    Ema(std::unique_ptr<Optimizer<T>> inner, double decay)
+        : Wrapped<T>(std::move(inner), "+ema", kBuffers), decay_(decay) {
+        check_unit_open("ema", "decay", decay);
+    }
+
+  private:
+    void after_step() override {
+        T* p = this->store_.params().data();
+        if (!this->has_state("ema")) {  // torch's AveragedModel: the first update copies
+            std::copy(p, p + this->store_.arena_size(), this->state("ema"));
+            return;
+        }
+        T* e = this->state("ema");
+        const T w = T(1.0 - decay_), one_minus_w = T(decay_);
+        for (std::size_t g = 0; g < this->groups_.size(); ++g) {
+            this->for_each_range(g, [&](std::size_t begin, std::size_t end) {
+                for (std::size_t i = begin; i < end; ++i) {
+                    // e ← lerp(e, θ, 1 − decay), torch's lerp (both branches, as for any weight)
+                    e[i] = std::abs(w) < T(0.5) ? e[i] + w * (p[i] - e[i]) : p[i] - (p[i] - e[i]) * one_minus_w;
+                }
+            });
+        }
+    }
+
+    void to_eval_point(std::size_t g) override {
+        if (this->has_state("ema")) this->put(g, "ema");
+    }
+
+    double decay_;
+};
+
+}  // namespace
+
+template <class T>
+std::unique_ptr<Optimizer<T>> with_lookahead(std::unique_ptr<Optimizer<T>> inner, const LookaheadOptions& o) {
+    return std::make_unique<Lookahead<T>>(std::move(inner), o);
+}
+
+template <class T>
+std::unique_ptr<Optimizer<T>> with_ema(std::unique_ptr<Optimizer<T>> inner, double decay) {
+    return std::make_unique<Ema<T>>(std::move(inner), decay);
+}
+
+template std::unique_ptr<Optimizer<float>> with_lookahead(std::unique_ptr<Optimizer<float>>, const LookaheadOptions&);
+template std::unique_ptr<Optimizer<double>> with_lookahead(std::unique_ptr<Optimizer<double>>, const LookaheadOptions&);
+template std::unique_ptr<Optimizer<float>> with_ema(std::unique_ptr<Optimizer<float>>, double);
+template std::unique_ptr<Optimizer<double>> with_ema(std::unique_ptr<Optimizer<double>>, double);
+
+}  // namespace optlab
