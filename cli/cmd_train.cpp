@@ -14,6 +14,7 @@
 
 #include "optimizer_flags.hpp"
 #include "optlab/core/error.hpp"
+#include "optlab/core/text.hpp"
 #include "optlab/train/trainer.hpp"
 
 namespace optlab::cli {
@@ -52,6 +53,12 @@ void check_resume_flags(const TrainFlags& f, TrainConfig& c, TrainPaths& paths) 
     differs("--batch", std::to_string(c.batch), std::to_string(saved.batch));
     differs("--seed", std::to_string(c.seed), std::to_string(saved.seed));
     differs("--convention", std::string(to_string(c.convention)), std::string(to_string(saved.convention)));
+    differs("--lookahead", c.lookahead, saved.lookahead);
+    auto decay = [](const std::optional<double>& d) { return d ? format_number(*d) : std::string("none"); };
+    differs("--ema", decay(c.ema), decay(saved.ema));
+    // The wrappers are part of the optimizer's state: a resumed run keeps them unasked.
+    if (f.options.at("--lookahead")->count() == 0) c.lookahead = saved.lookahead;
+    if (f.options.at("--ema")->count() == 0) c.ema = saved.ema;
     if (f.checkpoint.empty()) paths.checkpoint = f.resume;  // keep checkpointing in place
     if (f.options.at("--epochs")->count() == 0) c.epochs = saved.epochs;
 }
@@ -123,6 +130,7 @@ int run_train(TrainFlags& f) {
     c.optimizer = f.optimizer.optimizer;
     c.hyper = f.optimizer.hyper();
     c.convention = f.optimizer.parsed_convention();
+    c.lookahead = f.optimizer.lookahead;
     TrainPaths paths{f.out_dir, f.checkpoint, f.resume};
     if (!f.resume.empty()) check_resume_flags(f, c, paths);
     Progress progress(f.progress, c);
@@ -196,7 +204,12 @@ void setup_train(CLI::App& app, int& exit_code) {
     sub->add_flag("--json", f->json, "Print the result as one JSON object, the last line on stdout");
     sub->add_option("--progress", f->progress, "auto (a bar on a terminal), bar, lines or none")->check(CLI::IsMember({"auto", "bar", "lines", "none"}))->capture_default_str();
     add_optimizer_flags(*sub, f->optimizer);
+    o["--ema"] = sub->add_option("--ema", c.ema,
+                                 "DECAY: keep an exponential moving average of the weights (e <- decay*e + "
+                                 "(1-decay)*w after every step); evaluate and checkpoint at it")
+                     ->check(finite_number());
     o["--optimizer"] = sub->get_option("--optimizer");
+    o["--lookahead"] = sub->get_option("--lookahead");
     o["--convention"] = sub->get_option("--convention");
     sub->footer("Example: optlab train --optimizer adam --lr 1e-3 --epochs 5 --out runs/adam --checkpoint runs/adam.safetensors");
     sub->callback([f, &exit_code] { exit_code = run_train(*f); });

@@ -32,13 +32,15 @@ int run_trajectory(const TrajectoryOptions& o) {
     const Function2d& fn = function_2d(o.function);
     const Point2 start = o.start ? parse_pair(*o.start, "--start") : fn.start;
     const Trajectory t = optlab::run_trajectory(fn, o.optimizer.optimizer, o.optimizer.hyper(),
-                                                o.optimizer.parsed_convention(), start, o.steps);
+                                                o.optimizer.parsed_convention(), start, o.steps,
+                                                o.optimizer.wrapping());
     if (o.format == "json") {
         nlohmann::json j;
         j["function"] = fn.name;
         j["formula"] = fn.formula;
         j["optimizer"] = o.optimizer.optimizer;
         j["convention"] = o.optimizer.convention;
+        if (!o.optimizer.lookahead.empty()) j["lookahead"] = o.optimizer.lookahead;
         j["hyper"] = nlohmann::json::parse(hyper_to_json(t.hyper));
         j["path"] = nlohmann::json::array();
         // JSON has no inf/NaN: they become null.

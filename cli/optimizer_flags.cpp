@@ -76,6 +76,9 @@ void add_optimizer_flags(CLI::App& app, OptimizerFlags& f) {
                    "Whose formulas and defaults: torch (PyTorch), keras, book (the lecture's book)")
         ->check(CLI::IsMember({"torch", "keras", "book"}))
         ->capture_default_str();
+    app.add_option("--lookahead", f.lookahead,
+                   "K,ALPHA: wrap the optimizer in Lookahead; every K steps the slow weights move "
+                   "ALPHA of the way to the fast ones and the fast ones restart there (e.g. 5,0.5)");
     const std::string group = "Hyper-parameters (unset: the optimizer's default in the convention)";
     const std::size_t registered = optimizers().size();
     for (const auto& [name, info] : all_hyper_parameters()) {

@@ -12,12 +12,14 @@
 
 #include "optlab/optim/convention.hpp"
 #include "optlab/optim/hyper.hpp"
+#include "optlab/optim/wrappers.hpp"
 
 namespace optlab::cli {
 
 struct OptimizerFlags {
     std::string optimizer = "sgd";
     std::string convention = "torch";
+    std::string lookahead;  // "" or K,ALPHA: Lookahead around the optimizer
     // By hyper-parameter name ("weight_decay"): what was given. Map nodes do not move, so
     // CLI11 can keep pointers into them.
     std::map<std::string, std::optional<double>> numbers;
@@ -28,6 +30,8 @@ struct OptimizerFlags {
     /// The hyper-parameters given on the command line (unset flags are absent).
     HyperParams hyper() const;
     Convention parsed_convention() const { return parse_convention(convention); }
+    /// Lookahead when given (a subcommand with --ema adds it to this).
+    Wrapping wrapping() const { return parse_wrapping(lookahead, std::nullopt); }
 };
 
 void add_optimizer_flags(CLI::App& app, OptimizerFlags& flags);

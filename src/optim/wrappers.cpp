@@ -16,8 +16,27 @@ LookaheadOptions parse_lookahead(std::string_view text, std::string_view what) {
         throw InvalidArgument(std::string(what) + ": '" + std::string(text) + "' is not K,ALPHA (e.g. 5,0.5)");
     }
     LookaheadOptions o{parse_integer(parts[0], std::string(what) + " K", 1), parse_number(parts[1], std::string(what) + " ALPHA")};
-    check_unit_closed("lookahead", "alpha", o.alpha);
+    check_unit_closed(what, "ALPHA", o.alpha);
     return o;
+}
+
+void Wrapping::validate() const {
+    if (lookahead && ema) {
+        throw InvalidArgument("--lookahead and --ema cannot be combined: each evaluates the model at weights of its own");
+    }
+    if (lookahead) {
+        if (lookahead->k < 1) throw_invalid("--lookahead", "K", double(lookahead->k), "an integer >= 1");
+        check_unit_closed("--lookahead", "ALPHA", lookahead->alpha);
+    }
+    if (ema) check_unit_open("--ema", "DECAY", *ema);
+}
+
+Wrapping parse_wrapping(std::string_view lookahead, std::optional<double> ema) {
+    Wrapping w;
+    if (!lookahead.empty()) w.lookahead = parse_lookahead(lookahead);
+    w.ema = ema;
+    w.validate();
+    return w;
 }
 
 namespace {
@@ -226,6 +245,16 @@ std::unique_ptr<Optimizer<T>> with_ema(std::unique_ptr<Optimizer<T>> inner, doub
     return std::make_unique<Ema<T>>(std::move(inner), decay);
 }
 
+template <class T>
+std::unique_ptr<Optimizer<T>> wrap(std::unique_ptr<Optimizer<T>> inner, const Wrapping& w) {
+    w.validate();
+    if (w.lookahead) return with_lookahead(std::move(inner), *w.lookahead);
+    if (w.ema) return with_ema(std::move(inner), *w.ema);
+    return inner;
+}
+
+template std::unique_ptr<Optimizer<float>> wrap(std::unique_ptr<Optimizer<float>>, const Wrapping&);
+template std::unique_ptr<Optimizer<double>> wrap(std::unique_ptr<Optimizer<double>>, const Wrapping&);
 template std::unique_ptr<Optimizer<float>> with_lookahead(std::unique_ptr<Optimizer<float>>, const LookaheadOptions&);
 template std::unique_ptr<Optimizer<double>> with_lookahead(std::unique_ptr<Optimizer<double>>, const LookaheadOptions&);
 template std::unique_ptr<Optimizer<float>> with_ema(std::unique_ptr<Optimizer<float>>, double);

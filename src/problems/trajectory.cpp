@@ -9,22 +9,24 @@
 namespace optlab {
 
 Trajectory run_trajectory(const Function2d& fn, std::string_view name, const HyperParams& hyper,
-                          Convention convention, Point2 start, std::int64_t steps) {
+                          Convention convention, Point2 start, std::int64_t steps,
+                          const Wrapping& wrapping) {
     if (steps < 0) throw_invalid("trajectory", "steps", double(steps), "an integer >= 0");
     ParamStore<double> store;
     store.add("xy", {2});
-    auto opt = make_optimizer<double>(name, store, hyper, convention);
+    auto opt = wrap(make_optimizer<double>(name, store, hyper, convention), wrapping);
     std::span<double> xy = store.param("xy");
     std::span<double> grad = store.grad("xy");
     xy[0] = start[0];
     xy[1] = start[1];
     Trajectory t;
     t.hyper = opt->hyper(0);
-    const bool two_points = opt->has_eval_point();
-    // The point where the optimizer evaluates (its eval()), and where it trains.
+    // Lookahead's path is its fast weights (the slow ones jump every k steps); for every other
+    // optimizer with two points, the point where it evaluates (its eval()) and where it trains.
+    const bool two_points = opt->has_eval_point() && !wrapping.lookahead;
     auto record = [&] {
         if (two_points) t.train_points.push_back({xy[0], xy[1]});
-        opt->eval();
+        if (two_points) opt->eval();
         t.points.push_back({xy[0], xy[1]});
         t.f.push_back(fn.value(xy[0], xy[1]));
         opt->train();

@@ -166,6 +166,25 @@ TEST(Cli, ScheduleFreeTrajectoriesPrintTheAverageAndTheGradientPoint) {
     EXPECT_NE(csv_rows.out.find("\n3," + path[3]["x"].dump()), std::string::npos) << csv_rows.out;
 }
 
+// Lookahead's rows are its fast weights: the inner optimizer's own path until the k-th step,
+// where they restart from the slow weights φ ← φ + α(θ − φ).
+TEST(Cli, LookaheadTrajectoriesFollowTheFastWeights) {
+    const CliRun plain = optlab_run("trajectory --optimizer sgd --lr 0.1 --steps 3 --format json");
+    const CliRun wrapped = optlab_run("trajectory --optimizer sgd --lr 0.1 --steps 4 --format json --lookahead 3,0.5");
+    ASSERT_EQ(plain.code, 0) << plain.err;
+    ASSERT_EQ(wrapped.code, 0) << wrapped.err;
+    const auto p = nlohmann::json::parse(plain.out)["path"], w = nlohmann::json::parse(wrapped.out);
+    EXPECT_EQ(w["lookahead"], "3,0.5");
+    const auto& path = w["path"];
+    ASSERT_EQ(path.size(), 5u);
+    for (std::size_t k = 0; k < 3; ++k) EXPECT_EQ(path[k]["x"], p[k]["x"]) << "row " << k;
+    for (const char* c : {"x", "y"}) {
+        const double start = p[0][c], fast = p[3][c];
+        EXPECT_EQ(path[3][c].get<double>(), start + 0.5 * (fast - start)) << c;
+    }
+    EXPECT_NE(path[4]["x"], path[3]["x"]);  // and it walks on from there
+}
+
 // The registry for scripts: every registered optimizer, in order, with its defaults.
 TEST(Cli, OptimizersAsJsonIsTheRegistry) {
     const CliRun r = optlab_run("optimizers --json --convention book");

@@ -61,6 +61,21 @@ TEST_F(CliTrain, ResumeRefusesAnotherArchitectureByName) {
     EXPECT_NE(ok.out.find("\"epochs\":2"), std::string::npos) << ok.out;
 }
 
+// A run with a wrapper resumes with it unasked (it is part of the optimizer's state), and
+// refuses another; a run stopped by --max-iterations leaves a checkpoint to go on from.
+TEST_F(CliTrain, ResumeKeepsTheWrapperAndGoesOnAfterMaxIterations) {
+    const std::string ck = (dir / "ema.safetensors").string();
+    ASSERT_EQ(optlab_run(base("--epochs 2 --max-iterations 10 --ema 0.9 --checkpoint '" + ck + "'")).code, 0);
+    ASSERT_TRUE(std::filesystem::exists(ck));
+    const CliRun other = optlab_run(base("--epochs 2 --lookahead 5,0.5 --resume '" + ck + "'"));
+    EXPECT_EQ(other.code, 2);
+    EXPECT_NE(other.err.find("--lookahead 5,0.5 differs from the checkpoint's"), std::string::npos) << other.err;
+    const CliRun more = optlab_run(base("--epochs 2 --max-iterations 20 --resume '" + ck + "' --json"));
+    EXPECT_EQ(more.code, 0) << more.err;
+    EXPECT_NE(more.out.find("\"iterations\":20"), std::string::npos) << more.out;
+    EXPECT_NE(more.out.find("\"ema\":0.9"), std::string::npos) << more.out;
+}
+
 TEST_F(CliTrain, SigtermSavesACheckpointAndExitsWith143) {
     const std::string ck = (dir / "sig.safetensors").string();
     const std::string cmd = std::string("'") + OPTLAB_CLI + "' " + base("--epochs 100000 --checkpoint '" + ck + "'") + " " +
@@ -104,7 +119,14 @@ INSTANTIATE_TEST_SUITE_P(
                       BadTrain{"unknown_clip", "--clip l1:3", "clip: unknown kind 'l1'"},
                       BadTrain{"missing_data_folder", "--data /nonexistent/dir", "/nonexistent/dir: not a directory"},
                       BadTrain{"unknown_nonfinite_policy", "--nonfinite ignore", "--nonfinite"},
-                      BadTrain{"missing_checkpoint", "--resume /nonexistent.safetensors", "no such file"}),
+                      BadTrain{"missing_checkpoint", "--resume /nonexistent.safetensors", "no such file"},
+                      BadTrain{"lookahead_without_alpha", "--lookahead 5", "--lookahead: '5' is not K,ALPHA"},
+                      BadTrain{"lookahead_k_zero", "--lookahead 0,0.5", "--lookahead K: '0' is not an integer >= 1"},
+                      BadTrain{"lookahead_alpha_above_one", "--lookahead 5,1.5", "invalid ALPHA = 1.5"},
+                      BadTrain{"ema_decay_of_one", "--ema 1", "--ema: invalid DECAY = 1"},
+                      BadTrain{"lookahead_and_ema", "--lookahead 5,0.5 --ema 0.9", "--lookahead and --ema cannot be combined"},
+                      BadTrain{"ema_around_schedule_free", "--optimizer schedule-free-adamw --ema 0.9",
+                               "schedule-free-adamw evaluates at a point of its own"}),
     case_name<BadTrain>);
 
 TEST(CliTrainData, AnUnknownDatasetNameIsRefused) {

@@ -13,6 +13,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "optlab/io/safetensors.hpp"
 #include "optlab/train/trainer.hpp"
 #include "synthetic.hpp"
@@ -203,6 +205,56 @@ TEST_P(Accumulation, AccumulatingStepsResumeExactly) {
     ASSERT_TRUE(train(c, {"", dir / "split.st", ""}, stop, &data).interrupted);
     train(c, {"", dir / "split.st", dir / "split.st"}, {}, &data);
     EXPECT_EQ(bytes(dir / "straight.st"), bytes(dir / "split.st")) << differences(dir / "straight.st", dir / "split.st");
+}
+
+// Lookahead and weight EMA, with accumulation (3 batches a step): the checkpoint's model is the
+// slow weights / the average, the optimizer's state keeps the fast weights; the wrapper counts
+// optimizer steps, not batches; stopped by a signal and resumed equals never stopping.
+class WrappedRun : public EverySchedule {
+  protected:
+    void check(TrainConfig c, const std::string& kept) {
+        c.accumulate = 3;
+        train(c, {"", dir / "straight.st", ""}, {}, &data);
+        TrainObserver stop;
+        stop.iteration = [](std::int64_t epoch, std::int64_t batch, std::int64_t, double, double) {
+            if (epoch == kSignalEpoch && batch == 12) request_stop(SIGTERM);  // after the fourth step
+        };
+        ASSERT_TRUE(train(c, {"", dir / "split.st", ""}, stop, &data).interrupted);
+        train(c, {"", dir / "split.st", dir / "split.st"}, {}, &data);
+        EXPECT_EQ(bytes(dir / "straight.st"), bytes(dir / "split.st")) << differences(dir / "straight.st", dir / "split.st");
+
+        const SafetensorsFile f = read_safetensors(dir / "straight.st");
+        const auto loop = nlohmann::json::parse(f.metadata.at("checkpoint/loop"));
+        const auto groups = nlohmann::json::parse(f.metadata.at("optimizer/groups"));
+        EXPECT_EQ(groups[0]["step"], loop["iteration"]);
+        EXPECT_EQ(groups[0]["scalars"]["inner.step"].get<double>(), loop["iteration"].get<double>());
+        const SafeTensor* model = f.find("model/layer1.weight");
+        const SafeTensor* average = f.find("optimizer/layer1.weight/" + kept);
+        const SafeTensor* fast = f.find("optimizer/layer1.weight/train_point");
+        ASSERT_TRUE(model && average && fast);
+        EXPECT_EQ(model->data, average->data) << "the model saved is the " << kept << " weights";
+        EXPECT_NE(model->data, fast->data) << "the fast weights are kept beside it";
+    }
+};
+INSTANTIATE_TEST_SUITE_P(Resume, WrappedRun,
+                         ::testing::Values(ScheduleCase{"cosine_per_iteration", "cosine:80,10", "iteration"}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST_P(WrappedRun, LookaheadResumesExactly) {
+    TrainConfig c = config();
+    // 6 steps an epoch, 24 in all, none of them a synchronisation at the end (the fast weights
+    // then differ from the slow ones); the signal comes after step 10, right after one (k = 5)
+    // and between two (k = 7).
+    c.lookahead = "5,0.5";
+    check(c, "slow");
+    c.lookahead = "7,0.5";
+    check(c, "slow");
+}
+
+TEST_P(WrappedRun, WeightEmaResumesExactly) {
+    TrainConfig c = config();
+    c.ema = 0.9;
+    check(c, "ema");
 }
 
 }  // namespace

@@ -95,7 +95,7 @@ class Run {
                    {&data.all.train, &data.all.test, data.validation ? &*data.validation : nullptr,
                     data.all.classes},
                    c.batch, c.seed),
-          optimizer_(make_optimizer<float>(c.optimizer, problem_.store(), c.hyper, c.convention)),
+          optimizer_(wrap(make_optimizer<float>(c.optimizer, problem_.store(), c.hyper, c.convention), c.wrapping())),
           sampler_(problem_.train_examples(), c.batch, c.seed + 3),
           schedule_(*optimizer_, c.schedule, parse_schedule_unit(c.schedule_unit)),
           options_(loop_options(c)) {
@@ -113,7 +113,7 @@ class Run {
     }
 
     TrainResult run() {
-        info(problem_.describe() + "; optimizer " + c_.optimizer + " (" +
+        info(problem_.describe() + "; optimizer " + std::string(optimizer_->name()) + " (" +
              std::string(to_string(c_.convention)) + ", lr " + format_number(optimizer_->lr(0)) +
              "); " + std::to_string(problem_.train_examples()) + " training samples, batch " +
              std::to_string(c_.batch) + ", " + std::to_string(num_threads()) + " threads");
@@ -135,6 +135,8 @@ class Run {
                 info("stopped by signal " + std::to_string(result_.signal) + " at iteration " +
                      std::to_string(loop_.iteration) + "; checkpoint written to " + paths_.checkpoint.string());
             }
+        } else if (end == LoopEnd::max_iterations && !paths_.checkpoint.empty()) {
+            checkpoint();  // mid-epoch: a later --resume with a larger --max-iterations goes on from here
         }
         return finish();
     }
@@ -290,6 +292,9 @@ std::string result_json(const TrainConfig& config, const TrainResult& r) {
     j["seconds"] = r.seconds;
     j["samples_per_second"] = r.samples_per_second;
     j["optimizer"] = config.optimizer;
+    if (!config.lookahead.empty()) j["lookahead"] = config.lookahead;
+    if (config.ema) j["ema"] = *config.ema;
+    if (config.accumulate > 1) j["accumulate"] = config.accumulate;
     j["convention"] = std::string(to_string(config.convention));
     j["net"] = config.net;
     j["batch"] = config.batch;

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "optlab/optim/optimizer.hpp"
@@ -35,5 +36,20 @@ std::unique_ptr<Optimizer<T>> with_lookahead(std::unique_ptr<Optimizer<T>> inner
 /// its name becomes "<inner>+ema".
 template <class T>
 std::unique_ptr<Optimizer<T>> with_ema(std::unique_ptr<Optimizer<T>> inner, double decay);
+
+/// What wraps an optimizer in a run: nothing, Lookahead or a weight EMA. Not both: each
+/// evaluates the model at weights of its own.
+struct Wrapping {
+    std::optional<LookaheadOptions> lookahead;
+    std::optional<double> ema;  // the decay
+    /// Throws InvalidArgument naming the flags when both are set or a value is out of range.
+    void validate() const;
+};
+/// From the flags' texts: `lookahead` "" or "K,ALPHA", `ema` none or a decay in [0, 1).
+Wrapping parse_wrapping(std::string_view lookahead, std::optional<double> ema);
+
+/// `inner` wrapped as `w` says (unchanged when w is empty).
+template <class T>
+std::unique_ptr<Optimizer<T>> wrap(std::unique_ptr<Optimizer<T>> inner, const Wrapping& w);
 
 }  // namespace optlab

@@ -9,13 +9,15 @@
 
 #include "optlab/optim/convention.hpp"
 #include "optlab/optim/hyper.hpp"
+#include "optlab/optim/wrappers.hpp"
 #include "optlab/problems/functions2d.hpp"
 
 namespace optlab {
 
 struct Trajectory {
     std::vector<Point2> points;  // the start, then the point after each update: where the
-                                 // optimizer evaluates (Schedule-Free's x)
+                                 // optimizer evaluates (Schedule-Free's x), except that under
+                                 // Lookahead it is the fast weights θ, the path it walks
     std::vector<double> f;       // the function at each point
     std::vector<Point2> train_points;  // where it took the gradient (y), when that differs
     bool diverged = false;       // the last point is not finite (x, y or f): the path stops there
@@ -23,9 +25,10 @@ struct Trajectory {
 };
 
 /// Runs optimizer `name` (registry name) with `hyper` under `convention` from `start` for
-/// `steps` updates of the gradient of `fn`. Throws InvalidArgument for an unknown optimizer,
-/// a bad hyper-parameter or steps < 0.
+/// `steps` updates of the gradient of `fn`, wrapped as `wrapping` says. Throws
+/// InvalidArgument for an unknown optimizer, a bad hyper-parameter or steps < 0.
 Trajectory run_trajectory(const Function2d& fn, std::string_view name, const HyperParams& hyper,
-                          Convention convention, Point2 start, std::int64_t steps);
+                          Convention convention, Point2 start, std::int64_t steps,
+                          const Wrapping& wrapping = {});
 
 }  // namespace optlab

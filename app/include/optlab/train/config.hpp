@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "optlab/optim/convention.hpp"
 #include "optlab/optim/hyper.hpp"
+#include "optlab/optim/wrappers.hpp"
 
 namespace optlab {
 
@@ -24,6 +26,8 @@ struct TrainConfig {
     std::string optimizer = "adam";
     HyperParams hyper;  // as given; unset ones take the convention's defaults
     Convention convention = Convention::torch;
+    std::string lookahead;              // "" or K,ALPHA: Lookahead around the optimizer
+    std::optional<double> ema;          // a weight EMA's decay: evaluated and saved at the average
     std::size_t batch = 128;
     std::int64_t accumulate = 1;      // batches whose gradients one step averages
     std::int64_t epochs = 5;
@@ -42,6 +46,8 @@ struct TrainConfig {
 
     /// Throws InvalidArgument naming the first field out of range.
     void validate() const;
+    /// Lookahead or weight EMA around the optimizer, as lookahead and ema say.
+    Wrapping wrapping() const { return parse_wrapping(lookahead, ema); }
 };
 
 /// The settings as one JSON object (threads and eval_every, which a resumed run may change,
