@@ -183,7 +183,11 @@ void setup_train(CLI::App& app, int& exit_code) {
     sub->add_option("--max-iterations", c.max_iterations, "Stop after this many updates (0: no limit)")->capture_default_str();
     o["--seed"] = sub->add_option("--seed", c.seed, "Seed of initialisation, shuffling and dropout")->capture_default_str();
     sub->add_option("--validation", c.validation, "Training samples held out for validation")->capture_default_str();
-    sub->add_option("--schedule", c.schedule, "constant, step:SIZE,GAMMA, exponential:GAMMA, linear-warmup:N[,START], cosine:TOTAL[,WARMUP[,MIN]], plateau[:FACTOR[,PATIENCE]]")->capture_default_str();
+    sub->add_option("--schedule", c.schedule, "As torch.optim.lr_scheduler computes it: constant, step:SIZE,GAMMA, multistep:M1,M2[,gamma=G], "
+                    "exponential:GAMMA, linear-warmup:N[,START], polynomial:TOTAL[,power=P], cosine-annealing:T_MAX[,eta_min=E], "
+                    "cosine-restarts:T_0[,T_mult=M][,eta_min=E], cyclic:BASE_LR,MAX_LR[,step_size_up=N,mode=...], "
+                    "one-cycle:MAX_LR,TOTAL_STEPS[,pct_start=P,...], sequential:SPEC@M|SPEC, chained:SPEC|SPEC; "
+                    "optlab's cosine:TOTAL[,WARMUP[,MIN]]; plateau[:FACTOR[,PATIENCE]] (docs/training.md)")->capture_default_str();
     sub->add_option("--schedule-unit", c.schedule_unit, "When the schedule steps: epoch or iteration")->check(CLI::IsMember({"epoch", "iteration"}))->capture_default_str();
     sub->add_option("--clip", c.clip, "Gradient clipping KIND:THRESHOLD, KIND value, norm or global-norm");
     sub->add_option("--nonfinite", c.nonfinite, "On a NaN/Inf loss or gradient: error (stop) or skip the step")->check(CLI::IsMember({"error", "skip"}))->capture_default_str();

@@ -4,10 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <numbers>
 
 #include "optlab/core/error.hpp"
+#include "optlab/optim/registry.hpp"
 #include "optlab/optim/sgd.hpp"
+#include "../test_name.hpp"
 
 namespace optlab {
 namespace {
@@ -38,11 +42,122 @@ TEST(Schedule, ParsesSpecsAndRejectsNonsense) {
     EXPECT_EQ(parse_schedule("step:10,0.5")->describe(), "step(size=10, gamma=0.5)");
     EXPECT_EQ(parse_schedule("cosine:100,10")->describe(), "cosine(total=100, warmup=10, min=0)");
     EXPECT_EQ(parse_schedule("constant")->factor(5), 1.0);
+    EXPECT_EQ(parse_schedule("sgdr:5,T_mult=2")->describe(), "cosine-restarts(T_0=5, T_mult=2, eta_min=0)");
+    EXPECT_EQ(parse_schedule("sequential:linear-warmup:5@5|cosine-annealing:20")->describe(),
+              "sequential(linear-warmup(steps=5, start=0.3333333333333333) until 5, then "
+              "cosine-annealing(T_max=20, eta_min=0))");
     for (const char* bad : {"step", "step:0,0.5", "step:1.5,0.5", "step:10,-1", "exponential:",
                             "exponential:nan", "cosine:10,20", "cosine:10,1,2", "linear-warmup:0",
-                            "warm:3", "step:10,0.5,1", "exponential:1e"}) {
+                            "warm:3", "step:10,0.5,1", "exponential:1e", "linear-warmup:5,0",
+                            "multistep:", "multistep:3,-1", "multistep:3,gamma=x", "multistep:gamma=0.5,3",
+                            "multistep:3,power=2", "multistep:3,gamma=0.5,gamma=0.1", "polynomial:0",
+                            "polynomial:5,power=-1", "cosine-annealing:0", "cosine-restarts:0",
+                            "cosine-restarts:5,T_mult=0", "cosine-restarts:5,T_mult=1.5", "cyclic:0.1",
+                            "cyclic:0.01,0.1,mode=sine", "cyclic:0.01,0.1,step_size_up=0",
+                            "cyclic:0.01,0.1,cycle_momentum=yes", "cyclic:0.01,0.1,max_momentum=2",
+                            "one-cycle:0.1", "one-cycle:0.1,0", "one-cycle:0.1,10,pct_start=1.5",
+                            "one-cycle:0.1,10,pct_start=0.1", "one-cycle:0.1,10,pct_start=1",
+                            "one-cycle:0.1,10,anneal_strategy=cosine", "one-cycle:0.1,10,div_factor=0",
+                            "sequential:exponential:0.9", "sequential:exponential:0.9@5|step:2,0.5@5|constant",
+                            "sequential:exponential:0.9|constant", "sequential:exponential:0.9@5|constant@9",
+                            "sequential:one-cycle:0.1,10@12|constant", "sequential:plateau@3|constant",
+                            "chained:exponential:0.9", "chained:sequential:constant@2|constant|constant",
+                            "sequential:constant@0|constant", "sequential:constant@3|cyclic:0.01,0.1",
+                            "chained:one-cycle:0.1,10|constant"}) {
         EXPECT_THROW(parse_schedule(bad), InvalidArgument) << bad;
     }
+}
+
+// Each case of tests/reference/torch_schedules.json (tests/reference/schedules.py, PyTorch
+// 1.13): the lrs each group holds after construction and after every step, and the momentum
+// (β1) the cyclic schedules write, are torch's to the bit; so are they after a resume
+// (set_last_step replays from the base lrs).
+const nlohmann::json& torch_schedules() {
+    static const nlohmann::json j = [] {
+        std::ifstream in(std::string(OPTLAB_SOURCE_DIR) + "/tests/reference/torch_schedules.json");
+        if (!in) throw std::runtime_error("cannot open tests/reference/torch_schedules.json");
+        return nlohmann::json::parse(in);
+    }();
+    return j;
+}
+
+std::vector<std::string> schedule_specs() {
+    std::vector<std::string> specs;
+    for (const auto& c : torch_schedules()["cases"]) specs.push_back(c["spec"]);
+    return specs;
+}
+
+double momentum_of(const Optimizer<double>& opt, std::size_t g) {
+    const HyperParams h = opt.hyper(g);
+    if (auto it = h.find("betas"); it != h.end()) return std::get<Betas>(it->second)[0];
+    return std::get<double>(h.at("momentum"));
+}
+
+class TorchSchedule : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TorchSchedule, LrsAndMomentaAreTorchsToTheBit) {
+    const nlohmann::json* found = nullptr;
+    for (const auto& c : torch_schedules()["cases"]) {
+        if (c["spec"] == GetParam()) found = &c;
+    }
+    ASSERT_NE(found, nullptr);
+    const nlohmann::json& c = *found;
+    const auto lrs = c["lrs"].get<std::vector<double>>();
+    ParamStore<double> store;
+    std::vector<GroupSpec> groups;
+    for (std::size_t g = 0; g < lrs.size(); ++g) {
+        store.add("p" + std::to_string(g), {1});
+        groups.push_back({{"p" + std::to_string(g)}, {{"lr", lrs[g]}}});
+    }
+    auto opt = make_optimizer<double>(c["optimizer"].get<std::string>(), store, groups);
+    LrScheduler<double> sched(*opt, parse_schedule(GetParam()));
+    const std::int64_t steps = c["steps"];
+    // One-cycle's step total_steps: torch extrapolates past the last phase; optlab holds the
+    // end, step total_steps − 1's numbers.
+    const bool one_cycle = GetParam().starts_with("one-cycle");
+    auto check = [&](const Optimizer<double>& o, std::int64_t t, const char* how) {
+        const std::int64_t row = one_cycle && t == steps ? t - 1 : t;
+        for (std::size_t g = 0; g < lrs.size(); ++g) {
+            EXPECT_EQ(o.lr(g), c["lr"][row][g].get<double>()) << how << " step " << t << " group " << g;
+            if (c.contains("momentum")) {
+                EXPECT_EQ(momentum_of(o, g), c["momentum"][row][g].get<double>()) << how << " momentum, step " << t;
+            }
+        }
+    };
+    check(*opt, 0, "stepped");
+    for (std::int64_t t = 1; t <= steps; ++t) {
+        sched.step();
+        check(*opt, t, "stepped");
+    }
+    for (std::int64_t t : {std::int64_t(1), steps / 2, steps}) {
+        ParamStore<double> s2;
+        for (std::size_t g = 0; g < lrs.size(); ++g) s2.add("p" + std::to_string(g), {1});
+        auto fresh = make_optimizer<double>(c["optimizer"].get<std::string>(), s2, groups);
+        LrScheduler<double> resumed(*fresh, parse_schedule(GetParam()));
+        resumed.set_last_step(t);
+        check(*fresh, t, "resumed at");
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Reference, TorchSchedule, ::testing::ValuesIn(schedule_specs()),
+                         [](const auto& info) { return test::test_name(info.param); });
+
+TEST(Scheduler, CyclingMomentumNeedsAnOptimizerWithMomentumOrBetas) {
+    ParamStore<double> store;
+    store.add("a", {1});
+    auto adagrad = make_optimizer<double>("adagrad", store);
+    try {
+        LrScheduler<double> s(*adagrad, parse_schedule("one-cycle:0.1,10"));
+        FAIL() << "accepted";
+    } catch (const InvalidArgument& e) {
+        EXPECT_NE(std::string(e.what()).find("adagrad has neither momentum nor betas to cycle (add cycle_momentum=false)"),
+                  std::string::npos) << e.what();
+    }
+    EXPECT_NO_THROW(LrScheduler<double>(*adagrad, parse_schedule("one-cycle:0.1,10,cycle_momentum=false")));
+    // and past one-cycle's total_steps, as torch's OneCycleLR, it refuses to step
+    LrScheduler<double> s(*adagrad, parse_schedule("one-cycle:0.1,3,cycle_momentum=false,pct_start=0.5"));
+    for (int i = 0; i < 3; ++i) s.step();
+    EXPECT_THROW(s.step(), InvalidArgument);
 }
 
 TEST(Scheduler, WritesEachGroupsLrFromItsBaseBetweenSteps) {

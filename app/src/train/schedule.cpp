@@ -20,7 +20,16 @@ TrainingSchedule::TrainingSchedule(Optimizer<float>& optimizer, std::string_view
     if (const std::optional<PlateauOptions> plateau = parse_plateau(spec)) {
         plateau_.emplace(optimizer, *plateau);
     } else {
-        closed_form_.emplace(optimizer, std::shared_ptr<const LrSchedule>(parse_schedule(spec)));
+        scheduler_.emplace(optimizer, std::shared_ptr<const LrSchedule>(parse_schedule(spec)));
+    }
+}
+
+void TrainingSchedule::check_covers(std::int64_t steps, const std::string& what) const {
+    if (!scheduler_) return;
+    const LrSchedule& s = scheduler_->schedule();
+    if (s.last_step() < steps) {
+        throw InvalidArgument("--schedule " + s.describe() + " ends at step " + std::to_string(s.last_step()) +
+                              ", but the run steps it " + std::to_string(steps) + " times (" + what + ")");
     }
 }
 
@@ -36,19 +45,19 @@ void TrainingSchedule::step(double metric) {
     if (plateau_) {
         plateau_->step(metric);
     } else {
-        closed_form_->step();
+        scheduler_->step();
     }
 }
 
 TrainingSchedule::State TrainingSchedule::state() const {
     State s;
-    if (closed_form_) s.step = closed_form_->last_step();
+    if (scheduler_) s.step = scheduler_->last_step();
     if (plateau_) s.plateau = plateau_->state();
     return s;
 }
 
 void TrainingSchedule::load_state(const State& state) {
-    if (closed_form_) closed_form_->set_last_step(state.step);
+    if (scheduler_) scheduler_->set_last_step(state.step);
     if (plateau_) plateau_->load_state(state.plateau);
 }
 
