@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "optimizer_flags.hpp"
 
+#include <cmath>
 #include <set>
 
 #include "optlab/core/text.hpp"
@@ -18,6 +19,7 @@ std::string dashed(std::string name) {
 // Every hyper-parameter of every registered optimizer: its default's kind and who has it.
 struct HyperInfo {
     HyperValue example;
+    bool mixed = false;  // a number for some, a pair for others
     std::vector<std::string_view> used_by;
 };
 std::map<std::string, HyperInfo> all_hyper_parameters() {
@@ -25,11 +27,21 @@ std::map<std::string, HyperInfo> all_hyper_parameters() {
     for (const OptimizerInfo& o : optimizers()) {
         for (const auto& [name, value] : o.defaults(Convention::torch)) {
             HyperInfo& info = all[name];
+            info.mixed = info.mixed || (!info.used_by.empty() && info.example.index() != value.index());
             info.example = value;
             info.used_by.push_back(o.name);
         }
     }
     return all;
+}
+
+// "A,B", where A may be "none" (torch's None: Adafactor's ε1), read as NaN.
+Betas parse_pair_or_none(const std::string& text, const std::string& what) {
+    const std::size_t comma = text.find(',');
+    if (comma != std::string::npos && text.substr(0, comma) == "none") {
+        return {std::nan(""), parse_number(text.substr(comma + 1), what)};
+    }
+    return Betas{parse_pair(text, what)};
 }
 
 }  // namespace
@@ -58,7 +70,17 @@ HyperParams OptimizerFlags::hyper() const {
         if (value) h[name] = *value;
     }
     for (const auto& [name, text] : pairs) {
-        if (text) h[name] = parse_pair(*text, "--" + dashed(name));
+        if (text) h[name] = parse_pair_or_none(*text, "--" + dashed(name));
+    }
+    for (const auto& [name, text] : either) {
+        if (!text) continue;
+        const HyperParams defaults = optimizer_defaults(optimizer, parsed_convention());
+        const auto it = defaults.find(name);
+        if (it != defaults.end() && std::holds_alternative<Betas>(it->second)) {
+            h[name] = parse_pair_or_none(*text, "--" + dashed(name));
+        } else {
+            h[name] = parse_number(*text, "--" + dashed(name));
+        }
     }
     for (const auto& [name, option] : flag_options) {
         if (option->count() > 0) h[name] = flags.at(name);
@@ -89,7 +111,9 @@ void add_optimizer_flags(CLI::App& app, OptimizerFlags& f) {
             help += " (" + who + ")";
         }
         const std::string flag = "--" + dashed(name);
-        if (std::holds_alternative<double>(info.example)) {
+        if (info.mixed) {
+            app.add_option(flag, f.either[name], "NUMBER or A,B: " + help)->group(group);
+        } else if (std::holds_alternative<double>(info.example)) {
             app.add_option(flag, f.numbers[name], help)->check(finite_number())->group(group);
         } else if (std::holds_alternative<Betas>(info.example)) {
             app.add_option(flag, f.pairs[name], "A,B: " + help)->group(group);

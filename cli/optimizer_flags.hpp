@@ -24,6 +24,9 @@ struct OptimizerFlags {
     // CLI11 can keep pointers into them.
     std::map<std::string, std::optional<double>> numbers;
     std::map<std::string, std::optional<std::string>> pairs;
+    // A name that is a number for some optimizers and a pair for others (eps: Adafactor's
+    // ε1,ε2): read as the chosen optimizer's default is.
+    std::map<std::string, std::optional<std::string>> either;
     std::map<std::string, bool> flags;
     std::map<std::string, CLI::Option*> flag_options;  // to tell "given" from "left at its default"
 

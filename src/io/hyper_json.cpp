@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "optlab/io/hyper_json.hpp"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "optlab/core/error.hpp"
@@ -30,8 +31,11 @@ HyperParams hyper_from_json(std::string_view text, const std::string& where) {
             out[name] = v.get<bool>();
         } else if (v.is_number()) {
             out[name] = v.get<double>();
-        } else if (v.is_array() && v.size() == 2 && v[0].is_number() && v[1].is_number()) {
-            out[name] = Betas{v[0].get<double>(), v[1].get<double>()};
+        } else if (v.is_array() && v.size() == 2 && (v[0].is_number() || v[0].is_null()) &&
+                   (v[1].is_number() || v[1].is_null())) {
+            // null: an unset member (Adafactor's ε1, torch's None), NaN in memory (JSON has none)
+            auto item = [](const nlohmann::json& x) { return x.is_null() ? std::nan("") : x.get<double>(); };
+            out[name] = Betas{item(v[0]), item(v[1])};
         } else {
             throw IoError(where + ": hyper-parameter '" + name + "' has value " + v.dump() +
                           " (expected a number, a boolean or a pair)");

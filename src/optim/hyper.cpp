@@ -2,6 +2,7 @@
 #include "optlab/optim/hyper.hpp"
 
 #include <array>
+#include <cmath>
 #include <utility>
 
 #include "optlab/core/text.hpp"
@@ -12,12 +13,14 @@ std::string to_string(const HyperValue& v) {
     if (const bool* b = std::get_if<bool>(&v)) return *b ? "true" : "false";
     if (const double* d = std::get_if<double>(&v)) return format_number(*d);
     const Betas& p = std::get<Betas>(v);
-    return "(" + format_number(p[0]) + ", " + format_number(p[1]) + ")";
+    // An unset member of a pair (Adafactor's ε1, torch's None) is NaN.
+    auto item = [](double x) { return std::isnan(x) ? std::string("none") : format_number(x); };
+    return "(" + item(p[0]) + ", " + item(p[1]) + ")";
 }
 
 std::string_view describe_hyper(std::string_view name) {
     // PyTorch's vocabulary, one line each; the symbols are docs/optimizers.md's.
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 20> kMeaning = {{
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 22> kMeaning = {{
         {"lr", "learning rate γ"},
         {"momentum", "momentum factor μ"},
         {"dampening", "momentum dampening τ (torch)"},
@@ -26,7 +29,7 @@ std::string_view describe_hyper(std::string_view name) {
         {"maximize", "ascend instead of descend"},
         {"lr_decay", "AdaGrad's lr decay: γ/(1 + (t−1)·lr_decay)"},
         {"initial_accumulator_value", "AdaGrad's initial sum of squares"},
-        {"eps", "ε, added to the denominator"},
+        {"eps", "ε, added to the denominator (Adafactor: the pair ε1,ε2; ε1 none: the dtype's epsilon)"},
         {"alpha", "RMSprop's decay α of the squared-gradient average"},
         {"centered", "centered RMSprop: divide by the variance estimate"},
         {"rho", "AdaDelta's decay ρ"},
@@ -38,6 +41,8 @@ std::string_view describe_hyper(std::string_view name) {
         {"warmup_steps", "steps of linear learning-rate warm-up (Schedule-Free)"},
         {"r", "Schedule-Free's weights grow as t^r"},
         {"weight_lr_power", "Schedule-Free's weights grow as lr_max^p"},
+        {"beta2_decay", "Adafactor's β̂ = t^beta2_decay, the weight of new statistics"},
+        {"d", "Adafactor's clipping threshold of the update's RMS"},
     }};
     for (const auto& [key, meaning] : kMeaning) {
         if (key == name) return meaning;

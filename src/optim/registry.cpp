@@ -7,6 +7,7 @@
 #include <string>
 
 #include "optlab/optim/adadelta.hpp"
+#include "optlab/optim/adafactor.hpp"
 #include "optlab/optim/adagrad.hpp"
 #include "optlab/optim/adam.hpp"
 #include "optlab/optim/adamax.hpp"
@@ -96,6 +97,12 @@ const std::array kRegistry = {
     entry<Lamb, LambOptions::defaults>("lamb", "LAMB",
                                        "LAMB: Adam's direction scaled per tensor by the trust ratio ‖θ‖/‖u‖",
                                        {StepPass{4, 2}, StepPass{3, 1}}),
+    // A vector's step: p, g, v → v (and the norms); then p, g, v → p. (A matrix keeps R + C
+    // numbers instead of v and reads g once more for ‖u‖.)
+    entry<Adafactor, AdafactorOptions::defaults>(
+        "adafactor", "Adafactor",
+        "Adafactor: RMSprop with factored second moments (a row and a column per matrix) and a relative step",
+        {StepPass{3, 1}, StepPass{3, 1}}),
     entry<ScheduleFreeAdamW, ScheduleFreeAdamWOptions::defaults>(
         "schedule-free-adamw", "Schedule-Free AdamW",
         "Schedule-Free AdamW: no schedule; trains at y between z and the average x, evaluated at x", {4, 3}),

@@ -13,7 +13,9 @@ Trajectory run_trajectory(const Function2d& fn, std::string_view name, const Hyp
                           const Wrapping& wrapping) {
     if (steps < 0) throw_invalid("trajectory", "steps", double(steps), "an integer >= 0");
     ParamStore<double> store;
-    store.add("xy", {2});
+    // One parameter of shape 1×2, a matrix of one row: optimizers for matrices (Adafactor's
+    // factored statistics, Muon) take their matrix path; elementwise ones cannot tell.
+    store.add("xy", {1, 2});
     auto opt = wrap(make_optimizer<double>(name, store, hyper, convention), wrapping);
     std::span<double> xy = store.param("xy");
     std::span<double> grad = store.grad("xy");

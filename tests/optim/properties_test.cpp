@@ -173,6 +173,7 @@ const std::map<std::string, Convergence>& convergence_settings() {
         {"radam", {0.01, 0.01, {}}},
         {"lion", {0.01, 1e-3, {}}},
         {"lamb", {0.01, 1e-3, {}}},  // steps of about γ·‖θ‖ per tensor, like Lion's ±γ
+        {"adafactor", {0.01, 0.01, {}}},  // relative steps ρ·max(ε2, RMS(θ)), ρ = min(γ, 1/√t)
         {"schedule-free-adamw", {0.1, 0.05, {}}},  // judged at its evaluation point x
         {"schedule-free-sgd", {0.1, 3e-3, {}}},
     };

@@ -216,6 +216,60 @@ def run_schedule_free(params, grads, hyper, dtype, adam):
     return history, state
 
 
+# ---- Adafactor as torch.optim.Adafactor (PyTorch >= 2.5, _single_tensor_adafactor) ----------
+def run_adafactor(params, grads, shapes, hyper, dtype):
+    """torch/optim/_adafactor.py's single-tensor step with the same torch operations in the
+    same order (torch 1.13 has no Adafactor). maximize negates the gradient, as torch's does."""
+    lr, beta2_decay = hyper.get("lr", 1e-2), hyper.get("beta2_decay", -0.8)
+    eps1, eps2 = hyper.get("eps", [None, 1e-3])
+    d, wd, maximize = hyper.get("d", 1.0), hyper.get("weight_decay", 0.0), hyper.get("maximize", False)
+    ps = [torch.tensor(t, dtype=dtype).reshape(s) for t, s in zip(params, shapes)]
+    states = [{} for _ in ps]
+    history = {}
+    for k, step in enumerate(grads, start=1):
+        for p, st, g, shape in zip(ps, states, step, shapes):
+            grad = torch.tensor(g, dtype=dtype).reshape(shape)
+            grad = -grad if maximize else grad
+            if not st:
+                st["step"] = torch.tensor(0.0)
+                if grad.dim() > 1:
+                    st["row_var"] = grad.new_zeros(grad.shape[:-1] + (1,))
+                    st["col_var"] = grad.new_zeros(grad.shape[:-2] + (1,) + grad.shape[-1:])
+                else:
+                    st["variance"] = torch.zeros_like(grad)
+            e1 = torch.finfo(p.dtype).eps if eps1 is None else eps1
+            st["step"] += 1
+            t = st["step"].item()
+            one_minus_beta2_t = t ** beta2_decay
+            rho_t = min(lr, 1 / (t ** 0.5))
+            alpha = max(eps2, p.norm(2).item() / (p.numel() ** 0.5)) * rho_t
+            if wd != 0:
+                p.mul_(1 - lr * wd)
+            if grad.dim() > 1:
+                row_mean = torch.norm(grad, dim=-1, keepdim=True).square_().div_(grad.size(-1))
+                st["row_var"].lerp_(row_mean, one_minus_beta2_t)
+                col_mean = torch.norm(grad, dim=-2, keepdim=True).square_().div_(grad.size(-2))
+                st["col_var"].lerp_(col_mean, one_minus_beta2_t)
+                var_estimate = st["row_var"] @ st["col_var"]
+                var_estimate.div_(st["row_var"].mean(dim=-2, keepdim=True).clamp_(min=e1))
+            else:
+                grad_squared = grad * grad
+                st["variance"].lerp_(grad_squared, one_minus_beta2_t)
+                var_estimate = st["variance"].clone()
+            update = var_estimate.clamp_(min=e1 * e1).rsqrt_()
+            update.mul_(grad)
+            denom = max(1.0, update.norm(2).item() / ((update.numel() ** 0.5) * d))
+            p.add_(update, alpha=-alpha / denom)
+        if k in CHECKPOINTS:
+            history[str(k)] = [p.to(torch.float64).flatten().tolist() for p in ps]
+    state = {}
+    for i, st in enumerate(states):
+        for key in ("row_var", "col_var", "variance"):
+            if key in st:
+                state.setdefault(key, [None] * len(ps))[i] = st[key].to(torch.float64).flatten().tolist()
+    return history, state
+
+
 # ---- Lookahead and weight EMA around a torch optimizer -------------------------------------
 def run_wrapped(name, hyper, wrapper, params, grads, dtype):
     """Lookahead as Zhang et al.'s PyTorch reference writes the sync (slow.add_(fast - slow,
@@ -336,6 +390,10 @@ CONFIGS = [
     ("lamb", {"lr": 0.01, "weight_decay": 0.1}),
     ("lamb", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-4, "eps_root": 1e-8}),
     ("lamb", {"lr": 0.01, "maximize": True}),
+    ("adafactor", {}),
+    ("adafactor", {"lr": 0.05, "weight_decay": 0.1, "beta2_decay": -0.5}),
+    ("adafactor", {"eps": [1e-6, 1e-2], "d": 2.0, "maximize": True}),
+    ("adafactor", {"lr": 0.001, "eps": [None, 1e-4], "d": 1.5}),
     ("schedule-free-adamw", {}),
     ("schedule-free-adamw", {"lr": 0.01, "warmup_steps": 5}),
     ("schedule-free-adamw", {"lr": 0.01, "weight_decay": 0.1, "betas": [0.8, 0.99], "eps": 1e-6}),
@@ -390,7 +448,7 @@ def run_torch(name, groups, params, grads, dtype):
 
 # Where an optimizer's expected values come from when torch.optim 1.13 lacks it.
 REFERENCE_OF = {"lion": "numpy (Lion paper)", "nadam": "torch ops (PyTorch 2.x NAdam)",
-                "lamb": "numpy (optax.lamb)",
+                "lamb": "numpy (optax.lamb)", "adafactor": "torch ops (PyTorch 2.5 Adafactor)",
                 "schedule-free-adamw": "torch ops (schedule_free 1.3 AdamWScheduleFree)",
                 "schedule-free-sgd": "torch ops (schedule_free 1.3 SGDScheduleFree)"}
 
@@ -425,6 +483,9 @@ def main():
                     history, state = run_lion(params, grads, hypers[0], np_dtype)
                 elif name == "lamb":
                     history, state = run_lamb(params, grads, hypers[0], np_dtype)
+                elif name == "adafactor":
+                    dtype = torch.float64 if dtype_name == "float64" else torch.float32
+                    history, state = run_adafactor(params, grads, shapes, hypers[0], dtype)
                 elif name.startswith("schedule-free"):
                     dtype = torch.float64 if dtype_name == "float64" else torch.float32
                     history, state = run_schedule_free(params, grads, hypers[0], dtype,

@@ -31,7 +31,7 @@ std::vector<std::string_view> split_arms(std::string_view list) {
 HyperValue parse_value(std::string_view key, std::string_view value) {
     if (value == "true" || value == "false") return value == "true";
     const std::string what = "optimizers " + std::string(key);
-    if (value.find_first_of(",/") != std::string_view::npos) return parse_pair(value, what);
+    if (value.find_first_of(",/") != std::string_view::npos) return Betas{parse_pair(value, what)};
     return parse_number(value, what);
 }
 

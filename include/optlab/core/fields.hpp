@@ -45,7 +45,7 @@ struct Field {
     constexpr Field(const V& v) : value(v) {}  // NOLINT: implicit, so {.lr = 1e-3} reads plainly
     /// {.betas = {0.9, 0.999}}: a pair from its two numbers.
     constexpr Field(double first, double second)
-        requires std::is_same_v<V, std::array<double, 2>>
+        requires std::is_base_of_v<std::array<double, 2>, V>
         : value{first, second} {}
 
     constexpr operator V&() { return value; }  // NOLINT

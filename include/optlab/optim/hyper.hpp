@@ -16,7 +16,15 @@
 
 namespace optlab {
 
-using Betas = std::array<double, 2>;
+/// A pair of numbers: betas (β1, β2), Adafactor's eps (ε1, ε2). A member may be unset — NaN,
+/// torch's None (Adafactor's ε1), "none" on the command line and null in JSON — and two unset
+/// members are equal, so a state holding one compares equal to itself.
+struct Betas : std::array<double, 2> {
+    friend bool operator==(const Betas& a, const Betas& b) {
+        auto same = [](double x, double y) { return x == y || (x != x && y != y); };
+        return same(a[0], b[0]) && same(a[1], b[1]);
+    }
+};
 /// One hyper-parameter's value: a flag, a number, or a pair (betas).
 using HyperValue = std::variant<bool, double, Betas>;
 /// Hyper-parameters keyed by PyTorch's argument names ("lr", "betas", "weight_decay", ...).
