@@ -35,15 +35,6 @@ std::map<std::string, HyperInfo> all_hyper_parameters() {
     return all;
 }
 
-// "A,B", where A may be "none" (torch's None: Adafactor's ε1), read as NaN.
-Betas parse_pair_or_none(const std::string& text, const std::string& what) {
-    const std::size_t comma = text.find(',');
-    if (comma != std::string::npos && text.substr(0, comma) == "none") {
-        return {std::nan(""), parse_number(text.substr(comma + 1), what)};
-    }
-    return Betas{parse_pair(text, what)};
-}
-
 }  // namespace
 
 const CLI::Validator& finite_number() {
@@ -69,18 +60,8 @@ HyperParams OptimizerFlags::hyper() const {
     for (const auto& [name, value] : numbers) {
         if (value) h[name] = *value;
     }
-    for (const auto& [name, text] : pairs) {
-        if (text) h[name] = parse_pair_or_none(*text, "--" + dashed(name));
-    }
-    for (const auto& [name, text] : either) {
-        if (!text) continue;
-        const HyperParams defaults = optimizer_defaults(optimizer, parsed_convention());
-        const auto it = defaults.find(name);
-        if (it != defaults.end() && std::holds_alternative<Betas>(it->second)) {
-            h[name] = parse_pair_or_none(*text, "--" + dashed(name));
-        } else {
-            h[name] = parse_number(*text, "--" + dashed(name));
-        }
+    for (const auto& [name, text] : texts) {
+        if (text) h[name] = parse_hyper(optimizer, name, *text, "--" + dashed(name));
     }
     for (const auto& [name, option] : flag_options) {
         if (option->count() > 0) h[name] = flags.at(name);
@@ -112,11 +93,15 @@ void add_optimizer_flags(CLI::App& app, OptimizerFlags& f) {
         }
         const std::string flag = "--" + dashed(name);
         if (info.mixed) {
-            app.add_option(flag, f.either[name], "NUMBER or A,B: " + help)->group(group);
+            app.add_option(flag, f.texts[name], "NUMBER or A,B: " + help)->group(group);
         } else if (std::holds_alternative<double>(info.example)) {
             app.add_option(flag, f.numbers[name], help)->check(finite_number())->group(group);
         } else if (std::holds_alternative<Betas>(info.example)) {
-            app.add_option(flag, f.pairs[name], "A,B: " + help)->group(group);
+            app.add_option(flag, f.texts[name], "A,B: " + help)->group(group);
+        } else if (std::holds_alternative<Triple>(info.example)) {
+            app.add_option(flag, f.texts[name], "A,B,C: " + help)->group(group);
+        } else if (std::holds_alternative<std::string>(info.example)) {
+            app.add_option(flag, f.texts[name], "NAME: " + help)->group(group);
         } else {
             f.flag_options[name] =
                 app.add_flag(flag + "{true},--no-" + dashed(name) + "{false}", f.flags[name], help)->group(group);

@@ -23,10 +23,9 @@ struct OptimizerFlags {
     // By hyper-parameter name ("weight_decay"): what was given. Map nodes do not move, so
     // CLI11 can keep pointers into them.
     std::map<std::string, std::optional<double>> numbers;
-    std::map<std::string, std::optional<std::string>> pairs;
-    // A name that is a number for some optimizers and a pair for others (eps: Adafactor's
-    // ε1,ε2): read as the chosen optimizer's default is.
-    std::map<std::string, std::optional<std::string>> either;
+    // Pairs, triples, names, and a name that is a number for some optimizers and a pair for
+    // others (eps: Adafactor's ε1,ε2): read as the chosen optimizer's default is (parse_hyper).
+    std::map<std::string, std::optional<std::string>> texts;
     std::map<std::string, bool> flags;
     std::map<std::string, CLI::Option*> flag_options;  // to tell "given" from "left at its default"
 

@@ -12,7 +12,15 @@ std::string hyper_to_json(const HyperParams& hyper) {
     nlohmann::json out = nlohmann::json::object();
     for (const auto& entry : hyper) {
         const std::string& name = entry.first;  // (clang 14 cannot capture a structured binding)
-        std::visit([&](const auto& v) { out[name] = v; }, entry.second);
+        std::visit([&](const auto& v) {
+            if constexpr (std::is_same_v<std::remove_cvref_t<decltype(v)>, Betas>) {
+                out[name] = {v[0], v[1]};  // NaN (unset) is written as null
+            } else if constexpr (std::is_same_v<std::remove_cvref_t<decltype(v)>, Triple>) {
+                out[name] = {v[0], v[1], v[2]};
+            } else {
+                out[name] = v;
+            }
+        }, entry.second);
     }
     return out.dump();
 }
@@ -36,9 +44,13 @@ HyperParams hyper_from_json(std::string_view text, const std::string& where) {
             // null: an unset member (Adafactor's ε1, torch's None), NaN in memory (JSON has none)
             auto item = [](const nlohmann::json& x) { return x.is_null() ? std::nan("") : x.get<double>(); };
             out[name] = Betas{item(v[0]), item(v[1])};
+        } else if (v.is_array() && v.size() == 3 && v[0].is_number() && v[1].is_number() && v[2].is_number()) {
+            out[name] = Triple{v[0].get<double>(), v[1].get<double>(), v[2].get<double>()};
+        } else if (v.is_string()) {
+            out[name] = v.get<std::string>();
         } else {
             throw IoError(where + ": hyper-parameter '" + name + "' has value " + v.dump() +
-                          " (expected a number, a boolean or a pair)");
+                          " (expected a number, a boolean, a pair, three numbers or a name)");
         }
     }
     return out;

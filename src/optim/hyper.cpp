@@ -12,6 +12,10 @@ namespace optlab {
 std::string to_string(const HyperValue& v) {
     if (const bool* b = std::get_if<bool>(&v)) return *b ? "true" : "false";
     if (const double* d = std::get_if<double>(&v)) return format_number(*d);
+    if (const std::string* name = std::get_if<std::string>(&v)) return *name;
+    if (const Triple* t = std::get_if<Triple>(&v)) {
+        return "(" + format_number((*t)[0]) + ", " + format_number((*t)[1]) + ", " + format_number((*t)[2]) + ")";
+    }
     const Betas& p = std::get<Betas>(v);
     // An unset member of a pair (Adafactor's ε1, torch's None) is NaN.
     auto item = [](double x) { return std::isnan(x) ? std::string("none") : format_number(x); };

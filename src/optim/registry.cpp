@@ -3,9 +3,12 @@
 // and its entry below — nothing else in the tree lists optimizers.
 #include "optlab/optim/registry.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <string>
 
+#include "optlab/core/text.hpp"
 #include "optlab/optim/adadelta.hpp"
 #include "optlab/optim/adafactor.hpp"
 #include "optlab/optim/adagrad.hpp"
@@ -137,6 +140,46 @@ std::string_view optimizer_summary(std::string_view name) { return optimizer_inf
 
 HyperParams optimizer_defaults(std::string_view name, Convention convention) {
     return optimizer_info(name).defaults(convention);
+}
+
+HyperValue parse_hyper(std::string_view optimizer, std::string_view name, std::string_view text,
+                       std::string_view what) {
+    const HyperParams defaults = optimizer_defaults(optimizer, Convention::torch);
+    const auto it = defaults.find(name);
+    const std::string w(what);
+    auto pair = [&] {
+        const std::size_t comma = text.find(',');
+        if (comma != std::string_view::npos && text.substr(0, comma) == "none") {  // torch's None
+            return Betas{std::nan(""), parse_number(text.substr(comma + 1), w)};
+        }
+        return Betas{parse_pair(text, w)};
+    };
+    auto triple = [&] {
+        const std::vector<double> v = parse_numbers(text, w);
+        if (v.size() != 3) throw InvalidArgument(w + ": '" + std::string(text) + "' is not three numbers A,B,C");
+        return Triple{v[0], v[1], v[2]};
+    };
+    auto boolean = [&] {
+        if (text != "true" && text != "false") throw InvalidArgument(w + ": '" + std::string(text) + "' is not true or false");
+        return text == "true";
+    };
+    if (it == defaults.end()) {  // by its look
+        if (text == "true" || text == "false") return HyperValue(text == "true");
+        const auto commas = std::count(text.begin(), text.end(), ',');
+        if (commas == 1) return HyperValue(pair());
+        if (commas == 2) return HyperValue(triple());
+        return HyperValue(parse_number(text, w));
+    }
+    return std::visit(
+        [&](const auto& example) -> HyperValue {
+            using V = std::remove_cvref_t<decltype(example)>;
+            if constexpr (std::is_same_v<V, bool>) return boolean();
+            else if constexpr (std::is_same_v<V, double>) return parse_number(text, w);
+            else if constexpr (std::is_same_v<V, Betas>) return pair();
+            else if constexpr (std::is_same_v<V, Triple>) return triple();
+            else return std::string(text);
+        },
+        it->second);
 }
 
 template <class T>

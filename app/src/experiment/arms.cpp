@@ -28,13 +28,6 @@ std::vector<std::string_view> split_arms(std::string_view list) {
     return out;
 }
 
-HyperValue parse_value(std::string_view key, std::string_view value) {
-    if (value == "true" || value == "false") return value == "true";
-    const std::string what = "optimizers " + std::string(key);
-    if (value.find_first_of(",/") != std::string_view::npos) return Betas{parse_pair(value, what)};
-    return parse_number(value, what);
-}
-
 }  // namespace
 
 std::vector<Arm> parse_arms(std::string_view list) {
@@ -56,7 +49,7 @@ std::vector<Arm> parse_arms(std::string_view list) {
                                           "' is not KEY=VALUE");
                 }
                 const std::string_view key = kv.substr(0, eq), value = kv.substr(eq + 1);
-                a.hyper[std::string(key)] = parse_value(key, value);
+                a.hyper[std::string(key)] = parse_hyper(a.optimizer, key, value, "optimizers " + std::string(key));
                 details += (details.empty() ? "" : ", ") + std::string(key) + " " + std::string(value);
             }
         }

@@ -25,12 +25,16 @@ struct Betas : std::array<double, 2> {
         return same(a[0], b[0]) && same(a[1], b[1]);
     }
 };
-/// One hyper-parameter's value: a flag, a number, or a pair (betas).
-using HyperValue = std::variant<bool, double, Betas>;
+/// Three numbers: Muon's Newton–Schulz coefficients (a, b, c).
+using Triple = std::array<double, 3>;
+/// One hyper-parameter's value: a flag, a number, a pair (betas), three numbers, or a name
+/// (Muon's adjust_lr_fn).
+using HyperValue = std::variant<bool, double, Betas, Triple, std::string>;
 /// Hyper-parameters keyed by PyTorch's argument names ("lr", "betas", "weight_decay", ...).
 using HyperParams = std::map<std::string, HyperValue, std::less<>>;
 
-/// "true", "0.001" (shortest round-trip form) or "(0.9, 0.999)".
+/// "true", "0.001" (shortest round-trip form), "(0.9, 0.999)", "(3.4445, -4.775, 2.0315)" or
+/// the name itself.
 std::string to_string(const HyperValue& v);
 
 /// What a hyper-parameter means, for help texts ("learning rate γ"); empty for a name no
@@ -66,9 +70,11 @@ void apply_hyper(Options& options, const HyperParams& values, std::string_view o
         if (const Value* v = std::get_if<Value>(&it->second)) {
             field = *v;
         } else {
-            const char* expected = std::is_same_v<Value, double> ? "a number"
-                                   : std::is_same_v<Value, bool> ? "true or false"
-                                                                 : "a pair";
+            const char* expected = std::is_same_v<Value, double>        ? "a number"
+                                   : std::is_same_v<Value, bool>        ? "true or false"
+                                   : std::is_same_v<Value, Triple>      ? "three numbers"
+                                   : std::is_same_v<Value, std::string> ? "a name"
+                                                                        : "a pair";
             throw InvalidArgument(std::string(optimizer) + ": hyper-parameter " +
                                   std::string(name) + " expects " + expected + ", got " +
                                   to_string(it->second));

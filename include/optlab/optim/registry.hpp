@@ -77,6 +77,13 @@ std::string_view optimizer_summary(std::string_view name);
 /// The hyper-parameters of `name` with their defaults under `convention`.
 HyperParams optimizer_defaults(std::string_view name, Convention convention);
 
+/// A hyper-parameter's value from text, read as optimizer `optimizer`'s default of that name
+/// is: a number, "A,B" (A may be "none": unset), "A,B,C", "true"/"false", or a name. A name the
+/// optimizer does not have is read by the text's look, for apply_hyper to refuse by name.
+/// Throws InvalidArgument naming `what` (the flag) for text of the wrong kind.
+HyperValue parse_hyper(std::string_view optimizer, std::string_view name, std::string_view text,
+                       std::string_view what);
+
 /// Builds optimizer `name` over every tensor of `store`. Throws InvalidArgument for an unknown
 /// name, a hyper-parameter the optimizer does not have, or a value out of range.
 template <class T>
