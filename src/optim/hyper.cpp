@@ -24,7 +24,7 @@ std::string to_string(const HyperValue& v) {
 
 std::string_view describe_hyper(std::string_view name) {
     // PyTorch's vocabulary, one line each; the symbols are docs/optimizers.md's.
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 22> kMeaning = {{
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 25> kMeaning = {{
         {"lr", "learning rate γ"},
         {"momentum", "momentum factor μ"},
         {"dampening", "momentum dampening τ (torch)"},
@@ -47,6 +47,9 @@ std::string_view describe_hyper(std::string_view name) {
         {"weight_lr_power", "Schedule-Free's weights grow as lr_max^p"},
         {"beta2_decay", "Adafactor's β̂ = t^beta2_decay, the weight of new statistics"},
         {"d", "Adafactor's clipping threshold of the update's RMS"},
+        {"ns_coefficients", "Muon's Newton–Schulz coefficients a,b,c: X ← aX + (bS + cS²)X, S = XXᵀ"},
+        {"ns_steps", "Muon's number of Newton–Schulz iterations"},
+        {"adjust_lr_fn", "Muon's step scale: original (√max(1, A/B)) or match_rms_adamw (0.2·√max(A, B))"},
     }};
     for (const auto& [key, meaning] : kMeaning) {
         if (key == name) return meaning;

@@ -16,6 +16,7 @@
 #include "optlab/optim/adamax.hpp"
 #include "optlab/optim/lamb.hpp"
 #include "optlab/optim/lion.hpp"
+#include "optlab/optim/muon.hpp"
 #include "optlab/optim/nadam.hpp"
 #include "optlab/optim/radam.hpp"
 #include "optlab/optim/rmsprop.hpp"
@@ -67,10 +68,10 @@ struct Make {
 
 template <template <class> class Opt, auto Defaults>
 constexpr OptimizerInfo entry(std::string_view name, std::string_view label,
-                              std::string_view summary, StepTraffic traffic) {
+                              std::string_view summary, StepTraffic traffic, bool matrices_only = false) {
     using M = Make<Opt, Defaults>;
     return {name,        label, summary, Opt<float>::kBuffers, traffic, &M::defaults,
-            &M::template make<float>, &M::template make<double>};
+            &M::template make<float>, &M::template make<double>, matrices_only};
 }
 
 // Traffic: p and g, plus every state buffer the default step keeps (registry_test checks it
@@ -100,6 +101,10 @@ const std::array kRegistry = {
     entry<Lamb, LambOptions::defaults>("lamb", "LAMB",
                                        "LAMB: Adam's direction scaled per tensor by the trust ratio ‖θ‖/‖u‖",
                                        {StepPass{4, 2}, StepPass{3, 1}}),
+    // Per matrix: p, g, m → p, m around the Newton–Schulz products (GEMMs: bench/, GFLOP/s).
+    entry<Muon, MuonOptions::defaults>(
+        "muon", "Muon",
+        "Muon: momentum orthogonalised by Newton–Schulz iterations, for 2-D weight matrices", {3, 2}, true),
     // A vector's step: p, g, v → v (and the norms); then p, g, v → p. (A matrix keeps R + C
     // numbers instead of v and reads g once more for ‖u‖.)
     entry<Adafactor, AdafactorOptions::defaults>(

@@ -215,7 +215,7 @@ class Ema final : public Wrapped<T> {
             return;
         }
         T* e = this->state("ema");
-        const T w = T(1.0 - decay_), one_minus_w = T(decay_);
+        const T w = T(1.0 - decay_), one_minus_w = T(1) - w;  // torch: 1 − weight in T
         for (std::size_t g = 0; g < this->groups_.size(); ++g) {
             this->for_each_range(g, [&](std::size_t begin, std::size_t end) {
                 for (std::size_t i = begin; i < end; ++i) {

@@ -14,6 +14,7 @@
 #include "optlab/core/simd.hpp"
 #include "optlab/optim/registry.hpp"
 #include "../optim/splitmix.hpp"
+#include "../optim/taken_as.hpp"
 
 namespace optlab {
 namespace {
@@ -53,8 +54,8 @@ std::vector<HyperParams> variants(std::string_view name, Convention c) {
 template <class T>
 std::vector<T> run(std::string_view name, Convention c, const HyperParams& hyper) {
     ParamStore<T> store;
-    store.add("w", {17, 59});
-    store.add("b", {77});
+    store.add("w", test::taken_as(name, {17, 59}));
+    store.add("b", test::taken_as(name, {77}));
     test::SplitMix64 rng(11);
     for (T& p : store.params()) p = T(rng.symmetric());
     HyperParams second = hyper;

@@ -19,6 +19,7 @@
 #include "optlab/optim/sgd.hpp"
 #include "optlab/problems/functions2d.hpp"
 #include "splitmix.hpp"
+#include "taken_as.hpp"
 
 namespace optlab {
 namespace {
@@ -42,8 +43,8 @@ void fill(std::span<T> values, std::uint64_t seed) {
 TEST_P(EveryOptimizer, ZeroGradientWithoutWeightDecayChangesNothing) {
     for (Convention c : {Convention::torch, Convention::keras, Convention::book}) {
         ParamStore<double> store;
-        store.add("w", {4, 3});
-        store.add("b", {3});
+        store.add("w", test::taken_as(GetParam(), {4, 3}));
+        store.add("b", test::taken_as(GetParam(), {3}));
         fill(store.params(), 7);
         const std::vector<double> before(store.params().begin(), store.params().end());
         auto opt = make_optimizer<double>(GetParam(), store, {{"weight_decay", 0.0}}, c);
@@ -55,8 +56,8 @@ TEST_P(EveryOptimizer, ZeroGradientWithoutWeightDecayChangesNothing) {
 
 TEST_P(EveryOptimizer, GroupWithTinyLrStaysPutWhileTheOtherLearns) {
     ParamStore<float> store;
-    store.add("a", {10, 5});
-    store.add("b", {5});
+    store.add("a", test::taken_as(GetParam(), {10, 5}));
+    store.add("b", test::taken_as(GetParam(), {5}));
     fill(store.params(), 3);
     const std::vector<float> b_before(store.param("b").begin(), store.param("b").end());
     const std::vector<float> a_before(store.param("a").begin(), store.param("a").end());
@@ -83,8 +84,8 @@ TEST_P(EveryOptimizer, FusedArenaPassEqualsSeparateTensorsOnAnyThreadCount) {
         ParamStore<float> fused;
         std::vector<ParamStore<float>> separate(shapes.size());
         for (std::size_t i = 0; i < shapes.size(); ++i) {
-            fused.add("t" + std::to_string(i), shapes[i]);
-            separate[i].add("t", shapes[i]);
+            fused.add("t" + std::to_string(i), test::taken_as(GetParam(), shapes[i]));
+            separate[i].add("t", test::taken_as(GetParam(), shapes[i]));
             fill(fused.view(i).param, 11 + i);
             fill(separate[i].param("t"), 11 + i);
         }
@@ -117,7 +118,7 @@ TEST_P(EveryOptimizer, FusedArenaPassEqualsSeparateTensorsOnAnyThreadCount) {
 TEST_P(EveryOptimizer, DescendsAndMaximizeAscends) {
     for (bool maximize : {false, true}) {
         ParamStore<double> store;
-        store.add("theta", {50});
+        store.add("theta", test::taken_as(GetParam(), {50}));
         std::vector<double> a(50), y(50);
         fill<double>(a, 1);
         fill<double>(y, 2);
@@ -174,6 +175,7 @@ const std::map<std::string, Convergence>& convergence_settings() {
         {"lion", {0.01, 1e-3, {}}},
         {"lamb", {0.01, 1e-3, {}}},  // steps of about γ·‖θ‖ per tensor, like Lion's ±γ
         {"adafactor", {0.01, 0.01, {}}},  // relative steps ρ·max(ε2, RMS(θ)), ρ = min(γ, 1/√t)
+        {"muon", {5e-3, 1e-3, {}}},  // a 1×n matrix: steps of about γ along the normalised momentum
         {"schedule-free-adamw", {0.1, 0.05, {}}},  // judged at its evaluation point x
         {"schedule-free-sgd", {0.1, 3e-3, {}}},
     };
@@ -191,7 +193,7 @@ TEST_P(EveryOptimizer, ConvergesOnParabolaAndRosenbrock) {
         const std::vector<double> target = parabola ? std::vector<double>{1, -1, 1}
                                                     : std::vector<double>{1, 1};
         ParamStore<double> store;
-        store.add("x", {start.size()});
+        store.add("x", test::taken_as(GetParam(), {start.size()}));
         std::copy(start.begin(), start.end(), store.params().begin());
         HyperParams hyper = s.extra;
         hyper["lr"] = parabola ? s.lr_parabola : s.lr_rosenbrock;

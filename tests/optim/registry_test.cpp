@@ -14,6 +14,7 @@
 #include "../test_name.hpp"
 #include "optlab/bench/step_bench.hpp"
 #include "optlab/optim/registry.hpp"
+#include "taken_as.hpp"
 
 namespace optlab {
 namespace {
@@ -59,7 +60,7 @@ TEST_P(Registered, ItsStepTrafficIsWhatItsDefaultStepTouchesAndHasABenchmarkKern
     const OptimizerInfo& info = optimizer_info(GetParam());
     EXPECT_TRUE(has_shape_kernel(info.traffic)) << GetParam() << ": add a comparison kernel of its passes";
     ParamStore<float> store;
-    store.add("w", {1000});
+    store.add("w", test::taken_as(GetParam(), {1000}));
     for (float& g : store.grads()) g = 0.5f;
     auto opt = make_optimizer<float>(GetParam(), store);
     opt->step();

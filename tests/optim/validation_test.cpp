@@ -9,6 +9,7 @@
 #include "optlab/optim/adam.hpp"
 #include "optlab/optim/registry.hpp"
 #include "optlab/optim/sgd.hpp"
+#include "taken_as.hpp"
 
 namespace optlab {
 namespace {
@@ -17,7 +18,7 @@ namespace {
 std::string error_of(const std::string& name, const HyperParams& hyper,
                      Convention c = Convention::torch) {
     ParamStore<float> store;
-    store.add("w", {3});
+    store.add("w", test::taken_as(name, {3}));
     try {
         make_optimizer<float>(name, store, hyper, c);
     } catch (const InvalidArgument& e) {

@@ -216,6 +216,48 @@ def run_schedule_free(params, grads, hyper, dtype, adam):
     return history, state
 
 
+# ---- Muon as torch.optim.Muon (PyTorch 2.9, torch/optim/_muon.py) ----------------------------
+def run_muon(params, grads, shapes, hyper, dtype):
+    """torch 2.9's Muon step with the same torch operations (torch 1.13 has no Muon), its
+    Newton-Schulz iteration in the parameters' dtype instead of bfloat16 (optlab's documented
+    difference) and with torch.addmm as 2.9 writes it. maximize (g <- -g) is optlab's."""
+    lr, wd = hyper.get("lr", 1e-3), hyper.get("weight_decay", 0.1)
+    momentum, nesterov = hyper.get("momentum", 0.95), hyper.get("nesterov", True)
+    a, b, c = hyper.get("ns_coefficients", [3.4445, -4.7750, 2.0315])
+    eps, ns_steps = hyper.get("eps", 1e-7), int(hyper.get("ns_steps", 5))
+    adjust = hyper.get("adjust_lr_fn", "original")
+    sign = -1.0 if hyper.get("maximize", False) else 1.0
+    ps = [torch.tensor(t, dtype=dtype).reshape(s) for t, s in zip(params, shapes)]
+    bufs = [torch.zeros_like(p) for p in ps]
+
+    def newton_schulz(grad):
+        X = grad.clone()
+        transposed = grad.size(0) > grad.size(1)
+        if transposed:
+            X = X.T
+        X.div_(X.norm().clamp(min=eps))
+        for _ in range(ns_steps):
+            A = X @ X.T
+            B = torch.addmm(A, A, A, beta=b, alpha=c)
+            X = torch.addmm(X, B, X, beta=a)
+        return X.T if transposed else X
+
+    history = {}
+    for k, step in enumerate(grads, start=1):
+        for p, buf, g, shape in zip(ps, bufs, step, shapes):
+            grad = torch.tensor(g, dtype=dtype).reshape(shape) * sign
+            buf.lerp_(grad, 1 - momentum)
+            update = grad.lerp(buf, momentum) if nesterov else buf
+            update = newton_schulz(update)
+            A, B = p.shape[:2]
+            ratio = math.sqrt(max(1, A / B)) if adjust == "original" else 0.2 * math.sqrt(max(A, B))
+            p.mul_(1 - lr * wd)
+            p.add_(update, alpha=-lr * ratio)
+        if k in CHECKPOINTS:
+            history[str(k)] = [p.to(torch.float64).flatten().tolist() for p in ps]
+    return history, {"momentum_buffer": [m.to(torch.float64).flatten().tolist() for m in bufs]}
+
+
 # ---- Adafactor as torch.optim.Adafactor (PyTorch >= 2.5, _single_tensor_adafactor) ----------
 def run_adafactor(params, grads, shapes, hyper, dtype):
     """torch/optim/_adafactor.py's single-tensor step with the same torch operations in the
@@ -320,6 +362,8 @@ WRAPPED_CONFIGS = [
 
 # ---- the cases -----------------------------------------------------------------------------
 SHAPES = [[[3, 4], [5]], [[7]], [[2, 3, 2], [1], [4, 4]]]
+# Muon takes matrices only: wide, square, tall (transposed for Newton-Schulz) and one row.
+MATRIX_SHAPES = [[[3, 4], [4, 4]], [[5, 3]], [[2, 6], [4, 4], [1, 3]]]
 
 TORCH_NAME = {"sgd": "SGD", "adagrad": "Adagrad", "rmsprop": "RMSprop", "adadelta": "Adadelta",
               "adam": "Adam", "adamw": "AdamW", "adamax": "Adamax", "radam": "RAdam"}
@@ -390,6 +434,11 @@ CONFIGS = [
     ("lamb", {"lr": 0.01, "weight_decay": 0.1}),
     ("lamb", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-4, "eps_root": 1e-8}),
     ("lamb", {"lr": 0.01, "maximize": True}),
+    ("muon", {}),
+    ("muon", {"lr": 0.02, "nesterov": False, "weight_decay": 0.0}),
+    ("muon", {"lr": 0.01, "adjust_lr_fn": "match_rms_adamw", "momentum": 0.9}),
+    ("muon", {"lr": 0.05, "momentum": 0.5}),
+    ("muon", {"lr": 0.01, "ns_steps": 3, "ns_coefficients": [2.0, -1.5, 0.5], "eps": 1e-5, "maximize": True}),
     ("adafactor", {}),
     ("adafactor", {"lr": 0.05, "weight_decay": 0.1, "beta2_decay": -0.5}),
     ("adafactor", {"eps": [1e-6, 1e-2], "d": 2.0, "maximize": True}),
@@ -449,6 +498,7 @@ def run_torch(name, groups, params, grads, dtype):
 # Where an optimizer's expected values come from when torch.optim 1.13 lacks it.
 REFERENCE_OF = {"lion": "numpy (Lion paper)", "nadam": "torch ops (PyTorch 2.x NAdam)",
                 "lamb": "numpy (optax.lamb)", "adafactor": "torch ops (PyTorch 2.5 Adafactor)",
+                "muon": "torch ops (PyTorch 2.9 Muon, Newton-Schulz in the parameters' dtype)",
                 "schedule-free-adamw": "torch ops (schedule_free 1.3 AdamWScheduleFree)",
                 "schedule-free-sgd": "torch ops (schedule_free 1.3 SGDScheduleFree)"}
 
@@ -466,7 +516,8 @@ def main():
         label = ",".join(f"{k}={v}" for k, v in hypers[0].items()) or "defaults"
         if len(hypers) > 1:
             label = "two groups"
-        shapes = SHAPES[seed_of(f"{name}[{label}]") % len(SHAPES)]
+        shape_list = MATRIX_SHAPES if name == "muon" else SHAPES
+        shapes = shape_list[seed_of(f"{name}[{label}]") % len(shape_list)]
         if len(hypers) == 1:
             groups = [(list(range(len(shapes))), hypers[0])]
         else:
@@ -483,6 +534,9 @@ def main():
                     history, state = run_lion(params, grads, hypers[0], np_dtype)
                 elif name == "lamb":
                     history, state = run_lamb(params, grads, hypers[0], np_dtype)
+                elif name == "muon":
+                    dtype = torch.float64 if dtype_name == "float64" else torch.float32
+                    history, state = run_muon(params, grads, shapes, hypers[0], dtype)
                 elif name == "adafactor":
                     dtype = torch.float64 if dtype_name == "float64" else torch.float32
                     history, state = run_adafactor(params, grads, shapes, hypers[0], dtype)

@@ -14,6 +14,7 @@
 #include "optlab/optim/registry.hpp"
 #include "optlab/train/trainer.hpp"
 #include "synthetic.hpp"
+#include "../optim/taken_as.hpp"
 
 namespace {
 std::atomic<long> g_allocations{0};
@@ -59,8 +60,8 @@ TEST_P(EveryOptimizer, StepsAllocateNothingAfterTheFirst) {
     for (std::size_t n : {std::size_t{10000}, std::size_t{200000}}) {
         set_num_threads(2);
         ParamStore<float> store;
-        store.add("w", {n});
-        store.add("b", {7});
+        store.add("w", test::taken_as(GetParam(), {n}));
+        store.add("b", test::taken_as(GetParam(), {7}));
         for (float& g : store.grads()) g = 1e-3f;
         auto opt = make_optimizer<float>(GetParam(), store);
         opt->step();  // creates the state buffers

@@ -63,6 +63,7 @@ struct OptimizerInfo {
     HyperParams (*defaults)(Convention);        // every hyper-parameter with its default
     OptimizerFactory<float> make_float;
     OptimizerFactory<double> make_double;
+    bool matrices_only = false;                 // refuses tensors that are not 2-D (Muon)
 };
 
 /// The registry, in the lecture's order.
