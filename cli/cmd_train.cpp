@@ -59,6 +59,8 @@ void check_resume_flags(const TrainFlags& f, TrainConfig& c, TrainPaths& paths) 
     // The wrappers are part of the optimizer's state: a resumed run keeps them unasked.
     if (f.options.at("--lookahead")->count() == 0) c.lookahead = saved.lookahead;
     if (f.options.at("--ema")->count() == 0) c.ema = saved.ema;
+    differs("--adamw-lr", format_number(c.adamw_lr), format_number(saved.adamw_lr));
+    if (f.options.at("--adamw-lr")->count() == 0) c.adamw_lr = saved.adamw_lr;
     if (f.checkpoint.empty()) paths.checkpoint = f.resume;  // keep checkpointing in place
     if (f.options.at("--epochs")->count() == 0) c.epochs = saved.epochs;
 }
@@ -212,6 +214,11 @@ void setup_train(CLI::App& app, int& exit_code) {
                                  "DECAY: keep an exponential moving average of the weights (e <- decay*e + "
                                  "(1-decay)*w after every step); evaluate and checkpoint at it")
                      ->check(finite_number());
+    o["--adamw-lr"] = sub->add_option("--adamw-lr", c.adamw_lr,
+                    "With --optimizer muon: the lr of AdamW, which trains the tensors that are not matrices "
+                    "(biases, BatchNorm)")
+        ->check(finite_number())
+        ->capture_default_str();
     o["--optimizer"] = sub->get_option("--optimizer");
     o["--lookahead"] = sub->get_option("--lookahead");
     o["--convention"] = sub->get_option("--convention");

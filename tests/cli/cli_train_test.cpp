@@ -76,6 +76,27 @@ TEST_F(CliTrain, ResumeKeepsTheWrapperAndGoesOnAfterMaxIterations) {
     EXPECT_NE(more.out.find("\"ema\":0.9"), std::string::npos) << more.out;
 }
 
+// --optimizer muon trains the matrices with Muon and the biases with AdamW at --adamw-lr.
+TEST_F(CliTrain, MuonTrainsWithAdamWForTheBiases) {
+    const std::string ck = (dir / "muon.safetensors").string();
+    const CliRun r = optlab_run(base("--optimizer muon --lr 0.02 --adamw-lr 0.003 --epochs 1 --json --checkpoint '" + ck + "'"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("\"optimizer\":\"muon\""), std::string::npos) << r.out;
+    const SafetensorsFile f = read_safetensors(ck);
+    EXPECT_EQ(f.metadata.at("optimizer/optimizer"), "muon+adamw");
+    EXPECT_NE(f.metadata.at("optimizer/groups").find("\"lr\":0.003"), std::string::npos);
+    const CliRun other = optlab_run(base("--optimizer muon --lr 0.02 --adamw-lr 0.01 --epochs 2 --resume '" + ck + "'"));
+    EXPECT_EQ(other.code, 2);
+    EXPECT_NE(other.err.find("--adamw-lr 0.01 differs from the checkpoint's 0.003"), std::string::npos) << other.err;
+    EXPECT_EQ(optlab_run(base("--optimizer muon --lr 0.02 --epochs 2 --resume '" + ck + "'")).code, 0);
+    const CliRun bad = optlab_run(base("--optimizer muon --ns-steps 100"));
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_NE(bad.err.find("ns_steps = 100"), std::string::npos) << bad.err;
+    const CliRun fn = optlab_run(base("--optimizer muon --adjust-lr-fn sqrt"));
+    EXPECT_EQ(fn.code, 2);
+    EXPECT_NE(fn.err.find("adjust_lr_fn 'sqrt' (expected original or match_rms_adamw)"), std::string::npos) << fn.err;
+}
+
 TEST_F(CliTrain, SigtermSavesACheckpointAndExitsWith143) {
     const std::string ck = (dir / "sig.safetensors").string();
     const std::string cmd = std::string("'") + OPTLAB_CLI + "' " + base("--epochs 100000 --checkpoint '" + ck + "'") + " " +

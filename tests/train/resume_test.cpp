@@ -272,5 +272,37 @@ TEST_P(WrappedRun, WeightEmaResumesExactly) {
     check(c, "ema");
 }
 
+// --optimizer muon: Muon for the matrices, AdamW (--adamw-lr) for the biases, as one
+// "muon+adamw" whose two groups the schedule scales alike; resumed after a signal, exact.
+class MuonRun : public EverySchedule {};
+INSTANTIATE_TEST_SUITE_P(Resume, MuonRun,
+                         ::testing::Values(ScheduleCase{"cosine_per_iteration", "cosine:80,10", "iteration"}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST_P(MuonRun, MatricesAndBiasesResumeExactly) {
+    TrainConfig c = config();
+    c.optimizer = "muon";
+    c.hyper = {{"lr", 0.02}};
+    c.adamw_lr = 0.004;
+    train(c, {"", dir / "straight.st", ""}, {}, &data);
+    TrainObserver stop;
+    stop.iteration = [](std::int64_t epoch, std::int64_t batch, std::int64_t, double, double) {
+        if (epoch == kSignalEpoch && batch == 7) request_stop(SIGTERM);
+    };
+    ASSERT_TRUE(train(c, {"", dir / "split.st", ""}, stop, &data).interrupted);
+    train(c, {"", dir / "split.st", dir / "split.st"}, {}, &data);
+    EXPECT_EQ(bytes(dir / "straight.st"), bytes(dir / "split.st")) << differences(dir / "straight.st", dir / "split.st");
+    const SafetensorsFile f = read_safetensors(dir / "straight.st");
+    EXPECT_EQ(f.metadata.at("optimizer/optimizer"), "muon+adamw");
+    const auto groups = nlohmann::json::parse(f.metadata.at("optimizer/groups"));
+    ASSERT_EQ(groups.size(), 2u);
+    EXPECT_EQ(groups[0]["params"][0], "layer1.weight");
+    EXPECT_EQ(groups[1]["params"][0], "layer1.bias");
+    // Both lrs scaled by the same cosine factor from their bases (0.02 and 0.004).
+    EXPECT_DOUBLE_EQ(groups[0]["hyper"]["lr"].get<double>() / 0.02, groups[1]["hyper"]["lr"].get<double>() / 0.004);
+    EXPECT_NE(f.find("optimizer/layer1.weight/momentum_buffer"), nullptr);
+    EXPECT_NE(f.find("optimizer/layer1.bias/exp_avg"), nullptr);
+}
+
 }  // namespace
 }  // namespace optlab

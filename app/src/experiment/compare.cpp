@@ -14,6 +14,7 @@
 #include "optlab/optim/registry.hpp"
 #include "optlab/problems/mlp_classification.hpp"
 #include "optlab/train/loop.hpp"
+#include "optlab/optim/combined.hpp"
 
 namespace optlab::experiment {
 
@@ -131,7 +132,7 @@ CompareRun run_book_protocol(const CompareSpec& spec, const Arm& a, const HyperP
     }
     MlpClassification problem(net_spec, parse_init(a.init, nn::nonlinearity_of(net_spec.activation)),
                               {&data.train, &data.test, nullptr, data.classes}, spec.batch, seed);
-    auto opt = make_optimizer<float>(a.optimizer, problem.store(), hyper, spec.convention);
+    auto opt = make_model_optimizer<float>(a.optimizer, problem.store(), hyper, spec.convention);
     WithReplacementSampler sampler(data.train.count, spec.batch, spec.iterations, seed + 1000);
     LoopOptions options;
     options.nonfinite = NonFinitePolicy::skip;

@@ -33,6 +33,7 @@ void TrainConfig::validate() const {
     }
     parse_schedule_unit(schedule_unit);
     wrapping();
+    if (!(adamw_lr >= 0.0) || !std::isfinite(adamw_lr)) throw_invalid("train", "adamw_lr", adamw_lr, "a finite number >= 0");
     if (threads < 0) throw_invalid("train", "threads", threads, "an integer >= 1 (0: all cores)");
     if (eval_every < 0) throw_invalid("train", "eval_every", double(eval_every), "an integer >= 0");
     nn::parse_net_sizes(net);
@@ -48,7 +49,7 @@ std::string config_to_json(const TrainConfig& c) {
                     {"activation", c.activation}, {"init", c.init}, {"loss", c.loss},
                     {"batchnorm", c.batchnorm}, {"dropout", c.dropout}, {"optimizer", c.optimizer},
                     {"hyper", json::parse(hyper_to_json(c.hyper))}, {"convention", std::string(to_string(c.convention))},
-                    {"lookahead", c.lookahead}, {"ema", c.ema ? json(*c.ema) : json()},
+                    {"lookahead", c.lookahead}, {"ema", c.ema ? json(*c.ema) : json()}, {"adamw_lr", c.adamw_lr},
                     {"batch", c.batch}, {"accumulate", c.accumulate}, {"epochs", c.epochs}, {"max_iterations", c.max_iterations},
                     {"seed", c.seed}, {"validation", c.validation}, {"schedule", c.schedule},
                     {"schedule_unit", c.schedule_unit}, {"clip", c.clip}, {"nonfinite", c.nonfinite},
@@ -75,6 +76,7 @@ TrainConfig config_from_json(std::string_view text, const std::string& where) {
         // Absent before the wrappers existed: no wrapper.
         c.lookahead = j.value("lookahead", std::string());
         if (j.contains("ema") && !j["ema"].is_null()) c.ema = j["ema"].get<double>();
+        c.adamw_lr = j.value("adamw_lr", 1e-3);
         c.batch = j.at("batch");
         c.accumulate = j.at("accumulate");
         c.epochs = j.at("epochs");

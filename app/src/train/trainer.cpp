@@ -11,6 +11,7 @@
 #include "optlab/core/parallel.hpp"
 #include "optlab/core/text.hpp"
 #include "optlab/io/safetensors.hpp"
+#include "optlab/optim/combined.hpp"
 #include "optlab/optim/registry.hpp"
 #include "optlab/problems/mlp_classification.hpp"
 #include "optlab/train/loop.hpp"
@@ -95,7 +96,8 @@ class Run {
                    {&data.all.train, &data.all.test, data.validation ? &*data.validation : nullptr,
                     data.all.classes},
                    c.batch, c.seed),
-          optimizer_(wrap(make_optimizer<float>(c.optimizer, problem_.store(), c.hyper, c.convention), c.wrapping())),
+          optimizer_(wrap(make_model_optimizer<float>(c.optimizer, problem_.store(), c.hyper, c.convention, c.adamw_lr),
+                          c.wrapping())),
           sampler_(problem_.train_examples(), c.batch, c.seed + 3),
           schedule_(*optimizer_, c.schedule, parse_schedule_unit(c.schedule_unit)),
           options_(loop_options(c)) {

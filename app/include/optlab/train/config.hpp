@@ -28,6 +28,7 @@ struct TrainConfig {
     Convention convention = Convention::torch;
     std::string lookahead;              // "" or K,ALPHA: Lookahead around the optimizer
     std::optional<double> ema;          // a weight EMA's decay: evaluated and saved at the average
+    double adamw_lr = 1e-3;             // muon: the lr of AdamW, which trains the tensors that are not matrices
     std::size_t batch = 128;
     std::int64_t accumulate = 1;      // batches whose gradients one step averages
     std::int64_t epochs = 5;
