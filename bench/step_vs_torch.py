@@ -47,6 +47,12 @@ TORCH_EQUIVALENT = {
     "adamax": ("Adamax", {}),
     "radam": ("RAdam", {}),
     "lion": (None, {}),
+    # PyTorch 1.13 has none of these (Muon is bound by its products: bench/muon_vs_torch.py).
+    "lamb": (None, {}),
+    "muon": (None, {}),
+    "adafactor": (None, {}),
+    "schedule-free-adamw": (None, {}),
+    "schedule-free-sgd": (None, {}),
 }
 ADAM_FAMILY = {"adam", "adamw", "amsgrad", "nadam", "radam", "adamax"}
 MODES = [("1 tensor", 1, False), ("1 tensor foreach", 1, True),

@@ -70,16 +70,20 @@ double Muon<T>::lr_ratio(const MuonOptions& o, std::size_t rows, std::size_t col
 
 namespace {
 
-// C ← alpha·op(A)·op(B) + beta·C, row-major, in T.
-void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
-          std::size_t lda, const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc) {
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(m), int(n),
-                int(k), alpha, a, int(lda), b, int(ldb), beta, c, int(ldc));
+// The three BLAS products of a Newton–Schulz iteration, row-major, in T. S = X·Xᵀ and
+// S' = b·S + c·S·S are symmetric: syrk computes one triangle of each (half gemm's flops), symm
+// multiplies by a symmetric matrix from its triangle.
+void syrk(std::size_t n, std::size_t k, float alpha, const float* a, float beta, float* c) {
+    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, int(n), int(k), alpha, a, int(k), beta, c, int(n));
 }
-void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, double alpha, const double* a,
-          std::size_t lda, const double* b, std::size_t ldb, double beta, double* c, std::size_t ldc) {
-    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(m), int(n),
-                int(k), alpha, a, int(lda), b, int(ldb), beta, c, int(ldc));
+void syrk(std::size_t n, std::size_t k, double alpha, const double* a, double beta, double* c) {
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, int(n), int(k), alpha, a, int(k), beta, c, int(n));
+}
+void symm(std::size_t m, std::size_t n, float alpha, const float* a, const float* b, float beta, float* c) {
+    cblas_ssymm(CblasRowMajor, CblasLeft, CblasUpper, int(m), int(n), alpha, a, int(m), b, int(n), beta, c, int(n));
+}
+void symm(std::size_t m, std::size_t n, double alpha, const double* a, const double* b, double beta, double* c) {
+    cblas_dsymm(CblasRowMajor, CblasLeft, CblasUpper, int(m), int(n), alpha, a, int(m), b, int(n), beta, c, int(n));
 }
 
 // torch's lerp: a + w(b − a) for |w| < 0.5, else b − (b − a)(1 − w).
@@ -102,7 +106,8 @@ class BlasThreads {
 
 }  // namespace
 
-// X (m×n, m ≤ n, in x_) ← its orthogonalisation, in place.
+// X (m×n, m ≤ n, in x_) ← its orthogonalisation, in place. torch's gemms compute the two
+// triangles of the symmetric products separately (equal up to rounding); optlab one of them.
 template <class T>
 void Muon<T>::newton_schulz(std::size_t m, std::size_t n, const MuonOptions& o) {
     double sum = 0;
@@ -111,11 +116,14 @@ void Muon<T>::newton_schulz(std::size_t m, std::size_t n, const MuonOptions& o) 
     for (std::size_t i = 0; i < m * n; ++i) x_[i] = x_[i] / norm;
     const T a = T(o.ns_coefficients[0]), b = T(o.ns_coefficients[1]), c = T(o.ns_coefficients[2]);
     for (int step = 0; step < int(o.ns_steps); ++step) {
-        gemm(false, true, m, m, n, T(1), x_.data(), n, x_.data(), n, T(0), s_.data(), m);     // S = X·Xᵀ
+        syrk(m, n, T(1), x_.data(), T(0), s_.data());                     // S = X·Xᵀ (upper triangle)
+        for (std::size_t i = 0; i < m; ++i) {                            // S whole, for S·S = S·Sᵀ
+            for (std::size_t j = 0; j < i; ++j) s_[i * m + j] = s_[j * m + i];
+        }
         std::copy(s_.begin(), s_.begin() + std::ptrdiff_t(m * m), s2_.begin());
-        gemm(false, false, m, m, m, c, s_.data(), m, s_.data(), m, b, s2_.data(), m);          // S' = b·S + c·S·S
+        syrk(m, m, c, s_.data(), b, s2_.data());                         // S' = b·S + c·S·S
         std::copy(x_.begin(), x_.begin() + std::ptrdiff_t(m * n), x_next_.begin());
-        gemm(false, false, m, n, m, T(1), s2_.data(), m, x_.data(), n, a, x_next_.data(), n);  // X = a·X + S'·X
+        symm(m, n, T(1), s2_.data(), x_.data(), a, x_next_.data());      // X = a·X + S'·X
         std::swap(x_, x_next_);
     }
 }

@@ -218,9 +218,12 @@ class Ema final : public Wrapped<T> {
         const T w = T(1.0 - decay_), one_minus_w = T(1) - w;  // torch: 1 − weight in T
         for (std::size_t g = 0; g < this->groups_.size(); ++g) {
             this->for_each_range(g, [&](std::size_t begin, std::size_t end) {
-                for (std::size_t i = begin; i < end; ++i) {
-                    // e ← lerp(e, θ, 1 − decay), torch's lerp (both branches, as for any weight)
-                    e[i] = std::abs(w) < T(0.5) ? e[i] + w * (p[i] - e[i]) : p[i] - (p[i] - e[i]) * one_minus_w;
+                // e ← lerp(e, θ, 1 − decay), torch's lerp: its branch chosen once, outside the
+                // loop, so the loop vectorises.
+                if (std::abs(w) < T(0.5)) {
+                    for (std::size_t i = begin; i < end; ++i) e[i] = e[i] + w * (p[i] - e[i]);
+                } else {
+                    for (std::size_t i = begin; i < end; ++i) e[i] = p[i] - (p[i] - e[i]) * one_minus_w;
                 }
             });
         }

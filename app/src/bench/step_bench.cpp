@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "optlab/bench/step_bench.hpp"
 
+#include <cblas.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -13,10 +15,17 @@
 #include "optlab/core/simd.hpp"
 #include "optlab/core/error.hpp"
 #include "optlab/optim/registry.hpp"
+#include "optlab/optim/wrappers.hpp"
 
 namespace optlab {
 
 namespace {
+
+void blas_sgemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
+                std::size_t lda, const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc) {
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(m), int(n),
+                int(k), alpha, a, int(lda), b, int(ldb), beta, c, int(ldc));
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -92,8 +101,16 @@ void rmw_3_1(std::size_t b, std::size_t e, float* __restrict p, const float* __r
     for (std::size_t i = b; i < e; ++i) p[i] = p[i] * 0.5f + x[i] * y[i];
 }
 
+// Lookahead's synchronisation: p, x → both (x ← x + α(p − x), p ← x).
+void rmw_2_2(std::size_t b, std::size_t e, float* __restrict p, float* __restrict x) {
+    for (std::size_t i = b; i < e; ++i) {
+        x[i] = x[i] + 0.5f * (p[i] - x[i]);
+        p[i] = x[i];
+    }
+}
+
 // Which kernel reads `reads` arrays and writes `writes` of them (10·reads + writes).
-constexpr int kShapes[] = {21, 32, 43, 54, 42, 31};
+constexpr int kShapes[] = {21, 32, 43, 54, 42, 31, 22};
 
 bool has_pass_kernel(StepPass pass) {
     return std::find(std::begin(kShapes), std::end(kShapes), pass.reads * 10 + pass.writes) != std::end(kShapes);
@@ -124,6 +141,7 @@ std::function<void()> shape_kernel(std::vector<AlignedVector<float>>& arrays, St
                     case 54: rmw_5_4(b, e, a[0], a[1], a[2], a[3], a[4]); break;
                     case 42: rmw_4_2(b, e, a[0], a[1], a[2], a[3]); break;
                     case 31: rmw_3_1(b, e, a[0], a[2], a[3]); break;  // p and the state
+                    case 22: rmw_2_2(b, e, a[0], a[1]); break;
                 }
             };
             if (key != 0) {
@@ -155,6 +173,9 @@ bool has_shape_kernel(StepTraffic shape) {
 
 StepBenchResult bench_step(const std::string& optimizer, std::size_t n, int threads, double sample_seconds) {
     if (n < 1) throw InvalidArgument("bench step: params must be >= 1");
+    if (optimizer_info(optimizer).matrices_only) {
+        throw InvalidArgument("bench step: " + optimizer + " is bound by its matrix products, not memory: bench_muon");
+    }
     if (!(sample_seconds > 0 && sample_seconds <= 3600)) throw_invalid("bench step", "seconds", sample_seconds, "0 < seconds <= 3600");
     set_num_threads(threads);
     StepBenchResult r;
@@ -181,6 +202,98 @@ StepBenchResult bench_step(const std::string& optimizer, std::size_t n, int thre
     r.gbps = double(n) * r.bytes_per_param / seconds[0] / 1e9;
     r.fraction_of_bandwidth = r.gbps / r.bandwidth_gbps;
     return r;
+}
+
+StepBenchResult bench_wrapper(const std::string& kind, std::size_t n, int threads, double sample_seconds) {
+    if (n < 1) throw InvalidArgument("bench wrapper: params must be >= 1");
+    if (kind != "lookahead" && kind != "ema") {
+        throw InvalidArgument("bench wrapper: '" + kind + "' (expected lookahead or ema)");
+    }
+    set_num_threads(threads);
+    StepBenchResult r;
+    r.optimizer = "sgd+" + kind;
+    r.params = n;
+    r.threads = threads;
+    ParamStore<float> plain_store, wrapped_store;
+    plain_store.add("w", {n});
+    wrapped_store.add("w", {n});
+    std::fill(plain_store.grads().begin(), plain_store.grads().end(), 1e-3f);
+    std::fill(wrapped_store.grads().begin(), wrapped_store.grads().end(), 1e-3f);
+    auto plain = make_optimizer<float>("sgd", plain_store);
+    Wrapping w;
+    if (kind == "lookahead") {
+        w.lookahead = LookaheadOptions{1, 0.5};  // a synchronisation every step: the pass itself
+    } else {
+        w.ema = 0.999;
+    }
+    auto wrapped = wrap(make_optimizer<float>("sgd", wrapped_store), w);
+    // The wrapper's pass: EMA reads p and e and writes e; Lookahead's sync reads and writes p and φ.
+    const StepTraffic shape = kind == "ema" ? StepTraffic{2, 1} : StepTraffic{2, 2};
+    std::vector<AlignedVector<float>> shape_arrays(2, AlignedVector<float>(n, 1.f));
+    const std::array<std::function<void()>, 3> fns = {
+        [&] { wrapped->step(); }, [&] { plain->step(); }, shape_kernel(shape_arrays, shape, n)};
+    const std::array<double, 3> seconds = fastest_interleaved(fns, calls_per_sample(n), 7, 3 * sample_seconds);
+    r.simd = std::string(to_string(simd_target()));
+    const double pass = std::max(0.0, seconds[0] - seconds[1]);
+    r.step_ns = pass * 1e9;
+    r.bytes_per_param = shape.bytes_per_param(4);
+    r.bandwidth_gbps = double(n) * r.bytes_per_param / seconds[2] / 1e9;
+    r.ns_per_param = pass / double(n) * 1e9;
+    r.gbps = pass > 0 ? double(n) * r.bytes_per_param / pass / 1e9 : 0;
+    r.fraction_of_bandwidth = r.gbps / r.bandwidth_gbps;
+    return r;
+}
+
+MuonBenchResult bench_muon(std::size_t rows, std::size_t cols, int threads, double sample_seconds) {
+    if (rows < 1 || cols < 1) throw InvalidArgument("bench muon: the matrix needs rows and columns");
+    set_num_threads(threads);
+    MuonBenchResult r;
+    r.rows = rows;
+    r.cols = cols;
+    r.threads = threads;
+    ParamStore<float> store;
+    store.add("w", {rows, cols});
+    for (std::size_t i = 0; i < store.arena_size(); ++i) {
+        store.params()[i] = float((i * 7919) % 1000) * 1e-3f - 0.5f;
+        store.grads()[i] = float((i * 104729) % 1000) * 1e-3f - 0.5f;
+    }
+    auto opt = make_optimizer<float>("muon", store);
+    const HyperParams h = opt->hyper(0);
+    const int steps = int(std::get<double>(h.at("ns_steps")));
+    // Newton–Schulz on X (m×k, m ≤ k), per iteration: as gemms X·Xᵀ (2m²k), S·S (2m³) and
+    // S'·X (2m²k); Muon computes the symmetric two with syrk, half of each: m²k + m³ + 2m²k.
+    const double m = double(std::min(rows, cols)), k = double(std::max(rows, cols));
+    r.flops = double(steps) * (3.0 * m * m * k + m * m * m);
+    r.gemm_formula_flops = double(steps) * (4.0 * m * m * k + 2.0 * m * m * m);
+    // The machine's GEMM rate on the same products, timed by this binary with the same BLAS.
+    const std::size_t mi = std::min(rows, cols), ki = std::max(rows, cols);
+    std::vector<float> x(mi * ki, 0.01f), s(mi * mi, 0.f), s2(mi * mi, 0.f), y(mi * ki, 0.f);
+    auto gemms = [&] {
+        for (int i = 0; i < steps; ++i) {
+            blas_sgemm(false, true, mi, mi, ki, 1.f, x.data(), ki, x.data(), ki, 0.f, s.data(), mi);
+            blas_sgemm(false, false, mi, mi, mi, 1.f, s.data(), mi, s.data(), mi, 0.5f, s2.data(), mi);
+            blas_sgemm(false, false, mi, ki, mi, 1.f, s2.data(), mi, x.data(), ki, 0.5f, y.data(), ki);
+        }
+    };
+    const std::array<std::function<void()>, 2> fns = {[&] { opt->step(); }, [&] { gemms(); }};
+    const std::array<double, 2> seconds = fastest_interleaved(fns, 1, 5, 2 * sample_seconds);
+    r.step_ms = seconds[0] * 1e3;
+    r.gflops = r.flops / seconds[0] / 1e9;
+    r.gemm_gflops = r.gemm_formula_flops / seconds[1] / 1e9;
+    r.effective_gflops = r.gemm_formula_flops / seconds[0] / 1e9;
+    r.fraction_of_gemm = r.gflops / r.gemm_gflops;
+    return r;
+}
+
+std::string to_json(const MuonBenchResult& r) {
+    char buf[384];
+    std::snprintf(buf, sizeof buf,
+                  "{\"optimizer\":\"muon\",\"rows\":%zu,\"cols\":%zu,\"threads\":%d,\"step_ms\":%.6g,"
+                  "\"flops\":%.6g,\"gflops\":%.6g,\"effective_gflops\":%.6g,\"gemm_gflops\":%.6g,"
+                  "\"fraction_of_gemm\":%.6g}",
+                  r.rows, r.cols, r.threads, r.step_ms, r.flops, r.gflops, r.effective_gflops, r.gemm_gflops,
+                  r.fraction_of_gemm);
+    return buf;
 }
 
 std::string to_json(const StepBenchResult& r) {

@@ -41,7 +41,29 @@ StepBenchResult bench_step(const std::string& optimizer, std::size_t params, int
 /// traffic must have one: registry_test checks).
 bool has_shape_kernel(StepTraffic shape);
 
+/// The extra pass a wrapper adds to a step ("lookahead", synchronising every step, or "ema"):
+/// the wrapped SGD step minus the plain one, against a kernel of the pass's shape (EMA reads p
+/// and e and writes e; Lookahead reads and writes p and φ). `optimizer` is "sgd+<kind>".
+StepBenchResult bench_wrapper(const std::string& kind, std::size_t params, int threads,
+                              double sample_seconds = 0.2);
+
+/// Muon's float32 step on one rows×cols matrix: its Newton–Schulz flops per second beside the
+/// rate of the same GEMMs (same shapes, same BLAS, same threads) timed by this binary.
+struct MuonBenchResult {
+    std::size_t rows = 0, cols = 0;
+    int threads = 0;
+    double step_ms = 0;
+    double flops = 0;               // the Newton–Schulz products' flops as Muon computes them (syrk, symm)
+    double gemm_formula_flops = 0;  // the same products written as gemms (torch's addmm)
+    double gflops = 0;              // flops / step time
+    double effective_gflops = 0;    // gemm_formula_flops / step time
+    double gemm_gflops = 0;         // the products as bare sgemms, same shapes: the machine's rate
+    double fraction_of_gemm = 0;    // gflops / gemm_gflops
+};
+MuonBenchResult bench_muon(std::size_t rows, std::size_t cols, int threads, double sample_seconds = 0.5);
+
 /// One JSON object with every field.
 std::string to_json(const StepBenchResult& r);
+std::string to_json(const MuonBenchResult& r);
 
 }  // namespace optlab
