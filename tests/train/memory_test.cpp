@@ -17,7 +17,11 @@ namespace {
 TEST(TrainMemory, PeakIsTheDatasetPlusAtMostOneAndAHalfModels) {
     const std::filesystem::path out =
         std::filesystem::path(OPTLAB_OUTPUT_DIR) / ("memory_test_" + std::to_string(::getpid()));
-    for (const char* optimizer : {"sgd", "adam", "amsgrad"}) {
+    // Issue 12's optimizers too: Muon (with AdamW for the biases) and its workspaces,
+    // Adafactor's per-tensor statistics, LAMB, Schedule-Free's kept training point, and the
+    // weight EMA around Adam.
+    for (const char* optimizer : {"sgd", "adam", "amsgrad", "muon", "adafactor", "lamb", "schedule-free-adamw",
+                                  "adam --ema 0.99"}) {
         for (const char* threads : {"1", "2"}) {
             std::filesystem::remove_all(out);
             const std::string cmd = std::string(OPTLAB_CLI) + " train --optimizer " + optimizer +
