@@ -143,6 +143,7 @@ void Muon<T>::step_group(std::size_t g) {
     for (std::size_t index : this->group_tensors(g)) {
         const TensorInfo& info = this->store_.info(index);
         const std::size_t rows = info.shape[0], cols = info.shape[1], n = info.size;
+        if (n == 0) continue;  // an empty matrix: nothing to update (and no valid BLAS call)
         T* p = params + info.offset;
         const T* grad = grads + info.offset;
         T* m = momentum + info.offset;
