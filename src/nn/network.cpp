@@ -7,6 +7,7 @@
 
 #include <cblas.h>
 
+#include "../core/blas_threads.hpp"
 #include "optlab/core/error.hpp"
 #include "optlab/core/text.hpp"
 
@@ -143,29 +144,10 @@ void Network<T>::init(const Init& weights, Rng& rng) {
     }
 }
 
-namespace {
-
-// The products run side by side on optlab's threads, one BLAS thread each: splitting a batch's
-// rows between our threads keeps both cores busy through the elementwise layers too, where
-// OpenBLAS's own threads would wait (and spin) between products. OpenBLAS 0.3.21 has no
-// per-call setting, so its process-wide count is set to one for our passes and put back after:
-// a program that uses OpenBLAS for its own work keeps its threads (network_test checks).
-class OneBlasThreadScope {
-  public:
-    OneBlasThreadScope() : saved_(openblas_get_num_threads()) {
-        if (saved_ != 1) openblas_set_num_threads(1);
-    }
-    ~OneBlasThreadScope() {
-        if (saved_ != 1) openblas_set_num_threads(saved_);
-    }
-    OneBlasThreadScope(const OneBlasThreadScope&) = delete;
-    OneBlasThreadScope& operator=(const OneBlasThreadScope&) = delete;
-
-  private:
-    int saved_;
-};
-
-}  // namespace
+// The products run side by side on optlab's threads, one BLAS thread each (BlasThreadScope,
+// core/blas_threads.hpp): splitting a batch's rows between our threads keeps both cores busy
+// through the elementwise layers too, where OpenBLAS's own threads would wait (and spin)
+// between products.
 
 template <class T>
 const T* Network<T>::forward(const T* x, std::size_t rows, bool training) {
@@ -175,7 +157,7 @@ const T* Network<T>::forward(const T* x, std::size_t rows, bool training) {
     }
     if (x != acts_[0].data()) std::copy(x, x + rows * in_features(), acts_[0].begin());
     for (const auto& layer : layers_) layer->check_batch(rows, training);
-    const OneBlasThreadScope one_blas_thread;
+    const BlasThreadScope one_blas_thread(1);
     for (const auto& run : forward_runs_) {  // layers run.first .. run.second − 1
         parallel_run([&](Part part) {
             part.row_grain = row_grain_;
@@ -238,7 +220,7 @@ void Network<T>::backward(const std::uint8_t* labels, std::size_t rows) {
             }
         }
     }
-    const OneBlasThreadScope one_blas_thread;
+    const BlasThreadScope one_blas_thread(1);
     for (const auto& run : backward_runs_) {  // layers run.first − 1 down to run.second
         parallel_run([&](Part part) {
             part.row_grain = row_grain_;

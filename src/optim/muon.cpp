@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "../core/blas_threads.hpp"
 #include "optlab/core/parallel.hpp"
 #include "optlab/optim/optimizer_impl.hpp"
 
@@ -92,17 +93,6 @@ inline T lerp(T a, T b, T w, T one_minus_w) {
     return std::abs(w) < T(0.5) ? a + w * (b - a) : b - (b - a) * one_minus_w;
 }
 
-// OpenBLAS uses optlab's thread count for the products, restored after.
-class BlasThreads {
-  public:
-    BlasThreads() : saved_(openblas_get_num_threads()) { openblas_set_num_threads(int(num_threads())); }
-    ~BlasThreads() { openblas_set_num_threads(saved_); }
-    BlasThreads(const BlasThreads&) = delete;
-    BlasThreads& operator=(const BlasThreads&) = delete;
-
-  private:
-    int saved_;
-};
 
 }  // namespace
 
@@ -139,7 +129,7 @@ void Muon<T>::step_group(std::size_t g) {
     const T one_minus_mu = T(1) - mu, one_minus_w = T(1) - w;
     const T sign = o.maximize ? T(-1) : T(1);
     const T decay = T(1.0 - double(o.lr) * double(o.weight_decay));
-    const BlasThreads threads;
+    const BlasThreadScope blas_threads(num_threads());  // the products on optlab's threads
     for (std::size_t index : this->group_tensors(g)) {
         const TensorInfo& info = this->store_.info(index);
         const std::size_t rows = info.shape[0], cols = info.shape[1], n = info.size;
