@@ -153,14 +153,17 @@ HyperValue parse_hyper(std::string_view optimizer, std::string_view name, std::s
     const auto it = defaults.find(name);
     const std::string w(what);
     auto pair = [&] {
-        const std::size_t comma = text.find(',');
+        const std::size_t comma = text.find_first_of(",/");  // A,B or A/B (compare's arms)
         if (comma != std::string_view::npos && text.substr(0, comma) == "none") {  // torch's None
             return Betas{std::nan(""), parse_number(text.substr(comma + 1), w)};
         }
         return Betas{parse_pair(text, w)};
     };
     auto triple = [&] {
-        const std::vector<double> v = parse_numbers(text, w);
+        std::vector<double> v;  // A,B,C or A/B/C (compare's arms)
+        for (std::string_view item : split(text, text.find('/') != std::string_view::npos ? '/' : ',')) {
+            v.push_back(parse_number(item, w));
+        }
         if (v.size() != 3) throw InvalidArgument(w + ": '" + std::string(text) + "' is not three numbers A,B,C");
         return Triple{v[0], v[1], v[2]};
     };

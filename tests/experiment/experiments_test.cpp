@@ -80,6 +80,21 @@ TEST(Trajectories, ArmsParseAndRefuseNonsense) {
     EXPECT_THROW(parse_arms("sgd:lr"), InvalidArgument);
     EXPECT_THROW(parse_arms("sgd:lr=abc"), InvalidArgument);
     EXPECT_THROW(trajectory_preset("figure9"), InvalidArgument);
+    // Values read as the optimizer's defaults are: Adafactor's eps with an unset ε1, Muon's
+    // coefficients and its name-valued adjust_lr_fn.
+    const auto newer = parse_arms("adafactor:eps=none/0.01,muon:ns_coefficients=2/-1.5/0.5;adjust_lr_fn=match_rms_adamw");
+    ASSERT_EQ(newer.size(), 2u);
+    const Betas eps = std::get<Betas>(newer[0].hyper.at("eps"));
+    EXPECT_TRUE(std::isnan(eps[0]));
+    EXPECT_EQ(eps[1], 0.01);
+    EXPECT_EQ(std::get<Triple>(newer[1].hyper.at("ns_coefficients"))[1], -1.5);
+    EXPECT_EQ(std::get<std::string>(newer[1].hyper.at("adjust_lr_fn")), "match_rms_adamw");
+}
+
+TEST(Figures, LegendTextIsShownAsItselfNotAsMarkup) {
+    EXPECT_EQ(gnuplot_text("Muon (adjust_lr_fn match_rms_adamw)"), "'Muon (adjust\\_lr\\_fn match\\_rms\\_adamw)'");
+    EXPECT_EQ(gnuplot_text("x^2 {a}"), "'x\\^2 \\{a\\}'");
+    EXPECT_EQ(gnuplot_string("it's"), "'it''s'");
 }
 
 TEST(SmoothCurve, KeepsLengthConstantsAndLines) {

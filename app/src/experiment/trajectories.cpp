@@ -94,7 +94,7 @@ void write_trajectories(const std::filesystem::path& stem, const TrajectorySpec&
                          " convention") + "\n";
     gp += "set xlabel 'x'\nset ylabel 'y'\nunset key\n";
     for (std::size_t a = 0; a < paths.size(); ++a) {
-        gp += "set title " + gnuplot_string(paths[a].arm.label) + "\n";
+        gp += "set title " + gnuplot_text(paths[a].arm.label) + "\n";
         gp += "plot " + gnuplot_string(stem.filename().string() + "-contours.dat") +
               " using 1:2 with lines lc rgb '#9aa7b8' lw 0.8, \\\n";
         for (const Point2& m : fn.minima) {

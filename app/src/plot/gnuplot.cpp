@@ -21,6 +21,15 @@ std::string gnuplot_string(const std::string& s) {
     return out + "'";
 }
 
+std::string gnuplot_text(const std::string& s) {
+    std::string plain;
+    for (char c : s) {
+        if (std::string_view("_^@&~{}").find(c) != std::string_view::npos) plain += '\\';
+        plain += c;
+    }
+    return gnuplot_string(plain);
+}
+
 void plot_png_svg(const std::filesystem::path& stem, const std::string& body, int width, int height) {
     const std::filesystem::path script = stem.string() + ".gp";
     const std::filesystem::path log = stem.string() + ".gnuplot.log";

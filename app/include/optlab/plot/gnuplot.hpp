@@ -19,6 +19,9 @@ void plot_png_svg(const std::filesystem::path& stem, const std::string& body, in
 
 /// A string literal for a gnuplot script ('...' with quotes escaped).
 std::string gnuplot_string(const std::string& s);
+/// The same for text shown as itself in an enhanced-text label (a legend entry such as
+/// "adjust_lr_fn match_rms_adamw"): _ ^ @ & ~ { } escaped, so none turns into markup.
+std::string gnuplot_text(const std::string& s);
 
 /// Writes `text` to `path` (a figure's CSV or script); throws IoError naming the file.
 void write_text(const std::filesystem::path& path, const std::string& text);
