@@ -117,7 +117,9 @@ void Adafactor<T>::step_tensor(std::size_t index, const AdafactorOptions& o, dou
     } else {
         st.variance.resize(n, T(0));
     }
-    const auto [count, R, C] = shape;
+    // Plain copies, not a structured binding: a lambda may not capture one before C++20's
+    // P1091 lands in clang (clang 14 builds the fuzz targets).
+    const std::size_t R = shape.rows, C = shape.cols;
     auto update = [&](std::size_t i) {                           // u = ±g / √max(v̂, ε1²)
         T v_hat;
         if (factored) {
