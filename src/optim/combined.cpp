@@ -57,6 +57,11 @@ class Combined final : public Optimizer<T> {
         for (const auto& part : parts_) n += part->state_bytes();
         return n;
     }
+    std::size_t workspace_bytes() const override {
+        std::size_t n = 0;
+        for (const auto& part : parts_) n += part->workspace_bytes();
+        return n;
+    }
 
     OptimizerState<T> state_dict() const override {
         OptimizerState<T> s = Optimizer<T>::state_dict();  // name, convention, mode, groups' tensors

@@ -58,32 +58,30 @@ inline T direction(T m, T v, T p, const LambScalars<T>& s) {
     return m_hat / (std::sqrt(v_hat + s.eps_root) + s.eps) + s.wd * p;  // u = m̂/(√v̂+ε) + λθ
 }
 
-// First pass over [begin, end) (one block, in the cache after its first loop): the moments,
-// then the sums of θ² and u² into sums[0..1], element j in running sum (j − begin) mod 8.
+// First pass over [begin, end): the moments and u, kept in `dir` for the second pass (one
+// division and square root per element, not two: the step is bound by them), then the sums of
+// θ² and u² into sums[0..1] while the block is in the cache, element j in running sum
+// (j − begin) mod 8.
 template <class T>
 void lamb_moments(std::size_t begin, std::size_t end, const T* __restrict p,
-                  const T* __restrict grad, T* __restrict m, T* __restrict v,
+                  const T* __restrict grad, T* __restrict m, T* __restrict v, T* __restrict dir,
                   const LambScalars<T>& s, double* sums) {
     for (std::size_t i = begin; i < end; ++i) {
         const T g = s.sign * grad[i];
         m[i] = s.one_minus_beta1 * g + s.beta1 * m[i];           // m ← (1−β1)·g + β1·m
         v[i] = s.one_minus_beta2 * (g * g) + s.beta2 * v[i];     // v ← (1−β2)·g² + β2·v
+        dir[i] = direction(m[i], v[i], p[i], s);                 // u
     }
-    T u[kBlock];  // the block's directions, in a loop the compiler vectorises
     const std::size_t n = end - begin;
-    for (std::size_t j = 0; j < n; ++j) u[j] = direction(m[begin + j], v[begin + j], p[begin + j], s);
     sums[0] = sum_of_squares(p + begin, n);                      // ‖θ‖²
-    sums[1] = sum_of_squares(u, n);                              // ‖u‖²
+    sums[1] = sum_of_squares(dir + begin, n);                    // ‖u‖²
 }
 
-// Second pass: θ ← θ + (−γ)·(r·u), u computed again from the same m, v and θ.
+// Second pass: θ ← θ + (−γ)·(r·u).
 template <class T>
-void lamb_apply(std::size_t begin, std::size_t end, T* __restrict p, const T* __restrict m,
-                const T* __restrict v, const LambScalars<T>& s, T ratio) {
-    for (std::size_t i = begin; i < end; ++i) {
-        const T u = direction(m[i], v[i], p[i], s);
-        p[i] = p[i] + s.neg_lr * (u * ratio);                    // θ ← θ − γ·(r·u)
-    }
+void lamb_apply(std::size_t begin, std::size_t end, T* __restrict p, const T* __restrict dir, T neg_lr,
+                T ratio) {
+    for (std::size_t i = begin; i < end; ++i) p[i] = p[i] + neg_lr * (dir[i] * ratio);  // θ ← θ − γ·(r·u)
 }
 
 // kernel(first, last) over blocks [first, last), split between optlab's threads by whole
@@ -136,9 +134,11 @@ void Lamb<T>::step_group(std::size_t g) {
         }
     }
     block_sums_.resize(std::max(block_sums_.size(), 2 * blocks.size()));
+    directions_.resize(this->store_.arena_size());  // by arena offset; allocated at the first step
+    T* dir = directions_.data();
     auto moments = [&](std::size_t first, std::size_t last) {
         for (std::size_t b = first; b < last; ++b) {
-            lamb_moments<T>(blocks[b].begin, blocks[b].end, p, grad, m, v, s, &block_sums_[2 * b]);
+            lamb_moments<T>(blocks[b].begin, blocks[b].end, p, grad, m, v, dir, s, &block_sums_[2 * b]);
         }
     };
     for_blocks(blocks.size(), moments);
@@ -156,7 +156,7 @@ void Lamb<T>::step_group(std::size_t g) {
     }
     auto apply = [&](std::size_t first, std::size_t last) {
         for (std::size_t b = first; b < last; ++b) {
-            lamb_apply<T>(blocks[b].begin, blocks[b].end, p, m, v, s, T(ratios_[blocks[b].tensor]));
+            lamb_apply<T>(blocks[b].begin, blocks[b].end, p, dir, s.neg_lr, T(ratios_[blocks[b].tensor]));
         }
     };
     for_blocks(blocks.size(), apply);

@@ -97,10 +97,10 @@ const std::array kRegistry = {
     entry<Radam, RadamOptions::defaults>("radam", "RAdam",
                                          "RAdam: Adam with a rectified warm-up of the adaptive step", {4, 3}),
     entry<Lion, LionOptions::defaults>("lion", "Lion", "Lion: the sign of a momentum interpolation", {3, 2}),
-    // Two passes: p, g, m, v → m, v (and the norms); then p, m, v → p.
+    // Two passes: p, g, m, v → m, v, u (and the norms); then p, u → p.
     entry<Lamb, LambOptions::defaults>("lamb", "LAMB",
                                        "LAMB: Adam's direction scaled per tensor by the trust ratio ‖θ‖/‖u‖",
-                                       {StepPass{4, 2}, StepPass{3, 1}}),
+                                       {StepPass{4, 3}, StepPass{2, 1}}),
     // Per matrix: p, g, m → p, m around the Newton–Schulz products (GEMMs: bench/, GFLOP/s).
     entry<Muon, MuonOptions::defaults>(
         "muon", "Muon",

@@ -75,6 +75,7 @@ class Wrapped : public Optimizer<T> {
                                                                        : inner_->buffer(name);
     }
     std::size_t state_bytes() const override { return Optimizer<T>::state_bytes() + inner_->state_bytes(); }
+    std::size_t workspace_bytes() const override { return inner_->workspace_bytes(); }
 
     void step() override {
         if (!this->training()) {

@@ -66,18 +66,25 @@ TEST_P(Registered, ItsStepTrafficIsWhatItsDefaultStepTouchesAndHasABenchmarkKern
     opt->step();
     // Each state buffer the default step keeps is read and written once, beside p (read and
     // written) and g (read); a two-pass step updates its state in the first pass (reading p
-    // and g too) and the parameters in the second (reading the state). A vector here: for
-    // Adafactor, whose matrices keep R + C numbers, the state of a vector is one buffer.
+    // and g too) and the parameters in the second (reading the state, or a workspace the
+    // first pass wrote: LAMB's u). A vector here: for Adafactor, whose matrices keep R + C
+    // numbers, the state of a vector is one buffer.
     const int buffers = int(opt->state_bytes() / (store.arena_size() * sizeof(float)));
+    const int workspaces = int(opt->workspace_bytes() / (store.arena_size() * sizeof(float)));
     const StepTraffic t = info.traffic;
     if (t.passes() == 1) {
         EXPECT_EQ(t.first.reads, 2 + buffers) << GetParam();
         EXPECT_EQ(t.first.writes, 1 + buffers) << GetParam();
     } else {
         EXPECT_EQ(t.first.reads, 2 + buffers) << GetParam();
-        EXPECT_EQ(t.first.writes, buffers) << GetParam();
-        // p and the state, and g again where the step needs it twice (Adafactor's u = g/√v̂)
-        EXPECT_TRUE(t.second.reads == 1 + buffers || t.second.reads == 2 + buffers) << GetParam();
+        EXPECT_EQ(t.first.writes, buffers + workspaces) << GetParam();
+        // p and the state, and g again where the step needs it twice (Adafactor's u = g/√v̂);
+        // or p and the workspace alone
+        if (workspaces > 0) {
+            EXPECT_EQ(t.second.reads, 1 + workspaces) << GetParam();
+        } else {
+            EXPECT_TRUE(t.second.reads == 1 + buffers || t.second.reads == 2 + buffers) << GetParam();
+        }
         EXPECT_EQ(t.second.writes, 1) << GetParam();
     }
     for (const std::string& name : opt->buffer_names()) {

@@ -232,7 +232,7 @@ class Run {
         result_.skipped_steps = loop_.skipped;
         result_.samples_per_second = train_seconds_ > 0 ? double(samples_) / train_seconds_ : 0;
         result_.memory.dataset_bytes = problem_.data_bytes();
-        result_.memory.model_bytes = problem_.model_bytes() + optimizer_->state_bytes();
+        result_.memory.model_bytes = problem_.model_bytes() + optimizer_->state_bytes() + optimizer_->workspace_bytes();
         if (loop_.diverged_at > 0) {  // in this session or, before a resume, an earlier one
             result_.diverged = TrainResult::Divergence{loop_.diverged_at, loop_.diverged_loss, loop_.first_loss};
         }

@@ -51,6 +51,10 @@ class Muon final : public BasicOptimizer<T, Muon<T>, MuonOptions> {
     static void validate(const MuonOptions& o);
     /// ratio of the step: √max(1, A/B) ("original") or 0.2·√max(A, B) ("match_rms_adamw").
     static double lr_ratio(const MuonOptions& o, std::size_t rows, std::size_t cols);
+    /// The Newton–Schulz workspaces, sized by the largest matrix.
+    std::size_t workspace_bytes() const override {
+        return (x_.size() + x_next_.size() + s_.size() + s2_.size()) * sizeof(T);
+    }
 
   private:
     void check_matrices() const;

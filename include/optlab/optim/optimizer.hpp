@@ -108,6 +108,9 @@ class Optimizer {
 
     /// Bytes of the state buffers created so far (exp_avg, ...), a wrapper's inner ones included.
     virtual std::size_t state_bytes() const;
+    /// Bytes of scratch memory the step keeps between its passes but not between steps (LAMB's
+    /// u), so no checkpoint holds it; counted with the state in a run's memory figures.
+    virtual std::size_t workspace_bytes() const { return 0; }
 
     // ---- where the model is evaluated ------------------------------------------------------
     // Some optimizers train the model at one point and evaluate it at another: Schedule-Free's
