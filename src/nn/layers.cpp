@@ -2,33 +2,14 @@
 // The layers of nn/layers.hpp. Matrix products go to CBLAS; the rest are plain loops.
 #include "optlab/nn/layers.hpp"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <cmath>
 
+#include "gemm.hpp"
 #include "optlab/core/error.hpp"
 #include "optlab/core/text.hpp"
 
 namespace optlab::nn {
-
-namespace {
-
-// C ← alpha·op(A)·op(B) + beta·C, row-major.
-void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha,
-          const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
-          std::size_t ldc) {
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                int(m), int(n), int(k), alpha, a, int(lda), b, int(ldb), beta, c, int(ldc));
-}
-void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, double alpha,
-          const double* a, std::size_t lda, const double* b, std::size_t ldb, double beta,
-          double* c, std::size_t ldc) {
-    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                int(m), int(n), int(k), alpha, a, int(lda), b, int(ldb), beta, c, int(ldc));
-}
-
-}  // namespace
 
 // ---- Linear ---------------------------------------------------------------------------------
 
@@ -38,6 +19,12 @@ Linear<T>::Linear(ParamStore<T>& store, const std::string& prefix, std::size_t i
     if (in == 0 || out == 0) throw InvalidArgument("Linear " + prefix + ": sizes must be > 0");
     weight_ = store.add(prefix + ".weight", {in, out});
     bias_ = store.add(prefix + ".bias", {out});
+}
+
+template <class T>
+void Linear<T>::init(const Init& weights, Rng& rng) {
+    initialize(store_.view(weight_).param, in_, out_, weights, rng);
+    for (T& b : store_.view(bias_).param) b = T(0);
 }
 
 template <class T>
@@ -163,6 +150,14 @@ BatchNorm<T>::BatchNorm(ParamStore<T>& store, const std::string& prefix, std::si
     gamma_ = store.add(prefix + ".weight", {features});
     beta_ = store.add(prefix + ".bias", {features});
     for (T& g : store.view(gamma_).param) g = T(1);
+}
+
+template <class T>
+void BatchNorm<T>::init(const Init&, Rng&) {
+    for (T& g : store_.view(gamma_).param) g = T(1);
+    for (T& b : store_.view(beta_).param) b = T(0);
+    std::fill(running_mean_.begin(), running_mean_.end(), T(0));
+    std::fill(running_var_.begin(), running_var_.end(), T(1));
 }
 
 template <class T>

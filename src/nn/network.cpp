@@ -71,11 +71,19 @@ Nonlinearity nonlinearity_of(Activation a) {
 Loss parse_loss(std::string_view name) {
     if (name == "cross-entropy" || name == "cross_entropy") return Loss::cross_entropy;
     if (name == "mse") return Loss::mse;
+    if (name == "binary-cross-entropy" || name == "bce") return Loss::binary_cross_entropy;
     throw InvalidArgument("loss: unknown name '" + std::string(name) +
-                          "' (expected cross-entropy or mse)");
+                          "' (expected cross-entropy, mse or binary-cross-entropy)");
 }
 
-std::string_view to_string(Loss l) { return l == Loss::mse ? "mse" : "cross-entropy"; }
+std::string_view to_string(Loss l) {
+    switch (l) {
+        case Loss::cross_entropy: return "cross-entropy";
+        case Loss::mse: return "mse";
+        case Loss::binary_cross_entropy: return "binary-cross-entropy";
+    }
+    return "?";
+}
 
 template <class T>
 Network<T>::Network(const NetSpec& spec, std::size_t max_batch, std::uint64_t dropout_seed)
@@ -100,7 +108,36 @@ Network<T>::Network(const NetSpec& spec, std::size_t max_batch, std::uint64_t dr
             layers_.push_back(std::make_unique<Dropout<T>>(out, max_batch, spec.dropout, dropout_rng_));
         }
     }
-    acts_.emplace_back(max_batch * spec.sizes.front());
+    finish();
+}
+
+template <class T>
+std::size_t Network<T>::Builder::features() const {
+    return net_.layers_.empty() ? net_.spec_.sizes.front() : net_.layers_.back()->out_features();
+}
+
+template <class T>
+Network<T>::Network(std::size_t in_features, Loss loss, std::size_t max_batch,
+                    const std::function<void(Builder&)>& build, std::uint64_t dropout_seed)
+    : max_batch_(max_batch), dropout_rng_(dropout_seed) {
+    if (in_features == 0) throw InvalidArgument("network: the input must have at least one feature");
+    if (max_batch == 0) throw InvalidArgument("network: the batch size must be > 0");
+    spec_.sizes = {in_features};
+    spec_.loss = loss;
+    Builder builder(*this);
+    build(builder);
+    if (layers_.empty()) throw InvalidArgument("network: no layers");
+    spec_.sizes.push_back(layers_.back()->out_features());
+    if (loss == Loss::cross_entropy && num_classes() > 256) {
+        throw InvalidArgument("network: labels are bytes, so at most 256 classes");
+    }
+    finish();
+}
+
+template <class T>
+void Network<T>::finish() {
+    const std::size_t max_batch = max_batch_;
+    acts_.emplace_back(max_batch * spec_.sizes.front());
     for (const auto& layer : layers_) acts_.emplace_back(max_batch * layer->out_features());
     // No buffer for the gradient of the input: backward() never computes it.
     grads_.emplace_back();
@@ -130,18 +167,7 @@ Network<T>::Network(const NetSpec& spec, std::size_t max_batch, std::uint64_t dr
 
 template <class T>
 void Network<T>::init(const Init& weights, Rng& rng) {
-    for (const auto& layer : layers_) {
-        if (auto* linear = dynamic_cast<Linear<T>*>(layer.get())) {
-            const TensorInfo& w = store_.info(linear->weight_index());
-            initialize(store_.view(linear->weight_index()).param, w.shape[0], w.shape[1], weights, rng);
-            for (T& b : store_.view(linear->bias_index()).param) b = T(0);
-        } else if (auto* bn = dynamic_cast<BatchNorm<T>*>(layer.get())) {
-            for (T& g : store_.param(bn->prefix() + ".weight")) g = T(1);
-            for (T& b : store_.param(bn->prefix() + ".bias")) b = T(0);
-            std::fill(bn->running_mean().begin(), bn->running_mean().end(), T(0));
-            std::fill(bn->running_var().begin(), bn->running_var().end(), T(1));
-        }
-    }
+    for (const auto& layer : layers_) layer->init(weights, rng);
 }
 
 // The products run side by side on optlab's threads, one BLAS thread each (BlasThreadScope,
@@ -156,6 +182,7 @@ const T* Network<T>::forward(const T* x, std::size_t rows, bool training) {
                               " rows (expected 1.." + std::to_string(max_batch_) + ")");
     }
     if (x != acts_[0].data()) std::copy(x, x + rows * in_features(), acts_[0].begin());
+    layers_.front()->check_input(acts_[0].data(), rows);
     for (const auto& layer : layers_) layer->check_batch(rows, training);
     const BlasThreadScope one_blas_thread(1);
     for (const auto& run : forward_runs_) {  // layers run.first .. run.second − 1
@@ -171,6 +198,9 @@ const T* Network<T>::forward(const T* x, std::size_t rows, bool training) {
 
 template <class T>
 double Network<T>::loss(const std::uint8_t* labels, std::size_t rows) {
+    if (spec_.loss == Loss::binary_cross_entropy) {
+        throw InvalidArgument("network: binary cross-entropy takes targets in [0, 1], not class labels");
+    }
     const std::size_t c = num_classes();
     const T* z = acts_.back().data();
     double total = 0.0;
@@ -220,6 +250,47 @@ void Network<T>::backward(const std::uint8_t* labels, std::size_t rows) {
             }
         }
     }
+    backward_layers(rows);
+}
+
+template <class T>
+double Network<T>::loss(const T* targets, std::size_t rows) {
+    const std::size_t n = rows * num_classes();
+    const T* z = acts_.back().data();
+    double total = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double t = double(targets[i]);
+        if (!(t >= 0.0 && t <= 1.0) && spec_.loss == Loss::binary_cross_entropy) {
+            throw InvalidArgument("network: target " + format_number(t) + " in row " + std::to_string(i / num_classes()) +
+                                  " is not in [0, 1]");
+        }
+        const double zi = double(z[i]);
+        if (spec_.loss == Loss::binary_cross_entropy) {
+            total += std::max(zi, 0.0) - zi * t + std::log1p(std::exp(-std::abs(zi)));
+            probs_[i] = T(1.0 / (1.0 + std::exp(-zi)));  // σ(z), for backward
+        } else if (spec_.loss == Loss::mse) {
+            total += (zi - t) * (zi - t);
+        } else {
+            throw InvalidArgument("network: cross-entropy takes class labels, not targets");
+        }
+    }
+    return total / double(n);
+}
+
+template <class T>
+void Network<T>::backward(const T* targets, std::size_t rows) {
+    const std::size_t n = rows * num_classes();
+    const T* z = acts_.back().data();
+    T* dz = grads_.back().data();
+    const T scale = T((spec_.loss == Loss::mse ? 2.0 : 1.0) / double(n));
+    for (std::size_t i = 0; i < n; ++i) {
+        dz[i] = spec_.loss == Loss::mse ? scale * (z[i] - targets[i]) : (probs_[i] - targets[i]) * scale;
+    }
+    backward_layers(rows);
+}
+
+template <class T>
+void Network<T>::backward_layers(std::size_t rows) {
     const BlasThreadScope one_blas_thread(1);
     for (const auto& run : backward_runs_) {  // layers run.first − 1 down to run.second
         parallel_run([&](Part part) {
@@ -263,7 +334,9 @@ std::size_t Network<T>::activation_bytes() const {
     std::size_t n = probs_.size();
     for (const auto& a : acts_) n += a.size();
     for (const auto& g : grads_) n += g.size();
-    return n * sizeof(T);
+    std::size_t kept = 0;  // what the layers keep for backward: patches, masks, x̂
+    for (const auto& layer : layers_) kept += layer->activation_bytes();
+    return n * sizeof(T) + kept;
 }
 
 template <class T>

@@ -24,6 +24,7 @@
 #include "optlab/core/parallel.hpp"
 #include "optlab/core/param_store.hpp"
 #include "optlab/core/rng.hpp"
+#include "optlab/init/initializers.hpp"
 
 namespace optlab::nn {
 
@@ -50,8 +51,17 @@ class Layer {
     // by rows where it can (Part::share_rows), else as its work allows; the network runs
     // consecutive row-split layers in one region, since each part then only reads rows it wrote.
 
+    /// Draws the layer's parameters: weights from `weights`, biases and shifts their fixed
+    /// values (Network::init calls each layer in order, so the draws follow the layers).
+    virtual void init(const Init& /*weights*/, Rng& /*rng*/) {}
+    /// Bytes the layer keeps for backward beside the network's activation buffers.
+    virtual std::size_t activation_bytes() const { return 0; }
+
     /// Throws what forward() would refuse; called before a region, where nothing may throw.
     virtual void check_batch(std::size_t /*rows*/, bool /*training*/) const {}
+    /// Throws where the network's input is not what this layer takes (called on the first
+    /// layer only: token ids for an Embedding).
+    virtual void check_input(const T* /*x*/, std::size_t /*rows*/) const {}
     virtual void forward_part(const T* x, T* y, std::size_t rows, bool training, Part part) = 0;
     virtual void backward_part(const T* x, const T* y, const T* dy, T* dx, std::size_t rows, Part part) = 0;
     /// forward_part reads only its part's rows of x and writes only those rows of y.
@@ -69,6 +79,8 @@ class Linear final : public Layer<T> {
     Linear(ParamStore<T>& store, const std::string& prefix, std::size_t in, std::size_t out);
     std::string name() const override { return "Linear(" + std::to_string(in_) + ", " + std::to_string(out_) + ")"; }
     std::size_t out_features() const override { return out_; }
+    /// W from `weights` as an (in, out) matrix, b zero.
+    void init(const Init& weights, Rng& rng) override;
     /// y = x·W + b on the part's rows.
     void forward_part(const T* x, T* y, std::size_t rows, bool training, Part part) override;
     /// dW and db sum over every row, so each part takes a share of W's rows (and of b) over
@@ -113,6 +125,9 @@ class BatchNorm final : public Layer<T> {
               std::size_t max_rows, double momentum = 0.1, double eps = 1e-5);
     std::string name() const override { return "BatchNorm(" + std::to_string(features_) + ")"; }
     std::size_t out_features() const override { return features_; }
+    /// γ = 1, β = 0, running mean 0 and variance 1.
+    void init(const Init& weights, Rng& rng) override;
+    std::size_t activation_bytes() const override { return xhat_.size() * sizeof(T); }
     void check_batch(std::size_t rows, bool training) const override;
     /// Each feature's statistics span every row: parts split the features.
     void forward_part(const T* x, T* y, std::size_t rows, bool training, Part part) override;
@@ -141,6 +156,7 @@ class Dropout final : public Layer<T> {
     void backward_part(const T* x, const T* y, const T* dy, T* dx, std::size_t rows, Part part) override;
     bool backward_by_rows() const override { return true; }
     bool dx_by_rows() const override { return true; }
+    std::size_t activation_bytes() const override { return mask_.size() * sizeof(T); }
 
   private:
     std::size_t features_;

@@ -6,6 +6,9 @@
 //                  log-softmax (z − logsumexp z) as torch.nn.CrossEntropyLoss does;
 //                  dL/dz = (softmax(z) − onehot)/B
 //   mse            mean over all B·C outputs of (z − onehot)²; dL/dz = 2(z − onehot)/(B·C)
+//   binary_cross_entropy  on logits against targets t in [0, 1] (an autoencoder's pixels),
+//                  mean over all B·C outputs of max(z, 0) − z·t + log(1 + e^−|z|), the stable
+//                  form of torch.nn.BCEWithLogitsLoss; dL/dz = (σ(z) − t)/(B·C)
 // Every parameter lives in one ParamStore ("layer1.weight", "layer1.bias", "bn1.weight", ...),
 // so the optimizer's step is one pass over all of them. Activation buffers are allocated once
 // for the largest batch: no allocation per step.
@@ -16,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,7 +33,7 @@
 
 namespace optlab::nn {
 
-enum class Loss { cross_entropy, mse };
+enum class Loss { cross_entropy, mse, binary_cross_entropy };
 
 struct NetSpec {
     std::vector<std::size_t> sizes;         // inputs, hidden..., classes
@@ -54,7 +58,33 @@ std::string_view to_string(Loss l);
 template <class T>
 class Network {
   public:
+    /// What a network's layers are built with: its store, its largest batch and its dropout
+    /// generator; add() appends a layer, features() is the width the next one takes.
+    class Builder {
+      public:
+        ParamStore<T>& store() { return net_.store_; }
+        std::size_t max_batch() const { return net_.max_batch_; }
+        Rng& dropout_rng() { return net_.dropout_rng_; }
+        std::size_t features() const;
+        template <class L>
+        L& add(std::unique_ptr<L> layer) {
+            L& added = *layer;
+            net_.layers_.push_back(std::move(layer));
+            return added;
+        }
+
+      private:
+        friend class Network;
+        explicit Builder(Network& net) : net_(net) {}
+        Network& net_;
+    };
+
+    /// The multilayer perceptron of `spec`.
     Network(const NetSpec& spec, std::size_t max_batch, std::uint64_t dropout_seed = 0);
+    /// Any layers in sequence: `build` adds them, the first taking `in_features` per row;
+    /// `loss` on the last one's outputs.
+    Network(std::size_t in_features, Loss loss, std::size_t max_batch,
+            const std::function<void(Builder&)>& build, std::uint64_t dropout_seed = 0);
 
     const NetSpec& spec() const { return spec_; }
     ParamStore<T>& store() { return store_; }
@@ -79,6 +109,10 @@ class Network {
     double loss(const std::uint8_t* labels, std::size_t rows);
     /// Back-propagates the last loss(), adding every parameter's gradient to the store.
     void backward(const std::uint8_t* labels, std::size_t rows);
+    /// The loss of the last forward against `targets` (rows × outputs, each in [0, 1] for
+    /// binary cross-entropy), averaged over every output; and its back-propagation.
+    double loss(const T* targets, std::size_t rows);
+    void backward(const T* targets, std::size_t rows);
     /// How many of the last forward's rows have their largest output at the label.
     std::size_t count_correct(const std::uint8_t* labels, std::size_t rows) const;
 
@@ -92,6 +126,10 @@ class Network {
     std::size_t activation_bytes() const;
 
   private:
+    // Allocates the activation buffers for the layers added and groups them into runs.
+    void finish();
+    void backward_layers(std::size_t rows);
+
     NetSpec spec_;
     std::size_t max_batch_;
     ParamStore<T> store_;

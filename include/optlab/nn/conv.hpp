@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+// Layers on images: each row of a batch is one image stored channels-last, (height, width,
+// channels) row-major, so a convolution over a whole batch is one matrix product of its
+// patches with the weight — the Linear layer's product on im2col's rows.
+//
+//   Conv2d     y[o, c'] = b[c'] + Σ_{ky,kx,c} x[o·s − p + (ky, kx), c] · W[(ky·k + kx)·C + c, c']
+//              W: (k·k·C, C') row-major — torch's (C', C, k, k) transposed and reordered;
+//              zero padding p, stride s, Ho = ⌊(H + 2p − k)/s⌋ + 1 (torch.nn.Conv2d)
+//   MaxPool2d  y = max over each k×k window, stride s, no padding; dL/dx goes to the window's
+//              first largest element, NaN winning (torch.nn.MaxPool2d)
+//   AvgPool2d  y = mean over each k×k window, stride s, no padding (torch.nn.AvgPool2d)
+//   Flatten    reorders (H, W, C) to torch's (C, H, W), so the Linear layer after it holds
+//              torch's weight for torch.nn.Flatten on an NCHW tensor
+//
+// Initialisation (Network::init): the weight as a (fan_in = k·k·C, fan_out = k·k·C') matrix,
+// torch's fans for a convolution; the bias zero.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "optlab/core/aligned.hpp"
+#include "optlab/nn/layers.hpp"
+
+namespace optlab::nn {
+
+/// An image's shape, channels-last.
+struct ImageShape {
+    std::size_t height = 0, width = 0, channels = 0;
+    std::size_t size() const { return height * width * channels; }
+    std::string to_string() const;  // "28×28×1"
+};
+
+template <class T>
+class Conv2d final : public Layer<T> {
+  public:
+    /// Adds "<prefix>.weight" (k·k·C, C') and "<prefix>.bias" (C') to `store`; keeps the
+    /// patches of up to `max_rows` images for backward.
+    Conv2d(ParamStore<T>& store, const std::string& prefix, ImageShape in, std::size_t out_channels,
+           std::size_t kernel, std::size_t stride, std::size_t padding, std::size_t max_rows);
+    std::string name() const override;
+    std::size_t out_features() const override { return out_.size(); }
+    ImageShape out_shape() const { return out_; }
+    void init(const Init& weights, Rng& rng) override;
+    /// im2col of the part's images, then y = patches·W + b.
+    void forward_part(const T* x, T* y, std::size_t rows, bool training, Part part) override;
+    /// dW = patchesᵀ·dy over the whole batch (parts share W's rows), db = Σ dy (parts share
+    /// the channels), dx = col2im(dy·Wᵀ) on the part's images.
+    void backward_part(const T* x, const T* y, const T* dy, T* dx, std::size_t rows, Part part) override;
+    bool forward_by_rows() const override { return true; }
+    bool dx_by_rows() const override { return true; }
+    std::size_t activation_bytes() const override { return (cols_.size() + dcols_.size()) * sizeof(T); }
+
+  private:
+    std::size_t patch_size() const { return kernel_ * kernel_ * in_.channels; }
+    void im2col(const T* image, T* patches) const;
+    void col2im(const T* patches, T* image) const;  // adds into image
+
+    ParamStore<T>& store_;
+    std::string prefix_;
+    ImageShape in_, out_;
+    std::size_t kernel_, stride_, padding_;
+    std::size_t weight_, bias_;
+    AlignedVector<T> cols_, dcols_;  // (rows·Ho·Wo, k·k·C): patches and their gradient
+};
+
+enum class Pooling { max, average };
+
+template <class T>
+class Pool2d final : public Layer<T> {
+  public:
+    Pool2d(Pooling kind, ImageShape in, std::size_t kernel, std::size_t stride);
+    std::string name() const override;
+    std::size_t out_features() const override { return out_.size(); }
+    ImageShape out_shape() const { return out_; }
+    void forward_part(const T* x, T* y, std::size_t rows, bool training, Part part) override;
+    /// Max: the window's first largest x (found again from x and y) receives dy.
+    void backward_part(const T* x, const T* y, const T* dy, T* dx, std::size_t rows, Part part) override;
+    bool forward_by_rows() const override { return true; }
+    bool backward_by_rows() const override { return true; }
+    bool dx_by_rows() const override { return true; }
+
+  private:
+    Pooling kind_;
+    ImageShape in_, out_;
+    std::size_t kernel_, stride_;
+};
+
+template <class T>
+class Flatten final : public Layer<T> {
+  public:
+    explicit Flatten(ImageShape in) : in_(in) {}
+    std::string name() const override { return "Flatten"; }
+    std::size_t out_features() const override { return in_.size(); }
+    void forward_part(const T* x, T* y, std::size_t rows, bool training, Part part) override;
+    void backward_part(const T* x, const T* y, const T* dy, T* dx, std::size_t rows, Part part) override;
+    bool forward_by_rows() const override { return true; }
+    bool backward_by_rows() const override { return true; }
+    bool dx_by_rows() const override { return true; }
+
+  private:
+    ImageShape in_;
+};
+
+extern template class Conv2d<float>;
+extern template class Conv2d<double>;
+extern template class Pool2d<float>;
+extern template class Pool2d<double>;
+extern template class Flatten<float>;
+extern template class Flatten<double>;
+
+}  // namespace optlab::nn

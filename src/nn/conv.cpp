@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+// The image layers of nn/conv.hpp.
+#include "optlab/nn/conv.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "gemm.hpp"
+#include "optlab/core/error.hpp"
+
+namespace optlab::nn {
+
+std::string ImageShape::to_string() const {
+    return std::to_string(height) + "×" + std::to_string(width) + "×" + std::to_string(channels);
+}
+
+namespace {
+
+std::size_t pooled(std::size_t size, std::size_t kernel, std::size_t stride, std::size_t padding) {
+    return (size + 2 * padding - kernel) / stride + 1;
+}
+
+void check_window(const std::string& layer, ImageShape in, std::size_t kernel, std::size_t stride,
+                  std::size_t padding) {
+    if (in.size() == 0) throw InvalidArgument(layer + ": the input image " + in.to_string() + " is empty");
+    if (kernel == 0 || stride == 0) {
+        throw InvalidArgument(layer + ": kernel and stride must be > 0 (got " + std::to_string(kernel) + ", " +
+                              std::to_string(stride) + ")");
+    }
+    if (padding >= kernel) {
+        throw InvalidArgument(layer + ": padding " + std::to_string(padding) + " must be below the kernel " +
+                              std::to_string(kernel));
+    }
+    if (kernel > in.height + 2 * padding || kernel > in.width + 2 * padding) {
+        throw InvalidArgument(layer + ": a " + std::to_string(kernel) + "×" + std::to_string(kernel) +
+                              " window does not fit a " + in.to_string() + " image with padding " +
+                              std::to_string(padding));
+    }
+}
+
+}  // namespace
+
+// ---- Conv2d ---------------------------------------------------------------------------------
+
+template <class T>
+Conv2d<T>::Conv2d(ParamStore<T>& store, const std::string& prefix, ImageShape in, std::size_t out_channels,
+                  std::size_t kernel, std::size_t stride, std::size_t padding, std::size_t max_rows)
+    : store_(store), prefix_(prefix), in_(in), kernel_(kernel), stride_(stride), padding_(padding) {
+    check_window("Conv2d " + prefix, in, kernel, stride, padding);
+    if (out_channels == 0) throw InvalidArgument("Conv2d " + prefix + ": out_channels must be > 0");
+    out_ = {pooled(in.height, kernel, stride, padding), pooled(in.width, kernel, stride, padding), out_channels};
+    weight_ = store.add(prefix + ".weight", {patch_size(), out_channels});
+    bias_ = store.add(prefix + ".bias", {out_channels});
+    cols_.resize(max_rows * out_.height * out_.width * patch_size());
+    dcols_.resize(cols_.size());
+}
+
+template <class T>
+std::string Conv2d<T>::name() const {
+    return "Conv2d(" + std::to_string(in_.channels) + ", " + std::to_string(out_.channels) + ", k=" +
+           std::to_string(kernel_) + ", s=" + std::to_string(stride_) + ", p=" + std::to_string(padding_) + ")";
+}
+
+template <class T>
+void Conv2d<T>::init(const Init& weights, Rng& rng) {
+    const std::size_t window = kernel_ * kernel_;
+    initialize(store_.view(weight_).param, window * in_.channels, window * out_.channels, weights, rng);
+    for (T& b : store_.view(bias_).param) b = T(0);
+}
+
+// One row of patches per output pixel: the k×k window's C channels, zeros outside the image.
+template <class T>
+void Conv2d<T>::im2col(const T* image, T* patches) const {
+    const std::size_t c = in_.channels;
+    for (std::size_t oy = 0; oy < out_.height; ++oy) {
+        for (std::size_t ox = 0; ox < out_.width; ++ox) {
+            for (std::size_t ky = 0; ky < kernel_; ++ky) {
+                const std::ptrdiff_t iy = std::ptrdiff_t(oy * stride_ + ky) - std::ptrdiff_t(padding_);
+                for (std::size_t kx = 0; kx < kernel_; ++kx, patches += c) {
+                    const std::ptrdiff_t ix = std::ptrdiff_t(ox * stride_ + kx) - std::ptrdiff_t(padding_);
+                    if (iy < 0 || ix < 0 || iy >= std::ptrdiff_t(in_.height) || ix >= std::ptrdiff_t(in_.width)) {
+                        std::fill(patches, patches + c, T(0));
+                    } else {
+                        const T* pixel = image + (std::size_t(iy) * in_.width + std::size_t(ix)) * c;
+                        std::copy(pixel, pixel + c, patches);
+                    }
+                }
+            }
+        }
+    }
+}
+
+template <class T>
+void Conv2d<T>::col2im(const T* patches, T* image) const {
+    const std::size_t c = in_.channels;
+    for (std::size_t oy = 0; oy < out_.height; ++oy) {
+        for (std::size_t ox = 0; ox < out_.width; ++ox) {
+            for (std::size_t ky = 0; ky < kernel_; ++ky) {
+                const std::ptrdiff_t iy = std::ptrdiff_t(oy * stride_ + ky) - std::ptrdiff_t(padding_);
+                for (std::size_t kx = 0; kx < kernel_; ++kx, patches += c) {
+                    const std::ptrdiff_t ix = std::ptrdiff_t(ox * stride_ + kx) - std::ptrdiff_t(padding_);
+                    if (iy < 0 || ix < 0 || iy >= std::ptrdiff_t(in_.height) || ix >= std::ptrdiff_t(in_.width)) {
+                        continue;
+                    }
+                    T* pixel = image + (std::size_t(iy) * in_.width + std::size_t(ix)) * c;
+                    for (std::size_t j = 0; j < c; ++j) pixel[j] += patches[j];
+                }
+            }
+        }
+    }
+}
+
+template <class T>
+void Conv2d<T>::forward_part(const T* x, T* y, std::size_t rows, bool, Part part) {
+    const auto [r0, r1] = part.share_rows(rows);
+    if (r0 == r1) return;
+    const std::size_t pixels = out_.height * out_.width, k = patch_size(), c_out = out_.channels;
+    for (std::size_t r = r0; r < r1; ++r) im2col(x + r * in_.size(), cols_.data() + r * pixels * k);
+    const T* w = store_.view(weight_).param.data();
+    const T* b = store_.view(bias_).param.data();
+    T* out = y + r0 * out_.size();
+    for (std::size_t i = 0; i < (r1 - r0) * pixels; ++i) std::copy(b, b + c_out, out + i * c_out);  // y ← b
+    gemm(false, false, (r1 - r0) * pixels, c_out, k, T(1), cols_.data() + r0 * pixels * k, k, w, c_out, T(1), out,
+         c_out);  // y += patches·W
+}
+
+template <class T>
+void Conv2d<T>::backward_part(const T*, const T*, const T* dy, T* dx, std::size_t rows, Part part) {
+    const std::size_t pixels = out_.height * out_.width, k = patch_size(), c_out = out_.channels;
+    T* dw = store_.view(weight_).grad.data();
+    T* db = store_.view(bias_).grad.data();
+    // As Linear's: each element of dW is one product's sum over the whole batch, so the same
+    // on any number of threads.
+    if (const auto [i0, i1] = part.share(k, line_grain(c_out * sizeof(T))); i0 < i1) {
+        gemm(true, false, i1 - i0, c_out, rows * pixels, T(1), cols_.data() + i0, k, dy, c_out, T(1),
+             dw + i0 * c_out, c_out);  // dW += patchesᵀ·dy
+    }
+    const auto [j0, j1] = part.share(c_out, line_grain(sizeof(T)));
+    for (std::size_t i = 0; i < rows * pixels; ++i) {  // db += Σ dy
+        for (std::size_t j = j0; j < j1; ++j) db[j] += dy[i * c_out + j];
+    }
+    if (!dx) return;
+    const auto [r0, r1] = part.share_rows(rows);
+    if (r0 == r1) return;
+    const T* w = store_.view(weight_).param.data();
+    T* dcols = dcols_.data() + r0 * pixels * k;
+    gemm(false, true, (r1 - r0) * pixels, k, c_out, T(1), dy + r0 * out_.size(), c_out, w, c_out, T(0), dcols,
+         k);  // d(patches) = dy·Wᵀ
+    std::fill(dx + r0 * in_.size(), dx + r1 * in_.size(), T(0));
+    for (std::size_t r = r0; r < r1; ++r) col2im(dcols_.data() + r * pixels * k, dx + r * in_.size());
+}
+
+// ---- pooling --------------------------------------------------------------------------------
+
+template <class T>
+Pool2d<T>::Pool2d(Pooling kind, ImageShape in, std::size_t kernel, std::size_t stride)
+    : kind_(kind), in_(in), kernel_(kernel), stride_(stride) {
+    check_window(kind == Pooling::max ? "MaxPool2d" : "AvgPool2d", in, kernel, stride, 0);
+    out_ = {pooled(in.height, kernel, stride, 0), pooled(in.width, kernel, stride, 0), in.channels};
+}
+
+template <class T>
+std::string Pool2d<T>::name() const {
+    return std::string(kind_ == Pooling::max ? "MaxPool2d" : "AvgPool2d") + "(" + std::to_string(kernel_) +
+           ", s=" + std::to_string(stride_) + ")";
+}
+
+template <class T>
+void Pool2d<T>::forward_part(const T* x, T* y, std::size_t rows, bool, Part part) {
+    const auto [r0, r1] = part.share_rows(rows);
+    const std::size_t c = in_.channels;
+    const T inv_area = T(1) / T(kernel_ * kernel_);
+    for (std::size_t r = r0; r < r1; ++r) {
+        const T* image = x + r * in_.size();
+        T* out = y + r * out_.size();
+        for (std::size_t oy = 0; oy < out_.height; ++oy) {
+            for (std::size_t ox = 0; ox < out_.width; ++ox, out += c) {
+                for (std::size_t j = 0; j < c; ++j) {
+                    T acc = kind_ == Pooling::max ? -INFINITY : T(0);
+                    for (std::size_t ky = 0; ky < kernel_; ++ky) {
+                        for (std::size_t kx = 0; kx < kernel_; ++kx) {
+                            const T v = image[((oy * stride_ + ky) * in_.width + ox * stride_ + kx) * c + j];
+                            if (kind_ == Pooling::average) {
+                                acc += v;
+                            } else if (v > acc || std::isnan(v)) {  // torch's test: NaN wins
+                                acc = v;
+                            }
+                        }
+                    }
+                    out[j] = kind_ == Pooling::max ? acc : acc * inv_area;
+                }
+            }
+        }
+    }
+}
+
+template <class T>
+void Pool2d<T>::backward_part(const T* x, const T* y, const T* dy, T* dx, std::size_t rows, Part part) {
+    if (!dx) return;
+    const auto [r0, r1] = part.share_rows(rows);
+    const std::size_t c = in_.channels;
+    const T inv_area = T(1) / T(kernel_ * kernel_);
+    std::fill(dx + r0 * in_.size(), dx + r1 * in_.size(), T(0));
+    for (std::size_t r = r0; r < r1; ++r) {
+        const T* image = x + r * in_.size();
+        T* dimage = dx + r * in_.size();
+        const T* out = y + r * out_.size();
+        const T* dout = dy + r * out_.size();
+        for (std::size_t o = 0; o < out_.height * out_.width; ++o) {
+            const std::size_t oy = o / out_.width, ox = o % out_.width;
+            for (std::size_t j = 0; j < c; ++j) {
+                const T g = dout[o * c + j];
+                bool found = false;  // max: the window's first element equal to the maximum
+                for (std::size_t ky = 0; ky < kernel_ && !found; ++ky) {
+                    for (std::size_t kx = 0; kx < kernel_ && !found; ++kx) {
+                        const std::size_t i = ((oy * stride_ + ky) * in_.width + ox * stride_ + kx) * c + j;
+                        if (kind_ == Pooling::average) {
+                            dimage[i] += g * inv_area;
+                        } else if (image[i] == out[o * c + j] || (std::isnan(image[i]) && std::isnan(out[o * c + j]))) {
+                            dimage[i] += g;
+                            found = true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+// ---- Flatten --------------------------------------------------------------------------------
+
+template <class T>
+void Flatten<T>::forward_part(const T* x, T* y, std::size_t rows, bool, Part part) {
+    const auto [r0, r1] = part.share_rows(rows);
+    const std::size_t pixels = in_.height * in_.width, c = in_.channels;
+    for (std::size_t r = r0; r < r1; ++r) {
+        const T* image = x + r * in_.size();
+        T* out = y + r * in_.size();
+        for (std::size_t p = 0; p < pixels; ++p) {
+            for (std::size_t j = 0; j < c; ++j) out[j * pixels + p] = image[p * c + j];  // (H, W, C) → (C, H, W)
+        }
+    }
+}
+
+template <class T>
+void Flatten<T>::backward_part(const T*, const T*, const T* dy, T* dx, std::size_t rows, Part part) {
+    if (!dx) return;
+    const auto [r0, r1] = part.share_rows(rows);
+    const std::size_t pixels = in_.height * in_.width, c = in_.channels;
+    for (std::size_t r = r0; r < r1; ++r) {
+        const T* dout = dy + r * in_.size();
+        T* dimage = dx + r * in_.size();
+        for (std::size_t p = 0; p < pixels; ++p) {
+            for (std::size_t j = 0; j < c; ++j) dimage[p * c + j] = dout[j * pixels + p];
+        }
+    }
+}
+
+template class Conv2d<float>;
+template class Conv2d<double>;
+template class Pool2d<float>;
+template class Pool2d<double>;
+template class Flatten<float>;
+template class Flatten<double>;
+
+}  // namespace optlab::nn

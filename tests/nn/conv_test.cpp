@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+// The image and embedding layers and binary cross-entropy: backward against central finite
+// differences in float64, the same numbers on any number of threads, and bad shapes and ids
+// refused by name.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+
+#include "optlab/core/error.hpp"
+#include "optlab/core/parallel.hpp"
+#include "optlab/init/initializers.hpp"
+#include "optlab/nn/conv.hpp"
+#include "optlab/nn/embedding.hpp"
+#include "optlab/nn/network.hpp"
+
+namespace optlab::nn {
+namespace {
+
+template <class T>
+using Builder = typename Network<T>::Builder;
+
+// A small network of the new layers, its input and its targets.
+struct Model {
+    const char* name;
+    std::size_t in_features;
+    Loss loss;
+    std::size_t outputs;
+    bool ids;  // the input is token ids (an Embedding first)
+    std::function<void(Builder<double>&)> build_double;
+    std::function<void(Builder<float>&)> build_float;
+};
+void PrintTo(const Model& m, std::ostream* os) { *os << m.name; }
+
+template <class T>
+void conv_net(Builder<T>& add) {  // two convolutions, so the first's dL/dx path is exercised
+    ImageShape s{6, 5, 2};
+    s = add.add(std::make_unique<Conv2d<T>>(add.store(), "conv1", s, 3, 3, 1, 1, add.max_batch())).out_shape();
+    add.add(std::make_unique<ActivationLayer<T>>(Activation::tanh, s.size()));
+    s = add.add(std::make_unique<Conv2d<T>>(add.store(), "conv2", s, 4, 3, 2, 1, add.max_batch())).out_shape();
+    s = add.add(std::make_unique<Pool2d<T>>(Pooling::max, s, 2, 1)).out_shape();
+    add.add(std::make_unique<Flatten<T>>(s));
+    add.add(std::make_unique<Linear<T>>(add.store(), "linear", s.size(), 3));
+}
+template <class T>
+void avg_net(Builder<T>& add) {
+    ImageShape s{5, 7, 3};
+    s = add.add(std::make_unique<Conv2d<T>>(add.store(), "conv", s, 2, 2, 1, 0, add.max_batch())).out_shape();
+    add.add(std::make_unique<ActivationLayer<T>>(Activation::sigmoid, s.size()));
+    s = add.add(std::make_unique<Pool2d<T>>(Pooling::average, s, 2, 2)).out_shape();
+    add.add(std::make_unique<Flatten<T>>(s));
+    add.add(std::make_unique<Linear<T>>(add.store(), "linear", s.size(), 3));
+}
+template <class T>
+void embedding_net(Builder<T>& add) {
+    add.add(std::make_unique<Embedding<T>>(add.store(), "embedding", 9, 4, 3));
+    add.add(std::make_unique<Linear<T>>(add.store(), "hidden", 12, 6));
+    add.add(std::make_unique<ActivationLayer<T>>(Activation::tanh, 6));
+    add.add(std::make_unique<Linear<T>>(add.store(), "out", 6, 9));
+}
+template <class T>
+void autoencoder_net(Builder<T>& add) {
+    add.add(std::make_unique<Linear<T>>(add.store(), "encoder", 8, 3));
+    add.add(std::make_unique<ActivationLayer<T>>(Activation::relu, 3));
+    add.add(std::make_unique<Linear<T>>(add.store(), "decoder", 3, 8));
+}
+
+const Model kModels[] = {
+    {"conv_maxpool", 60, Loss::cross_entropy, 3, false, conv_net<double>, conv_net<float>},
+    {"conv_avgpool_mse", 105, Loss::mse, 3, false, avg_net<double>, avg_net<float>},
+    {"embedding", 3, Loss::cross_entropy, 9, true, embedding_net<double>, embedding_net<float>},
+    {"autoencoder_bce", 8, Loss::binary_cross_entropy, 8, false, autoencoder_net<double>, autoencoder_net<float>},
+};
+
+template <class T>
+std::vector<T> input_of(const Model& m, std::size_t rows, Rng& rng) {
+    std::vector<T> x(rows * m.in_features);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = m.ids ? T((i * 5 + i / 7) % 9) : T(rng.normal());
+    return x;
+}
+
+template <class T>
+struct Targets {
+    std::vector<std::uint8_t> labels;
+    std::vector<T> values;
+};
+template <class T>
+Targets<T> targets_of(const Model& m, std::size_t rows) {
+    Targets<T> t;
+    for (std::size_t r = 0; r < rows; ++r) t.labels.push_back(std::uint8_t(r * 7 % m.outputs));
+    for (std::size_t i = 0; i < rows * m.outputs; ++i) t.values.push_back(T(double(i * 37 % 101) / 100.0));
+    return t;
+}
+
+template <class T>
+double loss_of(Network<T>& net, const Model& m, const Targets<T>& t, std::size_t rows) {
+    return m.loss == Loss::cross_entropy ? net.loss(t.labels.data(), rows) : net.loss(t.values.data(), rows);
+}
+template <class T>
+void backward_of(Network<T>& net, const Model& m, const Targets<T>& t, std::size_t rows) {
+    if (m.loss == Loss::cross_entropy) {
+        net.backward(t.labels.data(), rows);
+    } else {
+        net.backward(t.values.data(), rows);
+    }
+}
+
+class Gradients : public ::testing::TestWithParam<Model> {};
+
+TEST_P(Gradients, BackwardMatchesFiniteDifferences) {
+    const Model& m = GetParam();
+    const std::size_t rows = 5;
+    Network<double> net(m.in_features, m.loss, rows, m.build_double);
+    Rng rng(4);
+    net.init(parse_init("normal:0,0.7"), rng);
+    const std::vector<double> x = input_of<double>(m, rows, rng);
+    const Targets<double> t = targets_of<double>(m, rows);
+    auto loss = [&] {
+        net.forward(x.data(), rows, true);
+        return loss_of(net, m, t, rows);
+    };
+    net.store().zero_grad();
+    loss();
+    backward_of(net, m, t, rows);
+    const std::vector<double> analytic(net.store().grads().begin(), net.store().grads().end());
+    auto params = net.store().params();
+    const double h = 1e-6;
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        const double keep = params[i];
+        params[i] = keep + h;
+        const double up = loss();
+        params[i] = keep - h;
+        const double down = loss();
+        params[i] = keep;
+        const double numeric = (up - down) / (2 * h);
+        EXPECT_NEAR(analytic[i], numeric, 1e-6 + 1e-5 * std::abs(numeric)) << m.name << ": parameter " << i;
+    }
+}
+
+// The batch split between threads (images for the convolutions' patches and dL/dx, W's rows
+// for dW, the table's rows for the embedding's gradient): the same numbers on 1, 2 and 3
+// threads, up to the BLAS's rounding for blocks of other heights; identical run to run.
+template <class T>
+void expect_same_on_any_threads(const Model& m) {
+    auto run = [&](int threads, std::size_t rows) {
+        set_num_threads(threads);
+        std::function<void(Builder<T>&)> build;
+        if constexpr (std::is_same_v<T, float>) {
+            build = m.build_float;
+        } else {
+            build = m.build_double;
+        }
+        Network<T> net(m.in_features, m.loss, 16, build);
+        Rng rng(9);
+        net.init(parse_init("he-normal"), rng);
+        const std::vector<T> x = input_of<T>(m, rows, rng);
+        const Targets<T> t = targets_of<T>(m, rows);
+        net.store().zero_grad();
+        const T* y = net.forward(x.data(), rows, true);
+        std::vector<T> out(y, y + rows * m.outputs);
+        loss_of(net, m, t, rows);
+        backward_of(net, m, t, rows);
+        out.insert(out.end(), net.store().grads().begin(), net.store().grads().end());
+        return out;
+    };
+    for (std::size_t rows : {std::size_t{1}, std::size_t{3}, std::size_t{16}}) {
+        const std::vector<T> one = run(1, rows);
+        for (int threads : {2, 3}) {
+            const std::vector<T> many = run(threads, rows);
+            ASSERT_EQ(one.size(), many.size());
+            const double tolerance = std::is_same_v<T, float> ? 1e-5 : 1e-13;
+            for (std::size_t i = 0; i < one.size(); ++i) {
+                ASSERT_NEAR(double(one[i]), double(many[i]), tolerance * (1 + std::abs(double(one[i]))))
+                    << m.name << ", " << rows << " rows, " << threads << " threads, element " << i;
+            }
+            EXPECT_EQ(many, run(threads, rows)) << m.name;
+        }
+    }
+    set_num_threads(2);
+}
+
+TEST_P(Gradients, SplittingTheBatchChangesNothingFloat) { expect_same_on_any_threads<float>(GetParam()); }
+TEST_P(Gradients, SplittingTheBatchChangesNothingDouble) { expect_same_on_any_threads<double>(GetParam()); }
+
+INSTANTIATE_TEST_SUITE_P(Layers, Gradients, ::testing::ValuesIn(kModels),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(ImageLayers, ShapesFollowTorchsFormula) {
+    ParamStore<float> store;
+    // ⌊(H + 2p − k)/s⌋ + 1
+    EXPECT_EQ((Conv2d<float>(store, "a", {28, 28, 1}, 16, 3, 1, 1, 1).out_shape().height), 28u);
+    EXPECT_EQ((Conv2d<float>(store, "b", {7, 6, 2}, 3, 3, 2, 1, 1).out_shape().width), 3u);
+    EXPECT_EQ((Pool2d<float>(Pooling::max, {7, 7, 4}, 2, 2).out_shape().height), 3u);
+    EXPECT_EQ((Pool2d<float>(Pooling::average, {5, 6, 2}, 3, 1).out_shape().size()), 3u * 4 * 2);
+    EXPECT_EQ(store.info(store.index_of("a.weight")).shape, (std::vector<std::size_t>{9, 16}));
+}
+
+TEST(ImageLayers, RefuseWindowsThatDoNotFit) {
+    ParamStore<float> store;
+    EXPECT_THROW(Conv2d<float>(store, "c", {2, 2, 1}, 4, 3, 1, 0, 1), InvalidArgument);
+    EXPECT_THROW(Conv2d<float>(store, "d", {5, 5, 1}, 4, 3, 0, 1, 1), InvalidArgument);
+    EXPECT_THROW(Conv2d<float>(store, "e", {5, 5, 1}, 4, 3, 1, 3, 1), InvalidArgument);
+    EXPECT_THROW(Pool2d<float>(Pooling::max, {1, 4, 2}, 2, 2), InvalidArgument);
+    try {
+        Conv2d<float>(store, "conv9", {2, 2, 1}, 4, 3, 1, 0, 1);
+    } catch (const InvalidArgument& e) {
+        EXPECT_NE(std::string(e.what()).find("conv9"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("2×2×1"), std::string::npos) << e.what();
+    }
+}
+
+TEST(Embedding, RefusesIdsOutsideItsVocabularyNamingTheRow) {
+    Network<float> net(3, Loss::cross_entropy, 2, embedding_net<float>);
+    const float good[] = {0, 8, 3, 1, 2, 3};
+    EXPECT_NO_THROW(net.forward(good, 2, true));
+    for (float bad : {9.0f, -1.0f, 2.5f, NAN}) {
+        const float x[] = {0, 1, 2, 1, bad, 3};
+        try {
+            net.forward(x, 2, true);
+            ADD_FAILURE() << "id " << bad << " accepted";
+        } catch (const InvalidArgument& e) {
+            EXPECT_NE(std::string(e.what()).find("row 1"), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find("[0, 9)"), std::string::npos) << e.what();
+        }
+    }
+}
+
+TEST(Embedding, OnlyTheRowsOfIdsSeenGetAGradient) {
+    Network<double> net(3, Loss::cross_entropy, 2, embedding_net<double>);
+    Rng rng(1);
+    net.init(parse_init("he-normal"), rng);
+    const double x[] = {0, 4, 4, 7, 0, 2};
+    const std::uint8_t labels[] = {1, 5};
+    net.store().zero_grad();
+    net.forward(x, 2, true);
+    net.loss(labels, 2);
+    net.backward(labels, 2);
+    const auto grad = net.store().view(net.store().index_of("embedding.weight")).grad;
+    for (std::size_t id = 0; id < 9; ++id) {
+        double norm = 0;
+        for (std::size_t d = 0; d < 4; ++d) norm += std::abs(grad[id * 4 + d]);
+        const bool seen = id == 0 || id == 2 || id == 4 || id == 7;
+        EXPECT_EQ(norm > 0, seen) << "row " << id;
+    }
+}
+
+TEST(BinaryCrossEntropy, IsStableForLargeLogitsAndRefusesTargetsOutsideZeroOne) {
+    Network<double> net(8, Loss::binary_cross_entropy, 1, autoencoder_net<double>);
+    for (double& w : net.store().params()) w = 0;
+    auto bias = net.store().view(net.store().index_of("decoder.bias")).param;
+    bias[0] = 800;   // log(1 + e^800) would overflow written naively
+    bias[1] = -800;
+    const double x[8] = {};
+    net.forward(x, 1, true);
+    double t[8] = {1, 0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5};
+    EXPECT_NEAR(net.loss(t, 1), 6 * std::log(2.0) / 8, 1e-12);  // the two saturated outputs cost 0
+    t[0] = 0;  // now the first output is wrong by 800 nats
+    EXPECT_NEAR(net.loss(t, 1), (800 + 6 * std::log(2.0)) / 8, 1e-9);
+    t[3] = 1.5;
+    EXPECT_THROW(net.loss(t, 1), InvalidArgument);
+    const std::uint8_t labels[] = {0};
+    EXPECT_THROW(net.loss(labels, 1), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace optlab::nn
