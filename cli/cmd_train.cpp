@@ -15,6 +15,7 @@
 #include "optimizer_flags.hpp"
 #include "optlab/core/error.hpp"
 #include "optlab/core/text.hpp"
+#include "optlab/problems/catalogue.hpp"
 #include "optlab/train/trainer.hpp"
 
 namespace optlab::cli {
@@ -46,6 +47,7 @@ void check_resume_flags(const TrainFlags& f, TrainConfig& c, TrainPaths& paths) 
                                   "); a resumed run keeps the settings it was started with");
         }
     };
+    differs("--problem", c.problem, saved.problem);
     differs("--net", c.net, saved.net);
     differs("--activation", c.activation, saved.activation);
     differs("--init", c.init, saved.init);
@@ -63,6 +65,28 @@ void check_resume_flags(const TrainFlags& f, TrainConfig& c, TrainPaths& paths) 
     if (f.options.at("--adamw-lr")->count() == 0) c.adamw_lr = saved.adamw_lr;
     if (f.checkpoint.empty()) paths.checkpoint = f.resume;  // keep checkpointing in place
     if (f.options.at("--epochs")->count() == 0) c.epochs = saved.epochs;
+}
+
+// A problem's default budget where the flags do not set one; the MLP's flags only with the MLP.
+void apply_problem_defaults(const TrainFlags& f, TrainConfig& c) {
+    const ProblemInfo& info = problem_info(c.problem);
+    if (f.options.at("--epochs")->count() == 0) c.epochs = info.epochs;
+    if (f.options.at("--batch")->count() == 0) c.batch = info.batch;
+    if (c.problem == "fmnist-mlp") return;
+    for (const char* flag : {"--net", "--activation", "--loss", "--batchnorm", "--dropout"}) {
+        if (f.options.at(flag)->count() > 0) {
+            throw InvalidArgument(std::string(flag) + " shapes the fmnist-mlp network; problem " + c.problem +
+                                  " has a fixed model (optlab problems)");
+        }
+    }
+    if (!info.images) {
+        for (const char* flag : {"--data", "--dataset"}) {
+            if (c.problem == "words-charlm" && std::string_view(flag) == "--data") continue;  // a word list
+            if (f.options.at(flag)->count() > 0) {
+                throw InvalidArgument(std::string(flag) + ": problem " + c.problem + " does not train on images");
+            }
+        }
+    }
 }
 
 // Progress on stderr: a bar on a terminal (loss, samples/s, ETA), plain lines otherwise, nothing
@@ -134,7 +158,11 @@ int run_train(TrainFlags& f) {
     c.convention = f.optimizer.parsed_convention();
     c.lookahead = f.optimizer.lookahead;
     TrainPaths paths{f.out_dir, f.checkpoint, f.resume};
-    if (!f.resume.empty()) check_resume_flags(f, c, paths);
+    if (!f.resume.empty()) {
+        check_resume_flags(f, c, paths);
+    } else {
+        apply_problem_defaults(f, c);
+    }
     Progress progress(f.progress, c);
     const TrainObserver observer = progress.observer();
     const TrainResult r = train(c, paths, observer);
@@ -143,8 +171,8 @@ int run_train(TrainFlags& f) {
         std::cout << result_json(c, r) << std::endl;
     } else if (last) {
         std::cout << fmt::format("optlab train: {} epochs, {} iterations in {:.1f} s ({:.0f} samples/s): "
-                                 "test accuracy {:.4f}, test loss {:.4f}, train loss {:.4f}{}\n",
-                                 last->epoch, r.iterations, r.seconds, r.samples_per_second,
+                                 "test {} {:.4f}, test loss {:.4f}, train loss {:.4f}{}\n",
+                                 last->epoch, r.iterations, r.seconds, r.samples_per_second, r.metric,
                                  last->test_accuracy, last->test_loss, last->train_loss,
                                  r.skipped_steps ? fmt::format(" ({} non-finite steps skipped)", r.skipped_steps) : "");
         if (r.diverged) {
@@ -167,16 +195,21 @@ void setup_train(CLI::App& app, int& exit_code) {
     auto f = std::make_shared<TrainFlags>();
     f->optimizer.optimizer = "adam";
     TrainConfig& c = f->config;
-    CLI::App* sub = app.add_subcommand("train", "Train an MLP on Fashion-MNIST (or any MNIST-layout data)");
+    CLI::App* sub = app.add_subcommand("train", "Train a problem's model: the MLP on Fashion-MNIST by default (optlab problems)");
     auto& o = f->options;
+    o["--problem"] = sub->add_option("--problem", c.problem,
+                                     "What to train: quadratic, fmnist-logreg, fmnist-mlp, fmnist-cnn, "
+                                     "fmnist-autoencoder or words-charlm (optlab problems); its default budget "
+                                     "sets --epochs and --batch unless given")
+                         ->capture_default_str();
     o["--dataset"] = sub->add_option("--dataset", c.dataset, "Named dataset: fashion-mnist (Debian's dataset-fashion-mnist)")->capture_default_str();
-    o["--data"] = sub->add_option("--data", c.data_dir, "A folder with train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each plain or .gz)");
+    o["--data"] = sub->add_option("--data", c.data_dir, "A folder with train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each plain or .gz); for words-charlm, a word list (one word per line)");
     o["--net"] = sub->add_option("--net", c.net, "Layer sizes, input to classes")->capture_default_str();
     o["--activation"] = sub->add_option("--activation", c.activation, "relu, leaky-relu, sigmoid or tanh")->capture_default_str();
-    o["--init"] = sub->add_option("--init", c.init, "Weights: he, he-uniform, he-fan-out, xavier, xavier-uniform, lecun, std=S, normal:M,S, uniform:A,B, truncated-normal:M,S, constant:C, zeros")->capture_default_str();
+    o["--init"] = sub->add_option("--init", c.init, "Weights: he, he-uniform, he-fan-out, xavier, xavier-uniform, lecun, std=S, normal:M,S, uniform:A,B, truncated-normal:M,S, constant:C, zeros (default: the problem's; he for the MLP)");
     o["--loss"] = sub->add_option("--loss", c.loss, "cross-entropy or mse")->capture_default_str();
-    sub->add_flag("--batchnorm", c.batchnorm, "BatchNorm after every hidden layer");
-    sub->add_option("--dropout", c.dropout, "Dropout probability after every hidden activation")->capture_default_str();
+    o["--batchnorm"] = sub->add_flag("--batchnorm", c.batchnorm, "BatchNorm after every hidden layer");
+    o["--dropout"] = sub->add_option("--dropout", c.dropout, "Dropout probability after every hidden activation")->capture_default_str();
     o["--batch"] = sub->add_option("--batch", c.batch, "Mini-batch size")->capture_default_str();
     o["--accumulate"] = sub->add_option("--accumulate", c.accumulate,
                                         "Average the gradients of K batches before each step (an effective batch of K × --batch)")

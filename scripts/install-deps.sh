@@ -20,6 +20,7 @@ packages=(
     zlib1g-dev           # CRC-32 of checkpoints, gzip-compressed IDX files
     libopenblas-dev      # CBLAS matrix products for the network layers
     dataset-fashion-mnist  # the real data: /usr/share/datasets/fashion-mnist/*.gz
+    wamerican              # words-charlm's text: /usr/share/dict/words
     gnuplot-nox          # draws every figure (cairo PNG and SVG terminals)
     fonts-dejavu-core    # the figures' and the report's font
     util-linux           # setpriv and prlimit: tests run as nobody and under a file-size limit

@@ -19,7 +19,7 @@
 #include "optlab/optim/registry.hpp"
 #include "optlab/optimizers.hpp"  // every optimizer (generated from include/optlab/optim/)
 #include "optlab/problems/functions2d.hpp"
-#include "optlab/problems/mlp_classification.hpp"
+#include "optlab/problems/image_classification.hpp"
 #include "optlab/problems/trajectory.hpp"
 #include "optlab/schedule/lr_scheduler.hpp"
 #include "optlab/transform/clip.hpp"

@@ -12,7 +12,7 @@
 #include "optlab/core/parallel.hpp"
 #include "optlab/core/text.hpp"
 #include "optlab/optim/registry.hpp"
-#include "optlab/problems/mlp_classification.hpp"
+#include "optlab/problems/image_classification.hpp"
 #include "optlab/train/loop.hpp"
 #include "optlab/optim/combined.hpp"
 
@@ -130,7 +130,7 @@ CompareRun run_book_protocol(const CompareSpec& spec, const Arm& a, const HyperP
     if (spec.batch == 0 || spec.batch > data.train.count) {
         throw_invalid("compare", "batch", double(spec.batch), "1.." + std::to_string(data.train.count));
     }
-    MlpClassification problem(net_spec, parse_init(a.init, nn::nonlinearity_of(net_spec.activation)),
+    ImageClassification problem(net_spec, parse_init(a.init, nn::nonlinearity_of(net_spec.activation)),
                               {&data.train, &data.test, nullptr, data.classes}, spec.batch, seed);
     auto opt = make_model_optimizer<float>(a.optimizer, problem.store(), hyper, spec.convention);
     WithReplacementSampler sampler(data.train.count, spec.batch, spec.iterations, seed + 1000);

@@ -170,6 +170,10 @@ void load_checkpoint(const std::filesystem::path& path, const TrainingParts& run
     }
 }
 
+void load_checkpoint_model(const std::filesystem::path& path, Problem& problem) {
+    load_model(read_checkpoint(path), path.string(), problem);
+}
+
 TrainConfig checkpoint_config(const std::filesystem::path& checkpoint) {
     const SafetensorsFile f = read_checkpoint(checkpoint);
     return config_from_json(f.metadata.at("checkpoint/config"), checkpoint.string() + ": checkpoint/config");

@@ -7,6 +7,7 @@
 #include "optlab/init/initializers.hpp"
 #include "optlab/io/hyper_json.hpp"
 #include "optlab/nn/network.hpp"
+#include "optlab/problems/catalogue.hpp"
 #include "optlab/schedule/lr_scheduler.hpp"
 #include "optlab/train/schedule.hpp"
 #include "optlab/transform/clip.hpp"
@@ -36,16 +37,22 @@ void TrainConfig::validate() const {
     if (!(adamw_lr >= 0.0) || !std::isfinite(adamw_lr)) throw_invalid("train", "adamw_lr", adamw_lr, "a finite number >= 0");
     if (threads < 0) throw_invalid("train", "threads", threads, "an integer >= 1 (0: all cores)");
     if (eval_every < 0) throw_invalid("train", "eval_every", double(eval_every), "an integer >= 0");
+    const ProblemInfo& info = problem_info(problem);
+    if (!info.images && validation > 0) {
+        throw InvalidArgument("train: --validation " + std::to_string(validation) + ": problem " + problem +
+                              (problem == "words-charlm" ? " has its own validation split (10% of the words)"
+                                                         : " has no validation split"));
+    }
     nn::parse_net_sizes(net);
     nn::parse_activation(activation);
     nn::parse_loss(loss);
-    parse_init(init);
+    if (!init.empty()) parse_init(init);
     parse_clip(clip);
     if (!parse_plateau(schedule)) parse_schedule(schedule);
 }
 
 std::string config_to_json(const TrainConfig& c) {
-    const json j = {{"dataset", c.dataset}, {"data_dir", c.data_dir}, {"net", c.net},
+    const json j = {{"problem", c.problem}, {"dataset", c.dataset}, {"data_dir", c.data_dir}, {"net", c.net},
                     {"activation", c.activation}, {"init", c.init}, {"loss", c.loss},
                     {"batchnorm", c.batchnorm}, {"dropout", c.dropout}, {"optimizer", c.optimizer},
                     {"hyper", json::parse(hyper_to_json(c.hyper))}, {"convention", std::string(to_string(c.convention))},
@@ -62,6 +69,7 @@ TrainConfig config_from_json(std::string_view text, const std::string& where) {
     try {
         const json j = json::parse(text);
         TrainConfig c;
+        c.problem = j.value("problem", std::string("fmnist-mlp"));  // absent before there were several
         c.dataset = j.at("dataset");
         c.data_dir = j.at("data_dir");
         c.net = j.at("net");

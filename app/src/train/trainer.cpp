@@ -13,7 +13,7 @@
 #include "optlab/io/safetensors.hpp"
 #include "optlab/optim/combined.hpp"
 #include "optlab/optim/registry.hpp"
-#include "optlab/problems/mlp_classification.hpp"
+#include "optlab/problems/catalogue.hpp"
 #include "optlab/train/loop.hpp"
 
 namespace optlab {
@@ -47,6 +47,7 @@ struct TrainingData {
 
 TrainingData load_data(const TrainConfig& c, const TrainTest* given) {
     TrainingData d;
+    if (!problem_info(c.problem).images) return d;  // the problem reads or makes its own
     // (Not one ?: with *given: its result would be a const copy of the loaded images.)
     if (given) {
         d.all = *given;
@@ -74,6 +75,19 @@ nn::NetSpec net_spec(const TrainConfig& c) {
     return spec;
 }
 
+std::unique_ptr<Problem> problem_of(const TrainConfig& c, TrainingData& data) {
+    ProblemSettings s;
+    s.name = c.problem;
+    s.mlp = net_spec(c);
+    s.init = c.init;
+    s.max_batch = c.batch;
+    s.seed = c.seed;
+    if (c.problem == "words-charlm" && !c.data_dir.empty()) s.words = c.data_dir;  // another word list
+    const ClassificationData images{&data.all.train, &data.all.test, data.validation ? &*data.validation : nullptr,
+                                    data.all.classes};
+    return make_problem(s, images);
+}
+
 LoopOptions loop_options(const TrainConfig& c) {
     LoopOptions o;
     o.epochs = c.epochs;
@@ -92,15 +106,17 @@ class Run {
   public:
     Run(const TrainConfig& c, TrainingData& data, const TrainPaths& paths, const TrainObserver& observer)
         : c_(c), paths_(paths), observer_(observer),
-          problem_(net_spec(c), parse_init(c.init, nn::nonlinearity_of(nn::parse_activation(c.activation))),
-                   {&data.all.train, &data.all.test, data.validation ? &*data.validation : nullptr,
-                    data.all.classes},
-                   c.batch, c.seed),
+          problem_ptr_(problem_of(c, data)),
+          problem_(*problem_ptr_),
           optimizer_(wrap(make_model_optimizer<float>(c.optimizer, problem_.store(), c.hyper, c.convention, c.adamw_lr),
                           c.wrapping())),
           sampler_(problem_.train_examples(), c.batch, c.seed + 3),
           schedule_(*optimizer_, c.schedule, parse_schedule_unit(c.schedule_unit)),
           options_(loop_options(c)) {
+        if (c.batch > problem_.train_examples()) {
+            throw_invalid("train", "batch", double(c.batch),
+                          "at most the " + std::to_string(problem_.train_examples()) + " training examples of " + c.problem);
+        }
         if (!paths.resume.empty()) {
             load_checkpoint(paths.resume, parts());
             optimizer_->train();  // a checkpoint holds the evaluation point: train from y again
@@ -232,6 +248,7 @@ class Run {
         result_.skipped_steps = loop_.skipped;
         result_.samples_per_second = train_seconds_ > 0 ? double(samples_) / train_seconds_ : 0;
         result_.memory.dataset_bytes = problem_.data_bytes();
+        result_.metric = std::string(problem_.metric_name());
         result_.memory.model_bytes = problem_.model_bytes() + optimizer_->state_bytes() + optimizer_->workspace_bytes();
         if (loop_.diverged_at > 0) {  // in this session or, before a resume, an earlier one
             result_.diverged = TrainResult::Divergence{loop_.diverged_at, loop_.diverged_loss, loop_.first_loss};
@@ -242,7 +259,8 @@ class Run {
     const TrainConfig& c_;
     const TrainPaths& paths_;
     const TrainObserver& observer_;
-    MlpClassification problem_;
+    std::unique_ptr<Problem> problem_ptr_;
+    Problem& problem_;
     std::unique_ptr<Optimizer<float>> optimizer_;
     ShuffledSampler sampler_;
     TrainingSchedule schedule_;
@@ -288,6 +306,9 @@ std::string result_json(const TrainConfig& config, const TrainResult& r) {
     auto finite = [](double v) { return std::isfinite(v) ? json(v) : json(); };
     json j;
     const EpochRecord* last = r.epochs.empty() ? nullptr : &r.epochs.back();
+    j["problem"] = config.problem;
+    j["metric"] = r.metric;  // what the *_accuracy fields hold: accuracy, perplexity, ...
+    j["test_metric"] = last ? finite(last->test_accuracy) : json();
     j["test_accuracy"] = last ? finite(last->test_accuracy) : json();
     j["test_loss"] = last ? finite(last->test_loss) : json();
     j["train_loss"] = last ? finite(last->train_loss) : json();

@@ -41,6 +41,10 @@ void save_checkpoint(const std::filesystem::path& path, const TrainConfig& confi
 /// naming the file and what differs, a checkpoint that does not fit them.
 void load_checkpoint(const std::filesystem::path& path, const TrainingParts& run);
 
+/// Only the model (the weights the run evaluates, and its buffers) into a problem built from
+/// the checkpoint's config: what `optlab sample` needs.
+void load_checkpoint_model(const std::filesystem::path& path, Problem& problem);
+
 /// The settings stored in a checkpoint; refuses a file that is not an optlab checkpoint of
 /// this format version.
 TrainConfig checkpoint_config(const std::filesystem::path& checkpoint);

@@ -15,11 +15,12 @@
 namespace optlab {
 
 struct TrainConfig {
-    std::string dataset = "fashion-mnist";  // a named dataset, or
+    std::string problem = "fmnist-mlp";     // a problem of problems/catalogue.hpp
+    std::string dataset = "fashion-mnist";  // the image problems' named dataset, or
     std::string data_dir;                   // any MNIST-layout folder (wins when set)
     std::string net = "784-100-100-100-100-10";
     std::string activation = "relu";
-    std::string init = "he";
+    std::string init;  // the weight initializer; "" for the problem's (he for the MLP)
     std::string loss = "cross-entropy";
     bool batchnorm = false;
     double dropout = 0.0;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// `optlab train`: an MLP on labelled images (problems/mlp_classification.hpp) through the one
+// `optlab train`: an MLP on labelled images (problems/image_classification.hpp) through the one
 // training loop (train/loop.hpp), with a schedule, clipping, the non-finite and divergence
 // policies, CSV/JSON records (train/run_log.hpp) and checkpoints that hold everything a resumed
 // run needs to continue bit for bit (train/checkpoint.hpp).
@@ -21,6 +21,7 @@
 namespace optlab {
 
 struct TrainResult {
+    std::string metric = "accuracy";  // the problem's metric, in the records' *_accuracy fields
     std::vector<EpochRecord> epochs;  // the whole run's, a resumed run's earlier ones included
     std::int64_t iterations = 0, skipped_steps = 0;
     double seconds = 0;             // this process's part: loading, training, evaluation

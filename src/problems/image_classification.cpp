@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "optlab/problems/mlp_classification.hpp"
+#include "optlab/problems/image_classification.hpp"
 
 #include <algorithm>
 #include <numeric>
@@ -28,7 +28,7 @@ const nn::NetSpec& check_fits(const nn::NetSpec& spec, const ClassificationData&
 
 }  // namespace
 
-MlpClassification::MlpClassification(const nn::NetSpec& spec, const Init& init,
+ImageClassification::ImageClassification(const nn::NetSpec& spec, const Init& init,
                                      ClassificationData data, std::size_t max_batch,
                                      std::uint64_t seed)
     : net_(check_fits(spec, data), max_batch, seed + 2), data_(data), labels_(max_batch) {
@@ -40,12 +40,39 @@ MlpClassification::MlpClassification(const nn::NetSpec& spec, const Init& init,
     std::iota(in_order_.begin(), in_order_.end(), 0u);
 }
 
-std::string MlpClassification::describe() const {
+namespace {
+
+const ClassificationData& check_data(const ClassificationData& data) {
+    if (!data.train || !data.test) throw InvalidArgument("classification: no training or test data");
+    return data;
+}
+
+}  // namespace
+
+ImageClassification::ImageClassification(const std::function<void(nn::Network<float>::Builder&)>& build,
+                                         const Init& init, ClassificationData data, std::size_t max_batch,
+                                         std::uint64_t seed)
+    : net_(check_data(data).train->features, nn::Loss::cross_entropy, max_batch, build, seed + 2),
+      data_(data),
+      labels_(max_batch) {
+    if (net_.num_classes() != data.classes) {
+        throw InvalidArgument("network " + net_.describe() + ": has " + std::to_string(net_.num_classes()) +
+                              " outputs, the data has " + std::to_string(data.classes) + " classes");
+    }
+    Rng init_rng(seed);
+    net_.init(init, init_rng);
+    std::size_t largest = data.test->count;
+    if (data.validation) largest = std::max(largest, data.validation->count);
+    in_order_.resize(largest);
+    std::iota(in_order_.begin(), in_order_.end(), 0u);
+}
+
+std::string ImageClassification::describe() const {
     return "network " + net_.describe() + "; " + std::to_string(net_.store().num_parameters()) +
            " parameters";
 }
 
-BatchResult MlpClassification::train_batch(std::span<const std::uint32_t> batch, bool backward) {
+BatchResult ImageClassification::train_batch(std::span<const std::uint32_t> batch, bool backward) {
     const std::size_t rows = batch.size();
     // Gathered straight into the network's input buffer: no batch-sized copy.
     gather_batch(*data_.train, batch, net_.input(), labels_.data());
@@ -57,7 +84,7 @@ BatchResult MlpClassification::train_batch(std::span<const std::uint32_t> batch,
     return r;
 }
 
-Evaluation MlpClassification::evaluate(Split split) {
+Evaluation ImageClassification::evaluate(Split split) {
     const Dataset& data = split == Split::test ? *data_.test : *data_.validation;
     double loss = 0;
     std::size_t correct = 0;
@@ -72,11 +99,11 @@ Evaluation MlpClassification::evaluate(Split split) {
     return {loss / double(data.count), double(correct) / double(data.count)};
 }
 
-std::vector<std::pair<std::string, Rng*>> MlpClassification::generators() {
+std::vector<std::pair<std::string, Rng*>> ImageClassification::generators() {
     return {{"dropout", &net_.dropout_rng()}};
 }
 
-std::uint64_t MlpClassification::data_bytes() const {
+std::uint64_t ImageClassification::data_bytes() const {
     std::uint64_t bytes = 0;
     for (const Dataset* d : {data_.train, data_.test, data_.validation}) {
         if (d) bytes += d->pixels.size() + d->labels.size();
@@ -84,7 +111,7 @@ std::uint64_t MlpClassification::data_bytes() const {
     return bytes;
 }
 
-std::uint64_t MlpClassification::model_bytes() const {
+std::uint64_t ImageClassification::model_bytes() const {
     return 2 * net_.store().arena_size() * sizeof(float) + net_.activation_bytes();
 }
 

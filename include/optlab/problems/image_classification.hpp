@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
-// The lecture's problem: an MLP (nn/network.hpp) classifying labelled images (data/dataset.hpp,
-// Fashion-MNIST by default), trained on cross-entropy or MSE, its metric the accuracy. The
+// A network (nn/network.hpp) classifying labelled images (data/dataset.hpp, Fashion-MNIST by
+// default), trained on cross-entropy or MSE, its metric the accuracy: the lecture's MLP, the
+// softmax regression and the convolutional network of problems/catalogue.hpp. The
 // datasets are referenced, not copied: several problems (one per run of a comparison) share
 // one copy of the images.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -21,13 +23,17 @@ struct ClassificationData {
     std::size_t classes = 10;
 };
 
-class MlpClassification final : public Problem {
+class ImageClassification final : public Problem {
   public:
     /// A network of `spec` for batches of up to `max_batch` rows, its weights drawn by
     /// `init` from Rng(seed) and its dropout from Rng(seed + 2). Throws InvalidArgument when
     /// the network's inputs or outputs do not fit the data, naming both.
-    MlpClassification(const nn::NetSpec& spec, const Init& init, ClassificationData data,
+    ImageClassification(const nn::NetSpec& spec, const Init& init, ClassificationData data,
                       std::size_t max_batch, std::uint64_t seed);
+    /// Any network on cross-entropy: `build` adds its layers for the images' features (in
+    /// order, channels-last: data/dataset.hpp), the last giving one output per class.
+    ImageClassification(const std::function<void(nn::Network<float>::Builder&)>& build, const Init& init,
+                        ClassificationData data, std::size_t max_batch, std::uint64_t seed);
 
     ParamStore<float>& store() override { return net_.store(); }
     std::string_view metric_name() const override { return "accuracy"; }
