@@ -113,10 +113,6 @@ class Run {
           sampler_(problem_.train_examples(), c.batch, c.seed + 3),
           schedule_(*optimizer_, c.schedule, parse_schedule_unit(c.schedule_unit)),
           options_(loop_options(c)) {
-        if (c.batch > problem_.train_examples()) {
-            throw_invalid("train", "batch", double(c.batch),
-                          "at most the " + std::to_string(problem_.train_examples()) + " training examples of " + c.problem);
-        }
         if (!paths.resume.empty()) {
             load_checkpoint(paths.resume, parts());
             optimizer_->train();  // a checkpoint holds the evaluation point: train from y again

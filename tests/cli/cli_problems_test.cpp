@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+// `optlab problems`, `optlab train --problem` and `optlab sample` as a user runs them: the list
+// is the catalogue, a problem's fixed model refuses the MLP's flags, a language model trained
+// for a moment prints words of a–z, and mistakes get a message and exit code 2.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli_support.hpp"
+#include "optlab/problems/catalogue.hpp"
+
+namespace optlab {
+namespace {
+
+TEST(CliProblems, ListIsTheCatalogue) {
+    const CliRun r = optlab_run("problems --json");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto all = nlohmann::json::parse(r.out);
+    ASSERT_EQ(all.size(), problem_catalogue().size());
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        const ProblemInfo& p = problem_catalogue()[i];
+        EXPECT_EQ(all[i]["name"], std::string(p.name));
+        EXPECT_EQ(all[i]["epochs"], p.epochs);
+        EXPECT_EQ(all[i]["lower_is_better"], p.lower_is_better);
+    }
+    const CliRun text = optlab_run("problems");
+    for (const ProblemInfo& p : problem_catalogue()) {
+        EXPECT_NE(text.out.find(std::string(p.name)), std::string::npos) << p.name;
+    }
+}
+
+TEST(CliProblems, TrainsALanguageModelAndSamplesWordsFromIt) {
+    const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
+                                      ("optlab_cli_problems_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const std::string checkpoint = (dir / "lm.safetensors").string();
+    const CliRun train = optlab_run("train --problem words-charlm --max-iterations 300 --lr 0.003 --progress none --json "
+                                    "--checkpoint " + checkpoint);
+    ASSERT_EQ(train.code, 0) << train.err;
+    std::string last_line = train.out.substr(0, train.out.find_last_not_of('\n') + 1);
+    last_line = last_line.substr(last_line.rfind('\n') + 1);
+    const auto result = nlohmann::json::parse(last_line);
+    EXPECT_EQ(result["problem"], "words-charlm");
+    EXPECT_EQ(result["metric"], "perplexity");
+    EXPECT_LT(result["test_metric"].get<double>(), 27.0) << "better than guessing among 27 tokens";
+
+    const CliRun sample = optlab_run("sample --problem words-charlm --count 12 --seed 3 --checkpoint " + checkpoint);
+    ASSERT_EQ(sample.code, 0) << sample.err;
+    std::istringstream lines(sample.out);
+    std::string word;
+    int words = 0;
+    while (std::getline(lines, word)) {
+        ++words;
+        EXPECT_LE(word.size(), 30u);
+        for (char c : word) EXPECT_TRUE(c >= 'a' && c <= 'z') << "'" << word << "'";
+    }
+    EXPECT_EQ(words, 12);
+    EXPECT_EQ(sample.out, optlab_run("sample --count 12 --seed 3 --checkpoint " + checkpoint).out)
+        << "the same seed draws the same words";
+    EXPECT_NE(sample.out, optlab_run("sample --count 12 --seed 4 --checkpoint " + checkpoint).out);
+
+    const CliRun quadratic = optlab_run("train --problem quadratic --max-iterations 5 --progress none --checkpoint " +
+                                        (dir / "q.safetensors").string());
+    ASSERT_EQ(quadratic.code, 0) << quadratic.err;
+    const CliRun wrong = optlab_run("sample --checkpoint " + (dir / "q.safetensors").string());
+    EXPECT_EQ(wrong.code, 2);
+    EXPECT_NE(wrong.err.find("problem quadratic"), std::string::npos) << wrong.err;
+    std::filesystem::remove_all(dir);
+}
+
+struct BadProblemFlag {
+    const char* name;
+    const char* args;
+    const char* message;
+};
+void PrintTo(const BadProblemFlag& c, std::ostream* os) { *os << c.args; }
+
+class CliProblemMistakes : public ::testing::TestWithParam<BadProblemFlag> {};
+
+TEST_P(CliProblemMistakes, ExitTwoWithAMessage) {
+    const CliRun r = optlab_run(GetParam().args);
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find(GetParam().message), std::string::npos) << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Catalogue, CliProblemMistakes,
+    ::testing::Values(
+        BadProblemFlag{"unknown_problem", "train --problem cifar-resnet", "problem: unknown name 'cifar-resnet'"},
+        BadProblemFlag{"mlp_flag_on_the_cnn", "train --problem fmnist-cnn --net 784-10", "--net shapes the fmnist-mlp network"},
+        BadProblemFlag{"images_for_the_quadratic", "train --problem quadratic --data /tmp", "--data: problem quadratic does not train on images"},
+        BadProblemFlag{"validation_of_the_charlm", "train --problem words-charlm --validation 100", "has its own validation split"},
+        BadProblemFlag{"missing_word_list", "train --problem words-charlm --data /nonexistent/words", "/nonexistent/words (install Debian's wamerican"},
+        BadProblemFlag{"batch_above_the_quadratics_points", "train --problem quadratic --batch 1001", "invalid batch = 1001 (expected 1..1000"},
+        BadProblemFlag{"sample_without_checkpoint", "sample", "--checkpoint"},
+        BadProblemFlag{"sample_other_problem", "sample --problem fmnist-cnn --checkpoint x", "only words-charlm draws samples"}),
+    case_name<BadProblemFlag>);
+
+}  // namespace
+}  // namespace optlab
