@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "gemm.hpp"
 #include "optlab/core/error.hpp"
@@ -69,20 +70,28 @@ void Conv2d<T>::init(const Init& weights, Rng& rng) {
 }
 
 // One row of patches per output pixel: the k×k window's C channels, zeros outside the image.
+// Channels-last, a window's row inside the image is k·C contiguous numbers, copied as one run.
 template <class T>
 void Conv2d<T>::im2col(const T* image, T* patches) const {
-    const std::size_t c = in_.channels;
+    const std::size_t c = in_.channels, run = kernel_ * c;
+    const std::ptrdiff_t height = std::ptrdiff_t(in_.height), width = std::ptrdiff_t(in_.width);
     for (std::size_t oy = 0; oy < out_.height; ++oy) {
         for (std::size_t ox = 0; ox < out_.width; ++ox) {
-            for (std::size_t ky = 0; ky < kernel_; ++ky) {
+            const std::ptrdiff_t x0 = std::ptrdiff_t(ox * stride_) - std::ptrdiff_t(padding_);
+            const bool inside = x0 >= 0 && x0 + std::ptrdiff_t(kernel_) <= width;
+            for (std::size_t ky = 0; ky < kernel_; ++ky, patches += run) {
                 const std::ptrdiff_t iy = std::ptrdiff_t(oy * stride_ + ky) - std::ptrdiff_t(padding_);
-                for (std::size_t kx = 0; kx < kernel_; ++kx, patches += c) {
-                    const std::ptrdiff_t ix = std::ptrdiff_t(ox * stride_ + kx) - std::ptrdiff_t(padding_);
-                    if (iy < 0 || ix < 0 || iy >= std::ptrdiff_t(in_.height) || ix >= std::ptrdiff_t(in_.width)) {
-                        std::fill(patches, patches + c, T(0));
-                    } else {
+                if (iy < 0 || iy >= height) {
+                    for (std::size_t j = 0; j < run; ++j) patches[j] = T(0);
+                } else if (inside) {
+                    const T* row = image + (std::size_t(iy) * in_.width + std::size_t(x0)) * c;
+                    for (std::size_t j = 0; j < run; ++j) patches[j] = row[j];
+                } else {
+                    for (std::size_t kx = 0; kx < kernel_; ++kx) {
+                        const std::ptrdiff_t ix = x0 + std::ptrdiff_t(kx);
                         const T* pixel = image + (std::size_t(iy) * in_.width + std::size_t(ix)) * c;
-                        std::copy(pixel, pixel + c, patches);
+                        const bool in = ix >= 0 && ix < width;
+                        for (std::size_t j = 0; j < c; ++j) patches[kx * c + j] = in ? pixel[j] : T(0);
                     }
                 }
             }
@@ -92,18 +101,19 @@ void Conv2d<T>::im2col(const T* image, T* patches) const {
 
 template <class T>
 void Conv2d<T>::col2im(const T* patches, T* image) const {
-    const std::size_t c = in_.channels;
+    const std::size_t c = in_.channels, run = kernel_ * c;
+    const std::ptrdiff_t height = std::ptrdiff_t(in_.height), width = std::ptrdiff_t(in_.width);
     for (std::size_t oy = 0; oy < out_.height; ++oy) {
         for (std::size_t ox = 0; ox < out_.width; ++ox) {
-            for (std::size_t ky = 0; ky < kernel_; ++ky) {
+            const std::ptrdiff_t x0 = std::ptrdiff_t(ox * stride_) - std::ptrdiff_t(padding_);
+            for (std::size_t ky = 0; ky < kernel_; ++ky, patches += run) {
                 const std::ptrdiff_t iy = std::ptrdiff_t(oy * stride_ + ky) - std::ptrdiff_t(padding_);
-                for (std::size_t kx = 0; kx < kernel_; ++kx, patches += c) {
-                    const std::ptrdiff_t ix = std::ptrdiff_t(ox * stride_ + kx) - std::ptrdiff_t(padding_);
-                    if (iy < 0 || ix < 0 || iy >= std::ptrdiff_t(in_.height) || ix >= std::ptrdiff_t(in_.width)) {
-                        continue;
-                    }
+                if (iy < 0 || iy >= height) continue;
+                for (std::size_t kx = 0; kx < kernel_; ++kx) {
+                    const std::ptrdiff_t ix = x0 + std::ptrdiff_t(kx);
+                    if (ix < 0 || ix >= width) continue;
                     T* pixel = image + (std::size_t(iy) * in_.width + std::size_t(ix)) * c;
-                    for (std::size_t j = 0; j < c; ++j) pixel[j] += patches[j];
+                    for (std::size_t j = 0; j < c; ++j) pixel[j] += patches[kx * c + j];
                 }
             }
         }
@@ -119,9 +129,11 @@ void Conv2d<T>::forward_part(const T* x, T* y, std::size_t rows, bool, Part part
     const T* w = store_.view(weight_).param.data();
     const T* b = store_.view(bias_).param.data();
     T* out = y + r0 * out_.size();
-    for (std::size_t i = 0; i < (r1 - r0) * pixels; ++i) std::copy(b, b + c_out, out + i * c_out);  // y ← b
-    gemm(false, false, (r1 - r0) * pixels, c_out, k, T(1), cols_.data() + r0 * pixels * k, k, w, c_out, T(1), out,
-         c_out);  // y += patches·W
+    gemm(false, false, (r1 - r0) * pixels, c_out, k, T(1), cols_.data() + r0 * pixels * k, k, w, c_out, T(0), out,
+         c_out);  // y = patches·W
+    for (std::size_t i = 0; i < (r1 - r0) * pixels; ++i) {  // y += b
+        for (std::size_t j = 0; j < c_out; ++j) out[i * c_out + j] += b[j];
+    }
 }
 
 template <class T>
@@ -153,10 +165,11 @@ void Conv2d<T>::backward_part(const T*, const T*, const T* dy, T* dx, std::size_
 // ---- pooling --------------------------------------------------------------------------------
 
 template <class T>
-Pool2d<T>::Pool2d(Pooling kind, ImageShape in, std::size_t kernel, std::size_t stride)
+Pool2d<T>::Pool2d(Pooling kind, ImageShape in, std::size_t kernel, std::size_t stride, std::size_t max_rows)
     : kind_(kind), in_(in), kernel_(kernel), stride_(stride) {
     check_window(kind == Pooling::max ? "MaxPool2d" : "AvgPool2d", in, kernel, stride, 0);
     out_ = {pooled(in.height, kernel, stride, 0), pooled(in.width, kernel, stride, 0), in.channels};
+    if (kind == Pooling::max) argmax_.resize(max_rows * out_.size());
 }
 
 template <class T>
@@ -165,64 +178,84 @@ std::string Pool2d<T>::name() const {
            ", s=" + std::to_string(stride_) + ")";
 }
 
+// The loops run over a window's positions with the channels innermost, contiguous in a
+// channels-last image, so each position's comparison or sum is one vector operation.
 template <class T>
 void Pool2d<T>::forward_part(const T* x, T* y, std::size_t rows, bool, Part part) {
     const auto [r0, r1] = part.share_rows(rows);
     const std::size_t c = in_.channels;
     const T inv_area = T(1) / T(kernel_ * kernel_);
+    const std::int32_t area = std::int32_t(kernel_ * kernel_);
     for (std::size_t r = r0; r < r1; ++r) {
         const T* image = x + r * in_.size();
-        T* out = y + r * out_.size();
+        T* __restrict out = y + r * out_.size();
+        std::int32_t* __restrict where = kind_ == Pooling::max ? argmax_.data() + r * out_.size() : nullptr;
         for (std::size_t oy = 0; oy < out_.height; ++oy) {
             for (std::size_t ox = 0; ox < out_.width; ++ox, out += c) {
-                for (std::size_t j = 0; j < c; ++j) {
-                    T acc = kind_ == Pooling::max ? -INFINITY : T(0);
-                    for (std::size_t ky = 0; ky < kernel_; ++ky) {
-                        for (std::size_t kx = 0; kx < kernel_; ++kx) {
-                            const T v = image[((oy * stride_ + ky) * in_.width + ox * stride_ + kx) * c + j];
-                            if (kind_ == Pooling::average) {
-                                acc += v;
-                            } else if (v > acc || std::isnan(v)) {  // torch's test: NaN wins
-                                acc = v;
-                            }
+                const T* corner = image + (oy * stride_ * in_.width + ox * stride_) * c;
+                for (std::size_t j = 0; j < c; ++j) out[j] = corner[j];
+                if (where) {
+                    for (std::size_t j = 0; j < c; ++j) where[j] = 0;
+                }
+                for (std::int32_t p = 1; p < area; ++p) {
+                    const T* __restrict v = corner + ((std::size_t(p) / kernel_) * in_.width + std::size_t(p) % kernel_) * c;
+                    if (kind_ == Pooling::average) {
+                        for (std::size_t j = 0; j < c; ++j) out[j] += v[j];
+                    } else {
+                        for (std::size_t j = 0; j < c; ++j) {  // torch's test: larger, or NaN
+                            const T a = v[j], m = out[j];
+                            const bool take = (a > m) | (a != a);
+                            out[j] = take ? a : m;
+                            where[j] = take ? p : where[j];
                         }
                     }
-                    out[j] = kind_ == Pooling::max ? acc : acc * inv_area;
                 }
+                if (kind_ == Pooling::average) {
+                    for (std::size_t j = 0; j < c; ++j) out[j] *= inv_area;
+                }
+                if (where) where += c;
             }
         }
     }
 }
 
 template <class T>
-void Pool2d<T>::backward_part(const T* x, const T* y, const T* dy, T* dx, std::size_t rows, Part part) {
+void Pool2d<T>::backward_part(const T*, const T*, const T* dy, T* dx, std::size_t rows, Part part) {
     if (!dx) return;
     const auto [r0, r1] = part.share_rows(rows);
     const std::size_t c = in_.channels;
     const T inv_area = T(1) / T(kernel_ * kernel_);
-    std::fill(dx + r0 * in_.size(), dx + r1 * in_.size(), T(0));
+    const std::int32_t area = std::int32_t(kernel_ * kernel_);
+    // Windows that tile the image exactly write every element of dx once; otherwise dx is
+    // cleared and the windows add into it.
+    const bool tiles = stride_ == kernel_ && out_.height * kernel_ == in_.height && out_.width * kernel_ == in_.width;
+    if (!tiles) std::fill(dx + r0 * in_.size(), dx + r1 * in_.size(), T(0));
     for (std::size_t r = r0; r < r1; ++r) {
-        const T* image = x + r * in_.size();
         T* dimage = dx + r * in_.size();
-        const T* out = y + r * out_.size();
-        const T* dout = dy + r * out_.size();
-        for (std::size_t o = 0; o < out_.height * out_.width; ++o) {
-            const std::size_t oy = o / out_.width, ox = o % out_.width;
-            for (std::size_t j = 0; j < c; ++j) {
-                const T g = dout[o * c + j];
-                bool found = false;  // max: the window's first element equal to the maximum
-                for (std::size_t ky = 0; ky < kernel_ && !found; ++ky) {
-                    for (std::size_t kx = 0; kx < kernel_ && !found; ++kx) {
-                        const std::size_t i = ((oy * stride_ + ky) * in_.width + ox * stride_ + kx) * c + j;
-                        if (kind_ == Pooling::average) {
-                            dimage[i] += g * inv_area;
-                        } else if (image[i] == out[o * c + j] || (std::isnan(image[i]) && std::isnan(out[o * c + j]))) {
-                            dimage[i] += g;
-                            found = true;
-                        }
+        const T* __restrict g = dy + r * out_.size();
+        const std::int32_t* __restrict where = kind_ == Pooling::max ? argmax_.data() + r * out_.size() : nullptr;
+        for (std::size_t o = 0; o < out_.height * out_.width; ++o, g += c) {
+            T* corner = dimage + ((o / out_.width) * stride_ * in_.width + (o % out_.width) * stride_) * c;
+            for (std::int32_t p = 0; p < area; ++p) {
+                T* __restrict d = corner + ((std::size_t(p) / kernel_) * in_.width + std::size_t(p) % kernel_) * c;
+                // Selects, not 0·g: an infinite g stays where it goes.
+                if (kind_ == Pooling::average && tiles) {
+                    for (std::size_t j = 0; j < c; ++j) d[j] = g[j] * inv_area;
+                } else if (kind_ == Pooling::average) {
+                    for (std::size_t j = 0; j < c; ++j) d[j] += g[j] * inv_area;
+                } else if (tiles) {  // g loaded before the choice, or GCC keeps the loop scalar
+                    for (std::size_t j = 0; j < c; ++j) {
+                        const T gj = g[j];
+                        d[j] = where[j] == p ? gj : T(0);
+                    }
+                } else {
+                    for (std::size_t j = 0; j < c; ++j) {
+                        const T gj = g[j];
+                        d[j] += where[j] == p ? gj : T(0);
                     }
                 }
             }
+            if (where) where += c;
         }
     }
 }

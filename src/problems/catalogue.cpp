@@ -42,7 +42,7 @@ void fmnist_cnn(Builder<float>& add) {
     auto conv = [&](std::size_t out, const char* name) {
         s = add.add(std::make_unique<nn::Conv2d<float>>(add.store(), name, s, out, 3, 1, 1, add.max_batch())).out_shape();
         add.add(std::make_unique<nn::ActivationLayer<float>>(nn::Activation::relu, s.size()));
-        s = add.add(std::make_unique<nn::Pool2d<float>>(nn::Pooling::max, s, 2, 2)).out_shape();
+        s = add.add(std::make_unique<nn::Pool2d<float>>(nn::Pooling::max, s, 2, 2, add.max_batch())).out_shape();
     };
     conv(16, "conv1");
     conv(32, "conv2");

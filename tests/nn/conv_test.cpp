@@ -38,7 +38,7 @@ void conv_net(Builder<T>& add) {  // two convolutions, so the first's dL/dx path
     s = add.add(std::make_unique<Conv2d<T>>(add.store(), "conv1", s, 3, 3, 1, 1, add.max_batch())).out_shape();
     add.add(std::make_unique<ActivationLayer<T>>(Activation::tanh, s.size()));
     s = add.add(std::make_unique<Conv2d<T>>(add.store(), "conv2", s, 4, 3, 2, 1, add.max_batch())).out_shape();
-    s = add.add(std::make_unique<Pool2d<T>>(Pooling::max, s, 2, 1)).out_shape();
+    s = add.add(std::make_unique<Pool2d<T>>(Pooling::max, s, 2, 1, add.max_batch())).out_shape();
     add.add(std::make_unique<Flatten<T>>(s));
     add.add(std::make_unique<Linear<T>>(add.store(), "linear", s.size(), 3));
 }
@@ -47,7 +47,7 @@ void avg_net(Builder<T>& add) {
     ImageShape s{5, 7, 3};
     s = add.add(std::make_unique<Conv2d<T>>(add.store(), "conv", s, 2, 2, 1, 0, add.max_batch())).out_shape();
     add.add(std::make_unique<ActivationLayer<T>>(Activation::sigmoid, s.size()));
-    s = add.add(std::make_unique<Pool2d<T>>(Pooling::average, s, 2, 2)).out_shape();
+    s = add.add(std::make_unique<Pool2d<T>>(Pooling::average, s, 2, 2, add.max_batch())).out_shape();
     add.add(std::make_unique<Flatten<T>>(s));
     add.add(std::make_unique<Linear<T>>(add.store(), "linear", s.size(), 3));
 }
@@ -190,8 +190,8 @@ TEST(ImageLayers, ShapesFollowTorchsFormula) {
     // ⌊(H + 2p − k)/s⌋ + 1
     EXPECT_EQ((Conv2d<float>(store, "a", {28, 28, 1}, 16, 3, 1, 1, 1).out_shape().height), 28u);
     EXPECT_EQ((Conv2d<float>(store, "b", {7, 6, 2}, 3, 3, 2, 1, 1).out_shape().width), 3u);
-    EXPECT_EQ((Pool2d<float>(Pooling::max, {7, 7, 4}, 2, 2).out_shape().height), 3u);
-    EXPECT_EQ((Pool2d<float>(Pooling::average, {5, 6, 2}, 3, 1).out_shape().size()), 3u * 4 * 2);
+    EXPECT_EQ((Pool2d<float>(Pooling::max, {7, 7, 4}, 2, 2, 1).out_shape().height), 3u);
+    EXPECT_EQ((Pool2d<float>(Pooling::average, {5, 6, 2}, 3, 1, 1).out_shape().size()), 3u * 4 * 2);
     EXPECT_EQ(store.info(store.index_of("a.weight")).shape, (std::vector<std::size_t>{9, 16}));
 }
 
@@ -200,7 +200,7 @@ TEST(ImageLayers, RefuseWindowsThatDoNotFit) {
     EXPECT_THROW(Conv2d<float>(store, "c", {2, 2, 1}, 4, 3, 1, 0, 1), InvalidArgument);
     EXPECT_THROW(Conv2d<float>(store, "d", {5, 5, 1}, 4, 3, 0, 1, 1), InvalidArgument);
     EXPECT_THROW(Conv2d<float>(store, "e", {5, 5, 1}, 4, 3, 1, 3, 1), InvalidArgument);
-    EXPECT_THROW(Pool2d<float>(Pooling::max, {1, 4, 2}, 2, 2), InvalidArgument);
+    EXPECT_THROW(Pool2d<float>(Pooling::max, {1, 4, 2}, 2, 2, 1), InvalidArgument);
     try {
         Conv2d<float>(store, "conv9", {2, 2, 1}, 4, 3, 1, 0, 1);
     } catch (const InvalidArgument& e) {

@@ -100,7 +100,7 @@ std::vector<std::string> add_layers(const json& c, Builder<T>& add) {
     }
     if (name.rfind("maxpool", 0) == 0 || name.rfind("avgpool", 0) == 0) {  // maxpool_k3_s2
         const Pooling kind = name[0] == 'm' ? Pooling::max : Pooling::average;
-        add.add(std::make_unique<Pool2d<T>>(kind, image, std::size_t(name[9] - '0'), std::size_t(name[12] - '0')));
+        add.add(std::make_unique<Pool2d<T>>(kind, image, std::size_t(name[9] - '0'), std::size_t(name[12] - '0'), add.max_batch()));
         return {};
     }
     if (name == "flatten") {
@@ -118,10 +118,10 @@ std::vector<std::string> add_layers(const json& c, Builder<T>& add) {
     if (name == "conv_stack") {
         ImageShape s = conv(image, 4, 3, 1, 1, "conv1");
         add.add(std::make_unique<ActivationLayer<T>>(Activation::relu, s.size()));
-        s = add.add(std::make_unique<Pool2d<T>>(Pooling::max, s, 2, 2)).out_shape();
+        s = add.add(std::make_unique<Pool2d<T>>(Pooling::max, s, 2, 2, add.max_batch())).out_shape();
         s = conv(s, 6, 3, 1, 1, "conv2");
         add.add(std::make_unique<ActivationLayer<T>>(Activation::relu, s.size()));
-        s = add.add(std::make_unique<Pool2d<T>>(Pooling::max, s, 2, 2)).out_shape();
+        s = add.add(std::make_unique<Pool2d<T>>(Pooling::max, s, 2, 2, add.max_batch())).out_shape();
         add.add(std::make_unique<Flatten<T>>(s));
         add.add(std::make_unique<Linear<T>>(add.store(), "linear", s.size(), 5));
         return {"0.weight", "0.bias", "3.weight", "3.bias", "7.weight", "7.bias"};

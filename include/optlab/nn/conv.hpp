@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -70,12 +71,14 @@ enum class Pooling { max, average };
 template <class T>
 class Pool2d final : public Layer<T> {
   public:
-    Pool2d(Pooling kind, ImageShape in, std::size_t kernel, std::size_t stride);
+    /// Max pooling keeps, for up to `max_rows` images, where each window's maximum was.
+    Pool2d(Pooling kind, ImageShape in, std::size_t kernel, std::size_t stride, std::size_t max_rows);
     std::string name() const override;
     std::size_t out_features() const override { return out_.size(); }
     ImageShape out_shape() const { return out_; }
     void forward_part(const T* x, T* y, std::size_t rows, bool training, Part part) override;
-    /// Max: the window's first largest x (found again from x and y) receives dy.
+    std::size_t activation_bytes() const override { return argmax_.size() * sizeof(std::int32_t); }
+    /// Max: dy goes to the window position forward chose (the first largest, or the last NaN).
     void backward_part(const T* x, const T* y, const T* dy, T* dx, std::size_t rows, Part part) override;
     bool forward_by_rows() const override { return true; }
     bool backward_by_rows() const override { return true; }
@@ -85,6 +88,7 @@ class Pool2d final : public Layer<T> {
     Pooling kind_;
     ImageShape in_, out_;
     std::size_t kernel_, stride_;
+    std::vector<std::int32_t> argmax_;  // max: per output element, its window position
 };
 
 template <class T>
