@@ -84,6 +84,8 @@ struct Results {
     std::vector<LayerHistogram> hist;     // E3
     CompareSpec cs, is;                   // E2 and E4 as run
     CompareResult cr, ir;
+    ReconstructionSpec rs;                // the autoencoder as run
+    ReconstructionResult rr;
     bool quick = false;
     double seconds = 0;
 
@@ -202,6 +204,20 @@ std::string compare_section(const Results& r) {
     return html;
 }
 
+std::string autoencoder_section(const Results& r) {
+    const double ratio = r.rr.test_error / r.rr.mean_image_error;
+    std::string html = "<h2>5. Another problem: an autoencoder</h2>\n<p>One network is not every problem "
+                       "(<code>optlab problems</code> lists six). Here <code>fmnist-autoencoder</code> — 784-256-64-256-784, "
+                       "ReLU, a sigmoid output, binary cross-entropy per pixel — squeezes each image through 64 numbers "
+                       "and draws it back, after " + std::to_string(r.rs.iterations) + " iterations of Adam (lr " +
+                       format_number(r.rs.lr) + ", batch " + std::to_string(r.rs.batch) + ").</p>\n";
+    html += figure("reconstructions", "Test images (top) and the autoencoder's reconstructions (bottom).");
+    html += "<p>Its mean squared error per pixel on the test set is " + fixed(r.rr.test_error, 4) +
+            ", against " + fixed(r.rr.mean_image_error, 4) + " for the mean training image drawn for every test image: " +
+            (ratio < 1 ? fixed(100 * (1 - ratio), 0) + "% lower." : "not lower: this run did not learn.") + "</p>\n";
+    return html;
+}
+
 std::string files_section(const std::filesystem::path& dir) {
     std::string html = "<h2>Files</h2>\n<p>Every figure's data: ";
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
@@ -244,13 +260,13 @@ std::filesystem::path write_report(const ReportOptions& o, const std::function<v
 
     Results r;
     r.quick = o.quick;
-    say("1/5 optimizer paths on 2-D functions");
+    say("1/6 optimizer paths on 2-D functions");
     const std::string trajectories_html = trajectory_figures(dir, r);
-    say("2/5 activation histograms");
+    say("2/6 activation histograms");
     const HistogramSpec hs;
     r.hist = run_init_histogram(hs);
     write_init_histogram(dir / "init-histogram", hs, r.hist);
-    say("3/5 loading Fashion-MNIST");
+    say("3/6 loading Fashion-MNIST");
     const TrainTest data = o.data.empty() ? load_named_dataset(o.dataset) : load_mnist_folder(o.data);
     // The report's settings on a preset: threads, and in quick mode 300 iterations, one seed.
     auto for_report = [&](CompareSpec spec) {
@@ -261,20 +277,25 @@ std::filesystem::path write_report(const ReportOptions& o, const std::function<v
         }
         return spec;
     };
-    say("4/5 optimizers on Fashion-MNIST");
+    say("4/6 optimizers on Fashion-MNIST");
     r.cs = for_report(compare_preset());
     r.cr = run_compare(r.cs, data, [&](const std::string& s) { say("compare" + s); });
     write_compare(dir / "compare", r.cs, r.cr, "Optimizers on Fashion-MNIST", 1.2);
-    say("5/5 initial weights on Fashion-MNIST");
+    say("5/6 initial weights on Fashion-MNIST");
     r.is = for_report(init_compare_preset());
     r.ir = run_compare(r.is, data, [&](const std::string& s) { say("init-compare" + s); });
     write_compare(dir / "init-compare", r.is, r.ir, "Initial weights on Fashion-MNIST (SGD lr 0.01)", 2.5);
+    say("6/6 an autoencoder on Fashion-MNIST");
+    r.rs.threads = o.threads;
+    if (o.quick) r.rs.iterations = 300;
+    r.rr = run_reconstructions(r.rs, data);
+    write_reconstructions(dir / "reconstructions", r.rr);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
     const std::string html = std::string(kHead) + "<p class=\"note\">" +
                              (o.quick ? "Quick mode: 300 iterations and one seed per run. " : "") + "Generated in " +
                              std::to_string(int(r.seconds)) + " s.</p>\n" + paths_section(r, trajectories_html) +
-                             initial_weights_section(r) + compare_section(r) + files_section(dir) + kFoot;
+                             initial_weights_section(r) + compare_section(r) + autoencoder_section(r) + files_section(dir) + kFoot;
     const auto index = dir / "index.html";
     write_text(index, html);
     say("wrote " + index.string());

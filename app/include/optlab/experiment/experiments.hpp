@@ -13,4 +13,5 @@
 #include "optlab/experiment/arms.hpp"
 #include "optlab/experiment/compare.hpp"
 #include "optlab/experiment/init_histogram.hpp"
+#include "optlab/experiment/reconstructions.hpp"
 #include "optlab/experiment/trajectories.hpp"
