@@ -9,6 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
+
+#include "optlab/data/dataset.hpp"
 
 namespace {
 
@@ -48,7 +51,7 @@ TEST_F(Report, QuickReportIsWrittenWithEveryFigureAndTheFormulas) {
     const std::string html = slurp(kOut / "index.html");
     for (const char* stem : {"trajectories-book", "trajectories-lecture", "trajectories-ravine-momentum",
                              "trajectories-local-minima", "init-histogram-sigmoid", "init-histogram-tanh",
-                             "init-histogram-relu", "init-compare", "compare"}) {
+                             "init-histogram-relu", "init-compare", "compare", "reconstructions"}) {
         for (const char* ext : {".png", ".svg"}) {
             const auto f = kOut / (std::string(stem) + ext);
             ASSERT_TRUE(std::filesystem::exists(f)) << f;
@@ -57,12 +60,29 @@ TEST_F(Report, QuickReportIsWrittenWithEveryFigureAndTheFormulas) {
         EXPECT_NE(html.find(std::string("src=\"") + stem + ".png\""), std::string::npos) << stem;
     }
     for (const char* csv : {"compare-table.csv", "compare-curves.csv", "init-compare-table.csv",
-                            "init-histogram.csv", "trajectories-book.csv"}) {
+                            "init-histogram.csv", "trajectories-book.csv", "reconstructions.csv"}) {
         EXPECT_TRUE(std::filesystem::exists(kOut / csv)) << csv;
     }
     for (const char* text : {"Which optimizer?", "AdaGrad", "θ ← θ − η·g", "He for ReLU", "SGD learns slowest", "symmetry is never broken"}) {
         EXPECT_NE(html.find(text), std::string::npos) << text;
     }
+    // The autoencoder's baseline, computed here from the data: the mean training image's error.
+    const optlab::TrainTest data = optlab::load_named_dataset("fashion-mnist");
+    std::vector<double> mean(data.train.features, 0.0);
+    for (std::size_t i = 0; i < data.train.pixels.size(); ++i) mean[i % data.train.features] += data.train.pixels[i] / 255.0;
+    double error = 0;
+    for (std::size_t i = 0; i < data.test.pixels.size(); ++i) {
+        const double d = data.test.pixels[i] / 255.0 - mean[i % data.test.features] / double(data.train.count);
+        error += d * d;
+    }
+    char baseline[128];
+    std::snprintf(baseline, sizeof baseline, "against %.4f for the mean training image", error / double(data.test.pixels.size()));
+    EXPECT_NE(html.find(baseline), std::string::npos) << baseline;
+    const std::size_t at = html.find("Its mean squared error per pixel on the test set is ");
+    ASSERT_NE(at, std::string::npos);
+    const double learned = std::stod(html.substr(at + 52, 6));
+    EXPECT_EQ(html.find("% lower.", at) != std::string::npos, learned < error / double(data.test.pixels.size()))
+        << "the page says lower exactly when the autoencoder's error is lower";
     EXPECT_EQ(html.find("http://"), std::string::npos) << "the page must not need the network";
     EXPECT_EQ(html.find("https://"), std::string::npos) << "the page must not need the network";
 }
