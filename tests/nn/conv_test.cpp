@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <functional>
+#include <vector>
 
 #include "optlab/core/error.hpp"
 #include "optlab/core/parallel.hpp"
+#include "optlab/core/simd.hpp"
 #include "optlab/init/initializers.hpp"
 #include "optlab/nn/conv.hpp"
 #include "optlab/nn/embedding.hpp"
@@ -260,6 +263,50 @@ TEST(BinaryCrossEntropy, IsStableForLargeLogitsAndRefusesTargetsOutsideZeroOne) 
     EXPECT_THROW(net.loss(t, 1), InvalidArgument);
     const std::uint8_t labels[] = {0};
     EXPECT_THROW(net.loss(labels, 1), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace optlab::nn
+
+namespace optlab::nn {
+namespace {
+
+// The float tanh is evaluated in double with plain arithmetic (vectorised): within an ulp of
+// the correctly rounded tanh everywhere, odd, saturating at ±1, NaN through, and the same bits
+// under every instruction set the CPU has.
+TEST(Tanh, FloatIsWithinAnUlpOfTheCorrectlyRoundedValueOnEveryInstructionSet) {
+    std::vector<float> x = {0.0f, -0.0f, 1e-30f, 1e-8f, 3e-4f, 0.4999999f, 0.5f, 0.5000001f, 9.0f, 9.01f,
+                            19.99f, 20.0f, 20.5f, 88.0f, 1e30f, INFINITY};
+    for (float v = 1e-6f; v < 30.0f; v *= 1.0037f) x.push_back(v);
+    const std::size_t half = x.size();
+    for (std::size_t i = 0; i < half; ++i) x.push_back(-x[i]);
+    x.push_back(NAN);
+    ActivationLayer<float> tanh(Activation::tanh, x.size());
+    std::vector<float> y(x.size());
+    std::vector<std::vector<float>> per_target;
+    for (SimdTarget t : {SimdTarget::baseline, SimdTarget::avx2, SimdTarget::avx512}) {
+        if (!simd_supported(t)) continue;
+        set_simd_target(t);
+        tanh.forward(x.data(), y.data(), 1, false);
+        per_target.push_back(y);
+    }
+    set_simd_target(best_simd_target());
+    for (const auto& other : per_target) {
+        EXPECT_EQ(std::memcmp(other.data(), per_target[0].data(), y.size() * sizeof(float)), 0);
+    }
+    for (std::size_t i = 0; i + 1 < x.size(); ++i) {
+        const float want = float(std::tanh(double(x[i])));
+        const float got = per_target[0][i];
+        EXPECT_TRUE(got == want || got == std::nextafter(want, 2.0f) || got == std::nextafter(want, -2.0f))
+            << "tanh(" << x[i] << ") = " << got << ", correctly rounded " << want;
+        EXPECT_EQ(std::signbit(got), std::signbit(x[i])) << x[i];
+    }
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        if (std::isinf(x[i])) {
+            EXPECT_EQ(per_target[0][i], x[i] > 0 ? 1.0f : -1.0f) << x[i];
+        }
+    }
+    EXPECT_TRUE(std::isnan(per_target[0].back()));
 }
 
 }  // namespace
