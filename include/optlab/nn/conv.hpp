@@ -63,6 +63,7 @@ class Conv2d final : public Layer<T> {
     ImageShape in_, out_;
     std::size_t kernel_, stride_, padding_;
     std::size_t weight_, bias_;
+    std::size_t chunk_;              // images whose patches one product takes (≈ 512 KiB)
     AlignedVector<T> cols_, dcols_;  // (rows·Ho·Wo, k·k·C): patches and their gradient
 };
 
