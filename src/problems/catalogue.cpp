@@ -34,7 +34,7 @@ constexpr ProblemInfo kProblems[] = {
 };
 
 template <class T>
-using Builder = nn::Network<T>::Builder;
+using Builder = typename nn::Network<T>::Builder;
 
 // conv 3×3 1→16 p1, ReLU, max-pool 2 → conv 3×3 16→32 p1, ReLU, max-pool 2 → linear 32·7·7 → 10.
 void fmnist_cnn(Builder<float>& add) {
