@@ -72,6 +72,9 @@ void apply_problem_defaults(const TrainFlags& f, TrainConfig& c) {
     const ProblemInfo& info = problem_info(c.problem);
     if (f.options.at("--epochs")->count() == 0) c.epochs = info.epochs;
     if (f.options.at("--batch")->count() == 0) c.batch = info.batch;
+    if (c.problem == "quadratic" && f.options.at("--init")->count() > 0) {
+        throw InvalidArgument("--init: problem quadratic starts at θ = 1, as DeepOBS's; it draws no weights");
+    }
     if (c.problem == "fmnist-mlp") return;
     for (const char* flag : {"--net", "--activation", "--loss", "--batchnorm", "--dropout"}) {
         if (f.options.at(flag)->count() > 0) {

@@ -14,7 +14,7 @@ namespace {
 constexpr ProblemInfo kProblems[] = {
     {"quadratic", "a 100-dimensional noisy quadratic with a deep-learning-like Hessian (DeepOBS quadratic_deep)",
      "1000 + 1000 points drawn from N(0, 0.6²·I) with fixed seeds", "θ ∈ R^100 from 1; ½(θ − x)ᵀQ(θ − x)",
-     "test loss", true, false, 20, 128, "he"},
+     "test loss", true, false, 20, 128, "θ = 1 (fixed)"},
     {"fmnist-logreg", "softmax regression on Fashion-MNIST: convex", "Fashion-MNIST (dataset-fashion-mnist)",
      "784-10 linear, softmax cross-entropy", "test accuracy", false, true, 3, 128, "zeros"},
     {"fmnist-mlp", "the lecture's network: 784-100-100-100-100-10, ReLU", "Fashion-MNIST (dataset-fashion-mnist)",

@@ -94,6 +94,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadProblemFlag{"images_for_the_quadratic", "train --problem quadratic --data /tmp", "--data: problem quadratic does not train on images"},
         BadProblemFlag{"validation_of_the_charlm", "train --problem words-charlm --validation 100", "has its own validation split"},
         BadProblemFlag{"missing_word_list", "train --problem words-charlm --data /nonexistent/words", "/nonexistent/words (install Debian's wamerican"},
+        BadProblemFlag{"init_of_the_quadratic", "train --problem quadratic --init he", "--init: problem quadratic starts at"},
         BadProblemFlag{"batch_above_the_quadratics_points", "train --problem quadratic --batch 1001", "invalid batch = 1001 (expected 1..1000"},
         BadProblemFlag{"sample_without_checkpoint", "sample", "--checkpoint"},
         BadProblemFlag{"sample_other_problem", "sample --problem fmnist-cnn --checkpoint x", "only words-charlm draws samples"}),

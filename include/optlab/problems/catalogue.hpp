@@ -27,7 +27,7 @@ struct ProblemInfo {
     bool images;               // trains on Fashion-MNIST (or --data's images)
     std::int64_t epochs;       // the default budget
     std::size_t batch;
-    std::string_view init;     // the default weight initializer
+    std::string_view init;     // the default weight initializer (the quadratic: its fixed start)
 };
 
 /// Every problem, in the order `optlab problems` lists them.
