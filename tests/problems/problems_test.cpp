@@ -68,10 +68,17 @@ Baseline mean_image() {  // every test image reconstructed as the mean training 
 Baseline unigram() {  // each test character drawn from the training characters' frequencies
     const WordSplits words = load_word_splits(kWordListPath);
     std::vector<double> counts(CharLanguageModel::kTokens, 0.0);
-    for (std::uint8_t t : words.train.targets) counts[t] += 1;
+    std::uint8_t context[WordSplits::kContext], target = 0;
+    for (std::size_t i = 0; i < words.train.examples(); ++i) {
+        words.example(words.train, i, context, target);
+        counts[target] += 1;
+    }
     double nats = 0;
-    for (std::uint8_t t : words.test.targets) nats -= std::log(counts[t] / double(words.train.targets.size()));
-    nats /= double(words.test.targets.size());
+    for (std::size_t i = 0; i < words.test.examples(); ++i) {
+        words.example(words.test, i, context, target);
+        nats -= std::log(counts[target] / double(words.train.examples()));
+    }
+    nats /= double(words.test.examples());
     return {std::exp(nats), std::exp(nats) - std::exp(nats - 0.3)};  // 0.3 nats per character better
 }
 

@@ -10,7 +10,6 @@
 // perplexity e^loss.
 #pragma once
 
-#include <array>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -23,20 +22,34 @@ namespace optlab {
 /// Where Debian's wamerican installs its word list.
 inline const std::filesystem::path kWordListPath = "/usr/share/dict/words";
 
-/// The words of a split and their examples.
-struct CharExamples {
-    static constexpr std::size_t kContext = 3;
-    std::vector<std::array<std::uint8_t, kContext>> contexts;
-    std::vector<std::uint8_t> targets;
-    std::size_t words = 0;
-};
-
+/// A word list's lower-case a–z words, held compactly: their letters back to back as tokens
+/// (1–26), where each word starts, and the words' order after the fixed shuffle. A split is a
+/// run of that order; its examples are each word's letters and then its end, word after word,
+/// and are found from an example's number (a binary search over the split's words) rather than
+/// stored: 3 bytes of context and 1 of target per example would be twice the words' size.
 struct WordSplits {
-    CharExamples train, validation, test;
+    static constexpr std::size_t kContext = 3;
+
+    struct Split {
+        std::size_t begin = 0, end = 0;           // positions in `order`
+        std::vector<std::uint32_t> first_example;  // per word, and the total last
+        std::size_t words() const { return end - begin; }
+        std::size_t examples() const { return first_example.empty() ? 0 : first_example.back(); }
+    };
+
+    std::vector<std::uint8_t> letters;  // tokens 1..26, the words back to back
+    std::vector<std::uint32_t> starts;  // word w is letters[starts[w] .. starts[w + 1])
+    std::vector<std::uint32_t> order;   // the distinct words, sorted, then shuffled
+    Split train, validation, test;
+
+    /// Example i of `split`: the kContext tokens before it (end tokens, 0, before the word's
+    /// start) and the token to predict (a letter, or 0 for the word's end).
+    void example(const Split& split, std::size_t i, std::uint8_t* context, std::uint8_t& target) const;
+    std::size_t bytes() const;
 };
 
-/// Reads a word list (one word per line) and splits the a–z words. Refuses, naming the path
-/// and the package, a missing file, and a list with fewer than 100 such words.
+/// Reads a word list (one word per line) and splits the a–z words 80/10/10 by word. Refuses,
+/// naming the path and the package, a missing file, and a list with fewer than 100 such words.
 WordSplits load_word_splits(const std::filesystem::path& path);
 
 class CharLanguageModel final : public Problem {
@@ -49,7 +62,7 @@ class CharLanguageModel final : public Problem {
     ParamStore<float>& store() override { return net_.store(); }
     std::string_view metric_name() const override { return "perplexity"; }
     std::string describe() const override;
-    std::size_t train_examples() const override { return data_.train.targets.size(); }
+    std::size_t train_examples() const override { return data_.train.examples(); }
     std::size_t max_batch() const override { return net_.max_batch(); }
     BatchResult train_batch(std::span<const std::uint32_t> batch, bool backward) override;
     Evaluation evaluate(Split split) override;
@@ -65,7 +78,7 @@ class CharLanguageModel final : public Problem {
     std::string sample(Rng& rng, double temperature = 1.0, std::size_t max_length = 30);
 
   private:
-    void gather(const CharExamples& split, std::span<const std::uint32_t> rows);
+    void gather(const WordSplits::Split& split, std::span<const std::uint32_t> rows);
 
     WordSplits data_;
     nn::Network<float> net_;
