@@ -46,8 +46,8 @@ TEST(TrainMemory, PeakIsTheDatasetPlusAtMostOneAndAHalfModels) {
 }
 
 // The other problems (docs/problems.md), Adam, 2 threads. Left out, as measured in
-// docs/performance.md#the-problems-training-throughput: words-charlm, whose word list's loading
-// peaks above the rule, and fmnist-logreg, whose fixed costs (the shuffle order, OpenBLAS's
+// docs/performance.md#the-problems-training-throughput: words-charlm, whose sampler's
+// permutation of 500k examples (2 MB) is bigger than its model's allowance, and fmnist-logreg, whose fixed costs (the shuffle order, OpenBLAS's
 // buffers, thread stacks: ~0.7 MB) sit right at its 1.5 × 0.54 MB model's allowance.
 TEST(TrainMemory, EveryProblemStaysWithinTheRule) {
     const std::filesystem::path out =
