@@ -9,18 +9,9 @@
 
 namespace optlab {
 
-namespace {
-
-const ClassificationData& check_data(const ClassificationData& data) {
-    if (!data.train || !data.test) throw InvalidArgument("autoencoder: no training or test data");
-    return data;
-}
-
-}  // namespace
-
 ImageAutoencoder::ImageAutoencoder(const std::vector<std::size_t>& widths, const Init& init,
                                    ClassificationData data, std::size_t max_batch, std::uint64_t seed)
-    : net_(check_data(data).train->features, nn::Loss::binary_cross_entropy, max_batch,
+    : net_(data.checked("autoencoder").train->features, nn::Loss::binary_cross_entropy, max_batch,
            [&](nn::Network<float>::Builder& add) {
                std::size_t in = add.features();
                for (std::size_t i = 0; i < widths.size(); ++i) {
@@ -38,10 +29,7 @@ ImageAutoencoder::ImageAutoencoder(const std::vector<std::size_t>& widths, const
       targets_(max_batch * data.train->features) {
     Rng init_rng(seed);
     net_.init(init, init_rng);
-    std::size_t largest = data.test->count;
-    if (data.validation) largest = std::max(largest, data.validation->count);
-    in_order_.resize(largest);
-    std::iota(in_order_.begin(), in_order_.end(), 0u);
+    in_order_ = data_.evaluation_order();
 }
 
 std::string ImageAutoencoder::describe() const {
@@ -97,13 +85,7 @@ std::vector<float> ImageAutoencoder::reconstruct(std::size_t first, std::size_t 
     return out;
 }
 
-std::uint64_t ImageAutoencoder::data_bytes() const {
-    std::uint64_t bytes = 0;
-    for (const Dataset* d : {data_.train, data_.test, data_.validation}) {
-        if (d) bytes += d->pixels.size() + d->labels.size();
-    }
-    return bytes;
-}
+std::uint64_t ImageAutoencoder::data_bytes() const { return data_.bytes(); }
 
 std::uint64_t ImageAutoencoder::model_bytes() const {
     return 2 * net_.store().arena_size() * sizeof(float) + net_.activation_bytes() + targets_.size() * sizeof(float);

@@ -12,7 +12,7 @@ namespace {
 
 // The network's first and last sizes against the data's, before anything is allocated.
 const nn::NetSpec& check_fits(const nn::NetSpec& spec, const ClassificationData& data) {
-    if (!data.train || !data.test) throw InvalidArgument("classification: no training or test data");
+    data.checked("classification");
     const std::string net = spec.sizes_string();
     if (spec.sizes.front() != data.train->features) {
         throw InvalidArgument("net '" + net + "': takes " + std::to_string(spec.sizes.front()) +
@@ -28,43 +28,51 @@ const nn::NetSpec& check_fits(const nn::NetSpec& spec, const ClassificationData&
 
 }  // namespace
 
+const ClassificationData& ClassificationData::checked(const std::string& who) const {
+    if (!train || !test) throw InvalidArgument(who + ": no training or test data");
+    return *this;
+}
+
+std::uint64_t ClassificationData::bytes() const {
+    std::uint64_t n = 0;
+    for (const Dataset* d : {train, test, validation}) {
+        if (d) n += d->pixels.size() + d->labels.size();
+    }
+    return n;
+}
+
+std::vector<std::uint32_t> ClassificationData::evaluation_order() const {
+    std::size_t largest = test ? test->count : 0;
+    if (validation) largest = std::max(largest, validation->count);
+    std::vector<std::uint32_t> order(largest);
+    std::iota(order.begin(), order.end(), 0u);
+    return order;
+}
+
 ImageClassification::ImageClassification(const nn::NetSpec& spec, const Init& init,
                                      ClassificationData data, std::size_t max_batch,
                                      std::uint64_t seed)
     : net_(check_fits(spec, data), max_batch, seed + 2), data_(data), labels_(max_batch) {
-    Rng init_rng(seed);
-    net_.init(init, init_rng);
-    std::size_t largest = data.test->count;
-    if (data.validation) largest = std::max(largest, data.validation->count);
-    in_order_.resize(largest);
-    std::iota(in_order_.begin(), in_order_.end(), 0u);
+    start(init, seed);
 }
-
-namespace {
-
-const ClassificationData& check_data(const ClassificationData& data) {
-    if (!data.train || !data.test) throw InvalidArgument("classification: no training or test data");
-    return data;
-}
-
-}  // namespace
 
 ImageClassification::ImageClassification(const std::function<void(nn::Network<float>::Builder&)>& build,
                                          const Init& init, ClassificationData data, std::size_t max_batch,
                                          std::uint64_t seed)
-    : net_(check_data(data).train->features, nn::Loss::cross_entropy, max_batch, build, seed + 2),
+    : net_(data.checked("classification").train->features, nn::Loss::cross_entropy, max_batch, build, seed + 2),
       data_(data),
       labels_(max_batch) {
     if (net_.num_classes() != data.classes) {
         throw InvalidArgument("network " + net_.describe() + ": has " + std::to_string(net_.num_classes()) +
                               " outputs, the data has " + std::to_string(data.classes) + " classes");
     }
+    start(init, seed);
+}
+
+void ImageClassification::start(const Init& init, std::uint64_t seed) {
     Rng init_rng(seed);
     net_.init(init, init_rng);
-    std::size_t largest = data.test->count;
-    if (data.validation) largest = std::max(largest, data.validation->count);
-    in_order_.resize(largest);
-    std::iota(in_order_.begin(), in_order_.end(), 0u);
+    in_order_ = data_.evaluation_order();
 }
 
 std::string ImageClassification::describe() const {
@@ -103,13 +111,7 @@ std::vector<std::pair<std::string, Rng*>> ImageClassification::generators() {
     return {{"dropout", &net_.dropout_rng()}};
 }
 
-std::uint64_t ImageClassification::data_bytes() const {
-    std::uint64_t bytes = 0;
-    for (const Dataset* d : {data_.train, data_.test, data_.validation}) {
-        if (d) bytes += d->pixels.size() + d->labels.size();
-    }
-    return bytes;
-}
+std::uint64_t ImageClassification::data_bytes() const { return data_.bytes(); }
 
 std::uint64_t ImageClassification::model_bytes() const {
     return 2 * net_.store().arena_size() * sizeof(float) + net_.activation_bytes();

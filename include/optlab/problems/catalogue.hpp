@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "optlab/nn/network.hpp"
+#include "optlab/problems/char_lm.hpp"
 #include "optlab/problems/image_classification.hpp"
 #include "optlab/problems/problem.hpp"
 
@@ -41,7 +42,7 @@ struct ProblemSettings {
     std::string init;         // the weight initializer ("" for the problem's default)
     std::size_t max_batch = 128;
     std::uint64_t seed = 1;
-    std::filesystem::path words = "/usr/share/dict/words";  // words-charlm's word list
+    std::filesystem::path words = kWordListPath;  // words-charlm's word list
 };
 
 /// The problem `s.name` names; the image problems train and evaluate on `images` (which must

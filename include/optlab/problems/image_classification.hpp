@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 #include <string>
 
 #include "optlab/data/dataset.hpp"
@@ -21,6 +22,13 @@ struct ClassificationData {
     const Dataset* test = nullptr;
     const Dataset* validation = nullptr;  // none when nullptr
     std::size_t classes = 10;
+
+    /// *this; throws InvalidArgument naming `who` when the training or test split is missing.
+    const ClassificationData& checked(const std::string& who) const;
+    /// Bytes of the splits' pixels and labels.
+    std::uint64_t bytes() const;
+    /// 0, 1, 2, ... up to the largest held-out split: evaluation reads the splits in order.
+    std::vector<std::uint32_t> evaluation_order() const;
 };
 
 class ImageClassification final : public Problem {
@@ -51,6 +59,8 @@ class ImageClassification final : public Problem {
     nn::Network<float>& network() { return net_; }
 
   private:
+    void start(const Init& init, std::uint64_t seed);  // weights from Rng(seed)
+
     nn::Network<float> net_;
     ClassificationData data_;
     std::vector<std::uint8_t> labels_;      // the batch's labels
