@@ -26,10 +26,10 @@ ImageAutoencoder::ImageAutoencoder(const std::vector<std::size_t>& widths, const
            seed + 2),
       data_(data),
       labels_(max_batch),
-      targets_(max_batch * data.train->features) {
+      targets_(max_batch * data.train->features),
+      in_order_(max_batch) {
     Rng init_rng(seed);
     net_.init(init, init_rng);
-    in_order_ = data_.evaluation_order();
 }
 
 std::string ImageAutoencoder::describe() const {
@@ -64,7 +64,7 @@ Evaluation ImageAutoencoder::evaluate(Split split) {
     double loss = 0, error = 0;
     for (std::size_t begin = 0; begin < data.count; begin += net_.max_batch()) {
         const std::size_t rows = std::min(net_.max_batch(), data.count - begin);
-        gather_batch(data, std::span<const std::uint32_t>(in_order_).subspan(begin, rows), net_.input(),
+        gather_batch(data, in_order_.rows(begin, rows), net_.input(),
                      labels_.data());
         std::copy(net_.input(), net_.input() + rows * net_.in_features(), targets_.begin());
         net_.forward(net_.input(), rows, false);
@@ -78,7 +78,7 @@ std::vector<float> ImageAutoencoder::reconstruct(std::size_t first, std::size_t 
     count = std::min({count, net_.max_batch(), data_.test->count - std::min(first, data_.test->count)});
     std::vector<float> out(count * net_.num_classes());
     if (count == 0) return out;
-    gather_batch(*data_.test, std::span<const std::uint32_t>(in_order_).subspan(first, count), net_.input(),
+    gather_batch(*data_.test, in_order_.rows(first, count), net_.input(),
                  labels_.data());
     const float* z = net_.forward(net_.input(), count, false);
     for (std::size_t i = 0; i < out.size(); ++i) out[i] = float(1.0 / (1.0 + std::exp(-double(z[i]))));

@@ -122,11 +122,10 @@ CharLanguageModel::CharLanguageModel(const std::filesystem::path& words, const I
                add.add(std::make_unique<nn::Linear<float>>(add.store(), "out", kHidden, kTokens));
            },
            seed + 2),
-      labels_(max_batch) {
+      labels_(max_batch),
+      in_order_(max_batch) {
     Rng init_rng(seed);
     net_.init(init, init_rng);
-    in_order_.resize(std::max(data_.validation.examples(), data_.test.examples()));
-    std::iota(in_order_.begin(), in_order_.end(), 0u);
 }
 
 std::string CharLanguageModel::describe() const {
@@ -160,7 +159,7 @@ Evaluation CharLanguageModel::evaluate(Split split) {
     double loss = 0;
     for (std::size_t begin = 0; begin < n; begin += net_.max_batch()) {
         const std::size_t rows = std::min(net_.max_batch(), n - begin);
-        gather(data, std::span<const std::uint32_t>(in_order_).subspan(begin, rows));
+        gather(data, in_order_.rows(begin, rows));
         net_.forward(net_.input(), rows, false);
         loss += net_.loss(labels_.data(), rows) * double(rows);
     }

@@ -41,18 +41,10 @@ std::uint64_t ClassificationData::bytes() const {
     return n;
 }
 
-std::vector<std::uint32_t> ClassificationData::evaluation_order() const {
-    std::size_t largest = test ? test->count : 0;
-    if (validation) largest = std::max(largest, validation->count);
-    std::vector<std::uint32_t> order(largest);
-    std::iota(order.begin(), order.end(), 0u);
-    return order;
-}
-
 ImageClassification::ImageClassification(const nn::NetSpec& spec, const Init& init,
                                      ClassificationData data, std::size_t max_batch,
                                      std::uint64_t seed)
-    : net_(check_fits(spec, data), max_batch, seed + 2), data_(data), labels_(max_batch) {
+    : net_(check_fits(spec, data), max_batch, seed + 2), data_(data), labels_(max_batch), in_order_(max_batch) {
     start(init, seed);
 }
 
@@ -61,7 +53,8 @@ ImageClassification::ImageClassification(const std::function<void(nn::Network<fl
                                          std::uint64_t seed)
     : net_(data.checked("classification").train->features, nn::Loss::cross_entropy, max_batch, build, seed + 2),
       data_(data),
-      labels_(max_batch) {
+      labels_(max_batch),
+      in_order_(max_batch) {
     if (net_.num_classes() != data.classes) {
         throw InvalidArgument("network " + net_.describe() + ": has " + std::to_string(net_.num_classes()) +
                               " outputs, the data has " + std::to_string(data.classes) + " classes");
@@ -72,8 +65,7 @@ ImageClassification::ImageClassification(const std::function<void(nn::Network<fl
 void ImageClassification::start(const Init& init, std::uint64_t seed) {
     Rng init_rng(seed);
     net_.init(init, init_rng);
-    in_order_ = data_.evaluation_order();
-}
+    }
 
 std::string ImageClassification::describe() const {
     return "network " + net_.describe() + "; " + std::to_string(net_.store().num_parameters()) +
@@ -98,7 +90,7 @@ Evaluation ImageClassification::evaluate(Split split) {
     std::size_t correct = 0;
     for (std::size_t begin = 0; begin < data.count; begin += net_.max_batch()) {
         const std::size_t rows = std::min(net_.max_batch(), data.count - begin);
-        gather_batch(data, std::span<const std::uint32_t>(in_order_).subspan(begin, rows),
+        gather_batch(data, in_order_.rows(begin, rows),
                      net_.input(), labels_.data());
         net_.forward(net_.input(), rows, false);
         loss += net_.loss(labels_.data(), rows) * double(rows);

@@ -121,17 +121,17 @@ class Run {
                  std::to_string(loop_.iteration));
         }
         const std::int64_t steps_per_epoch = (sampler_.batches_per_epoch() + c.accumulate - 1) / c.accumulate;
+        const std::int64_t all = c.epochs * steps_per_epoch;
+        const std::int64_t steps = c.max_iterations > 0 ? std::min(all, c.max_iterations) : all;
         if (parse_schedule_unit(c.schedule_unit) == ScheduleUnit::epoch) {
             schedule_.check_covers(c.epochs, std::to_string(c.epochs) + " epochs, stepped per epoch");
         } else {
-            const std::int64_t all = c.epochs * steps_per_epoch;
-            const std::int64_t steps = c.max_iterations > 0 ? std::min(all, c.max_iterations) : all;
             schedule_.check_covers(steps, std::to_string(steps) + " iterations: " + std::to_string(c.epochs) +
                                               " epochs of " + std::to_string(steps_per_epoch) + " steps" +
                                               (steps < all ? ", up to --max-iterations" : ""));
         }
         log_.open(paths.out_dir, !paths.resume.empty());
-        const std::int64_t left = c.epochs * steps_per_epoch - loop_.iteration;
+        const std::int64_t left = steps - loop_.iteration;
         log_.reserve(std::size_t(std::max<std::int64_t>(0, left)));
     }
 

@@ -41,7 +41,7 @@ class ImageAutoencoder final : public Problem {
     ClassificationData data_;
     std::vector<std::uint8_t> labels_;     // gathered and unused: an autoencoder has no labels
     std::vector<float> targets_;           // the batch's images, which are the targets
-    std::vector<std::uint32_t> in_order_;  // 0, 1, 2, ...: evaluation reads the splits in order
+    InOrder in_order_;                     // evaluation reads the splits in order
 };
 
 }  // namespace optlab

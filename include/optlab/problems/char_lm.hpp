@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "optlab/data/sampler.hpp"
 #include "optlab/nn/network.hpp"
 #include "optlab/problems/problem.hpp"
 
@@ -83,7 +84,7 @@ class CharLanguageModel final : public Problem {
     WordSplits data_;
     nn::Network<float> net_;
     std::vector<std::uint8_t> labels_;
-    std::vector<std::uint32_t> in_order_;
+    InOrder in_order_;  // evaluation reads the splits in order
 };
 
 }  // namespace optlab

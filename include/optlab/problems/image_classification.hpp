@@ -12,6 +12,7 @@
 #include <string>
 
 #include "optlab/data/dataset.hpp"
+#include "optlab/data/sampler.hpp"
 #include "optlab/nn/network.hpp"
 #include "optlab/problems/problem.hpp"
 
@@ -27,8 +28,6 @@ struct ClassificationData {
     const ClassificationData& checked(const std::string& who) const;
     /// Bytes of the splits' pixels and labels.
     std::uint64_t bytes() const;
-    /// 0, 1, 2, ... up to the largest held-out split: evaluation reads the splits in order.
-    std::vector<std::uint32_t> evaluation_order() const;
 };
 
 class ImageClassification final : public Problem {
@@ -64,7 +63,7 @@ class ImageClassification final : public Problem {
     nn::Network<float> net_;
     ClassificationData data_;
     std::vector<std::uint8_t> labels_;      // the batch's labels
-    std::vector<std::uint32_t> in_order_;   // 0, 1, 2, ...: evaluation reads the splits in order
+    InOrder in_order_;                      // evaluation reads the splits in order
 };
 
 }  // namespace optlab
