@@ -4,6 +4,7 @@
 #include "cmd_figures.hpp"
 #include "cmd_optimizers.hpp"
 #include "cmd_problems.hpp"
+#include "cmd_suite.hpp"
 #include "cmd_train.hpp"
 #include "cmd_trajectory.hpp"
 #include "optlab/optim/registry.hpp"
@@ -24,6 +25,7 @@ void setup_app(CLI::App& app, int& exit_code) {
     setup_functions(app, exit_code);
     setup_problems(app, exit_code);
     setup_sample(app, exit_code);
+    setup_suite(app, exit_code);
     setup_bench(app, exit_code);
 }
 

@@ -19,6 +19,8 @@ packages=(
     libfmt-dev           # number formatting (shortest round-trip doubles)
     zlib1g-dev           # CRC-32 of checkpoints, gzip-compressed IDX files
     libopenblas-dev      # CBLAS matrix products for the network layers
+    libopenmpi-dev       # MPI: `mpirun -np N optlab suite` spreads the arms over processes and hosts
+    openmpi-bin          # mpirun, for that and for CI's two-rank suite
     dataset-fashion-mnist  # the real data: /usr/share/datasets/fashion-mnist/*.gz
     wamerican              # words-charlm's text: /usr/share/dict/words
     gnuplot-nox          # draws every figure (cairo PNG and SVG terminals)

@@ -13,24 +13,24 @@ namespace {
 
 constexpr ProblemInfo kProblems[] = {
     {"quadratic", "a 100-dimensional noisy quadratic with a deep-learning-like Hessian (DeepOBS quadratic_deep)",
-     "1000 + 1000 points drawn from N(0, 0.6²·I) with fixed seeds", "θ ∈ R^100 from 1; ½(θ − x)ᵀQ(θ − x)",
-     "test loss", true, false, 20, 128, "θ = 1 (fixed)"},
+     "1000 training, 1000 validation and 1000 test points from N(0, 0.6²·I), fixed seeds", "θ ∈ R^100 from 1; ½(θ − x)ᵀQ(θ − x)",
+     "test loss", true, false, 20, 128, "θ = 1 (fixed)", false},
     {"fmnist-logreg", "softmax regression on Fashion-MNIST: convex", "Fashion-MNIST (dataset-fashion-mnist)",
-     "784-10 linear, softmax cross-entropy", "test accuracy", false, true, 3, 128, "zeros"},
+     "784-10 linear, softmax cross-entropy", "test accuracy", false, true, 3, 128, "zeros", true},
     {"fmnist-mlp", "the lecture's network: 784-100-100-100-100-10, ReLU", "Fashion-MNIST (dataset-fashion-mnist)",
-     "784-100-100-100-100-10 ReLU MLP (--net, --activation, ...)", "test accuracy", false, true, 5, 128, "he"},
+     "784-100-100-100-100-10 ReLU MLP (--net, --activation, ...)", "test accuracy", false, true, 5, 128, "he", true},
     {"fmnist-cnn", "a small convolutional network: weight sharing, pooling, a deeper gradient path",
      "Fashion-MNIST (dataset-fashion-mnist)",
      "conv 3×3 1→16 p1, ReLU, max-pool 2, conv 3×3 16→32 p1, ReLU, max-pool 2, linear 1568→10", "test accuracy",
-     false, true, 2, 128, "he"},
+     false, true, 2, 128, "he", true},
     {"fmnist-autoencoder", "an autoencoder: regression of 784 outputs through a 64-unit bottleneck",
      "Fashion-MNIST images (dataset-fashion-mnist)",
      "784-256-64-256-784, ReLU inside, sigmoid output, binary cross-entropy per pixel",
-     "test reconstruction error (mean squared error per pixel)", true, true, 3, 128, "he"},
+     "test reconstruction error (mean squared error per pixel)", true, true, 3, 128, "he", true},
     {"words-charlm", "a character-level language model (Bengio et al. 2003): embeddings, sparse gradients",
      "English words of wamerican (/usr/share/dict/words), split 80/10/10 by word",
      "3 previous characters embedded in 10 dims, tanh 200, softmax over a–z and end-of-word",
-     "test perplexity (loss: nats per character)", true, false, 2, 128, "xavier"},
+     "test perplexity (loss: nats per character)", true, false, 2, 128, "xavier", true},
 };
 
 template <class T>

@@ -46,7 +46,7 @@ std::vector<double> points(std::uint64_t seed) {
 }  // namespace
 
 NoisyQuadratic::NoisyQuadratic()
-    : hessian_(D * D), train_(points(42)), test_(points(43)), mean_(D), residual_(D) {
+    : hessian_(D * D), train_(points(42)), test_(points(43)), validation_(points(44)), mean_(D), residual_(D) {
     store_.add("theta", {D});
     for (float& t : store_.params()) t = 1.0f;  // DeepOBS's start: θ = 1
     Rng rng(41);
@@ -110,12 +110,12 @@ double NoisyQuadratic::loss_at(const float* theta, const std::vector<double>& pt
     return loss / double(kPoints);
 }
 
-Evaluation NoisyQuadratic::evaluate(Split) {
-    const double loss = loss_at(store_.params().data(), test_);
+Evaluation NoisyQuadratic::evaluate(Split split) {
+    const double loss = loss_at(store_.params().data(), split == Split::test ? test_ : validation_);
     return {loss, loss};
 }
 
-std::uint64_t NoisyQuadratic::data_bytes() const { return (train_.size() + test_.size()) * sizeof(double); }
+std::uint64_t NoisyQuadratic::data_bytes() const { return (train_.size() + test_.size() + validation_.size()) * sizeof(double); }
 
 std::uint64_t NoisyQuadratic::model_bytes() const {
     return 2 * D * sizeof(float) + (hessian_.size() + 2 * D) * sizeof(double);

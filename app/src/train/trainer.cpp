@@ -178,7 +178,9 @@ class Run {
         samples_ += std::int64_t(r.rows);
         train_seconds_ += r.seconds;
         if (observer_.iteration) observer_.iteration(r.epoch, r.batch, r.batches, r.loss, r.lr);
-        if (c_.eval_every > 0 && r.iteration % c_.eval_every == 0) {
+        if (c_.eval_every > 0 && r.iteration % c_.eval_every == 0 && observer_.validated) {
+            observer_.validated(r.iteration, train_seconds_, evaluate(Split::validation));
+        } else if (c_.eval_every > 0 && r.iteration % c_.eval_every == 0) {
             const Evaluation e = evaluate(Split::test);
             info("iteration " + std::to_string(r.iteration) + ": test loss " + format_number(e.loss) +
                  ", test accuracy " + format_number(e.metric));

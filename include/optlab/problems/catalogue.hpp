@@ -29,6 +29,7 @@ struct ProblemInfo {
     std::int64_t epochs;       // the default budget
     std::size_t batch;
     std::string_view init;     // the default weight initializer (the quadratic: its fixed start)
+    bool has_matrices;         // has 2-D weights (Muon, which trains only those, can run on it)
 };
 
 /// Every problem, in the order `optlab problems` lists them.

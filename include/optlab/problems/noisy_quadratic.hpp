@@ -6,8 +6,8 @@
 //
 // with Q = Rᵀ diag(λ) R, 90 eigenvalues λ drawn from U(0, 1) and 10 from U(30, 60) (most
 // directions flat, a few steep, as reported for networks), R a rotation drawn uniformly (the
-// QR decomposition of a Gaussian matrix, signs fixed), and 1000 training and 1000 test points
-// x ~ N(0, 0.6²·I). Q and the points are fixed properties of the problem, drawn from optlab's
+// QR decomposition of a Gaussian matrix, signs fixed), and 1000 training, 1000 test and 1000
+// validation points x ~ N(0, 0.6²·I) (DeepOBS has no validation set; the suite tunes on it). Q and the points are fixed properties of the problem, drawn from optlab's
 // generator with fixed seeds whatever the run's --seed (DeepOBS fixes NumPy's 42 and 43; the
 // numbers differ, the distributions are the same). The metric is the test loss; its minimum,
 // at θ = mean of the test points, is ≈ ½·0.36·tr(Q).
@@ -31,7 +31,7 @@ class NoisyQuadratic final : public Problem {
     std::size_t max_batch() const override { return kPoints; }
     BatchResult train_batch(std::span<const std::uint32_t> batch, bool backward) override;
     Evaluation evaluate(Split split) override;
-    bool has_validation() const override { return false; }
+    bool has_validation() const override { return true; }
     std::vector<std::pair<std::string, std::vector<float>*>> buffers() override { return {}; }
     std::vector<std::pair<std::string, Rng*>> generators() override { return {}; }
     std::uint64_t data_bytes() const override;
@@ -45,7 +45,7 @@ class NoisyQuadratic final : public Problem {
   private:
     ParamStore<float> store_;
     std::vector<double> hessian_;      // Q, kDim × kDim
-    std::vector<double> train_, test_;  // kPoints × kDim
+    std::vector<double> train_, test_, validation_;  // kPoints × kDim each
     std::vector<double> mean_, residual_;  // the batch's mean point; θ − x̄ or θ − x_b
 };
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "optlab/data/dataset.hpp"
+#include "optlab/problems/problem.hpp"
 #include "optlab/train/checkpoint.hpp"
 #include "optlab/train/config.hpp"
 #include "optlab/train/process.hpp"
@@ -56,6 +57,11 @@ struct TrainObserver {
     /// After every update: epoch (1-based), batch within it, batches per epoch, loss, lr.
     std::function<void(std::int64_t, std::int64_t, std::int64_t, double, double)> iteration;
     std::function<void(const EpochRecord&)> epoch;
+    /// When set, every eval_every iterations evaluate the validation split (the problem must
+    /// have one) and report it here — iteration, seconds spent in training iterations so far,
+    /// the evaluation — instead of logging the test split: what a time-to-target needs
+    /// (experiment/suite.hpp).
+    std::function<void(std::int64_t, double, const Evaluation&)> validated;
 };
 
 struct TrainPaths {

@@ -1,0 +1,551 @@
+// SPDX-License-Identifier: MIT
+// `optlab suite`: the protocol, the arms and their files, and the summary (ranks, winners,
+// performance profiles). Its outputs and figures are in suite_output.cpp.
+#include "optlab/experiment/suite.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "optlab/core/error.hpp"
+#include "optlab/core/text.hpp"
+#include "optlab/io/safetensors.hpp"
+#include "optlab/optim/registry.hpp"
+#include "optlab/problems/catalogue.hpp"
+#include "optlab/train/trainer.hpp"
+
+namespace optlab::experiment {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+
+nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
+double number_or_nan(const nlohmann::json& j) { return j.is_null() ? kNaN : j.get<double>(); }
+
+// A metric's value as a score where higher is better, so one comparison serves every problem.
+double better_is_higher(double v, bool lower_is_better) {
+    if (!std::isfinite(v)) return -std::numeric_limits<double>::infinity();
+    return lower_is_better ? -v : v;
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+}  // namespace
+
+// ---- the protocol ---------------------------------------------------------------------------
+
+SuiteProblem suite_problem(const std::string& name, bool quick) {
+    const ProblemInfo& info = problem_info(name);
+    SuiteProblem p;
+    p.name = name;
+    p.lower_is_better = info.lower_is_better;
+    p.metric = std::string(info.metric);
+    // Budgets: a few hundred iterations each (the default suite's 30 minutes on 2 cores, the
+    // quick one's 90 s); targets: what the good optimizers reach in about half the budget
+    // (docs/suite.md, measured).
+    struct Setting {
+        const char* name;
+        std::int64_t iterations, quick_iterations;
+        double target, quick_target;
+        const char* metric;
+    };
+    static const Setting settings[] = {
+        {"quadratic", 400, 100, 120.0, 150.0, "loss"},
+        {"fmnist-logreg", 300, 60, 0.80, 0.75, "accuracy"},
+        {"fmnist-mlp", 400, 60, 0.82, 0.72, "accuracy"},
+        {"fmnist-cnn", 300, 30, 0.80, 0.65, "accuracy"},
+        {"fmnist-autoencoder", 300, 40, 0.030, 0.045, "reconstruction error"},
+        {"words-charlm", 800, 150, 12.0, 14.0, "perplexity"},
+    };
+    for (const Setting& s : settings) {
+        if (name != s.name) continue;
+        p.iterations = quick ? s.quick_iterations : s.iterations;
+        // Ten evaluations along the budget (four in --quick, where evaluating would cost as
+        // much as training).
+        p.eval_every = std::max<std::int64_t>(1, p.iterations / (quick ? 4 : 10));
+        // Held out of Fashion-MNIST's training set for the image problems' validation.
+        p.validation = info.images ? (quick ? 1000 : 5000) : 0;
+        p.target = quick ? s.quick_target : s.target;
+        p.metric = s.metric;
+        return p;
+    }
+    throw InvalidArgument("suite: problem " + name + " has no suite settings (add it to suite_problem)");
+}
+
+SuiteProtocol SuiteProtocol::defaults(bool quick) {
+    SuiteProtocol p;
+    for (const ProblemInfo& info : problem_catalogue()) p.problems.emplace_back(info.name);
+    p.optimizers = {"sgd", "momentum", "nag", "adagrad", "rmsprop", "adadelta", "adam",
+                    "adamw", "lion", "muon", "schedule-free-adamw"};
+    p.quick = quick;
+    p.grid = quick ? 3 : 5;
+    p.seeds = quick ? 2 : 3;
+    return p;
+}
+
+void SuiteProtocol::validate() const {
+    if (problems.empty()) throw InvalidArgument("suite: --problems is empty (expected at least one problem)");
+    if (optimizers.empty()) throw InvalidArgument("suite: --optimizers is empty (expected at least one optimizer)");
+    for (const auto& p : problems) (void)suite_problem(p, quick);
+    for (const auto& o : optimizers) (void)optimizer_info(o);
+    for (const auto* list : {&problems, &optimizers}) {
+        for (std::size_t i = 0; i < list->size(); ++i) {
+            if (std::find(list->begin(), list->begin() + std::ptrdiff_t(i), (*list)[i]) != list->begin() + std::ptrdiff_t(i)) {
+                throw InvalidArgument("suite: " + (*list)[i] + " is listed twice");
+            }
+        }
+    }
+    if (grid < 1 || grid > 50) throw_invalid("suite", "--budget", grid, "1..50 learning rates");
+    if (seeds < 1 || seeds > 20) throw_invalid("suite", "--seeds", seeds, "1..20");
+    if (!(lr_lo > 0 && lr_hi >= lr_lo && std::isfinite(lr_hi))) {
+        throw_invalid("suite", "learning-rate grid", lr_lo, "0 < low <= high");
+    }
+}
+
+std::vector<double> SuiteProtocol::learning_rates() const {
+    std::vector<double> lrs;
+    for (int i = 0; i < grid; ++i) {
+        const double t = grid == 1 ? 0.5 : double(i) / double(grid - 1);
+        // Rounded to 3 significant digits, so file names and tables show the grid as written.
+        const double lr = std::exp(std::log(lr_lo) + t * (std::log(lr_hi) - std::log(lr_lo)));
+        char text[32];
+        std::snprintf(text, sizeof text, "%.3g", lr);
+        lrs.push_back(std::strtod(text, nullptr));
+    }
+    return lrs;
+}
+
+std::string SuiteProtocol::to_json() const {
+    nlohmann::json j;
+    j["problems"] = problems;
+    j["optimizers"] = optimizers;
+    j["grid"] = grid;
+    j["seeds"] = seeds;
+    j["quick"] = quick;
+    j["lr_grid"] = learning_rates();
+    j["version"] = 1;
+    return j.dump();
+}
+
+// ---- arms -----------------------------------------------------------------------------------
+
+std::string SuiteArm::file_name() const {
+    std::string name = problem + "/" + phase + "-" + optimizer;
+    if (lr) name += "-lr" + format_number(*lr);
+    return name + "-seed" + std::to_string(seed) + ".json";
+}
+
+std::string SuiteArm::to_json() const {
+    nlohmann::json j;
+    j["problem"] = problem;
+    j["optimizer"] = optimizer;
+    j["phase"] = phase;
+    j["lr"] = lr_used;
+    j["seed"] = seed;
+    j["diverged"] = diverged;
+    if (diverged) j["diverged_reason"] = diverged_reason;
+    j["final_train_loss"] = number_or_null(final_train_loss);
+    j["validation_metric"] = number_or_null(validation_metric);
+    j["test_metric"] = number_or_null(test_metric);
+    j["iterations"] = iterations;
+    j["iterations_to_target"] = iterations_to_target ? nlohmann::json(*iterations_to_target) : nlohmann::json();
+    j["seconds_to_target"] = seconds_to_target ? nlohmann::json(*seconds_to_target) : nlohmann::json();
+    j["seconds"] = seconds;
+    nlohmann::json points = nlohmann::json::array();
+    for (const Point& p : curve) points.push_back({p.iteration, p.seconds, number_or_null(p.validation_metric)});
+    j["curve"] = points;
+    return j.dump();
+}
+
+SuiteArm SuiteArm::from_json(const std::string& text, const std::string& where) {
+    try {
+        const auto j = nlohmann::json::parse(text);
+        SuiteArm a;
+        a.problem = j.at("problem");
+        a.optimizer = j.at("optimizer");
+        a.phase = j.at("phase");
+        a.lr_used = j.at("lr");
+        if (a.phase != "default") a.lr = a.lr_used;
+        a.seed = j.at("seed");
+        a.diverged = j.at("diverged");
+        if (a.diverged) a.diverged_reason = j.at("diverged_reason");
+        a.final_train_loss = number_or_nan(j.at("final_train_loss"));
+        a.validation_metric = number_or_nan(j.at("validation_metric"));
+        a.test_metric = number_or_nan(j.at("test_metric"));
+        a.iterations = j.at("iterations");
+        if (!j.at("iterations_to_target").is_null()) a.iterations_to_target = j.at("iterations_to_target").get<std::int64_t>();
+        if (!j.at("seconds_to_target").is_null()) a.seconds_to_target = j.at("seconds_to_target").get<double>();
+        a.seconds = j.at("seconds");
+        for (const auto& p : j.at("curve")) a.curve.push_back({p.at(0).get<std::int64_t>(), p.at(1).get<double>(), number_or_nan(p.at(2))});
+        return a;
+    } catch (const nlohmann::json::exception& e) {
+        throw IoError("suite: " + where + " is not an arm's result (" + e.what() + "); delete it to run the arm again");
+    }
+}
+
+bool applicable(const std::string& problem, const std::string& optimizer) {
+    return problem_info(problem).has_matrices || !optimizer_info(optimizer).matrices_only;
+}
+
+namespace {
+
+SuiteArm planned(const std::string& problem, const std::string& optimizer, const char* phase,
+                 std::optional<double> lr, int seed) {
+    SuiteArm a;
+    a.problem = problem;
+    a.optimizer = optimizer;
+    a.phase = phase;
+    a.lr = lr;
+    a.lr_used = lr.value_or(0.0);  // a default arm learns its own when it runs
+    a.seed = std::uint64_t(seed);
+    return a;
+}
+
+}  // namespace
+
+std::vector<SuiteArm> plan_first_stage(const SuiteProtocol& protocol) {
+    std::vector<SuiteArm> arms;
+    for (const auto& problem : protocol.problems) {
+        for (const auto& optimizer : protocol.optimizers) {
+            if (!applicable(problem, optimizer)) continue;
+            for (int seed = 1; seed <= protocol.seeds; ++seed) {
+                arms.push_back(planned(problem, optimizer, "default", std::nullopt, seed));
+            }
+            for (double lr : protocol.learning_rates()) arms.push_back(planned(problem, optimizer, "tune", lr, 1));
+        }
+    }
+    return arms;
+}
+
+namespace {
+
+// The tuning arm with the best validation metric of (problem, optimizer); null when every
+// learning rate diverged.
+const SuiteArm* best_tuned(const std::vector<SuiteArm>& arms, const std::string& problem, const std::string& optimizer) {
+    const bool lower = problem_info(problem).lower_is_better;
+    const SuiteArm* best = nullptr;
+    for (const SuiteArm& a : arms) {
+        if (a.phase != "tune" || a.problem != problem || a.optimizer != optimizer || a.diverged) continue;
+        if (!std::isfinite(a.validation_metric)) continue;
+        // Ties go to the smaller learning rate (the grid is in increasing order).
+        if (!best || better_is_higher(a.validation_metric, lower) > better_is_higher(best->validation_metric, lower)) {
+            best = &a;
+        }
+    }
+    return best;
+}
+
+}  // namespace
+
+std::vector<SuiteArm> plan_second_stage(const SuiteProtocol& protocol, const std::vector<SuiteArm>& first) {
+    std::vector<SuiteArm> arms;
+    for (const auto& problem : protocol.problems) {
+        for (const auto& optimizer : protocol.optimizers) {
+            const SuiteArm* best = best_tuned(first, problem, optimizer);
+            if (!best) continue;  // every learning rate diverged: nothing to re-run
+            for (int seed = 2; seed <= protocol.seeds; ++seed) {
+                arms.push_back(planned(problem, optimizer, "seed", best->lr, seed));
+            }
+        }
+    }
+    return arms;
+}
+
+SuiteArm run_arm(SuiteArm arm, const SuiteProblem& problem, const TrainTest* images, int threads) {
+    const auto started = std::chrono::steady_clock::now();
+    const ProblemInfo& info = problem_info(arm.problem);
+    TrainConfig c;
+    c.problem = arm.problem;
+    c.optimizer = arm.optimizer;
+    if (arm.lr) c.hyper["lr"] = HyperValue(*arm.lr);
+    c.seed = arm.seed;
+    c.threads = threads;
+    c.batch = info.batch;
+    c.epochs = 1000000;  // the budget is counted in iterations
+    c.max_iterations = problem.iterations;
+    c.eval_every = problem.eval_every;
+    c.validation = problem.validation;
+    c.nonfinite = "error";
+    c.divergence = "error";  // a loss beyond 10^6 × the first stops the arm: a result, not an error
+    c.validate();
+
+    std::vector<double> losses;
+    losses.reserve(std::size_t(problem.iterations));
+    TrainObserver observer;
+    observer.iteration = [&](std::int64_t, std::int64_t, std::int64_t, double loss, double) { losses.push_back(loss); };
+    observer.validated = [&](std::int64_t iteration, double seconds, const Evaluation& e) {
+        arm.curve.push_back({iteration, seconds, e.metric});
+        const bool reached = problem.lower_is_better ? e.metric <= problem.target : e.metric >= problem.target;
+        if (reached && !arm.iterations_to_target) {
+            arm.iterations_to_target = iteration;
+            arm.seconds_to_target = seconds;
+        }
+    };
+    arm.lr_used = arm.lr ? *arm.lr : std::get<double>(optimizer_defaults(arm.optimizer, c.convention).at("lr"));
+    try {
+        const TrainResult r = train(c, TrainPaths{}, observer, info.images ? images : nullptr);
+        // Stopped by SIGINT/SIGTERM (Ctrl-C, or mpirun ending the job): not a result.
+        if (r.interrupted) throw SuiteInterrupted(r.signal, arm.file_name());
+        const EpochRecord& last = r.epochs.back();
+        arm.iterations = r.iterations;
+        arm.test_metric = last.test_accuracy;  // the problem's metric (the field keeps its old name)
+        arm.validation_metric = last.validation_accuracy.value_or(kNaN);
+        const std::size_t tail = std::max<std::size_t>(1, losses.size() / 10);
+        double sum = 0;
+        for (std::size_t i = losses.size() - tail; i < losses.size(); ++i) sum += losses[i];
+        arm.final_train_loss = sum / double(tail);
+        if (!std::isfinite(arm.test_metric) || !std::isfinite(arm.validation_metric)) {
+            arm.diverged = true;
+            arm.diverged_reason = "the metric is not finite at the end";
+        }
+    } catch (const NonFiniteError& e) {
+        arm.diverged = true;
+        arm.diverged_reason = e.what();
+    } catch (const DivergenceError& e) {
+        arm.diverged = true;
+        arm.diverged_reason = e.what();
+    }
+    if (arm.diverged) {
+        arm.iterations = std::int64_t(losses.size());
+        arm.final_train_loss = arm.validation_metric = arm.test_metric = kNaN;
+        arm.iterations_to_target.reset();
+        arm.seconds_to_target.reset();
+    }
+    arm.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return arm;
+}
+
+// ---- the whole suite ------------------------------------------------------------------------
+
+namespace {
+
+// The results folder's protocol.json: written by the first run, compared by every later one.
+void check_protocol(const SuiteProtocol& protocol, const std::filesystem::path& dir) {
+    const auto file = dir / "protocol.json";
+    const std::string mine = protocol.to_json();
+    if (std::filesystem::exists(file)) {
+        std::ifstream in(file);
+        std::stringstream text;
+        text << in.rdbuf();
+        nlohmann::json theirs;
+        try {
+            theirs = nlohmann::json::parse(text.str());
+        } catch (const nlohmann::json::exception&) {
+            throw InvalidArgument("suite: " + file.string() + " is not a protocol file; use another --out or delete it");
+        }
+        const auto ours = nlohmann::json::parse(mine);
+        std::string differs;
+        for (const auto& [key, value] : ours.items()) {
+            if (!theirs.contains(key) || theirs.at(key) != value) {
+                differs += (differs.empty() ? "" : "; ") + key + " was " +
+                           (theirs.contains(key) ? theirs.at(key).dump() : std::string("absent")) + ", now " + value.dump();
+            }
+        }
+        if (!differs.empty()) {
+            throw InvalidArgument("suite: " + dir.string() + " holds results of another protocol (" + differs +
+                                  "): its arms would not be comparable; use another --out, or the same flags");
+        }
+        return;
+    }
+    std::filesystem::create_directories(dir);
+    write_file_atomic(file, std::as_bytes(std::span(mine.data(), mine.size())));
+}
+
+std::string read_text(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+void write_arm(const std::filesystem::path& file, const SuiteArm& arm) {
+    std::filesystem::create_directories(file.parent_path());
+    const std::string json = arm.to_json();
+    write_file_atomic(file, std::as_bytes(std::span(json.data(), json.size())));
+}
+
+// Reads the arms already in dir/arms, has the workers run the others, and writes each result
+// atomically as soon as it arrives.
+void run_stage(std::vector<SuiteArm>& arms, const std::filesystem::path& dir, SuiteWorkers& workers,
+               const SuiteObserver& observer, std::size_t done_before, std::size_t total) {
+    std::vector<SuiteArm> pending;
+    std::map<std::string, std::size_t> slot;  // file name → index in arms
+    for (std::size_t i = 0; i < arms.size(); ++i) {
+        const auto file = dir / "arms" / arms[i].file_name();
+        slot[arms[i].file_name()] = i;
+        if (std::filesystem::exists(file)) {
+            arms[i] = SuiteArm::from_json(read_text(file), file.string());
+        } else {
+            pending.push_back(arms[i]);
+        }
+    }
+    std::size_t finished = arms.size() - pending.size();
+    double seconds_run = 0;
+    std::size_t run = 0;
+    if (observer.arm_started && !pending.empty()) observer.arm_started(done_before + finished + 1, total, pending[0], -1);
+    workers.run(pending, [&](const SuiteArm& arm) {
+        const auto at = slot.find(arm.file_name());
+        if (at == slot.end()) throw Error("suite: a worker returned an arm that was not asked for: " + arm.file_name());
+        arms[at->second] = arm;
+        write_arm(dir / "arms" / arm.file_name(), arm);
+        ++finished;
+        ++run;
+        seconds_run += arm.seconds;
+        if (observer.arm_started && run < pending.size()) {
+            const double left = seconds_run / double(run) * double(pending.size() - run) / double(workers.count());
+            observer.arm_started(done_before + finished + 1, total, pending[run], left);
+        }
+    });
+}
+
+}  // namespace
+
+LocalWorkers::LocalWorkers(bool quick, const TrainTest* images, int threads)
+    : quick_(quick), images_(images), threads_(threads) {}
+
+void LocalWorkers::run(const std::vector<SuiteArm>& pending, const std::function<void(const SuiteArm&)>& finished) {
+    for (const SuiteArm& arm : pending) finished(run_arm(arm, suite_problem(arm.problem, quick_), images_, threads_));
+}
+
+SuiteResult run_suite(const SuiteProtocol& protocol, const std::filesystem::path& dir, SuiteWorkers& workers,
+                      const SuiteObserver& observer) {
+    protocol.validate();
+    check_protocol(protocol, dir);
+    std::vector<SuiteArm> first = plan_first_stage(protocol);
+    // The seed stage's size is known once tuning is done; until then count it as if every
+    // optimizer had a learning rate that trained.
+    std::size_t second_estimate = 0;
+    for (const auto& p : protocol.problems) {
+        for (const auto& o : protocol.optimizers) second_estimate += applicable(p, o) ? std::size_t(protocol.seeds - 1) : 0;
+    }
+    run_stage(first, dir, workers, observer, 0, first.size() + second_estimate);
+    std::vector<SuiteArm> second = plan_second_stage(protocol, first);
+    run_stage(second, dir, workers, observer, first.size(), first.size() + second.size());
+    workers.finish();
+    first.insert(first.end(), second.begin(), second.end());
+    return summarise_suite(protocol, std::move(first));
+}
+
+SuiteResult summarise_suite(const SuiteProtocol& protocol, std::vector<SuiteArm> arms) {
+    SuiteResult r;
+    r.protocol = protocol;
+    r.arms = std::move(arms);
+    for (const auto& name : protocol.problems) r.problems.push_back(suite_problem(name, protocol.quick));
+    const std::size_t O = protocol.optimizers.size();
+    for (const SuiteProblem& problem : r.problems) {
+        std::vector<SuiteRow> rows;
+        for (const auto& optimizer : protocol.optimizers) {
+            SuiteRow row;
+            row.problem = problem.name;
+            row.optimizer = optimizer;
+            row.applicable = applicable(problem.name, optimizer);
+            const SuiteArm* best = best_tuned(r.arms, problem.name, optimizer);
+            row.best_lr = best ? *best->lr : kNaN;
+            std::vector<double> tuned, defaults, iterations, seconds;
+            int reached = 0, runs = 0;
+            for (const SuiteArm& a : r.arms) {
+                if (a.problem != problem.name || a.optimizer != optimizer) continue;
+                if (a.phase == "default") defaults.push_back(a.test_metric);
+                const bool tuned_run = best && (a.phase == "seed" || &a == best);
+                if (!tuned_run) continue;
+                tuned.push_back(a.test_metric);
+                ++runs;
+                if (a.iterations_to_target) {
+                    ++reached;
+                    iterations.push_back(double(*a.iterations_to_target));
+                    seconds.push_back(*a.seconds_to_target);
+                }
+            }
+            auto stats = [&](const std::vector<double>& v, double& mean, double& lo, double& hi) {
+                // A diverged seed makes the whole setting count as diverged (NaN): an average
+                // that hid it would flatter the optimizer.
+                mean = lo = hi = kNaN;
+                if (v.empty()) return;
+                double sum = 0;
+                lo = hi = v[0];
+                for (double x : v) {
+                    sum += x;
+                    lo = std::min(lo, x);
+                    hi = std::max(hi, x);
+                }
+                mean = sum / double(v.size());
+            };
+            stats(tuned, row.tuned_mean, row.tuned_min, row.tuned_max);
+            stats(defaults, row.default_mean, row.default_min, row.default_max);
+            // Reached on most seeds: the median of the seeds' times, the unreached ones counted
+            // as infinitely slow (so the median is finite exactly when more than half reached).
+            if (runs > 0 && 2 * reached > runs) {
+                while (iterations.size() < std::size_t(runs)) {
+                    iterations.push_back(std::numeric_limits<double>::infinity());
+                    seconds.push_back(std::numeric_limits<double>::infinity());
+                }
+                row.iterations_to_target = median(iterations);
+                row.seconds_to_target = median(seconds);
+            }
+            rows.push_back(row);
+        }
+        // Ranks by the tuned mean test metric (diverged settings last); ties: a seed range that
+        // overlaps the winner's.
+        std::vector<std::size_t> order(rows.size());
+        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+        std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+            return better_is_higher(rows[a].tuned_mean, problem.lower_is_better) >
+                   better_is_higher(rows[b].tuned_mean, problem.lower_is_better);
+        });
+        int rank = 0;
+        for (std::size_t k = 0; k < order.size(); ++k) {
+            if (rows[order[k]].applicable) rows[order[k]].rank = ++rank;
+        }
+        const SuiteRow& winner = rows[order[0]];
+        r.winners.push_back(winner.optimizer);
+        for (SuiteRow& row : rows) {
+            row.tied = row.rank != 1 && std::isfinite(row.tuned_mean) && std::isfinite(winner.tuned_mean) &&
+                       row.tuned_min <= winner.tuned_max && winner.tuned_min <= row.tuned_max;
+        }
+        r.rows.insert(r.rows.end(), rows.begin(), rows.end());
+    }
+    // Performance profiles over τ ∈ [1, 4], 61 points.
+    for (int k = 0; k <= 60; ++k) r.taus.push_back(1.0 + (SuiteResult::kTauMax - 1.0) * k / 60.0);
+    auto profile = [&](bool by_seconds, std::vector<std::vector<double>>& curves, std::vector<double>& scores) {
+        curves.assign(O, std::vector<double>(r.taus.size(), 0.0));
+        scores.assign(O, 0.0);
+        for (std::size_t p = 0; p < r.problems.size(); ++p) {
+            double fastest = std::numeric_limits<double>::infinity();
+            for (std::size_t o = 0; o < O; ++o) {
+                const auto& t = by_seconds ? r.rows[p * O + o].seconds_to_target : r.rows[p * O + o].iterations_to_target;
+                if (t) fastest = std::min(fastest, std::max(*t, 1e-12));
+            }
+            for (std::size_t o = 0; o < O; ++o) {
+                const auto& t = by_seconds ? r.rows[p * O + o].seconds_to_target : r.rows[p * O + o].iterations_to_target;
+                if (!t) continue;
+                const double ratio = std::max(*t, 1e-12) / fastest;
+                for (std::size_t k = 0; k < r.taus.size(); ++k) {
+                    if (ratio <= r.taus[k] * (1 + 1e-12)) curves[o][k] += 1.0 / double(r.problems.size());
+                }
+            }
+        }
+        for (std::size_t o = 0; o < O; ++o) {  // the mean of ρ over τ (trapezoids on the even grid)
+            double area = 0;
+            for (std::size_t k = 1; k < r.taus.size(); ++k) area += 0.5 * (curves[o][k] + curves[o][k - 1]);
+            scores[o] = area / double(r.taus.size() - 1);
+        }
+    };
+    profile(false, r.profile_iterations, r.score_iterations);
+    profile(true, r.profile_seconds, r.score_seconds);
+    return r;
+}
+
+}  // namespace optlab::experiment
