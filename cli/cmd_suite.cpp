@@ -54,7 +54,7 @@ int run_suite_command(const SuiteFlags& f) {
     for (const auto& p : protocol.problems) {
         if (problem_info(p).images && !images) {
             std::cerr << "suite: loading Fashion-MNIST\n";
-            images = f.data.empty() ? load_named_dataset(f.dataset) : load_mnist_folder(f.data);
+            images = suite_images(f.data.empty() ? load_named_dataset(f.dataset) : load_mnist_folder(f.data), protocol.quick);
         }
     }
 #ifdef OPTLAB_HAVE_MPI

@@ -60,32 +60,62 @@ NoisyQuadratic::NoisyQuadratic()
             hessian_[i * D + j] = q;
         }
     }
+    train_costs_.reserve(kPoints);
+    (void)summarise(train_, &train_costs_);
+    test_summary_ = summarise(test_, nullptr);
+    validation_summary_ = summarise(validation_, nullptr);
 }
 
 std::string NoisyQuadratic::describe() const {
     return "noisy quadratic: θ ∈ R^100, ½(θ − x)ᵀQ(θ − x), 90 eigenvalues of Q in (0, 1) and 10 in (30, 60)";
 }
 
+// With c_b = ½ x_bᵀQx_b known for every point, the mean cost over any set of points B is
+//   (1/|B|) Σ ½ (θ − x_b)ᵀQ(θ − x_b) = ½ θᵀQθ − θᵀQx̄_B + (1/|B|) Σ c_b
+// (Q symmetric): two products with Q per batch or split instead of one per point.
+double NoisyQuadratic::half_form(const double* a, const double* b) const {
+    double sum = 0;
+    for (std::size_t i = 0; i < D; ++i) {
+        double qb = 0;
+        for (std::size_t j = 0; j < D; ++j) qb += hessian_[i * D + j] * b[j];
+        sum += a[i] * qb;
+    }
+    return 0.5 * sum;
+}
+
+NoisyQuadratic::Summary NoisyQuadratic::summarise(const std::vector<double>& pts, std::vector<double>* costs) const {
+    Summary s{std::vector<double>(D, 0.0), 0.0};
+    for (std::size_t b = 0; b < kPoints; ++b) {
+        const double* x = &pts[b * D];
+        const double c = half_form(x, x);
+        if (costs) costs->push_back(c);
+        s.mean_cost += c;
+        for (std::size_t k = 0; k < D; ++k) s.mean[k] += x[k];
+    }
+    for (double& m : s.mean) m /= double(kPoints);
+    s.mean_cost /= double(kPoints);
+    return s;
+}
+
+double NoisyQuadratic::cost(const float* theta, const double* mean, double mean_cost) const {
+    for (std::size_t k = 0; k < D; ++k) residual_[k] = double(theta[k]);
+    return half_form(residual_.data(), residual_.data()) - 2.0 * half_form(residual_.data(), mean) + mean_cost;
+}
+
 BatchResult NoisyQuadratic::train_batch(std::span<const std::uint32_t> batch, bool backward) {
     const float* theta = store_.params().data();
     std::fill(mean_.begin(), mean_.end(), 0.0);
-    double loss = 0;
+    double batch_cost = 0;
     for (const std::uint32_t b : batch) {
         const double* x = &train_[std::size_t(b) * D];
-        for (std::size_t k = 0; k < D; ++k) {
-            residual_[k] = double(theta[k]) - x[k];
-            mean_[k] += x[k];
-        }
-        for (std::size_t i = 0; i < D; ++i) {  // ½ qᵀQq
-            double qi = 0;
-            for (std::size_t j = 0; j < D; ++j) qi += hessian_[i * D + j] * residual_[j];
-            loss += 0.5 * residual_[i] * qi;
-        }
+        for (std::size_t k = 0; k < D; ++k) mean_[k] += x[k];
+        batch_cost += train_costs_[b];
     }
     const double rows = double(batch.size());
-    loss /= rows;
+    for (double& m : mean_) m /= rows;
+    const double loss = cost(theta, mean_.data(), batch_cost / rows);
     if (backward) {  // ∇ = Q(θ − x̄)
-        for (std::size_t k = 0; k < D; ++k) residual_[k] = double(theta[k]) - mean_[k] / rows;
+        for (std::size_t k = 0; k < D; ++k) residual_[k] = double(theta[k]) - mean_[k];
         float* grad = store_.grads().data();
         for (std::size_t i = 0; i < D; ++i) {
             double g = 0;
@@ -97,21 +127,13 @@ BatchResult NoisyQuadratic::train_batch(std::span<const std::uint32_t> batch, bo
 }
 
 double NoisyQuadratic::loss_at(const float* theta, const std::vector<double>& pts) const {
-    double loss = 0;
-    std::vector<double> q(D);
-    for (std::size_t b = 0; b < kPoints; ++b) {
-        for (std::size_t k = 0; k < D; ++k) q[k] = double(theta[k]) - pts[b * D + k];
-        for (std::size_t i = 0; i < D; ++i) {
-            double qi = 0;
-            for (std::size_t j = 0; j < D; ++j) qi += hessian_[i * D + j] * q[j];
-            loss += 0.5 * q[i] * qi;
-        }
-    }
-    return loss / double(kPoints);
+    const Summary s = summarise(pts, nullptr);
+    return cost(theta, s.mean.data(), s.mean_cost);
 }
 
 Evaluation NoisyQuadratic::evaluate(Split split) {
-    const double loss = loss_at(store_.params().data(), split == Split::test ? test_ : validation_);
+    const Summary& s = split == Split::test ? test_summary_ : validation_summary_;
+    const double loss = cost(store_.params().data(), s.mean.data(), s.mean_cost);
     return {loss, loss};
 }
 

@@ -101,5 +101,26 @@ TEST(FashionClaims, StdPointZeroOneStaysAtLnTenAndHeBeatsXavier) {
     }
 }
 
+// The lecture's "Xavier for sigmoid": at lr 1, Xavier's sigmoid network learns while std 0.01's
+// stays at ln 10 (its activations all sit at 0.5), on every seed.
+TEST(FashionClaims, XavierSigmoidLearnsWhereStdPointZeroOneDoesNot) {
+    if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+    int seen = 0;
+    for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+        std::vector<double> small, xavier;
+        for (const auto& run : init_compare().runs) {
+            if (run.seed != seed) continue;
+            if (run.label == "std=0.01, sigmoid (lr 1)") small = smooth_curve(run.loss);
+            if (run.label == "Xavier (std 1/√n), sigmoid (lr 1)") xavier = smooth_curve(run.loss);
+        }
+        ASSERT_FALSE(small.empty());
+        ASSERT_FALSE(xavier.empty());
+        EXPECT_NEAR(small.back(), std::log(10.0), 0.02) << "seed " << seed;
+        EXPECT_LT(xavier.back(), 1.0) << "seed " << seed;
+        ++seen;
+    }
+    EXPECT_EQ(seen, 3);
+}
+
 }  // namespace
 }  // namespace optlab::experiment

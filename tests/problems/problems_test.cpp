@@ -173,6 +173,29 @@ INSTANTIATE_TEST_SUITE_P(Problems, EveryProblem, ::testing::ValuesIn(kCases), []
     return name;
 });
 
+// The quadratic's loss is computed as ½θᵀQθ − θᵀQx̄ + mean ½xᵀQx (two products with Q per
+// split); it must equal the definition, a sum over the points of ½(θ − x)ᵀQ(θ − x).
+TEST(Problems, TheQuadraticsLossIsItsDefinition) {
+    NoisyQuadratic q;
+    Rng rng(5);
+    for (float& t : q.store().params()) t = float(rng.normal(0.0, 1.0));
+    const std::size_t D = NoisyQuadratic::kDim;
+    const auto& Q = q.hessian();
+    const auto& x = q.test_points();
+    const float* theta = q.store().params().data();
+    double direct = 0;
+    for (std::size_t b = 0; b < NoisyQuadratic::kPoints; ++b) {
+        for (std::size_t i = 0; i < D; ++i) {
+            for (std::size_t j = 0; j < D; ++j) {
+                direct += 0.5 * (theta[i] - x[b * D + i]) * Q[i * D + j] * (theta[j] - x[b * D + j]);
+            }
+        }
+    }
+    direct /= double(NoisyQuadratic::kPoints);
+    EXPECT_NEAR(q.evaluate(Split::test).loss, direct, 1e-10 * direct);
+    EXPECT_NEAR(q.loss_at(theta, x), direct, 1e-10 * direct);
+}
+
 TEST(Problems, MissingDataIsNamedWithItsPackage) {
     try {
         load_word_splits("/nonexistent/words");

@@ -73,16 +73,27 @@ SuiteProblem suite_problem(const std::string& name, bool quick) {
     for (const Setting& s : settings) {
         if (name != s.name) continue;
         p.iterations = quick ? s.quick_iterations : s.iterations;
-        // Ten evaluations along the budget (four in --quick, where evaluating would cost as
+        // Ten evaluations along the budget (three in --quick, where evaluating would cost as
         // much as training).
-        p.eval_every = std::max<std::int64_t>(1, p.iterations / (quick ? 4 : 10));
+        p.eval_every = std::max<std::int64_t>(1, p.iterations / (quick ? 3 : 10));
         // Held out of Fashion-MNIST's training set for the image problems' validation.
         p.validation = info.images ? (quick ? 1000 : 5000) : 0;
+        p.test = info.images ? (quick ? kQuickTestImages : 10000) : 0;
         p.target = quick ? s.quick_target : s.target;
         p.metric = s.metric;
         return p;
     }
     throw InvalidArgument("suite: problem " + name + " has no suite settings (add it to suite_problem)");
+}
+
+TrainTest suite_images(TrainTest all, bool quick) {
+    if (!quick || all.test.count <= kQuickTestImages) return all;
+    all.test.count = kQuickTestImages;
+    all.test.pixels.resize(kQuickTestImages * all.test.features);
+    all.test.labels.resize(kQuickTestImages);
+    all.test.pixels.shrink_to_fit();
+    all.test.labels.shrink_to_fit();
+    return all;
 }
 
 SuiteProtocol SuiteProtocol::defaults(bool quick) {

@@ -196,7 +196,7 @@ std::string suite_json(const SuiteResult& r) {
     for (const SuiteProblem& p : r.problems) {
         j["problems"].push_back({{"name", p.name}, {"metric", p.metric}, {"lower_is_better", p.lower_is_better},
                                  {"iterations", p.iterations}, {"eval_every", p.eval_every}, {"target", p.target},
-                                 {"validation", p.validation}});
+                                 {"validation", p.validation}, {"test", p.test}});
     }
     j["optimizers"] = r.protocol.optimizers;
     j["arms"] = nlohmann::json::array();

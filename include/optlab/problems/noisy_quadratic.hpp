@@ -43,10 +43,21 @@ class NoisyQuadratic final : public Problem {
     const std::vector<double>& test_points() const { return test_; }
 
   private:
+    struct Summary {
+        std::vector<double> mean;  // x̄
+        double mean_cost;          // the mean of ½ xᵀQx
+    };
+    double half_form(const double* a, const double* b) const;  // ½ aᵀQb
+    Summary summarise(const std::vector<double>& pts, std::vector<double>* costs) const;
+    double cost(const float* theta, const double* mean, double mean_cost) const;
+
     ParamStore<float> store_;
     std::vector<double> hessian_;      // Q, kDim × kDim
     std::vector<double> train_, test_, validation_;  // kPoints × kDim each
-    std::vector<double> mean_, residual_;  // the batch's mean point; θ − x̄ or θ − x_b
+    std::vector<double> train_costs_;   // ½ x_bᵀQx_b of every training point
+    Summary test_summary_, validation_summary_;
+    std::vector<double> mean_;              // the batch's mean point
+    mutable std::vector<double> residual_;  // θ, or θ − x̄
 };
 
 }  // namespace optlab

@@ -59,8 +59,10 @@ struct CompareResult {
 };
 /// E2: the book's optimizers at their book defaults.
 CompareSpec compare_preset();
-/// E4: SGD(0.01) with std 0.01, Xavier (the book's: std 1/√n) and He, ReLU and sigmoid.
+/// E4: SGD(0.01) on ReLU networks with std 0, std 0.01, Xavier (the book's: std 1/√n) and He;
+/// SGD(kSigmoidLr) on sigmoid networks with std 0.01 and Xavier.
 CompareSpec init_compare_preset();
+inline constexpr double kSigmoidLr = 1.0;
 CompareResult run_compare(const CompareSpec& spec, const TrainTest& data, const Log& log = {});
 /// The book's smooth_curve: a normalised Kaiser window (length 11, β = 2) over the mirrored
 /// signal.

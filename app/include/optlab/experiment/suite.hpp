@@ -33,9 +33,15 @@ struct SuiteProblem {
     bool lower_is_better = false;
     std::string metric;  // "accuracy", "loss", ...
     std::size_t validation = 0;  // image problems: training samples held out for validation
+    std::size_t test = 0;        // image problems: test images scored (--quick: the first 2000)
 };
 /// The suite's settings for problem `name`, full or --quick.
 SuiteProblem suite_problem(const std::string& name, bool quick);
+/// The images the suite trains and scores on: Fashion-MNIST as loaded, or under --quick with
+/// only its first kQuickTestImages test images (scoring all 10 000 would cost a quick CNN arm
+/// more than its training).
+inline constexpr std::size_t kQuickTestImages = 2000;
+TrainTest suite_images(TrainTest all, bool quick);
 
 struct SuiteProtocol {
     std::vector<std::string> problems;    // default: every problem
