@@ -183,7 +183,14 @@ class MathWriter {
                 at_ = s_.size();
                 return "<mspace width=\"1.5em\"></mspace><mtext class=\"remark\">" + esc(remark) + "</mtext>";
             }
-            return run >= 2 ? "<mspace width=\"1em\"></mspace>" : "";
+            if (run >= 2) return "<mspace width=\"1em\"></mspace>";
+            // MathML drops spaces: one beside a word ("if μ", "under book") becomes a gap.
+            auto word_at = [&](std::size_t i, std::size_t j) {
+                return i < s_.size() && j < s_.size() && is_ascii_letter(s_[i]) && is_ascii_letter(s_[j]);
+            };
+            const bool word_before = start >= 2 && word_at(start - 1, start - 2);
+            const bool word_after = word_at(at_, at_ + 1);
+            return word_before || word_after ? "<mspace width=\"0.3em\"></mspace>" : "";
         }
         if (starts_with(s_.substr(at_), "√")) {
             at_ += std::string_view("√").size();
@@ -230,7 +237,7 @@ class MathWriter {
 
     // "(…)" with its parentheses, balanced.
     std::string group() {
-        std::string out = "<mo>(</mo>";
+        std::string out = "<mo stretchy=\"false\">(</mo>";
         ++at_;
         int depth = 1;
         const std::size_t start = at_;
@@ -243,7 +250,7 @@ class MathWriter {
         out += inner.row();
         at_ = end;
         if (at_ < s_.size()) {
-            out += "<mo>)</mo>";
+            out += "<mo stretchy=\"false\">)</mo>";
             ++at_;
         }
         return out;
@@ -257,6 +264,21 @@ class MathWriter {
         return false;
     }
 };
+
+// Docs prose for HTML: escaped, `code` as <code>.
+std::string prose_html(std::string_view text) {
+    std::string out, escaped = esc(text);
+    bool open = false;
+    for (char c : escaped) {
+        if (c == '`') {
+            out += open ? "</code>" : "<code>";
+            open = !open;
+        } else {
+            out += c;
+        }
+    }
+    return open ? out + "</code>" : out;
+}
 
 std::string math_table(const std::vector<std::string>& lines) {
     std::string out = "<math display=\"block\"><mtable columnalign=\"left\">";
@@ -302,8 +324,8 @@ std::string formulas_mathml() {
         std::string names;
         for (const std::string& n : s.names) names += (names.empty() ? "" : " ") + n;
         html += "<section class=\"formula\" data-optimizers=\"" + esc(names) + "\"><h4>" + esc(s.title) + "</h4>\n";
-        if (!s.lecture.empty()) html += "<p class=\"lecture\"><em>Lecture</em>: " + esc(s.lecture) + "</p>\n";
-        if (s.blocks.empty() && !s.prose.empty()) html += "<p>" + esc(s.prose) + "</p>\n";
+        if (!s.lecture.empty()) html += "<p class=\"lecture\"><em>Lecture</em>: " + prose_html(s.lecture) + "</p>\n";
+        if (s.blocks.empty() && !s.prose.empty()) html += "<p>" + prose_html(s.prose) + "</p>\n";
         for (const FormulaBlock& b : s.blocks) {
             html += "<div class=\"block\"><p class=\"convention\">" + esc(b.label) + "</p>" + math_table(b.lines) + "</div>\n";
         }
