@@ -333,6 +333,9 @@
         '" stroke="' + s.color + '" stroke-dasharray="' + s.dash + '" points="' + pixels.join(' ') + '"><title>' + esc(s.label) + '</title></polyline>';
     });
     document.getElementById('ox-paths').innerHTML = paths;
+    // What was hovered belongs to the old paths.
+    document.getElementById('ox-hover').setAttribute('visibility', 'hidden');
+    document.getElementById('ox-readout').textContent = 'Hover a path to read its steps.';
     var q = toPixel(state.start[0], state.start[1]);
     var start = document.getElementById('ox-start');
     start.setAttribute('cx', q[0]);

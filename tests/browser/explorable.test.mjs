@@ -268,10 +268,10 @@ try {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForTimeout(100);
   const overflow = await page.evaluate(() => {
-    const app = document.getElementById('ox-app').getBoundingClientRect();
-    return { app: app.right, width: window.innerWidth };
+    const wide = [...document.querySelectorAll('#ox-app *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1);
+    return wide.slice(0, 5).map(e => `${e.tagName}#${e.id}.${e.className} right ${e.getBoundingClientRect().right}`);
   });
-  check(overflow.app <= overflow.width + 1, `the explorable fits 390 px (its right edge at ${overflow.app})`);
+  check(overflow.length === 0, `the explorable fits 390 px; wider: ${overflow.join(', ')}`);
   await page.screenshot({ path: path.join(out, 'explorable-390x844.png'), fullPage: false });
 
   check(problems.length === 0, problems.join('\n'));
