@@ -18,11 +18,11 @@
 
 namespace optlab {
 
-namespace assets {
-extern const std::string_view engine_js;      // the emscripten module, "" when not built
-extern const std::string_view explorable_js;  // web/explorable.js
-extern const std::string_view explorable_css; // web/explorable.css
-extern const std::string_view optimizers_md;  // docs/optimizers.md
+namespace assets {  // build/generated/explorable_assets.cpp
+std::string engine_js();       // the emscripten module, "" when not built
+std::string explorable_js();   // web/explorable.js
+std::string explorable_css();  // web/explorable.css
+std::string optimizers_md();   // docs/optimizers.md
 }  // namespace assets
 
 namespace {
@@ -310,17 +310,20 @@ std::string opening_view_json() {
 std::string engine_scripts() {
     // The module defines optlabEngine(); the page's script starts it. Neither may close the
     // <script> it sits in (the build's output is checked by the browser test).
-    return "<script>\n" + std::string(assets::engine_js) + "\n</script>\n<script>\n" +
-           std::string(assets::explorable_js) + "\n</script>\n";
+    return "<script>\n" + assets::engine_js() + "\n</script>\n<script>\n" +
+           assets::explorable_js() + "\n</script>\n";
 }
 
 }  // namespace
 
-bool explorable_built() { return !assets::engine_js.empty(); }
+bool explorable_built() {
+    static const bool built = !assets::engine_js().empty();
+    return built;
+}
 
 std::string formulas_mathml() {
     std::string html = "<div class=\"formulas\">\n";
-    for (const FormulaSection& s : read_sections(assets::optimizers_md)) {
+    for (const FormulaSection& s : read_sections(assets::optimizers_md())) {
         std::string names;
         for (const std::string& n : s.names) names += (names.empty() ? "" : " ") + n;
         html += "<section class=\"formula\" data-optimizers=\"" + esc(names) + "\"><h4>" + esc(s.title) + "</h4>\n";
@@ -341,7 +344,7 @@ std::string explorable_section() {
                "(<code>scripts/install-deps.sh</code> installs it; see docs/explorable.md).</p></section>\n";
     }
     return "<section id=\"explorable\" class=\"ox\" aria-labelledby=\"ox-title\">\n<style>\n" +
-           std::string(assets::explorable_css) +
+           assets::explorable_css() +
            "</style>\n<h2 id=\"ox-title\">The lecture, live: drag the start point</h2>\n"
            "<p class=\"ox-intro\">Every path below is computed in this page by optlab's own optimizers, compiled to "
            "WebAssembly: the numbers are those <code>optlab trajectory</code> prints. Click or drag on the plot to move "
