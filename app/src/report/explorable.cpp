@@ -341,7 +341,8 @@ std::string explorable_section() {
     if (!explorable_built()) {
         return "<section id=\"explorable\"><h2>The lecture, live</h2>\n<p class=\"note\">The interactive "
                "explorable was not built: this optlab was configured without emscripten's <code>emcc</code> "
-               "(<code>scripts/install-deps.sh</code> installs it; see docs/explorable.md).</p></section>\n";
+               "(<code>scripts/install-deps.sh</code> installs it) or with <code>OPTLAB_BUILD_EXPLORABLE=OFF</code>; "
+               "see docs/explorable.md.</p></section>\n";
     }
     return "<section id=\"explorable\" class=\"ox\" aria-labelledby=\"ox-title\">\n<style>\n" +
            assets::explorable_css() +
@@ -358,8 +359,8 @@ std::string explorable_section() {
 std::filesystem::path write_playground(const std::filesystem::path& dir) {
     if (!explorable_built()) {
         throw Error("optlab playground: this optlab was built without the explorable's engine (emcc was not "
-                    "found when CMake configured it); install emscripten (scripts/install-deps.sh) and "
-                    "configure again");
+                    "found when CMake configured it, or OPTLAB_BUILD_EXPLORABLE was OFF); install emscripten "
+                    "(scripts/install-deps.sh) and configure again");
     }
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
