@@ -382,15 +382,19 @@
     });
     if (!isFinite(lo)) { lo = -1; hi = 1; }
     lo = Math.floor(lo); hi = Math.max(lo + 1, Math.ceil(hi));
-    var x = function (k) { return CP + (k - 1) / Math.max(1, n - 1) * (CW - CP - 6); };
-    var y = function (v) { return CH - 16 - (Math.log10(v) - lo) / (hi - lo) * (CH - 24); };
     var html = '<text x="2" y="12" class="ox-axis">1e' + hi + '</text><text x="2" y="' + (CH - 16) + '" class="ox-axis">1e' + lo + '</text>' +
       '<text x="' + CP + '" y="' + (CH - 2) + '" class="ox-axis">step 1</text><text x="' + (CW - 50) + '" y="' + (CH - 2) + '" class="ox-axis">step ' + n + '</text>' +
       '<line x1="' + CP + '" y1="' + (CH - 16) + '" x2="' + CW + '" y2="' + (CH - 16) + '" class="ox-frame"></line>';
+    // One plain loop per series: this runs every frame while the start point is dragged.
+    var sx = (CW - CP - 6) / Math.max(1, n - 1), sy = (CH - 24) / (hi - lo);
     series.forEach(function (s) {
-      var pts = s.pts.filter(function (p) { return p[1] > 0 && isFinite(p[1]); })
-        .map(function (p) { return x(p[0]).toFixed(1) + ',' + y(p[1]).toFixed(1); });
-      html += '<polyline fill="none" stroke="' + s.color + '" stroke-dasharray="' + s.dash + '" points="' + pts.join(' ') + '"></polyline>';
+      var pts = '';
+      for (var i = 0; i < s.pts.length; i++) {
+        var v = s.pts[i][1];
+        if (!(v > 0) || v === Infinity) continue;
+        pts += Math.round((CP + (s.pts[i][0] - 1) * sx) * 10) / 10 + ',' + Math.round((CH - 16 - (Math.log10(v) - lo) * sy) * 10) / 10 + ' ';
+      }
+      html += '<polyline fill="none" stroke="' + s.color + '" stroke-dasharray="' + s.dash + '" points="' + pts + '"></polyline>';
     });
     document.getElementById(id).innerHTML = html;
   }
