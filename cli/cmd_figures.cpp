@@ -12,6 +12,7 @@
 #include "optlab/core/error.hpp"
 #include "optlab/core/text.hpp"
 #include "optlab/experiment/experiments.hpp"
+#include "optlab/report/explorable.hpp"
 #include "optlab/report/report.hpp"
 
 namespace optlab::cli {
@@ -148,7 +149,7 @@ void add_compare(CLI::App& app, int& exit_code, const char* name, const char* he
     });
 }
 
-// ---- optlab init-histogram and report -------------------------------------------------------
+// ---- optlab init-histogram, report and playground -------------------------------------------------------
 void setup_histogram_and_report(CLI::App& app, int& exit_code) {
     auto h = std::make_shared<std::pair<HistogramSpec, std::string>>();
     h->second = "figures";
@@ -177,6 +178,18 @@ void setup_histogram_and_report(CLI::App& app, int& exit_code) {
     report->callback([rep, &exit_code] {
         const std::filesystem::path index = write_report(*rep, say);
         std::cout << index.string() << "\n";
+        exit_code = 0;
+    });
+
+    // ---- optlab playground ----
+    auto playground_out = std::make_shared<std::string>("playground");
+    CLI::App* playground = app.add_subcommand(
+        "playground", "Write the explorable alone: optimizer paths, live and offline, in one HTML page");
+    playground->add_option("--out", *playground_out, "Output folder (writes index.html)")->capture_default_str();
+    playground->footer("The page runs optlab's optimizers compiled to WebAssembly: its paths are optlab "
+                       "trajectory's numbers.\nIt needs a build configured with emscripten's emcc (docs/explorable.md).");
+    playground->callback([playground_out, &exit_code] {
+        std::cout << write_playground(*playground_out).string() << "\n";
         exit_code = 0;
     });
 }

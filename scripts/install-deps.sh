@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Installs the Debian 12 packages optlab needs to build and test, and nothing else.
-# Non-interactive and idempotent: packages already installed are skipped, and
-# apt-get is not called at all when nothing is missing.
+# Installs the Debian 12 packages optlab needs to build and test, then the browser test's one
+# npm package (playwright-core, pinned by tests/browser/package-lock.json), and nothing else.
+# Non-interactive and idempotent: packages already installed are skipped, apt-get is not called
+# at all when nothing is missing, and npm ci runs only when node_modules does not match the lock.
 #
 #   scripts/install-deps.sh              build + test dependencies
 #   scripts/install-deps.sh --reference  also PyTorch and NumPy, to regenerate
@@ -27,6 +28,8 @@ packages=(
     fonts-dejavu-core    # the figures' and the report's font
     util-linux           # setpriv and prlimit: tests run as nobody and under a file-size limit
     chromium             # tests load the report in a real (headless) browser
+    emscripten           # builds the explorable's WebAssembly engine (web/), emcc 3.1.6
+    nodejs               # emcc's JavaScript tools; the browser test (tests/browser/)
     clang                # libFuzzer targets (fuzz/), built by .ci/run
     libclang-rt-14-dev   # clang's fuzzer and sanitizer runtimes
 )
@@ -41,14 +44,30 @@ for p in "${packages[@]}"; do
     fi
 done
 
-if ((${#missing[@]} == 0)); then
-    echo "install-deps: all ${#packages[@]} packages already installed"
-    exit 0
-fi
-
-echo "install-deps: installing ${missing[*]}"
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+if ((${#missing[@]} == 0)); then
+    echo "install-deps: all ${#packages[@]} packages already installed"
+else
+    echo "install-deps: installing ${missing[*]}"
+    $SUDO apt-get update -q
+    $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+# Debian's nodejs comes without npm (NodeSource's includes it).
+if ! command -v npm >/dev/null; then
+    $SUDO apt-get install -y -q --no-install-recommends npm
+fi
+
+# The browser test's npm package, exactly as locked, into tests/browser/node_modules: only when
+# that folder was not installed from this lock (a copy of the lock marks it). playwright-core
+# downloads no browser; the test drives /usr/bin/chromium.
+browser_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+stamp="$browser_dir/node_modules/.optlab-installed-lock.json"
+if cmp -s "$browser_dir/package-lock.json" "$stamp"; then
+    echo "install-deps: tests/browser/node_modules matches its lock"
+else
+    echo "install-deps: npm ci in tests/browser"
+    (cd "$browser_dir" && npm ci --ignore-scripts --no-audit --no-fund)
+    cp "$browser_dir/package-lock.json" "$stamp"
+fi

@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include "optlab/core/error.hpp"
 
@@ -18,6 +21,32 @@ bool read_whole(std::string_view text, Number& value) {
     auto [at, ec] = std::from_chars(text.data(), end, value);
     return !text.empty() && ec == std::errc() && at == end;
 }
+
+#if defined(_LIBCPP_VERSION)
+// libc++ before 17 (emscripten's, for the explorable's WebAssembly engine: web/) has no
+// floating-point from_chars or to_chars. strtod and %.*g in the "C" locale read and write the
+// same numbers; from_chars' refusals of leading space, '+' and hex are kept by hand.
+template <>
+bool read_whole<double>(std::string_view text, double& value) {
+    if (text.empty() || text[0] == ' ' || text[0] == '+' || text.find_first_of("xX") != text.npos) {
+        return false;
+    }
+    const std::string copy(text);
+    char* end = nullptr;
+    value = std::strtod(copy.c_str(), &end);
+    return end == copy.c_str() + copy.size();
+}
+
+// The shortest %.*g form that reads back to v.
+char* shortest_to(char* out, double v) {
+    for (int digits = 1;; ++digits) {
+        const int n = std::snprintf(out, 32, "%.*g", digits, v);
+        if (digits >= 17 || std::strtod(out, nullptr) == v) return out + n;
+    }
+}
+#else
+char* shortest_to(char* out, double v) { return std::to_chars(out, out + 32, v).ptr; }
+#endif
 
 }  // namespace
 
@@ -94,7 +123,7 @@ Spec parse_spec(std::string_view text, std::string_view what) {
 
 char* format_number_to(char* out, double v) {
     if (std::isnan(v)) return std::copy_n("nan", 3, out);
-    return std::to_chars(out, out + 32, v).ptr;  // the shortest form is at most 24 characters
+    return shortest_to(out, v);  // the shortest form is at most 24 characters
 }
 
 std::string format_number(double v) {

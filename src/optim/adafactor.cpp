@@ -19,12 +19,12 @@ AdafactorOptions AdafactorOptions::defaults(Convention c) {
 template <class T>
 void Adafactor<T>::validate(const AdafactorOptions& o) {
     check_non_negative(kName, o.lr);
-    if (!(o.beta2_decay <= 0.0) || !std::isfinite(o.beta2_decay)) {
+    if (!(o.beta2_decay <= 0.0) || !std::isfinite(double(o.beta2_decay))) {
         throw_invalid(kName, "beta2_decay", o.beta2_decay, "a finite number <= 0");
     }
     if (!std::isnan(o.eps[0])) check_non_negative(kName, "eps[0]", o.eps[0]);
     check_non_negative(kName, "eps[1]", o.eps[1]);
-    if (!(o.d >= 1.0) || !std::isfinite(o.d)) throw_invalid(kName, "d", o.d, "a finite number >= 1");
+    if (!(o.d >= 1.0) || !std::isfinite(double(o.d))) throw_invalid(kName, "d", o.d, "a finite number >= 1");
     check_non_negative(kName, o.weight_decay);
 }
 

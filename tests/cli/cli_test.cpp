@@ -19,6 +19,7 @@
 #include "optlab/io/safetensors.hpp"
 #include "optlab/optim/registry.hpp"
 #include "optlab/problems/functions2d.hpp"
+#include "optlab/report/explorable.hpp"
 
 namespace optlab {
 namespace {
@@ -89,6 +90,27 @@ TEST(Cli, UnsetFlagsTakeTheConventionsDefaults) {
     EXPECT_EQ(k["hyper"]["eps"], 1e-7);
     EXPECT_EQ(k["hyper"]["initial_accumulator_value"], 0.1);
     EXPECT_EQ(k["hyper"]["lr"], 1e-3);
+}
+
+// With the engine, a page of the explorable (its behaviour is explorable_test's, in a browser);
+// without it (emcc absent when configured, as in CI's sanitizer builds), a plain refusal.
+TEST(Cli, PlaygroundWritesThePageOrSaysTheEngineWasNotBuilt) {
+    const std::string dir = std::string(OPTLAB_OUTPUT_DIR) + "/cli-playground";
+    std::filesystem::remove_all(dir);
+    const CliRun r = optlab_run("playground --out '" + dir + "'");
+    if (optlab::explorable_built()) {
+        ASSERT_EQ(r.code, 0) << r.err;
+        EXPECT_EQ(r.out, dir + "/index.html\n");
+        const std::string html = slurp(dir + "/index.html");
+        EXPECT_NE(html.find("optlabEngine"), std::string::npos);
+        EXPECT_NE(html.find("<math display=\"block\">"), std::string::npos);
+        EXPECT_EQ(html.find("http://"), std::string::npos) << "the page must not need the network";
+        EXPECT_EQ(html.find("https://"), std::string::npos) << "the page must not need the network";
+    } else {
+        EXPECT_EQ(r.code, 2);
+        EXPECT_NE(r.err.find("built without the explorable's engine"), std::string::npos) << r.err;
+        EXPECT_FALSE(std::filesystem::exists(dir + "/index.html"));
+    }
 }
 
 TEST(Cli, HelpListsOptimizersFunctionsAndFlags) {

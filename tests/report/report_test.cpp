@@ -63,7 +63,8 @@ TEST_F(Report, QuickReportIsWrittenWithEveryFigureAndTheFormulas) {
                             "init-histogram.csv", "trajectories-book.csv", "reconstructions.csv"}) {
         EXPECT_TRUE(std::filesystem::exists(kOut / csv)) << csv;
     }
-    for (const char* text : {"Which optimizer?", "AdaGrad", "θ ← θ − η·g", "He for ReLU", "SGD learns slowest", "symmetry is never broken"}) {
+    for (const char* text : {"Which optimizer?", "AdaGrad", "<math display=\"block\">", "data-optimizers=\"sgd\"",
+                             "He for ReLU", "SGD learns slowest", "symmetry is never broken"}) {
         EXPECT_NE(html.find(text), std::string::npos) << text;
     }
     // The autoencoder's baseline, computed here from the data: the mean training image's error.

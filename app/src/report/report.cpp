@@ -9,6 +9,7 @@
 #include "optlab/core/error.hpp"
 #include "optlab/experiment/experiments.hpp"
 #include "optlab/plot/gnuplot.hpp"
+#include "optlab/report/explorable.hpp"
 #include "optlab/core/text.hpp"
 
 namespace optlab {
@@ -65,19 +66,6 @@ const CompareRow* row_of(const CompareResult& r, const std::string& prefix) {
     return nullptr;
 }
 
-// The formulas as optlab computes them (docs/optimizers.md has every convention).
-const char* kFormulas = R"(<dl class="formulas">
-<dt>SGD</dt><dd><code>θ ← θ − η·g</code></dd>
-<dt>Momentum</dt><dd><code>v ← α·v − η·g;  θ ← θ + v</code> (α = 0.9)</dd>
-<dt>NAG (Nesterov)</dt><dd><code>v ← α·v − η·g;  θ ← θ + α·v − η·g</code></dd>
-<dt>AdaGrad</dt><dd><code>h ← h + g⊙g;  θ ← θ − η·g / (√h + ε)</code></dd>
-<dt>RMSprop</dt><dd><code>h ← ρ·h + (1−ρ)·g⊙g;  θ ← θ − η·g / (√h + ε)</code></dd>
-<dt>AdaDelta</dt><dd><code>h ← ρ·h + (1−ρ)·g⊙g;  δ ← √(u + ε)/√(h + ε)·g;  u ← ρ·u + (1−ρ)·δ⊙δ;  θ ← θ − η·δ</code></dd>
-<dt>Adam</dt><dd><code>m ← β₁·m + (1−β₁)·g;  v ← β₂·v + (1−β₂)·g⊙g;  θ ← θ − η·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)</code><br>
-(the book and Keras fold the corrections into the step: <code>θ ← θ − η·√(1−β₂ᵗ)/(1−β₁ᵗ)·m / (√v + ε)</code>)</dd>
-</dl>
-)";
-
 // What the page says is computed from this run: the figures' numbers, gathered here.
 struct Results {
     std::vector<Path> book;               // E1's paths (SGD, Momentum, AdaGrad, Adam)
@@ -104,14 +92,14 @@ int y_flips(const Path& p) {
 }
 
 const char* kHead = R"(<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>optlab report: which optimizer?</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>optlab report: which optimizer?</title>
 <style>
 body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222;line-height:1.5}
 h1{font-size:1.7em}h2{margin-top:2em;border-bottom:1px solid #ccc}
 figure{margin:1em 0}img{max-width:100%;border:1px solid #ddd}figcaption{color:#555;font-size:.9em}
 table{border-collapse:collapse;margin:1em 0;font-size:.9em}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}
 td:first-child,th:first-child{text-align:left}code{background:#f4f4f4;padding:0 .2em}
-dl.formulas dt{font-weight:bold;margin-top:.5em}.files{font-size:.85em}.note{color:#555}
+.formulas h4{margin:.8em 0 .2em}.formulas .convention{font-weight:bold;margin:.3em 0 0}.formulas .script{display:none}.formulas math{display:inline math;margin-left:1em;overflow-x:auto;max-width:100%}.formulas mtd{text-align:left}.formulas .remark{color:#666;font-size:.85em}.files{font-size:.85em}.note{color:#555}
 </style></head><body>
 <h1>Which optimizer? — an optlab report</h1>
 <p>Training is the search for the parameters that minimise a loss. This page runs the lecture's
@@ -145,9 +133,9 @@ std::string paths_section(const Results& r, const std::string& figures) {
            "<p>In the ravine (Figure 3) the heavy ball damps the oscillation across the valley; with a shallow "
            "local minimum on the way (Figure 4) plain SGD stops in it while Momentum's speed carries it over the "
            "ridge into the deeper well.</p>\n" +
-           "<h2>2. The update rules</h2>\n" + std::string(kFormulas) +
-           "<p class=\"note\">Exactly as optlab computes them, with every convention and default, in "
-           "docs/optimizers.md.</p>\n";
+           "<h2>2. The update rules</h2>\n<p class=\"note\">Exactly as optlab computes them, in the order the "
+           "code computes them: docs/optimizers.md's text, typeset. θ parameter, g gradient, γ learning rate, λ "
+           "weight_decay, t the step; ±g is −g under maximize.</p>\n" + formulas_mathml();
 }
 
 std::string initial_weights_section(const Results& r) {
@@ -309,7 +297,7 @@ std::filesystem::path write_report(const ReportOptions& o, const std::function<v
 
     const std::string html = std::string(kHead) + "<p class=\"note\">" +
                              (o.quick ? "Quick mode: 300 iterations and one seed per run. " : "") + "Generated in " +
-                             std::to_string(int(r.seconds)) + " s.</p>\n" + paths_section(r, trajectories_html) +
+                             std::to_string(int(r.seconds)) + " s.</p>\n" + explorable_section() + paths_section(r, trajectories_html) +
                              initial_weights_section(r) + compare_section(r) + autoencoder_section(r) + files_section(dir) + kFoot;
     const auto index = dir / "index.html";
     write_text(index, html);

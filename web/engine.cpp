@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: MIT
+// The explorable's engine: liboptlab's own registry, 2-D functions and run_trajectory, compiled
+// to WebAssembly by emscripten and bound to JavaScript with embind. Nothing here computes a path
+// itself; it only moves values between JavaScript and the library, so a path in the browser is
+// the path `optlab trajectory` prints, bit for bit. The page's lists of functions, optimizers,
+// conventions and hyper-parameter controls all come from catalogue(): a new registry entry
+// appears in the page with no change to the page.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "optlab/core/error.hpp"
+#include "optlab/optim/registry.hpp"
+#include "optlab/problems/functions2d.hpp"
+#include "optlab/problems/trajectory.hpp"
+
+namespace {
+
+using emscripten::val;
+
+val point(const optlab::Point2& p) {
+    val a = val::array();
+    a.call<void>("push", p[0]);
+    a.call<void>("push", p[1]);
+    return a;
+}
+
+// A hyper-parameter as JavaScript holds it: a boolean, a number, an array of 2 or 3 numbers
+// (null: an unset member, torch's None) or a string.
+val to_js(const optlab::HyperValue& v) {
+    if (const bool* b = std::get_if<bool>(&v)) return val(*b);
+    if (const double* d = std::get_if<double>(&v)) return val(*d);
+    if (const std::string* s = std::get_if<std::string>(&v)) return val(*s);
+    val a = val::array();
+    auto push = [&](double x) { a.call<void>("push", x == x ? val(x) : val::null()); };
+    if (const optlab::Betas* p = std::get_if<optlab::Betas>(&v)) {
+        push((*p)[0]);
+        push((*p)[1]);
+    } else {
+        for (double x : std::get<optlab::Triple>(v)) push(x);
+    }
+    return a;
+}
+
+optlab::HyperValue from_js(const val& v, const std::string& name) {
+    const std::string type = v.typeOf().as<std::string>();
+    if (type == "boolean") return v.as<bool>();
+    if (type == "number") return v.as<double>();
+    if (type == "string") return v.as<std::string>();
+    if (val::global("Array").call<bool>("isArray", v)) {
+        const int n = v["length"].as<int>();
+        auto member = [&](int i) { return v[i].isNull() ? std::nan("") : v[i].as<double>(); };
+        if (n == 2) return optlab::Betas{{member(0), member(1)}};
+        if (n == 3) return optlab::Triple{member(0), member(1), member(2)};
+    }
+    throw optlab::InvalidArgument("hyper-parameter " + name + ": expected a boolean, a number, "
+                                  "two or three numbers, or a name");
+}
+
+optlab::HyperParams hyper_from_js(const val& object) {
+    optlab::HyperParams hyper;
+    if (object.isUndefined() || object.isNull()) return hyper;
+    const val keys = val::global("Object").call<val>("keys", object);
+    for (int i = 0, n = keys["length"].as<int>(); i < n; ++i) {
+        const std::string name = keys[i].as<std::string>();
+        hyper.emplace(name, from_js(object[name], name));
+    }
+    return hyper;
+}
+
+// ---- the catalogue: everything the page lists -----------------------------------------------
+
+val catalogue() {
+    val out = val::object();
+    val functions = val::array();
+    for (const optlab::Function2d& f : optlab::functions_2d()) {
+        val o = val::object();
+        o.set("name", std::string(f.name));
+        o.set("formula", std::string(f.formula));
+        o.set("note", std::string(f.note));
+        o.set("start", point(f.start));
+        val minima = val::array();
+        for (const auto& m : f.minima) minima.call<void>("push", point(m));
+        o.set("minima", minima);
+        o.set("minimum_value", f.minimum_value);
+        o.set("x_range", point(f.x_range));
+        o.set("y_range", point(f.y_range));
+        functions.call<void>("push", o);
+    }
+    out.set("functions", functions);
+
+    const optlab::Convention conventions[] = {optlab::Convention::torch, optlab::Convention::keras,
+                                              optlab::Convention::book};
+    val names = val::array();
+    for (optlab::Convention c : conventions) names.call<void>("push", std::string(optlab::to_string(c)));
+    out.set("conventions", names);
+
+    val optimizers = val::array();
+    for (const optlab::OptimizerInfo& info : optlab::optimizers()) {
+        val o = val::object();
+        o.set("name", std::string(info.name));
+        o.set("label", std::string(info.label));
+        o.set("summary", std::string(info.summary));
+        val defaults = val::object();
+        val descriptions = val::object();
+        for (optlab::Convention c : conventions) {
+            val d = val::object();
+            for (const auto& [name, value] : info.defaults(c)) {
+                d.set(name, to_js(value));
+                descriptions.set(name, std::string(optlab::describe_hyper(name)));
+            }
+            defaults.set(std::string(optlab::to_string(c)), d);
+        }
+        o.set("defaults", defaults);
+        o.set("descriptions", descriptions);
+        optimizers.call<void>("push", o);
+    }
+    out.set("optimizers", optimizers);
+    return out;
+}
+
+// ---- paths ----------------------------------------------------------------------------------
+
+/// {rows, diverged, hyper} or {error}. rows is a Float64Array of 6 numbers per point:
+/// step, x, y, f and the gradient (gx, gy) at the point, which the page divides the next step
+/// by to show the effective per-coordinate learning rate.
+val trajectory(const std::string& function, const std::string& optimizer,
+               const std::string& convention, double x, double y, double steps, const val& hyper) {
+    val out = val::object();
+    try {
+        const optlab::Function2d& fn = optlab::function_2d(function);
+        const optlab::Trajectory t =
+            optlab::run_trajectory(fn, optimizer, hyper_from_js(hyper), optlab::parse_convention(convention),
+                                   {x, y}, static_cast<std::int64_t>(steps));
+        std::vector<double> rows;
+        rows.reserve(t.points.size() * 6);
+        for (std::size_t k = 0; k < t.points.size(); ++k) {
+            const optlab::Point2& p = t.points[k];
+            const optlab::Point2 g = fn.gradient(p[0], p[1]);
+            rows.insert(rows.end(), {double(k), p[0], p[1], t.f[k], g[0], g[1]});
+        }
+        // A copy: the view into the module's memory dies with `rows`.
+        const val view(emscripten::typed_memory_view(rows.size(), rows.data()));
+        out.set("rows", val::global("Float64Array").new_(view));
+        out.set("diverged", t.diverged);
+        val used = val::object();
+        for (const auto& [name, value] : t.hyper) used.set(name, to_js(value));
+        out.set("hyper", used);
+    } catch (const std::exception& e) {
+        out.set("error", std::string(e.what()));
+    }
+    return out;
+}
+
+/// f on an nx × ny grid over [x0, x1] × [y0, y1], row by row from y0: the contour plot's data.
+val grid(const std::string& function, double x0, double x1, double y0, double y1, int nx, int ny) {
+    const optlab::Function2d& fn = optlab::function_2d(function);
+    std::vector<double> values(std::size_t(nx) * std::size_t(ny));
+    for (int j = 0; j < ny; ++j) {
+        const double y = y0 + (y1 - y0) * j / (ny - 1);
+        for (int i = 0; i < nx; ++i) values[std::size_t(j) * nx + i] = fn.value(x0 + (x1 - x0) * i / (nx - 1), y);
+    }
+    const val view(emscripten::typed_memory_view(values.size(), values.data()));
+    return val::global("Float64Array").new_(view);
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(optlab_engine) {
+    emscripten::function("catalogue", &catalogue);
+    emscripten::function("trajectory", &trajectory);
+    emscripten::function("grid", &grid);
+}
