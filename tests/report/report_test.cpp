@@ -8,8 +8,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <vector>
+#include <cmath>
+#include <limits>
 
 #include "optlab/data/dataset.hpp"
 
@@ -86,6 +91,91 @@ TEST_F(Report, QuickReportIsWrittenWithEveryFigureAndTheFormulas) {
         << "the page says lower exactly when the autoencoder's error is lower";
     EXPECT_EQ(html.find("http://"), std::string::npos) << "the page must not need the network";
     EXPECT_EQ(html.find("https://"), std::string::npos) << "the page must not need the network";
+}
+
+// "Which optimizer, across problems?": its sentences against the suite's numbers, recomputed
+// here from the arms themselves (each optimizer's best learning rate by validation metric on
+// seed 1, its tuned test metric the mean over the seeds at that rate) — whatever they say.
+std::string attribute(const std::string& html, std::size_t from, const std::string& name) {
+    const std::size_t at = html.find(name + "=\"", from);
+    if (at == std::string::npos) return "";
+    const std::size_t begin = at + name.size() + 2;
+    return html.substr(begin, html.find('"', begin) - begin);
+}
+
+TEST_F(Report, TheAcrossProblemsSentencesMatchTheSuitesNumbers) {
+    if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist")) GTEST_SKIP() << "no dataset-fashion-mnist";
+    ASSERT_EQ(status_, 0);
+    const std::string html = slurp(kOut / "index.html");
+    const auto suite = nlohmann::json::parse(slurp(kOut / "suite-quick" / "suite.json"));
+    ASSERT_GE(suite["protocol"]["seeds"].get<int>(), 2) << "the claims are over several seeds";
+    const double inf = std::numeric_limits<double>::infinity();
+    std::map<std::string, bool> lower;
+    for (const auto& p : suite["problems"]) lower[p["name"]] = p["lower_is_better"];
+    auto score = [&](const std::string& problem, const nlohmann::json& v) {  // higher is better
+        if (v.is_null()) return -inf;
+        return lower[problem] ? -v.get<double>() : v.get<double>();
+    };
+    // (problem, optimizer) → best lr on seed 1, then the mean test metric at it over the seeds.
+    std::map<std::pair<std::string, std::string>, double> best_lr, best_val, tuned_sum, tuned_n, tuned_worst, default_sum, default_n;
+    for (const auto& a : suite["arms"]) {
+        const auto key = std::make_pair(a["problem"].get<std::string>(), a["optimizer"].get<std::string>());
+        if (a["phase"] != "tune" || a["diverged"].get<bool>()) continue;
+        const double v = score(key.first, a["validation_metric"]);
+        if (!best_val.count(key) || v > best_val[key]) best_val[key] = v, best_lr[key] = a["lr"];
+    }
+    for (const auto& a : suite["arms"]) {
+        const auto key = std::make_pair(a["problem"].get<std::string>(), a["optimizer"].get<std::string>());
+        const double t = score(key.first, a["test_metric"]);
+        if (a["phase"] == "default") default_sum[key] += t, default_n[key] += 1;
+        const bool tuned = best_lr.count(key) && a["lr"].get<double>() == best_lr[key] &&
+                           (a["phase"] == "seed" || a["phase"] == "tune");
+        if (!tuned) continue;
+        tuned_sum[key] += t, tuned_n[key] += 1;
+        tuned_worst[key] = tuned_worst.count(key) ? std::min(tuned_worst[key], t) : t;
+    }
+    std::set<std::string> distinct;
+    int tuning_won = 0;
+    for (const auto& [problem, is_lower] : lower) {
+        std::string winner;
+        double best = -inf, best_default = -inf;
+        for (const auto& o : suite["optimizers"]) {
+            const auto key = std::make_pair(problem, o.get<std::string>());
+            if (default_n.count(key)) best_default = std::max(best_default, default_sum[key] / default_n[key]);
+            if (!tuned_n.count(key)) continue;
+            const double mean = tuned_sum[key] / tuned_n[key];
+            if (mean > best) best = mean, winner = key.second;
+        }
+        distinct.insert(winner);
+        tuning_won += tuned_worst[std::make_pair(problem, winner)] > best_default;
+        const std::size_t mark = html.find("data-problem=\"" + problem + "\"");
+        ASSERT_NE(mark, std::string::npos) << problem;
+        EXPECT_EQ(attribute(html, mark, "data-winner"), winner) << problem;
+    }
+    const std::size_t findings = html.find("class=\"suite-findings\"");
+    ASSERT_NE(findings, std::string::npos);
+    EXPECT_EQ(attribute(html, findings, "data-distinct-winners"), std::to_string(distinct.size()));
+    EXPECT_EQ(html.find("No optimizer wins every problem", findings) != std::string::npos, distinct.size() > 1);
+    EXPECT_EQ(attribute(html, html.find("class=\"tuning\"", findings), "data-problems"), std::to_string(tuning_won));
+    // The best profile score's optimizer, and the ranks it holds, from the table.
+    std::string top;
+    double top_score = -1;
+    for (const auto& [o, v] : suite["scores"].items()) {
+        if (v.get<double>() > top_score) top_score = v, top = o;
+    }
+    const std::size_t best_mark = html.find("class=\"best-score\"", findings);
+    EXPECT_EQ(attribute(html, best_mark, "data-optimizer"), top);
+    int lo = 1 << 30, hi = 0;
+    for (const auto& row : suite["table"]) {
+        if (row["optimizer"] != top || !row["applicable"].get<bool>()) continue;
+        lo = std::min(lo, row["rank"].get<int>());
+        hi = std::max(hi, row["rank"].get<int>());
+    }
+    EXPECT_EQ(attribute(html, best_mark, "data-rank-low"), std::to_string(lo));
+    EXPECT_EQ(attribute(html, best_mark, "data-rank-high"), std::to_string(hi));
+    for (const char* f : {"suite-profile.png", "suite-ranks.svg", "suite-table.csv"}) {
+        EXPECT_TRUE(std::filesystem::exists(kOut / "suite-quick" / f)) << f;
+    }
 }
 
 TEST_F(Report, EveryImageLoadsInAHeadlessBrowser) {

@@ -46,7 +46,7 @@ void plot_profile(const std::filesystem::path& dir, const SuiteResult& r) {
         csv += "\n";
     }
     write_text(dir / "suite-profile.csv", csv);
-    std::string gp = "set datafile separator ','\nset grid\nset key bottom right box opaque font ',9'\n";
+    std::string gp = "set datafile separator ','\nset grid\nset key outside below horizontal font ',9'\n";
     gp += "set multiplot layout 1,2 title " +
           gnuplot_string("Performance profiles: the share of problems an optimizer reaches the target within τ × the fastest") + "\n";
     gp += "set xrange [1:" + format_number(SuiteResult::kTauMax) + "]\nset yrange [0:1.05]\nset ylabel 'ρ(τ)'\n";

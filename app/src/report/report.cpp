@@ -4,10 +4,14 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "optlab/core/error.hpp"
 #include "optlab/experiment/experiments.hpp"
+#include "optlab/experiment/suite.hpp"
+#include "optlab/optim/registry.hpp"
+#include "optlab/problems/catalogue.hpp"
 #include "optlab/plot/gnuplot.hpp"
 #include "optlab/report/explorable.hpp"
 #include "optlab/core/text.hpp"
@@ -74,6 +78,8 @@ struct Results {
     CompareResult cr, ir;
     ReconstructionSpec rs;                // the autoencoder as run
     ReconstructionResult rr;
+    SuiteResult suite;                    // the suite sized for the report
+    std::string suite_dir;                // its folder, relative to the report
     bool quick = false;
     double seconds = 0;
 
@@ -221,6 +227,113 @@ std::string autoencoder_section(const Results& r) {
     return html;
 }
 
+// ---- which optimizer, across problems ------------------------------------------------------
+
+std::string label_of(const std::string& optimizer) { return std::string(optimizer_info(optimizer).label); }
+
+std::string join_names(const std::vector<std::string>& names) {
+    std::string out;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+    }
+    return out;
+}
+
+// The sentences say what the suite's numbers say, whatever they are; each claim carries its
+// numbers in data- attributes, which report_test recomputes from the arms.
+std::string suite_section(const Results& r) {
+    const SuiteResult& s = r.suite;
+    const std::size_t O = s.protocol.optimizers.size();
+    std::string html = "<h2>6. Which optimizer, across problems?</h2>\n<p>The lecture's conclusion, measured: " +
+                       std::to_string(O) + " optimizers on " + std::to_string(s.problems.size()) +
+                       " problems of different character (<code>optlab suite</code>, docs/suite.md). Each optimizer ran at its "
+                       "defaults on every seed, then at " + std::to_string(s.protocol.grid) +
+                       " learning rates on seed 1, and at the best of them (by the validation metric) on every seed (" +
+                       std::to_string(s.protocol.seeds) + " seeds" + (s.protocol.quick ? ", short budgets" : "") +
+                       "). The table gives each optimizer's tuned test metric, mean over seeds, and its rank; the winner is "
+                       "bold, ≈ marks a seed range that overlaps the winner's.</p>\n";
+    html += "<table class=\"suite\"><tr><th>problem (metric)</th>";
+    for (const auto& o : s.protocol.optimizers) html += "<th>" + esc(label_of(o)) + "</th>";
+    html += "</tr>\n";
+    for (std::size_t p = 0; p < s.problems.size(); ++p) {
+        const SuiteProblem& problem = s.problems[p];
+        html += "<tr><td>" + esc(problem.name) + " (" + esc(problem.metric) + (problem.lower_is_better ? ", lower" : ", higher") +
+                " is better)</td>";
+        for (std::size_t o = 0; o < O; ++o) {
+            const SuiteRow& row = s.rows[p * O + o];
+            if (!row.applicable) {
+                html += "<td>n/a</td>";
+                continue;
+            }
+            const std::string value = fixed(row.tuned_mean, problem.metric == "accuracy" ? 3 : 4) + " (" + std::to_string(row.rank) + ")";
+            html += std::string("<td>") + (row.rank == 1 ? "<b>" + value + "</b>" : (row.tied ? "≈ " : "") + value) + "</td>";
+        }
+        html += "</tr>\n";
+    }
+    html += "</table>\n";
+    html += figure(r.suite_dir + "/suite-ranks", "Ranks per problem (1 = best tuned test metric).");
+    html += figure(r.suite_dir + "/suite-profile",
+                   "Performance profiles: the share of problems each optimizer reaches the problem's target within τ times "
+                   "the fastest optimizer's iterations (left) or seconds (right); the legend gives each one's score.");
+
+    // 1. Who wins where.
+    std::map<std::string, std::vector<std::string>> won;  // winner → problems
+    std::string marks;
+    for (std::size_t p = 0; p < s.problems.size(); ++p) {
+        won[s.winners[p]].push_back(s.problems[p].name);
+        marks += "<span class=\"winner\" data-problem=\"" + s.problems[p].name + "\" data-winner=\"" + s.winners[p] + "\"></span>";
+    }
+    std::string findings = "<p class=\"suite-findings\" data-distinct-winners=\"" + std::to_string(won.size()) + "\">" + marks;
+    if (won.size() == 1) {
+        findings += "<b>" + esc(label_of(won.begin()->first)) + " wins every problem</b> here, tuned. ";
+    } else {
+        findings += "<b>No optimizer wins every problem</b>: ";
+        std::vector<std::string> parts;
+        for (const auto& [optimizer, problems] : won) parts.push_back(esc(label_of(optimizer)) + " wins " + join_names(problems));
+        for (std::size_t i = 0; i < parts.size(); ++i) findings += (i ? "; " : "") + parts[i];
+        findings += ". ";
+    }
+    // 2. The best scorer's ranks: does the ranking change with the problem?
+    std::size_t best = 0;
+    for (std::size_t o = 1; o < O; ++o) best = s.score_iterations[o] > s.score_iterations[best] ? o : best;
+    int lo = 1 << 30, hi = 0;
+    for (std::size_t p = 0; p < s.problems.size(); ++p) {
+        const SuiteRow& row = s.rows[p * O + best];
+        if (!row.applicable) continue;
+        lo = std::min(lo, row.rank);
+        hi = std::max(hi, row.rank);
+    }
+    findings += "<span class=\"best-score\" data-optimizer=\"" + s.protocol.optimizers[best] + "\" data-rank-low=\"" +
+                std::to_string(lo) + "\" data-rank-high=\"" + std::to_string(hi) + "\"></span>By time to the targets " +
+                esc(label_of(s.protocol.optimizers[best])) + " scores highest (" + fixed(s.score_iterations[best], 2) + " of 1)";
+    findings += lo == hi ? ", and it ranks " + std::to_string(lo) + " on every problem. "
+                         : ", yet its rank ranges from " + std::to_string(lo) + " to " + std::to_string(hi) +
+                               " across the problems: the ranking changes with the problem. ";
+    // 3. Did tuning matter? The best tuned optimizer against the best optimizer at its defaults.
+    int tuning_won = 0;
+    for (std::size_t p = 0; p < s.problems.size(); ++p) {
+        const bool lower = s.problems[p].lower_is_better;
+        double best_default = lower ? INFINITY : -INFINITY, winner_worst = NAN;
+        for (std::size_t o = 0; o < O; ++o) {
+            const SuiteRow& row = s.rows[p * O + o];
+            if (std::isfinite(row.default_mean)) best_default = lower ? std::min(best_default, row.default_mean) : std::max(best_default, row.default_mean);
+            if (row.rank == 1) winner_worst = lower ? row.tuned_max : row.tuned_min;
+        }
+        tuning_won += lower ? winner_worst < best_default : winner_worst > best_default;
+    }
+    findings += "<span class=\"tuning\" data-problems=\"" + std::to_string(tuning_won) + "\"></span>";
+    findings += tuning_won == 0 ? "Tuning the learning rate did not beat the best default anywhere: on every problem one "
+                                  "optimizer's defaults were as good as the tuned winner's worst seed."
+                                : "Tuning the learning rate mattered on " + std::to_string(tuning_won) + " of " +
+                                      std::to_string(s.problems.size()) +
+                                      " problems: there even the tuned winner's worst seed beats every optimizer at its defaults.";
+    html += findings + "</p>\n<p class=\"note\">Data: <a href=\"" + r.suite_dir + "/suite.json\">suite.json</a>, <a href=\"" +
+            r.suite_dir + "/suite-table.csv\">suite-table.csv</a>, one file per run in <code>" + r.suite_dir +
+            "/arms/</code>; learning-rate sensitivity in <a href=\"" + r.suite_dir + "/suite-lr.svg\">suite-lr</a>, curves in <a href=\"" +
+            r.suite_dir + "/suite-curves.svg\">suite-curves</a>.</p>\n";
+    return html;
+}
+
 std::string files_section(const std::filesystem::path& dir) {
     std::string html = "<h2>Files</h2>\n<p>Every figure's data: ";
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
@@ -263,13 +376,13 @@ std::filesystem::path write_report(const ReportOptions& o, const std::function<v
 
     Results r;
     r.quick = o.quick;
-    say("1/6 optimizer paths on 2-D functions");
+    say("1/7 optimizer paths on 2-D functions");
     const std::string trajectories_html = trajectory_figures(dir, r);
-    say("2/6 activation histograms");
+    say("2/7 activation histograms");
     const HistogramSpec hs;
     r.hist = run_init_histogram(hs);
     write_init_histogram(dir / "init-histogram", hs, r.hist);
-    say("3/6 loading Fashion-MNIST");
+    say("3/7 loading Fashion-MNIST");
     const TrainTest data = o.data.empty() ? load_named_dataset(o.dataset) : load_mnist_folder(o.data);
     // The report's settings on a preset: threads, and in quick mode 300 iterations, one seed.
     auto for_report = [&](CompareSpec spec) {
@@ -280,25 +393,45 @@ std::filesystem::path write_report(const ReportOptions& o, const std::function<v
         }
         return spec;
     };
-    say("4/6 optimizers on Fashion-MNIST");
+    say("4/7 optimizers on Fashion-MNIST");
     r.cs = for_report(compare_preset());
     r.cr = run_compare(r.cs, data, [&](const std::string& s) { say("compare" + s); });
     write_compare(dir / "compare", r.cs, r.cr, "Optimizers on Fashion-MNIST", 1.2);
-    say("5/6 initial weights on Fashion-MNIST");
+    say("5/7 initial weights on Fashion-MNIST");
     r.is = for_report(init_compare_preset());
     r.ir = run_compare(r.is, data, [&](const std::string& s) { say("init-compare" + s); });
     write_compare(dir / "init-compare", r.is, r.ir, "Initial weights on Fashion-MNIST (SGD: lr 0.01 for ReLU, lr 1 for sigmoid)", 2.5);
-    say("6/6 an autoencoder on Fashion-MNIST");
+    say("6/7 an autoencoder on Fashion-MNIST");
     r.rs.threads = o.threads;
     if (o.quick) r.rs.iterations = 300;
     r.rr = run_reconstructions(r.rs, data);
     write_reconstructions(dir / "reconstructions", r.rr);
+    say("7/7 which optimizer, across problems (optlab suite)");
+    {
+        // The quick suite (every problem, every default optimizer, short budgets); --quick: three
+        // problems that load fast and four optimizers.
+        SuiteProtocol protocol = SuiteProtocol::defaults(true);
+        if (o.quick) {
+            protocol.problems = {"quadratic", "fmnist-logreg", "words-charlm"};
+            protocol.optimizers = {"sgd", "momentum", "adam", "lion"};
+        }
+        r.suite_dir = o.quick ? "suite-quick" : "suite";
+        const TrainTest images = suite_images(data, true);
+        LocalWorkers workers(true, &images, o.threads);
+        SuiteObserver observer;
+        std::size_t shown = 0;
+        observer.arm_started = [&](std::size_t k, std::size_t n, const SuiteArm&, double) {
+            if (k * 10 / n != shown) say("suite: arm " + std::to_string(k) + " of " + std::to_string(n)), shown = k * 10 / n;
+        };
+        r.suite = run_suite(protocol, dir / r.suite_dir, workers, observer);
+        write_suite(dir / r.suite_dir, r.suite);
+    }
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
     const std::string html = std::string(kHead) + "<p class=\"note\">" +
                              (o.quick ? "Quick mode: 300 iterations and one seed per run. " : "") + "Generated in " +
                              std::to_string(int(r.seconds)) + " s.</p>\n" + explorable_section() + paths_section(r, trajectories_html) +
-                             initial_weights_section(r) + compare_section(r) + autoencoder_section(r) + files_section(dir) + kFoot;
+                             initial_weights_section(r) + compare_section(r) + autoencoder_section(r) + suite_section(r) + files_section(dir) + kFoot;
     const auto index = dir / "index.html";
     write_text(index, html);
     say("wrote " + index.string());

@@ -245,6 +245,7 @@ class Run {
         result_.iterations = loop_.iteration;
         result_.skipped_steps = loop_.skipped;
         result_.samples_per_second = train_seconds_ > 0 ? double(samples_) / train_seconds_ : 0;
+        result_.training_seconds = train_seconds_;
         result_.memory.dataset_bytes = problem_.data_bytes();
         result_.metric = std::string(problem_.metric_name());
         result_.memory.model_bytes = problem_.model_bytes() + optimizer_->state_bytes() + optimizer_->workspace_bytes();

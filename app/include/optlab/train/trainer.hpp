@@ -27,6 +27,7 @@ struct TrainResult {
     std::int64_t iterations = 0, skipped_steps = 0;
     double seconds = 0;             // this process's part: loading, training, evaluation
     double samples_per_second = 0;  // training throughput: samples over the time in iterations
+    double training_seconds = 0;    // the time in iterations (this process's part)
     bool interrupted = false;  // stopped by SIGINT/SIGTERM
     int signal = 0;
     std::string checkpoint;    // written at the end, if any
