@@ -82,6 +82,11 @@ TEST_F(CliSuite, WritesEveryArmTheTablesTheFiguresAndResumes) {
     EXPECT_EQ(again.err.find("arm 1/"), std::string::npos) << "an arm ran again: " << again.err;
     EXPECT_EQ(slurp((dir / "a" / "suite.json").string()), first);
 
+    // A folder that cannot be made: named, exit 2.
+    const CliRun nowhere = optlab_run(kArgs + " --out /proc/optlab-suite");
+    EXPECT_EQ(nowhere.code, 2);
+    EXPECT_NE(nowhere.err.find("cannot create the results folder /proc/optlab-suite"), std::string::npos) << nowhere.err;
+
     // Another protocol in the same folder: refused, saying what differs.
     const CliRun other = optlab_run(kArgs + " --seeds 3" + out("a"));
     EXPECT_EQ(other.code, 2);

@@ -293,22 +293,33 @@ std::string suite_section(const Results& r) {
         for (std::size_t i = 0; i < parts.size(); ++i) findings += (i ? "; " : "") + parts[i];
         findings += ". ";
     }
-    // 2. The best scorer's ranks: does the ranking change with the problem?
+    // 2. The best time-to-target score, and whether the ranking changes with the problem: the
+    //    optimizer whose rank moves the most across problems.
     std::size_t best = 0;
     for (std::size_t o = 1; o < O; ++o) best = s.score_iterations[o] > s.score_iterations[best] ? o : best;
-    int lo = 1 << 30, hi = 0;
-    for (std::size_t p = 0; p < s.problems.size(); ++p) {
-        const SuiteRow& row = s.rows[p * O + best];
-        if (!row.applicable) continue;
-        lo = std::min(lo, row.rank);
-        hi = std::max(hi, row.rank);
+    findings += "<span class=\"best-score\" data-optimizer=\"" + s.protocol.optimizers[best] + "\"></span>By time to the targets " +
+                esc(label_of(s.protocol.optimizers[best])) + " scores highest (" + fixed(s.score_iterations[best], 2) + " of 1). ";
+    std::size_t widest = 0;
+    int widest_lo = 0, widest_hi = 0;
+    std::string lo_problem, hi_problem;
+    for (std::size_t o = 0; o < O; ++o) {
+        int lo = 1 << 30, hi = 0;
+        std::string lp, hp;
+        for (std::size_t p = 0; p < s.problems.size(); ++p) {
+            const SuiteRow& row = s.rows[p * O + o];
+            if (!row.applicable) continue;
+            if (row.rank < lo) lo = row.rank, lp = s.problems[p].name;
+            if (row.rank > hi) hi = row.rank, hp = s.problems[p].name;
+        }
+        if (hi > 0 && hi - lo > widest_hi - widest_lo) widest = o, widest_lo = lo, widest_hi = hi, lo_problem = lp, hi_problem = hp;
     }
-    findings += "<span class=\"best-score\" data-optimizer=\"" + s.protocol.optimizers[best] + "\" data-rank-low=\"" +
-                std::to_string(lo) + "\" data-rank-high=\"" + std::to_string(hi) + "\"></span>By time to the targets " +
-                esc(label_of(s.protocol.optimizers[best])) + " scores highest (" + fixed(s.score_iterations[best], 2) + " of 1)";
-    findings += lo == hi ? ", and it ranks " + std::to_string(lo) + " on every problem. "
-                         : ", yet its rank ranges from " + std::to_string(lo) + " to " + std::to_string(hi) +
-                               " across the problems: the ranking changes with the problem. ";
+    findings += "<span class=\"widest\" data-optimizer=\"" + (widest_hi > 0 ? s.protocol.optimizers[widest] : std::string()) +
+                "\" data-rank-low=\"" + std::to_string(widest_lo) + "\" data-rank-high=\"" + std::to_string(widest_hi) + "\"></span>";
+    findings += widest_hi > widest_lo
+                    ? "The ranking changes with the problem: " + esc(label_of(s.protocol.optimizers[widest])) + " ranks " +
+                          std::to_string(widest_lo) + " on " + lo_problem + " but " + std::to_string(widest_hi) + " on " +
+                          hi_problem + ". "
+                    : "Every optimizer holds the same rank on every problem. ";
     // 3. Did tuning matter? The best tuned optimizer against the best optimizer at its defaults.
     int tuning_won = 0;
     for (std::size_t p = 0; p < s.problems.size(); ++p) {
