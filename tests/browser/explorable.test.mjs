@@ -77,7 +77,12 @@ function cliTrajectory(spec) {
     else if (Array.isArray(value)) argv.push(`--${flag}`, value.map(v => v === null ? 'none' : String(v)).join(','));
     else argv.push(`--${flag}`, String(value));
   }
-  const r = spawnSync(args.cli, argv, { encoding: 'utf8' });
+  // Muon's products go through OpenBLAS natively; its Haswell kernels (on any AVX2 machine, as
+  // golden_test pins them) sum in the order web/cblas.cpp reproduces.
+  const r = spawnSync(args.cli, argv, {
+    encoding: 'utf8',
+    env: { ...process.env, OPENBLAS_CORETYPE: 'Haswell', OPENBLAS_NUM_THREADS: '1' },
+  });
   if (r.status !== 0 && r.status !== 3) return { error: r.stderr.trim() };
   return { rows: JSON.parse(r.stdout).path.map(p => [p.step, p.x, p.y, p.f]) };
 }
