@@ -105,9 +105,7 @@ SuiteResult made_up() {
     SuiteProtocol p = small();
     p.optimizers = {"sgd", "adam", "lion"};  // A, B, C
     std::vector<SuiteArm> arms = plan_first_stage(p);
-    for (SuiteArm& a : arms) {
-        const bool lower = true;  // both problems: lower is better
-        (void)lower;
+    for (SuiteArm& a : arms) {  // both problems: lower is better
         if (a.optimizer == "lion") {
             a.diverged = true;
             a.validation_metric = a.test_metric = std::numeric_limits<double>::quiet_NaN();
