@@ -148,7 +148,7 @@ void setup_suite(CLI::App& app, int& exit_code) {
         ->capture_default_str();
     sub->add_option("--dataset", f->dataset, "The image problems' dataset")->capture_default_str();
     sub->add_option("--data", f->data, "An MNIST-layout folder instead");
-    sub->add_option("--threads", f->threads, "Threads per arm (default: all cores)");
+    sub->add_option("--threads", f->threads, "Threads per arm (default 0: all cores)")->check(CLI::Range(0, 4096));
     sub->add_option("--progress", f->progress, "auto (a redrawn line on a terminal), bar, lines or none")
         ->check(CLI::IsMember({"auto", "bar", "lines", "none"}))
         ->capture_default_str();

@@ -5,6 +5,7 @@
 // script and style (web/explorable.js, web/explorable.css), and docs/optimizers.md, the one
 // text of every formula: it is read here, section by section, and each formula line typeset as
 // MathML, which Chromium renders with no script.
+#include "optlab/report/html.hpp"
 #include "optlab/report/explorable.hpp"
 
 #include <string_view>
@@ -27,19 +28,7 @@ std::string optimizers_md();   // docs/optimizers.md
 
 namespace {
 
-std::string esc(std::string_view s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '&': out += "&amp;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
+std::string esc(std::string_view s) { return html_escape(s); }
 
 // ---- docs/optimizers.md, read as sections -------------------------------------------------------
 

@@ -14,6 +14,7 @@
 #include "optlab/problems/catalogue.hpp"
 #include "optlab/plot/gnuplot.hpp"
 #include "optlab/report/explorable.hpp"
+#include "optlab/report/html.hpp"
 #include "optlab/core/text.hpp"
 
 namespace optlab {
@@ -22,19 +23,7 @@ namespace {
 
 using namespace experiment;
 
-std::string esc(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '&': out += "&amp;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
+std::string esc(std::string_view s) { return html_escape(s); }
 
 std::string fixed(double v, int digits) {
     if (!std::isfinite(v)) return "—";
