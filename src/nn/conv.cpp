@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 
+#include "conv_direct.hpp"
 #include "gemm.hpp"
 #include "optlab/core/error.hpp"
 
@@ -52,6 +54,20 @@ Conv2d<T>::Conv2d(ParamStore<T>& store, const std::string& prefix, ImageShape in
     out_ = {pooled(in.height, kernel, stride, padding), pooled(in.width, kernel, stride, padding), out_channels};
     weight_ = store.add(prefix + ".weight", {patch_size(), out_channels});
     bias_ = store.add(prefix + ".bias", {out_channels});
+    direct_ = std::is_same_v<T, float> && stride == 1 && direct::available();
+    if (direct_) {
+        // dx is the correlation of dy, bordered by k − 1 − p, with W's taps reversed.
+        const std::size_t border = kernel - 1 - padding;
+        padded_in_ = {in.height + 2 * padding, in.width + 2 * padding, in.channels};
+        padded_dy_ = {out_.height + 2 * border, out_.width + 2 * border, out_channels};
+        padded_.resize(max_rows * padded_in_.size());
+        dy_padded_.resize(max_rows * padded_dy_.size());
+        w_flipped_.resize(patch_size() * out_channels);
+        // dW's sums run over a few images at a time whose inputs and dy stay in L2 (≈ 384 KiB).
+        const std::size_t image_bytes = (padded_in_.size() + out_.size()) * sizeof(T);
+        chunk_ = std::max<std::size_t>(1, (std::size_t(384) << 10) / image_bytes);
+        return;
+    }
     cols_.resize(max_rows * out_.height * out_.width * patch_size());
     const std::size_t image_patches = out_.height * out_.width * patch_size() * sizeof(T);
     chunk_ = std::max<std::size_t>(1, (std::size_t(512) << 10) / image_patches);  // ≈ 512 KiB of patches
@@ -123,7 +139,66 @@ void Conv2d<T>::col2im(const T* patches, T* image) const {
 }
 
 template <class T>
+void Conv2d<T>::forward_direct(const T* x, T* y, std::size_t rows, Part part) {
+    if constexpr (std::is_same_v<T, float>) {
+        const std::size_t c = in_.channels, c_out = out_.channels, window = kernel_ * kernel_;
+        const T* w = store_.view(weight_).param.data();
+        // W with its taps reversed and its two channel axes swapped, for backward's dx; each
+        // part turns its share of the rows. Backward reads them all: the network's backward
+        // begins after every part of its forward has returned.
+        const auto [f0, f1] = part.share(window * c_out);
+        for (std::size_t row = f0; row < f1; ++row) {  // row = tap·C' + c', the tap reversed
+            const std::size_t tap = row / c_out, j = row % c_out, source = window - 1 - tap;
+            for (std::size_t i = 0; i < c; ++i) w_flipped_[row * c + i] = w[(source * c + i) * c_out + j];
+        }
+        const auto [r0, r1] = part.share_rows(rows);
+        const std::size_t run = in_.width * c;
+        for (std::size_t r = r0; r < r1; ++r) {
+            T* padded = padded_.data() + r * padded_in_.size();
+            const T* image = x + r * in_.size();
+            for (std::size_t iy = 0; iy < in_.height; ++iy) {  // the inside; the border stays 0
+                std::copy(image + iy * run, image + (iy + 1) * run,
+                          padded + ((iy + padding_) * padded_in_.width + padding_) * c);
+            }
+            direct::correlate({padded, padded_in_.width, c}, kernel_, w, c_out, store_.view(bias_).param.data(),
+                              out_.height, out_.width, y + r * out_.size());
+        }
+    }
+}
+
+template <class T>
+void Conv2d<T>::backward_direct(const T* dy, T* dx, std::size_t rows, Part part) {
+    if constexpr (std::is_same_v<T, float>) {
+        const std::size_t c = in_.channels, c_out = out_.channels;
+        // dW: parts share its rows; each row sums chunk after chunk of images, the chunks set
+        // by the layer's shape, so every row's order of sums is the same on any number of threads.
+        T* dw = store_.view(weight_).grad.data();
+        if (const auto [i0, i1] = part.share(patch_size(), line_grain(c_out * sizeof(T))); i0 < i1) {
+            for (std::size_t c0 = 0; c0 < rows; c0 += chunk_) {
+                const std::size_t c1 = std::min(rows, c0 + chunk_);
+                direct::correlate_weight_grad({padded_.data() + c0 * padded_in_.size(), padded_in_.width, c},
+                                              padded_in_.size(), kernel_, dy + c0 * out_.size(), out_.size(), c_out,
+                                              c1 - c0, out_.height, out_.width, i0, i1, dw);
+            }
+        }
+        if (!dx) return;
+        const auto [r0, r1] = part.share_rows(rows);
+        const std::size_t border = kernel_ - 1 - padding_, run = out_.width * c_out;
+        for (std::size_t r = r0; r < r1; ++r) {
+            T* padded = dy_padded_.data() + r * padded_dy_.size();
+            const T* g = dy + r * out_.size();
+            for (std::size_t oy = 0; oy < out_.height; ++oy) {
+                std::copy(g + oy * run, g + (oy + 1) * run, padded + ((oy + border) * padded_dy_.width + border) * c_out);
+            }
+            direct::correlate({padded, padded_dy_.width, c_out}, kernel_, w_flipped_.data(), c, nullptr, in_.height,
+                              in_.width, dx + r * in_.size());
+        }
+    }
+}
+
+template <class T>
 void Conv2d<T>::forward_part(const T* x, T* y, std::size_t rows, bool, Part part) {
+    if (direct_) return forward_direct(x, y, rows, part);
     const auto [r0, r1] = part.share_rows(rows);
     if (r0 == r1) return;
     const std::size_t pixels = out_.height * out_.width, k = patch_size(), c_out = out_.channels;
@@ -145,8 +220,13 @@ void Conv2d<T>::forward_part(const T* x, T* y, std::size_t rows, bool, Part part
 template <class T>
 void Conv2d<T>::backward_part(const T*, const T*, const T* dy, T* dx, std::size_t rows, Part part) {
     const std::size_t pixels = out_.height * out_.width, k = patch_size(), c_out = out_.channels;
-    T* dw = store_.view(weight_).grad.data();
     T* db = store_.view(bias_).grad.data();
+    const auto [j0, j1] = part.share(c_out, line_grain(sizeof(T)));
+    for (std::size_t i = 0; i < rows * pixels; ++i) {  // db += Σ dy
+        for (std::size_t j = j0; j < j1; ++j) db[j] += dy[i * c_out + j];
+    }
+    if (direct_) return backward_direct(dy, dx, rows, part);
+    T* dw = store_.view(weight_).grad.data();
     // dW sums over every image: one product per chunk of images, added in the chunks' order —
     // chunks fixed by the layer's shape, not by the threads (which share W's rows), so the
     // same sums on any number of threads. A chunk's patches fit the cache: 3× the rate of one
@@ -157,10 +237,6 @@ void Conv2d<T>::backward_part(const T*, const T*, const T* dy, T* dx, std::size_
             gemm(true, false, i1 - i0, c_out, (c1 - c0) * pixels, T(1), cols_.data() + c0 * pixels * k + i0, k,
                  dy + c0 * out_.size(), c_out, T(1), dw + i0 * c_out, c_out);  // dW += patchesᵀ·dy
         }
-    }
-    const auto [j0, j1] = part.share(c_out, line_grain(sizeof(T)));
-    for (std::size_t i = 0; i < rows * pixels; ++i) {  // db += Σ dy
-        for (std::size_t j = j0; j < j1; ++j) db[j] += dy[i * c_out + j];
     }
     if (!dx) return;
     const auto [r0, r1] = part.share_rows(rows);

@@ -198,6 +198,69 @@ TEST(ImageLayers, ShapesFollowTorchsFormula) {
     EXPECT_EQ(store.info(store.index_of("a.weight")).shape, (std::vector<std::size_t>{9, 16}));
 }
 
+// One Conv2d's forward and backward on `rows` images, its work split into `parts` parts run
+// one after another (as the network's threads would, each writing only its share); returns y,
+// then dW, db and dx.
+std::vector<float> conv_pass(ImageShape in, std::size_t out_channels, std::size_t k, std::size_t padding,
+                             std::size_t rows, std::size_t parts, bool* direct) {
+    ParamStore<float> store;
+    Conv2d<float> conv(store, "conv", in, out_channels, k, 1, padding, rows);
+    *direct = conv.direct();
+    Rng rng(5);
+    for (float& v : store.params()) v = float(rng.normal());
+    std::vector<float> x(rows * in.size()), y(rows * conv.out_features()), dy(y.size()), dx(x.size());
+    for (float& v : x) v = float(rng.normal());
+    for (float& v : dy) v = float(rng.normal());
+    for (std::size_t i = 0; i < parts; ++i) conv.forward_part(x.data(), y.data(), rows, true, Part{i, parts});
+    for (std::size_t i = 0; i < parts; ++i) {
+        conv.backward_part(x.data(), y.data(), dy.data(), dx.data(), rows, Part{i, parts});
+    }
+    std::vector<float> out = y;
+    out.insert(out.end(), store.grads().begin(), store.grads().end());
+    out.insert(out.end(), dx.begin(), dx.end());
+    return out;
+}
+
+// The direct kernels (AVX2) against im2col and OpenBLAS, on shapes that take every block of
+// columns (16, 8 and the single last ones) and of pixels and dW rows (6 down to 1), kernels
+// 1, 3 and 5 with and without padding; and the same numbers however the work is split.
+TEST(ImageLayers, DirectKernelsMatchIm2colOnEveryBlockShape) {
+    struct Shape {
+        ImageShape in;
+        std::size_t out_channels, k, padding;
+    };
+    const Shape shapes[] = {
+        {{14, 14, 16}, 32, 3, 1},  // fmnist-cnn's second convolution
+        {{28, 28, 1}, 16, 3, 1},   // and its first
+        {{7, 5, 3}, 27, 3, 1},     // 16 + 8 + 3 columns; dx's 3 columns one at a time
+        {{6, 9, 8}, 8, 5, 2},      // dx: 8 columns, a border of 2
+        {{9, 6, 5}, 13, 5, 0},     // no padding: dx's border is k − 1
+        {{4, 4, 24}, 40, 1, 0},    // a 1×1 window
+        {{5, 3, 2}, 1, 3, 2},      // one output column; padding k − 1
+    };
+    for (const Shape& s : shapes) {
+        const std::string what = s.in.to_string() + " → " + std::to_string(s.out_channels) + ", k=" +
+                                  std::to_string(s.k) + ", p=" + std::to_string(s.padding);
+        bool direct = false, im2col_direct = true;
+        const std::vector<float> one = conv_pass(s.in, s.out_channels, s.k, s.padding, 5, 1, &direct);
+        if (!direct) GTEST_SKIP() << "this CPU (or OPTLAB_SIMD) has no AVX2 and FMA: Conv2d takes im2col only";
+        for (std::size_t parts : {2, 3}) {
+            bool d = false;
+            EXPECT_EQ(one, conv_pass(s.in, s.out_channels, s.k, s.padding, 5, parts, &d)) << what << ", " << parts;
+        }
+        set_simd_target(SimdTarget::baseline);
+        const std::vector<float> reference = conv_pass(s.in, s.out_channels, s.k, s.padding, 5, 1, &im2col_direct);
+        set_simd_target(best_simd_target());
+        ASSERT_FALSE(im2col_direct);
+        ASSERT_EQ(one.size(), reference.size());
+        // Sums of up to 25·24 = 600 products of normal numbers: the two orders of summation
+        // differ by a few float ulps of the largest partial sum.
+        for (std::size_t i = 0; i < one.size(); ++i) {
+            ASSERT_NEAR(one[i], reference[i], 2e-4f * (1.0f + std::abs(reference[i]))) << what << ", element " << i;
+        }
+    }
+}
+
 TEST(ImageLayers, RefuseWindowsThatDoNotFit) {
     ParamStore<float> store;
     EXPECT_THROW(Conv2d<float>(store, "c", {2, 2, 1}, 4, 3, 1, 0, 1), InvalidArgument);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Layers on images: each row of a batch is one image stored channels-last, (height, width,
-// channels) row-major, so a convolution over a whole batch is one matrix product of its
-// patches with the weight — the Linear layer's product on im2col's rows.
+// channels) row-major. A float convolution of stride 1 runs direct kernels that keep its sums
+// in vector registers (src/nn/conv_direct.hpp); any other is one matrix product of im2col's
+// patches with the weight, the Linear layer's product.
 //
 //   Conv2d     y[o, c'] = b[c'] + Σ_{ky,kx,c} x[o·s − p + (ky, kx), c] · W[(ky·k + kx)·C + c, c']
 //              W: (k·k·C, C') row-major — torch's (C', C, k, k) transposed and reordered;
@@ -37,26 +38,35 @@ template <class T>
 class Conv2d final : public Layer<T> {
   public:
     /// Adds "<prefix>.weight" (k·k·C, C') and "<prefix>.bias" (C') to `store`; keeps the
-    /// patches of up to `max_rows` images for backward.
+    /// inputs (direct path) or patches (im2col path) of up to `max_rows` images for backward.
     Conv2d(ParamStore<T>& store, const std::string& prefix, ImageShape in, std::size_t out_channels,
            std::size_t kernel, std::size_t stride, std::size_t padding, std::size_t max_rows);
     std::string name() const override;
     std::size_t out_features() const override { return out_.size(); }
     ImageShape out_shape() const { return out_; }
     void init(const Init& weights, Rng& rng) override;
-    /// im2col of the part's images, then y = patches·W + b.
+    /// The part's images: y = b + the correlation of x with W, directly or as im2col's
+    /// patches·W.
     void forward_part(const T* x, T* y, std::size_t rows, bool training, Part part) override;
     /// dW = patchesᵀ·dy over the whole batch (parts share W's rows), db = Σ dy (parts share
-    /// the channels), dx = col2im(dy·Wᵀ) on the part's images.
+    /// the channels), dx on the part's images: the correlation of dy with W's taps reversed
+    /// (direct) or col2im(dy·Wᵀ).
     void backward_part(const T* x, const T* y, const T* dy, T* dx, std::size_t rows, Part part) override;
     bool forward_by_rows() const override { return true; }
     bool dx_by_rows() const override { return true; }
-    std::size_t activation_bytes() const override { return (cols_.size() + dcols_.size()) * sizeof(T); }
+    std::size_t activation_bytes() const override {
+        return (cols_.size() + dcols_.size() + padded_.size() + dy_padded_.size() + w_flipped_.size()) * sizeof(T);
+    }
+    /// Whether this layer runs the direct kernels (src/nn/conv_direct.hpp: float, stride 1, a
+    /// CPU with AVX2 and FMA, decided when the layer is built) or im2col and OpenBLAS.
+    bool direct() const { return direct_; }
 
   private:
     std::size_t patch_size() const { return kernel_ * kernel_ * in_.channels; }
     void im2col(const T* image, T* patches) const;
     void col2im(const T* patches, T* image) const;  // adds into image
+    void forward_direct(const T* x, T* y, std::size_t rows, Part part);
+    void backward_direct(const T* dy, T* dx, std::size_t rows, Part part);
 
     ParamStore<T>& store_;
     std::string prefix_;
@@ -65,6 +75,12 @@ class Conv2d final : public Layer<T> {
     std::size_t weight_, bias_;
     std::size_t chunk_;              // images whose patches one product takes (≈ 512 KiB)
     AlignedVector<T> cols_, dcols_;  // (rows·Ho·Wo, k·k·C): patches and their gradient
+    // The direct path: each image with its zero border (kept for dW), each image's dy with the
+    // border of the transposed correlation that gives dx, and W turned for it — taps in
+    // reverse, (k·k·C', C). The borders are zeroed once; only the insides are written.
+    bool direct_ = false;
+    ImageShape padded_in_, padded_dy_;
+    AlignedVector<T> padded_, dy_padded_, w_flipped_;
 };
 
 enum class Pooling { max, average };

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+// Direct correlations for Conv2d's stride-1 float path, without im2col: the output pixels'
+// sums are kept in AVX2 registers (6 pixels × 16 channels, like a GEMM micro-kernel) and the
+// input is read in place, each number broadcast from an image whose zero border is already
+// there. OpenBLAS on im2col's rows spent a quarter of its time packing the skinny operands
+// (K = 144, N = 32) and im2col itself another tenth; see docs/performance.md.
+//
+// Each output element is summed in one fixed order — the bias (or the old dW), then the window
+// row by row, channel by channel (dW: image by image, pixel by pixel) — with fused
+// multiply-adds, so results do not depend on the number of threads. Internal to nn/.
+#pragma once
+
+#include <cstddef>
+
+namespace optlab::nn::direct {
+
+/// True when the CPU has AVX2 and FMA and the kernels' SIMD target (core/simd.hpp) is not
+/// baseline: Conv2d then takes this path for float and stride 1.
+bool available();
+
+/// An image stored channels-last, (height, width, channels), zero border included.
+struct PaddedImage {
+    const float* data;
+    std::size_t width, channels;
+};
+
+/// For oy < out_h, ox < out_w, j < cols:
+///   out[(oy·out_w + ox)·cols + j] = bias[j] + Σ_{ky,kx<k} Σ_{c<C} in[oy+ky, ox+kx, c] · w[((ky·k + kx)·C + c)·cols + j]
+/// bias may be null (0).
+void correlate(PaddedImage in, std::size_t k, const float* w, std::size_t cols, const float* bias, std::size_t out_h,
+               std::size_t out_w, float* out);
+
+/// The weight gradient of correlate() over `images` images (input i at in + i·in_stride, its
+/// output gradient at dy + i·dy_stride, (out_h, out_w, cols)), for the rows
+/// r = (ky·k + kx)·C + c in [row0, row1):
+///   dw[r·cols + j] += Σ_i Σ_{oy,ox} in_i[oy+ky, ox+kx, c] · dy_i[(oy·out_w + ox)·cols + j]
+void correlate_weight_grad(PaddedImage in, std::size_t in_stride, std::size_t k, const float* dy,
+                           std::size_t dy_stride, std::size_t cols, std::size_t images, std::size_t out_h,
+                           std::size_t out_w, std::size_t row0, std::size_t row1, float* dw);
+
+}  // namespace optlab::nn::direct
