@@ -10,6 +10,7 @@
 #include "conv_direct.hpp"
 #include "gemm.hpp"
 #include "optlab/core/error.hpp"
+#include "optlab/core/simd.hpp"
 
 namespace optlab::nn {
 
@@ -260,6 +261,8 @@ Pool2d<T>::Pool2d(Pooling kind, ImageShape in, std::size_t kernel, std::size_t s
     check_window(kind == Pooling::max ? "MaxPool2d" : "AvgPool2d", in, kernel, stride, 0);
     out_ = {pooled(in.height, kernel, stride, 0), pooled(in.width, kernel, stride, 0), in.channels};
     if (kind == Pooling::max) argmax_.resize(max_rows * out_.size());
+    for (std::size_t p = 0; p < kernel * kernel; ++p) window_.push_back(((p / kernel) * in.width + p % kernel) * in.channels);
+    direct_ = std::is_same_v<T, float> && kind == Pooling::max && in.channels % 8 == 0 && direct::available();
 }
 
 template <class T>
@@ -276,7 +279,18 @@ void Pool2d<T>::forward_part(const T* x, T* y, std::size_t rows, bool, Part part
     const std::size_t c = in_.channels;
     const T inv_area = T(1) / T(kernel_ * kernel_);
     const std::int32_t area = std::int32_t(kernel_ * kernel_);
-    for (std::size_t r = r0; r < r1; ++r) {
+    const std::size_t* window = window_.data();  // offsets, not two divisions per position
+    if constexpr (std::is_same_v<T, float>) {
+        if (direct_) {
+            for (std::size_t r = r0; r < r1; ++r) {
+                direct::max_pool(x + r * in_.size(), in_.width, c, window, std::size_t(area), stride_, out_.height,
+                                 out_.width, y + r * out_.size(), argmax_.data() + r * out_.size());
+            }
+            return;
+        }
+    }
+    auto images = [&](std::size_t first, std::size_t last) {
+    for (std::size_t r = first; r < last; ++r) {
         const T* image = x + r * in_.size();
         T* __restrict out = y + r * out_.size();
         std::int32_t* __restrict where = kind_ == Pooling::max ? argmax_.data() + r * out_.size() : nullptr;
@@ -288,7 +302,7 @@ void Pool2d<T>::forward_part(const T* x, T* y, std::size_t rows, bool, Part part
                     for (std::size_t j = 0; j < c; ++j) where[j] = 0;
                 }
                 for (std::int32_t p = 1; p < area; ++p) {
-                    const T* __restrict v = corner + ((std::size_t(p) / kernel_) * in_.width + std::size_t(p) % kernel_) * c;
+                    const T* __restrict v = corner + window[p];
                     if (kind_ == Pooling::average) {
                         for (std::size_t j = 0; j < c; ++j) out[j] += v[j];
                     } else {
@@ -307,6 +321,8 @@ void Pool2d<T>::forward_part(const T* x, T* y, std::size_t rows, bool, Part part
             }
         }
     }
+    };
+    run_kernel(simd_target(), images, r0, r1);
 }
 
 template <class T>
@@ -320,14 +336,26 @@ void Pool2d<T>::backward_part(const T*, const T*, const T* dy, T* dx, std::size_
     // cleared and the windows add into it.
     const bool tiles = stride_ == kernel_ && out_.height * kernel_ == in_.height && out_.width * kernel_ == in_.width;
     if (!tiles) std::fill(dx + r0 * in_.size(), dx + r1 * in_.size(), T(0));
-    for (std::size_t r = r0; r < r1; ++r) {
+    const std::size_t* window = window_.data();
+    if constexpr (std::is_same_v<T, float>) {
+        if (direct_ && tiles) {
+            for (std::size_t r = r0; r < r1; ++r) {
+                direct::max_pool_backward(dy + r * out_.size(), argmax_.data() + r * out_.size(), in_.width, c, window,
+                                          std::size_t(area), stride_, out_.height, out_.width, dx + r * in_.size());
+            }
+            return;
+        }
+    }
+    auto images = [&](std::size_t first, std::size_t last) {
+    for (std::size_t r = first; r < last; ++r) {
         T* dimage = dx + r * in_.size();
         const T* __restrict g = dy + r * out_.size();
         const std::int32_t* __restrict where = kind_ == Pooling::max ? argmax_.data() + r * out_.size() : nullptr;
-        for (std::size_t o = 0; o < out_.height * out_.width; ++o, g += c) {
-            T* corner = dimage + ((o / out_.width) * stride_ * in_.width + (o % out_.width) * stride_) * c;
+        for (std::size_t oy = 0; oy < out_.height; ++oy) {
+        for (std::size_t ox = 0; ox < out_.width; ++ox, g += c) {
+            T* corner = dimage + (oy * stride_ * in_.width + ox * stride_) * c;
             for (std::int32_t p = 0; p < area; ++p) {
-                T* __restrict d = corner + ((std::size_t(p) / kernel_) * in_.width + std::size_t(p) % kernel_) * c;
+                T* __restrict d = corner + window[p];
                 // Selects, not 0·g: an infinite g stays where it goes.
                 if (kind_ == Pooling::average && tiles) {
                     for (std::size_t j = 0; j < c; ++j) d[j] = g[j] * inv_area;
@@ -347,7 +375,10 @@ void Pool2d<T>::backward_part(const T*, const T*, const T* dy, T* dx, std::size_
             }
             if (where) where += c;
         }
+        }
     }
+    };
+    run_kernel(simd_target(), images, r0, r1);
 }
 
 // ---- Flatten --------------------------------------------------------------------------------

@@ -194,9 +194,60 @@ OPTLAB_AVX2 void correlate_weight_grad_avx2(PaddedImage in, std::size_t in_strid
     }
 }
 
+OPTLAB_AVX2 void max_pool_avx2(const float* in, std::size_t width, std::size_t channels, const std::size_t* window,
+                               std::size_t area, std::size_t stride, std::size_t out_h, std::size_t out_w, float* out,
+                               std::int32_t* where) {
+    for (std::size_t oy = 0; oy < out_h; ++oy) {
+        for (std::size_t ox = 0; ox < out_w; ++ox, out += channels, where += channels) {
+            const float* corner = in + (oy * stride * width + ox * stride) * channels;
+            for (std::size_t j = 0; j < channels; j += kLanes) {
+                __m256 m = _mm256_loadu_ps(corner + j);
+                __m256 at = _mm256_setzero_ps();  // position numbers, as integer bits
+                for (std::size_t p = 1; p < area; ++p) {
+                    const __m256 a = _mm256_loadu_ps(corner + window[p] + j);
+                    const __m256 take = _mm256_or_ps(_mm256_cmp_ps(a, m, _CMP_GT_OQ), _mm256_cmp_ps(a, a, _CMP_UNORD_Q));
+                    m = _mm256_blendv_ps(m, a, take);
+                    at = _mm256_blendv_ps(at, _mm256_castsi256_ps(_mm256_set1_epi32(std::int32_t(p))), take);
+                }
+                _mm256_storeu_ps(out + j, m);
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(where + j), _mm256_castps_si256(at));
+            }
+        }
+    }
+}
+
+OPTLAB_AVX2 void max_pool_backward_avx2(const float* dy, const std::int32_t* where, std::size_t width,
+                                        std::size_t channels, const std::size_t* window, std::size_t area,
+                                        std::size_t stride, std::size_t out_h, std::size_t out_w, float* dx) {
+    for (std::size_t oy = 0; oy < out_h; ++oy) {
+        for (std::size_t ox = 0; ox < out_w; ++ox, dy += channels, where += channels) {
+            float* corner = dx + (oy * stride * width + ox * stride) * channels;
+            for (std::size_t j = 0; j < channels; j += kLanes) {
+                const __m256 g = _mm256_loadu_ps(dy + j);
+                const __m256i at = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(where + j));
+                for (std::size_t p = 0; p < area; ++p) {  // a select, not 0·g: an infinite g stays where it goes
+                    const __m256 here = _mm256_castsi256_ps(_mm256_cmpeq_epi32(at, _mm256_set1_epi32(std::int32_t(p))));
+                    _mm256_storeu_ps(corner + window[p] + j, _mm256_and_ps(here, g));
+                }
+            }
+        }
+    }
+}
+
 #undef OPTLAB_AVX2
 
 }  // namespace
+
+void max_pool(const float* in, std::size_t width, std::size_t channels, const std::size_t* window, std::size_t area,
+              std::size_t stride, std::size_t out_h, std::size_t out_w, float* out, std::int32_t* where) {
+    max_pool_avx2(in, width, channels, window, area, stride, out_h, out_w, out, where);
+}
+
+void max_pool_backward(const float* dy, const std::int32_t* where, std::size_t width, std::size_t channels,
+                       const std::size_t* window, std::size_t area, std::size_t stride, std::size_t out_h,
+                       std::size_t out_w, float* dx) {
+    max_pool_backward_avx2(dy, where, width, channels, window, area, stride, out_h, out_w, dx);
+}
 
 void correlate(PaddedImage in, std::size_t k, const float* w, std::size_t cols, const float* bias, std::size_t out_h,
                std::size_t out_w, float* out) {
@@ -215,6 +266,10 @@ bool available() { return false; }
 void correlate(PaddedImage, std::size_t, const float*, std::size_t, const float*, std::size_t, std::size_t, float*) {}
 void correlate_weight_grad(PaddedImage, std::size_t, std::size_t, const float*, std::size_t, std::size_t, std::size_t,
                            std::size_t, std::size_t, std::size_t, std::size_t, float*) {}
+void max_pool(const float*, std::size_t, std::size_t, const std::size_t*, std::size_t, std::size_t, std::size_t,
+              std::size_t, float*, std::int32_t*) {}
+void max_pool_backward(const float*, const std::int32_t*, std::size_t, std::size_t, const std::size_t*, std::size_t,
+                       std::size_t, std::size_t, std::size_t, float*) {}
 
 #endif
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Direct correlations for Conv2d's stride-1 float path, without im2col: the output pixels'
+// Direct kernels for the image layers' float paths. Correlations for Conv2d's stride-1 path, without im2col: the output pixels'
 // sums are kept in AVX2 registers (6 pixels × 16 channels, like a GEMM micro-kernel) and the
 // input is read in place, each number broadcast from an image whose zero border is already
 // there. OpenBLAS on im2col's rows spent a quarter of its time packing the skinny operands
@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace optlab::nn::direct {
 
@@ -37,5 +38,20 @@ void correlate(PaddedImage in, std::size_t k, const float* w, std::size_t cols, 
 void correlate_weight_grad(PaddedImage in, std::size_t in_stride, std::size_t k, const float* dy,
                            std::size_t dy_stride, std::size_t cols, std::size_t images, std::size_t out_h,
                            std::size_t out_w, std::size_t row0, std::size_t row1, float* dw);
+
+/// Max pooling of one channels-last image whose channel count is a multiple of 8, 8 channels
+/// in a register through each window: for every output pixel (oy, ox) and channel j, out and
+/// where get the largest of in[oy·stride + window position] (torch's test: larger, or NaN)
+/// and that position's number p, the first such; `window[p]` is position p's offset from the
+/// window's corner (p = 0 first).
+void max_pool(const float* in, std::size_t width, std::size_t channels, const std::size_t* window,
+              std::size_t area, std::size_t stride, std::size_t out_h, std::size_t out_w, float* out,
+              std::int32_t* where);
+
+/// Its gradient for windows that tile the image (stride = kernel, no overlap, no remainder):
+/// each window position gets dy where it held the maximum and 0 elsewhere.
+void max_pool_backward(const float* dy, const std::int32_t* where, std::size_t width, std::size_t channels,
+                       const std::size_t* window, std::size_t area, std::size_t stride, std::size_t out_h,
+                       std::size_t out_w, float* dx);
 
 }  // namespace optlab::nn::direct

@@ -106,6 +106,8 @@ class Pool2d final : public Layer<T> {
     ImageShape in_, out_;
     std::size_t kernel_, stride_;
     std::vector<std::int32_t> argmax_;  // max: per output element, its window position
+    std::vector<std::size_t> window_;   // per window position, its offset from the corner
+    bool direct_ = false;               // max pooling of float channels in 8s on AVX2 (conv_direct.hpp)
 };
 
 template <class T>
