@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <vector>
 
 #include "optlab/core/error.hpp"
@@ -259,6 +260,93 @@ TEST(ImageLayers, DirectKernelsMatchIm2colOnEveryBlockShape) {
             ASSERT_NEAR(one[i], reference[i], 2e-4f * (1.0f + std::abs(reference[i]))) << what << ", element " << i;
         }
     }
+}
+
+// Numbers with ties, zeros of both signs, negatives and a NaN: what a max-pool after a ReLU sees.
+std::vector<float> awkward_numbers(std::size_t n, Rng& rng) {
+    std::vector<float> v(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const double u = rng.uniform();
+        v[i] = u < 0.2 ? 0.0f : u < 0.3 ? -0.0f : u < 0.4 ? 1.5f : float(rng.normal());
+    }
+    v[n / 3] = std::nanf("");
+    return v;
+}
+
+// A max-pool's forward (y) and backward (dx), on `rows` images.
+std::vector<float> pool_pass(ImageShape in, std::size_t kernel, std::size_t stride, std::size_t rows) {
+    Pool2d<float> pool(Pooling::max, in, kernel, stride, rows);
+    Rng rng(11);
+    const std::vector<float> x = awkward_numbers(rows * in.size(), rng);
+    std::vector<float> y(rows * pool.out_features()), dx(x.size());
+    std::vector<float> dy = awkward_numbers(y.size(), rng);
+    dy[1] = std::numeric_limits<float>::infinity();  // stays where it goes, no NaN beside it
+    pool.forward_part(x.data(), y.data(), rows, true, Part{});
+    pool.backward_part(x.data(), y.data(), dy.data(), dx.data(), rows, Part{});
+    y.insert(y.end(), dx.begin(), dx.end());
+    return y;
+}
+
+// The AVX2 max-pool (float, channels in 8s) against the loops every other case takes: the same
+// bits, NaN and the sign of zero included, with tiling windows (its own backward too) and
+// overlapping ones.
+TEST(ImageLayers, MaxPoolKernelGivesTheLoopsBits) {
+    if (!simd_supported(SimdTarget::avx2)) GTEST_SKIP() << "no AVX2 on this CPU";
+    struct Shape {
+        ImageShape in;
+        std::size_t kernel, stride;
+    };
+    for (const Shape& s : {Shape{{28, 28, 16}, 2, 2}, Shape{{14, 14, 32}, 2, 2}, Shape{{7, 9, 24}, 3, 2},
+                           Shape{{9, 9, 8}, 3, 3}, Shape{{6, 6, 8}, 2, 1}}) {
+        const std::vector<float> fast = pool_pass(s.in, s.kernel, s.stride, 3);
+        set_simd_target(SimdTarget::baseline);
+        const std::vector<float> loops = pool_pass(s.in, s.kernel, s.stride, 3);
+        set_simd_target(best_simd_target());
+        ASSERT_EQ(fast.size(), loops.size());
+        EXPECT_EQ(std::memcmp(fast.data(), loops.data(), fast.size() * sizeof(float)), 0)
+            << s.in.to_string() << ", kernel " << s.kernel << ", stride " << s.stride;
+    }
+}
+
+// fmnist-cnn runs each ReLU after its max-pool. max(relu(a), relu(b)) = relu(max(a, b)), and
+// both orders send the gradient to the window's first largest input when it is positive and
+// nowhere otherwise: equal outputs and gradients (== : a window of −0 and a negative gives −0
+// one way and +0 the other).
+TEST(ImageLayers, ReluAfterMaxPoolIsReluBeforeIt) {
+    const ImageShape in{8, 6, 16};
+    const std::size_t rows = 4;
+    Rng rng(3);
+    const std::vector<float> x = awkward_numbers(rows * in.size(), rng);
+    Pool2d<float> pool(Pooling::max, in, 2, 2, rows);
+    const std::size_t n_out = rows * pool.out_features();
+    std::vector<float> dy(n_out);
+    for (float& g : dy) g = float(rng.normal());
+    ActivationLayer<float> relu_in(Activation::relu, in.size()), relu_out(Activation::relu, pool.out_features());
+    // ReLU, then pool (torch's order)
+    std::vector<float> r(x.size()), y1(n_out), dr(x.size()), dx1(x.size());
+    relu_in.forward_part(x.data(), r.data(), rows, true, Part{});
+    pool.forward_part(r.data(), y1.data(), rows, true, Part{});
+    pool.backward_part(r.data(), y1.data(), dy.data(), dr.data(), rows, Part{});
+    relu_in.backward_part(x.data(), r.data(), dr.data(), dx1.data(), rows, Part{});
+    // pool, then ReLU
+    std::vector<float> m(n_out), y2(n_out), dm(n_out), dx2(x.size());
+    pool.forward_part(x.data(), m.data(), rows, true, Part{});
+    relu_out.forward_part(m.data(), y2.data(), rows, true, Part{});
+    relu_out.backward_part(m.data(), y2.data(), dy.data(), dm.data(), rows, Part{});
+    pool.backward_part(x.data(), m.data(), dm.data(), dx2.data(), rows, Part{});
+    for (std::size_t i = 0; i < n_out; ++i) {
+        if (std::isnan(y1[i])) {
+            EXPECT_TRUE(std::isnan(y2[i])) << i;
+        } else {
+            EXPECT_EQ(y1[i], y2[i]) << "output " << i;
+        }
+    }
+    std::size_t nonzero = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        EXPECT_EQ(dx1[i], dx2[i]) << "gradient " << i;
+        nonzero += dx1[i] != 0.0f;
+    }
+    EXPECT_GT(nonzero, x.size() / 8);  // the gradients compared are not all zero
 }
 
 TEST(ImageLayers, RefuseWindowsThatDoNotFit) {
