@@ -173,13 +173,17 @@ void Conv2d<T>::backward_direct(const T* dy, T* dx, std::size_t rows, Part part)
         const std::size_t c = in_.channels, c_out = out_.channels;
         // dW: parts share its rows; each row sums chunk after chunk of images, the chunks set
         // by the layer's shape, so every row's order of sums is the same on any number of threads.
+        // db = Σ dy by the part whose rows of dW begin at 0 (shares are contiguous from 0, so
+        // exactly one), chunk by chunk while the chunk's dy is in the cache.
         T* dw = store_.view(weight_).grad.data();
+        T* db = store_.view(bias_).grad.data();
         if (const auto [i0, i1] = part.share(patch_size(), line_grain(c_out * sizeof(T))); i0 < i1) {
             for (std::size_t c0 = 0; c0 < rows; c0 += chunk_) {
                 const std::size_t c1 = std::min(rows, c0 + chunk_);
                 direct::correlate_weight_grad({padded_.data() + c0 * padded_in_.size(), padded_in_.width, c},
                                               padded_in_.size(), kernel_, dy + c0 * out_.size(), out_.size(), c_out,
                                               c1 - c0, out_.height, out_.width, i0, i1, dw);
+                if (i0 == 0) direct::add_rows(dy + c0 * out_.size(), (c1 - c0) * out_.height * out_.width, c_out, db);
             }
         }
         if (!dx) return;
@@ -221,12 +225,12 @@ void Conv2d<T>::forward_part(const T* x, T* y, std::size_t rows, bool, Part part
 template <class T>
 void Conv2d<T>::backward_part(const T*, const T*, const T* dy, T* dx, std::size_t rows, Part part) {
     const std::size_t pixels = out_.height * out_.width, k = patch_size(), c_out = out_.channels;
+    if (direct_) return backward_direct(dy, dx, rows, part);
     T* db = store_.view(bias_).grad.data();
     const auto [j0, j1] = part.share(c_out, line_grain(sizeof(T)));
     for (std::size_t i = 0; i < rows * pixels; ++i) {  // db += Σ dy
         for (std::size_t j = j0; j < j1; ++j) db[j] += dy[i * c_out + j];
     }
-    if (direct_) return backward_direct(dy, dx, rows, part);
     T* dw = store_.view(weight_).grad.data();
     // dW sums over every image: one product per chunk of images, added in the chunks' order —
     // chunks fixed by the layer's shape, not by the threads (which share W's rows), so the

@@ -194,6 +194,24 @@ OPTLAB_AVX2 void correlate_weight_grad_avx2(PaddedImage in, std::size_t in_strid
     }
 }
 
+OPTLAB_AVX2 void add_rows_avx2(const float* rows, std::size_t n, std::size_t cols, float* sums) {
+    std::size_t j0 = 0;
+    for (; j0 + 2 * kLanes <= cols; j0 += 2 * kLanes) {
+        __m256 a = _mm256_loadu_ps(sums + j0), b = _mm256_loadu_ps(sums + j0 + kLanes);
+        for (std::size_t i = 0; i < n; ++i) {
+            a = _mm256_add_ps(a, _mm256_loadu_ps(rows + i * cols + j0));
+            b = _mm256_add_ps(b, _mm256_loadu_ps(rows + i * cols + j0 + kLanes));
+        }
+        _mm256_storeu_ps(sums + j0, a);
+        _mm256_storeu_ps(sums + j0 + kLanes, b);
+    }
+    for (; j0 < cols; ++j0) {
+        float a = sums[j0];
+        for (std::size_t i = 0; i < n; ++i) a += rows[i * cols + j0];
+        sums[j0] = a;
+    }
+}
+
 OPTLAB_AVX2 void max_pool_avx2(const float* in, std::size_t width, std::size_t channels, const std::size_t* window,
                                std::size_t area, std::size_t stride, std::size_t out_h, std::size_t out_w, float* out,
                                std::int32_t* where) {
@@ -238,6 +256,8 @@ OPTLAB_AVX2 void max_pool_backward_avx2(const float* dy, const std::int32_t* whe
 
 }  // namespace
 
+void add_rows(const float* rows, std::size_t n, std::size_t cols, float* sums) { add_rows_avx2(rows, n, cols, sums); }
+
 void max_pool(const float* in, std::size_t width, std::size_t channels, const std::size_t* window, std::size_t area,
               std::size_t stride, std::size_t out_h, std::size_t out_w, float* out, std::int32_t* where) {
     max_pool_avx2(in, width, channels, window, area, stride, out_h, out_w, out, where);
@@ -266,6 +286,7 @@ bool available() { return false; }
 void correlate(PaddedImage, std::size_t, const float*, std::size_t, const float*, std::size_t, std::size_t, float*) {}
 void correlate_weight_grad(PaddedImage, std::size_t, std::size_t, const float*, std::size_t, std::size_t, std::size_t,
                            std::size_t, std::size_t, std::size_t, std::size_t, float*) {}
+void add_rows(const float*, std::size_t, std::size_t, float*) {}
 void max_pool(const float*, std::size_t, std::size_t, const std::size_t*, std::size_t, std::size_t, std::size_t,
               std::size_t, float*, std::int32_t*) {}
 void max_pool_backward(const float*, const std::int32_t*, std::size_t, std::size_t, const std::size_t*, std::size_t,

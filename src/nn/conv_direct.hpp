@@ -39,6 +39,9 @@ void correlate_weight_grad(PaddedImage in, std::size_t in_stride, std::size_t k,
                            std::size_t dy_stride, std::size_t cols, std::size_t images, std::size_t out_h,
                            std::size_t out_w, std::size_t row0, std::size_t row1, float* dw);
 
+/// sums[j] += Σ_{i<n} rows[i·cols + j] for j < cols, i in order: a bias's gradient.
+void add_rows(const float* rows, std::size_t n, std::size_t cols, float* sums);
+
 /// Max pooling of one channels-last image whose channel count is a multiple of 8, 8 channels
 /// in a register through each window: for every output pixel (oy, ox) and channel j, out and
 /// where get the largest of in[oy·stride + window position] (torch's test: larger, or NaN)
