@@ -394,8 +394,9 @@ void Flatten<T>::forward_part(const T* x, T* y, std::size_t rows, bool, Part par
     for (std::size_t r = r0; r < r1; ++r) {
         const T* image = x + r * in_.size();
         T* out = y + r * in_.size();
-        for (std::size_t p = 0; p < pixels; ++p) {
-            for (std::size_t j = 0; j < c; ++j) out[j * pixels + p] = image[p * c + j];  // (H, W, C) → (C, H, W)
+        // (H, W, C) → (C, H, W), writing in order: the image's strided reads hit L1
+        for (std::size_t j = 0; j < c; ++j) {
+            for (std::size_t p = 0; p < pixels; ++p) out[j * pixels + p] = image[p * c + j];
         }
     }
 }

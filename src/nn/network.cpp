@@ -155,6 +155,17 @@ void Network<T>::finish() {
             forward_runs_.emplace_back(i, i + 1);
         }
     }
+    // A run whose activations for one part's rows would overflow the core's L2 cache walks
+    // the part's rows in chunks of about 512 KiB of activations, each chunk through every
+    // layer of the run: the CNN's first convolution writes 50 kB per image, which the pooling
+    // after it then read back from L3. Smaller runs (the MLP's: ~1 kB per row) stay whole, as
+    // their products are more efficient on more rows.
+    for (const auto& [first, last] : forward_runs_) {
+        std::size_t row_bytes = 0;
+        for (std::size_t i = first; i < last; ++i) row_bytes += layers_[i]->out_features() * sizeof(T);
+        const std::size_t budget = std::size_t(512) << 10, share = (max_batch + 1) / 2;
+        forward_chunks_.push_back(last - first > 1 && share * row_bytes > 2 * budget ? std::max<std::size_t>(1, budget / row_bytes) : 0);
+    }
     for (std::size_t i = layers_.size(); i-- > 0;) {
         const bool joins = i + 1 < layers_.size() && layers_[i]->backward_by_rows() && layers_[i + 1]->dx_by_rows();
         if (joins) {
@@ -185,11 +196,24 @@ const T* Network<T>::forward(const T* x, std::size_t rows, bool training) {
     layers_.front()->check_input(acts_[0].data(), rows);
     for (const auto& layer : layers_) layer->check_batch(rows, training);
     const BlasThreadScope one_blas_thread(1);
-    for (const auto& run : forward_runs_) {  // layers run.first .. run.second − 1
+    for (std::size_t k = 0; k < forward_runs_.size(); ++k) {
+        const auto [first, last] = forward_runs_[k];  // layers first .. last − 1
+        const std::size_t chunk = forward_chunks_[k];
         parallel_run([&](Part part) {
             part.row_grain = row_grain_;
-            for (std::size_t i = run.first; i < run.second; ++i) {
-                layers_[i]->forward_part(acts_[i].data(), acts_[i + 1].data(), rows, training, part);
+            auto layers = [&](Part piece) {
+                for (std::size_t i = first; i < last; ++i) {
+                    layers_[i]->forward_part(acts_[i].data(), acts_[i + 1].data(), rows, training, piece);
+                }
+            };
+            const auto [r0, r1] = part.share_rows(rows);
+            if (chunk == 0 || r1 - r0 <= chunk) return layers(part);
+            for (std::size_t c0 = r0; c0 < r1; c0 += chunk) {
+                Part piece = part;
+                piece.chunked = true;
+                piece.chunk_begin = c0;
+                piece.chunk_end = std::min(r1, c0 + chunk);
+                layers(piece);
             }
         });
     }

@@ -54,8 +54,16 @@ struct Part {
         auto edge = [&](std::size_t k) { return k >= count ? n : n * k / count / grain * grain; };
         return {edge(index), edge(index + 1)};
     }
-    /// The share of a batch's rows: share(rows, row_grain).
-    std::pair<std::size_t, std::size_t> share_rows(std::size_t rows) const { return share(rows, row_grain); }
+    /// Set when the work walks this part's share of the rows a few at a time (nn::Network's
+    /// forward, so a chunk's activations stay in the cache from one layer to the next):
+    /// share_rows() then returns the chunk [chunk_begin, chunk_end).
+    bool chunked = false;
+    std::size_t chunk_begin = 0, chunk_end = 0;
+
+    /// The share of a batch's rows: share(rows, row_grain), or the chunk of it being worked on.
+    std::pair<std::size_t, std::size_t> share_rows(std::size_t rows) const {
+        return chunked ? std::pair{chunk_begin, chunk_end} : share(rows, row_grain);
+    }
 };
 
 /// Runs body(Part) once on each of optlab's threads, part 0 on the calling thread (just

@@ -142,6 +142,7 @@ class Network {
     // Layers run in parallel regions, a run of them per region: [first, last) forward,
     // [last, first) backward (from last − 1 down to first).
     std::vector<std::pair<std::size_t, std::size_t>> forward_runs_, backward_runs_;
+    std::vector<std::size_t> forward_chunks_;  // per forward run: rows a part takes at a time (0: all)
     std::size_t row_grain_ = 1;  // rows per share boundary: whole cache lines in every buffer
 };
 
