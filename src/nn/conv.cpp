@@ -64,6 +64,8 @@ Conv2d<T>::Conv2d(ParamStore<T>& store, const std::string& prefix, ImageShape in
         padded_.resize(max_rows * padded_in_.size());
         dy_padded_.resize(max_rows * padded_dy_.size());
         w_flipped_.resize(patch_size() * out_channels);
+        window_ = direct::window_offsets(kernel, padded_in_.width, in.channels);
+        dy_window_ = direct::window_offsets(kernel, padded_dy_.width, out_channels);
         // dW's sums run over a few images at a time whose inputs and dy stay in L2 (≈ 384 KiB).
         const std::size_t image_bytes = (padded_in_.size() + out_.size()) * sizeof(T);
         chunk_ = std::max<std::size_t>(1, (std::size_t(384) << 10) / image_bytes);
@@ -161,8 +163,8 @@ void Conv2d<T>::forward_direct(const T* x, T* y, std::size_t rows, Part part) {
                 std::copy(image + iy * run, image + (iy + 1) * run,
                           padded + ((iy + padding_) * padded_in_.width + padding_) * c);
             }
-            direct::correlate({padded, padded_in_.width, c}, kernel_, w, c_out, store_.view(bias_).param.data(),
-                              out_.height, out_.width, y + r * out_.size());
+            direct::correlate({padded, padded_in_.width, c}, window_.data(), window_.size(), w, c_out,
+                              store_.view(bias_).param.data(), out_.height, out_.width, y + r * out_.size());
         }
     }
 }
@@ -195,8 +197,8 @@ void Conv2d<T>::backward_direct(const T* dy, T* dx, std::size_t rows, Part part)
             for (std::size_t oy = 0; oy < out_.height; ++oy) {
                 std::copy(g + oy * run, g + (oy + 1) * run, padded + ((oy + border) * padded_dy_.width + border) * c_out);
             }
-            direct::correlate({padded, padded_dy_.width, c_out}, kernel_, w_flipped_.data(), c, nullptr, in_.height,
-                              in_.width, dx + r * in_.size());
+            direct::correlate({padded, padded_dy_.width, c_out}, dy_window_.data(), dy_window_.size(),
+                              w_flipped_.data(), c, nullptr, in_.height, in_.width, dx + r * in_.size());
         }
     }
 }

@@ -15,6 +15,16 @@
 
 namespace optlab::nn::direct {
 
+std::vector<std::size_t> window_offsets(std::size_t k, std::size_t width, std::size_t channels) {
+    std::vector<std::size_t> offsets;
+    for (std::size_t ky = 0; ky < k; ++ky) {
+        for (std::size_t kx = 0; kx < k; ++kx) {
+            for (std::size_t c = 0; c < channels; ++c) offsets.push_back((ky * width + kx) * channels + c);
+        }
+    }
+    return offsets;
+}
+
 #ifdef OPTLAB_SIMD_DISPATCH
 
 bool available() {
@@ -29,27 +39,24 @@ constexpr std::size_t kLanes = 8;     // floats per AVX2 register
 constexpr std::size_t kBlock = 6;     // output pixels (or dW rows) per block
 constexpr std::size_t kColumns = 16;  // columns per block: 2 registers; 6 × 2 sums + 2 weights + 1 input
 
-// P output pixels × V·8 columns: the sums stay in registers through the whole window.
+// P output pixels × V·8 columns: the sums stay in registers through the whole window, walked
+// as one loop over its depth·… numbers (offsets from the table, not three nested loops, whose
+// overhead cost the 1-channel first layer half its rate).
 template <std::size_t P, std::size_t V>
-OPTLAB_AVX2 void pixels_block(const float* const* src, std::size_t k, std::size_t row_step, std::size_t channels,
-                              const float* w, std::size_t cols, const float* bias, float* const* dst) {
+OPTLAB_AVX2 void pixels_block(const float* const* src, const std::size_t* offsets, std::size_t depth, const float* w,
+                              std::size_t cols, const float* bias, float* const* dst) {
     __m256 acc[P][V];
     for (std::size_t v = 0; v < V; ++v) {
         const __m256 b = bias ? _mm256_loadu_ps(bias + v * kLanes) : _mm256_setzero_ps();
         for (std::size_t i = 0; i < P; ++i) acc[i][v] = b;
     }
-    for (std::size_t ky = 0; ky < k; ++ky) {
-        for (std::size_t kx = 0; kx < k; ++kx) {
-            const std::size_t offset = ky * row_step + kx * channels;
-            const float* wr = w + (ky * k + kx) * channels * cols;
-            for (std::size_t c = 0; c < channels; ++c, wr += cols) {
-                __m256 wv[V];
-                for (std::size_t v = 0; v < V; ++v) wv[v] = _mm256_loadu_ps(wr + v * kLanes);
-                for (std::size_t i = 0; i < P; ++i) {
-                    const __m256 x = _mm256_broadcast_ss(src[i] + offset + c);
-                    for (std::size_t v = 0; v < V; ++v) acc[i][v] = _mm256_fmadd_ps(x, wv[v], acc[i][v]);
-                }
-            }
+    for (std::size_t r = 0; r < depth; ++r, w += cols) {
+        __m256 wv[V];
+        for (std::size_t v = 0; v < V; ++v) wv[v] = _mm256_loadu_ps(w + v * kLanes);
+        const std::size_t offset = offsets[r];
+        for (std::size_t i = 0; i < P; ++i) {
+            const __m256 x = _mm256_broadcast_ss(src[i] + offset);
+            for (std::size_t v = 0; v < V; ++v) acc[i][v] = _mm256_fmadd_ps(x, wv[v], acc[i][v]);
         }
     }
     for (std::size_t i = 0; i < P; ++i) {
@@ -58,24 +65,19 @@ OPTLAB_AVX2 void pixels_block(const float* const* src, std::size_t k, std::size_
 }
 
 // The columns past the last multiple of 8, one at a time, in the same order of sums.
-OPTLAB_AVX2 void pixel_tail(const float* src, std::size_t k, std::size_t row_step, std::size_t channels,
-                            const float* w, std::size_t cols, std::size_t j0, const float* bias, float* dst) {
+OPTLAB_AVX2 void pixel_tail(const float* src, const std::size_t* offsets, std::size_t depth, const float* w,
+                            std::size_t cols, std::size_t j0, const float* bias, float* dst) {
     for (std::size_t j = j0; j < cols; ++j) {
         float acc = bias ? bias[j] : 0.0f;
-        for (std::size_t ky = 0; ky < k; ++ky) {
-            for (std::size_t kx = 0; kx < k; ++kx) {
-                const float* x = src + ky * row_step + kx * channels;
-                const float* wr = w + (ky * k + kx) * channels * cols + j;
-                for (std::size_t c = 0; c < channels; ++c) acc = __builtin_fmaf(x[c], wr[c * cols], acc);
-            }
-        }
+        for (std::size_t r = 0; r < depth; ++r) acc = __builtin_fmaf(src[offsets[r]], w[r * cols + j], acc);
         dst[j] = acc;
     }
 }
 
 template <std::size_t V>
-OPTLAB_AVX2 void pixels(PaddedImage in, std::size_t k, const float* w, std::size_t cols, const float* bias,
-                        std::size_t out_w, std::size_t first, std::size_t count, std::size_t j0, float* out) {
+OPTLAB_AVX2 void pixels(PaddedImage in, const std::size_t* offsets, std::size_t depth, const float* w,
+                        std::size_t cols, const float* bias, std::size_t out_w, std::size_t first, std::size_t count,
+                        std::size_t j0, float* out) {
     const float* src[kBlock];
     float* dst[kBlock];
     for (std::size_t i = 0; i < count; ++i) {
@@ -83,35 +85,38 @@ OPTLAB_AVX2 void pixels(PaddedImage in, std::size_t k, const float* w, std::size
         src[i] = in.data + (oy * in.width + ox) * in.channels;
         dst[i] = out + p * cols + j0;
     }
-    const std::size_t row_step = in.width * in.channels;
     const float* wj = w + j0;
     const float* bj = bias ? bias + j0 : nullptr;
     switch (count) {
-        case 6: return pixels_block<6, V>(src, k, row_step, in.channels, wj, cols, bj, dst);
-        case 5: return pixels_block<5, V>(src, k, row_step, in.channels, wj, cols, bj, dst);
-        case 4: return pixels_block<4, V>(src, k, row_step, in.channels, wj, cols, bj, dst);
-        case 3: return pixels_block<3, V>(src, k, row_step, in.channels, wj, cols, bj, dst);
-        case 2: return pixels_block<2, V>(src, k, row_step, in.channels, wj, cols, bj, dst);
-        default: return pixels_block<1, V>(src, k, row_step, in.channels, wj, cols, bj, dst);
+        case 6: return pixels_block<6, V>(src, offsets, depth, wj, cols, bj, dst);
+        case 5: return pixels_block<5, V>(src, offsets, depth, wj, cols, bj, dst);
+        case 4: return pixels_block<4, V>(src, offsets, depth, wj, cols, bj, dst);
+        case 3: return pixels_block<3, V>(src, offsets, depth, wj, cols, bj, dst);
+        case 2: return pixels_block<2, V>(src, offsets, depth, wj, cols, bj, dst);
+        default: return pixels_block<1, V>(src, offsets, depth, wj, cols, bj, dst);
     }
 }
 
-OPTLAB_AVX2 void correlate_avx2(PaddedImage in, std::size_t k, const float* w, std::size_t cols, const float* bias,
-                                std::size_t out_h, std::size_t out_w, float* out) {
-    const std::size_t n = out_h * out_w, row_step = in.width * in.channels;
+OPTLAB_AVX2 void correlate_avx2(PaddedImage in, const std::size_t* offsets, std::size_t depth, const float* w,
+                                std::size_t cols, const float* bias, std::size_t out_h, std::size_t out_w, float* out) {
+    const std::size_t n = out_h * out_w;
     std::size_t j0 = 0;
-    // Column blocks outside, pixels inside: a block's weights (k·k·C × 16) stay in L1.
+    // Column blocks outside, pixels inside: a block's weights (depth × 16) stay in L1.
     for (; j0 + kColumns <= cols; j0 += kColumns) {
-        for (std::size_t p = 0; p < n; p += kBlock) pixels<2>(in, k, w, cols, bias, out_w, p, std::min(kBlock, n - p), j0, out);
+        for (std::size_t p = 0; p < n; p += kBlock) {
+            pixels<2>(in, offsets, depth, w, cols, bias, out_w, p, std::min(kBlock, n - p), j0, out);
+        }
     }
     if (j0 + kLanes <= cols) {
-        for (std::size_t p = 0; p < n; p += kBlock) pixels<1>(in, k, w, cols, bias, out_w, p, std::min(kBlock, n - p), j0, out);
+        for (std::size_t p = 0; p < n; p += kBlock) {
+            pixels<1>(in, offsets, depth, w, cols, bias, out_w, p, std::min(kBlock, n - p), j0, out);
+        }
         j0 += kLanes;
     }
     if (j0 < cols) {
         for (std::size_t p = 0; p < n; ++p) {
             const float* src = in.data + ((p / out_w) * in.width + p % out_w) * in.channels;
-            pixel_tail(src, k, row_step, in.channels, w, cols, j0, bias, out + p * cols);
+            pixel_tail(src, offsets, depth, w, cols, j0, bias, out + p * cols);
         }
     }
 }
@@ -269,9 +274,9 @@ void max_pool_backward(const float* dy, const std::int32_t* where, std::size_t w
     max_pool_backward_avx2(dy, where, width, channels, window, area, stride, out_h, out_w, dx);
 }
 
-void correlate(PaddedImage in, std::size_t k, const float* w, std::size_t cols, const float* bias, std::size_t out_h,
-               std::size_t out_w, float* out) {
-    correlate_avx2(in, k, w, cols, bias, out_h, out_w, out);
+void correlate(PaddedImage in, const std::size_t* offsets, std::size_t depth, const float* w, std::size_t cols,
+               const float* bias, std::size_t out_h, std::size_t out_w, float* out) {
+    correlate_avx2(in, offsets, depth, w, cols, bias, out_h, out_w, out);
 }
 
 void correlate_weight_grad(PaddedImage in, std::size_t in_stride, std::size_t k, const float* dy,
@@ -283,7 +288,8 @@ void correlate_weight_grad(PaddedImage in, std::size_t in_stride, std::size_t k,
 #else  // not x86-64 GCC/clang: Conv2d always takes its im2col path
 
 bool available() { return false; }
-void correlate(PaddedImage, std::size_t, const float*, std::size_t, const float*, std::size_t, std::size_t, float*) {}
+void correlate(PaddedImage, const std::size_t*, std::size_t, const float*, std::size_t, const float*, std::size_t,
+               std::size_t, float*) {}
 void correlate_weight_grad(PaddedImage, std::size_t, std::size_t, const float*, std::size_t, std::size_t, std::size_t,
                            std::size_t, std::size_t, std::size_t, std::size_t, float*) {}
 void add_rows(const float*, std::size_t, std::size_t, float*) {}

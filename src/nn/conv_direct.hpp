@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace optlab::nn::direct {
 
@@ -25,11 +26,16 @@ struct PaddedImage {
     std::size_t width, channels;
 };
 
-/// For oy < out_h, ox < out_w, j < cols:
+/// Where each number of a k×k window sits from the window's corner in an image of `width`
+/// pixels and `channels` channels, in the weight's row order r = (ky·k + kx)·C + c.
+std::vector<std::size_t> window_offsets(std::size_t k, std::size_t width, std::size_t channels);
+
+/// For oy < out_h, ox < out_w, j < cols, with offsets = window_offsets(k, in.width, C) and
+/// depth = k·k·C:
 ///   out[(oy·out_w + ox)·cols + j] = bias[j] + Σ_{ky,kx<k} Σ_{c<C} in[oy+ky, ox+kx, c] · w[((ky·k + kx)·C + c)·cols + j]
-/// bias may be null (0).
-void correlate(PaddedImage in, std::size_t k, const float* w, std::size_t cols, const float* bias, std::size_t out_h,
-               std::size_t out_w, float* out);
+/// summed in the order of r = (ky·k + kx)·C + c. bias may be null (0).
+void correlate(PaddedImage in, const std::size_t* offsets, std::size_t depth, const float* w, std::size_t cols,
+               const float* bias, std::size_t out_h, std::size_t out_w, float* out);
 
 /// The weight gradient of correlate() over `images` images (input i at in + i·in_stride, its
 /// output gradient at dy + i·dy_stride, (out_h, out_w, cols)), for the rows

@@ -81,6 +81,7 @@ class Conv2d final : public Layer<T> {
     bool direct_ = false;
     ImageShape padded_in_, padded_dy_;
     AlignedVector<T> padded_, dy_padded_, w_flipped_;
+    std::vector<std::size_t> window_, dy_window_;  // each weight row's offset in padded_ / dy_padded_
 };
 
 enum class Pooling { max, average };
