@@ -10,7 +10,7 @@ GEMM rate (a 1024×1024×1024 torch.mm, the same OpenBLAS, on `--threads` thread
 alternating with optlab's, best of each) and reports optlab against the limit that rate sets: rate / FLOPs per sample (forward, then dW and dx of
 every layer but the first's dx).
 
-    /usr/bin/python3 bench/problem_throughput.py [--optlab build/optlab] [--threads 2] [--iterations 400]
+    /usr/bin/python3 bench/problem_throughput.py [--optlab build/optlab] [--threads 2] [--iterations N]
 
 Needs python3-torch and python3-numpy (scripts/install-deps.sh --reference); without them it
 says so and exits 0.
@@ -37,7 +37,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--optlab", default=os.path.join(os.path.dirname(__file__), "..", "build", "optlab"))
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--iterations", type=int, default=400)
+    # Per problem by default, so each timed run lasts about a second or more: 400 of the
+    # language model's iterations took 0.1 s, and the run's first iterations (page faults,
+    # cold caches) then showed as a third lower rate than 3 000 iterations give.
+    ap.add_argument("--iterations", type=int, default=None,
+                    help="iterations per timed run (default: 400 for fmnist-cnn, 3000 for words-charlm)")
     ap.add_argument("--problems", default="fmnist-cnn,words-charlm")
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
     ap.add_argument("--words", default="/usr/share/dict/words")
@@ -103,12 +107,12 @@ def main():
         for _ in range(3):
             perm = torch.randperm(x.shape[0])
             start = time.perf_counter()
-            for it in range(args.iterations):
+            for it in range(iterations):
                 i = perm[(it * 128) % n:(it * 128) % n + 128]
                 opt.zero_grad()
                 loss_fn(net(x[i]), y[i]).backward()
                 opt.step()
-            best = max(best, args.iterations * 128 / (time.perf_counter() - start))
+            best = max(best, iterations * 128 / (time.perf_counter() - start))
         return best
 
     def optlab_rate(problem, extra, rounds=3):
@@ -116,7 +120,7 @@ def main():
         for _ in range(rounds):
             out = subprocess.run(
                 [args.optlab, "train", "--problem", problem, "--optimizer", "adam", "--lr", "1e-3", "--batch", "128",
-                 "--epochs", "1000", "--max-iterations", str(args.iterations), "--threads", str(args.threads),
+                 "--epochs", "1000", "--max-iterations", str(iterations), "--threads", str(args.threads),
                  "--progress", "none", "--json"] + extra,
                 check=True, capture_output=True, text=True).stdout
             best = max(best, json.loads(out.strip().splitlines()[-1])["samples_per_second"])
@@ -137,6 +141,7 @@ def main():
     print(f"{'problem':<14}{'optlab /s':>11}{'torch 1 thr':>13}{'torch ' + str(args.threads) + ' thr':>13}"
           f"{'vs best':>9}")
     for problem in args.problems.split(","):
+        iterations = args.iterations or {"words-charlm": 3000}.get(problem, 400)
         if problem == "fmnist-cnn":
             x = torch.tensor(idx("train-images-idx3-ubyte").reshape(-1, 1, 28, 28) / 255.0, dtype=torch.float32)
             y = torch.tensor(idx("train-labels-idx1-ubyte"), dtype=torch.long)

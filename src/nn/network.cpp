@@ -197,7 +197,7 @@ const T* Network<T>::forward(const T* x, std::size_t rows, bool training) {
     for (const auto& layer : layers_) layer->check_batch(rows, training);
     const BlasThreadScope one_blas_thread(1);
     for (std::size_t k = 0; k < forward_runs_.size(); ++k) {
-        const auto [first, last] = forward_runs_[k];  // layers first .. last − 1
+        const std::size_t first = forward_runs_[k].first, last = forward_runs_[k].second;  // layers first .. last − 1
         const std::size_t chunk = forward_chunks_[k];
         parallel_run([&](Part part) {
             part.row_grain = row_grain_;

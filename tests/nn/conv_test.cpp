@@ -349,6 +349,44 @@ TEST(ImageLayers, ReluAfterMaxPoolIsReluBeforeIt) {
     EXPECT_GT(nonzero, x.size() / 8);  // the gradients compared are not all zero
 }
 
+// A CNN's forward run holds ~120 kB of activations per image, so the network walks each
+// thread's rows in chunks of a few images through all its layers (nn::Network's forward). A
+// chunk's rows must come out as each row alone does: no chunk reads or writes another's rows.
+TEST(ImageLayers, ChunkedForwardGivesEachRowWhatItGivesAlone) {
+    auto build = [](Builder<float>& add) {
+        ImageShape s{28, 28, 1};
+        s = add.add(std::make_unique<Conv2d<float>>(add.store(), "conv1", s, 16, 3, 1, 1, add.max_batch())).out_shape();
+        s = add.add(std::make_unique<Pool2d<float>>(Pooling::max, s, 2, 2, add.max_batch())).out_shape();
+        add.add(std::make_unique<ActivationLayer<float>>(Activation::relu, s.size()));
+        s = add.add(std::make_unique<Conv2d<float>>(add.store(), "conv2", s, 32, 3, 1, 1, add.max_batch())).out_shape();
+        s = add.add(std::make_unique<Pool2d<float>>(Pooling::max, s, 2, 2, add.max_batch())).out_shape();
+        add.add(std::make_unique<ActivationLayer<float>>(Activation::relu, s.size()));
+        add.add(std::make_unique<Flatten<float>>(s));
+        add.add(std::make_unique<Linear<float>>(add.store(), "linear", s.size(), 10));
+    };
+    const std::size_t rows = 48;
+    Rng rng(21);
+    std::vector<float> x(rows * 784);
+    for (float& v : x) v = float(rng.uniform());
+    for (int threads : {1, 2}) {
+        set_num_threads(threads);
+        Network<float> net(784, Loss::cross_entropy, rows, build);
+        Rng init(4);
+        net.init(parse_init("he-normal"), init);
+        const float* y = net.forward(x.data(), rows, true);
+        const std::vector<float> batch(y, y + rows * 10);
+        for (std::size_t r = 0; r < rows; ++r) {
+            const float* alone = net.forward(x.data() + r * 784, 1, true);
+            for (std::size_t j = 0; j < 10; ++j) {
+                // the Linear's product on 1 row or on a chunk's: OpenBLAS may round differently
+                ASSERT_NEAR(batch[r * 10 + j], alone[j], 1e-5f * (1.0f + std::abs(alone[j])))
+                    << threads << " threads, row " << r << ", output " << j;
+            }
+        }
+    }
+    set_num_threads(2);
+}
+
 TEST(ImageLayers, RefuseWindowsThatDoNotFit) {
     ParamStore<float> store;
     EXPECT_THROW(Conv2d<float>(store, "c", {2, 2, 1}, 4, 3, 1, 0, 1), InvalidArgument);
