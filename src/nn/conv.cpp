@@ -262,19 +262,25 @@ void Conv2d<T>::backward_part(const T*, const T*, const T* dy, T* dx, std::size_
 // ---- pooling --------------------------------------------------------------------------------
 
 template <class T>
-Pool2d<T>::Pool2d(Pooling kind, ImageShape in, std::size_t kernel, std::size_t stride, std::size_t max_rows)
-    : kind_(kind), in_(in), kernel_(kernel), stride_(stride) {
+Pool2d<T>::Pool2d(Pooling kind, ImageShape in, std::size_t kernel, std::size_t stride, std::size_t max_rows, bool relu)
+    : kind_(kind), in_(in), kernel_(kernel), stride_(stride), relu_(relu) {
     check_window(kind == Pooling::max ? "MaxPool2d" : "AvgPool2d", in, kernel, stride, 0);
     out_ = {pooled(in.height, kernel, stride, 0), pooled(in.width, kernel, stride, 0), in.channels};
     if (kind == Pooling::max) argmax_.resize(max_rows * out_.size());
     for (std::size_t p = 0; p < kernel * kernel; ++p) window_.push_back(((p / kernel) * in.width + p % kernel) * in.channels);
     direct_ = std::is_same_v<T, float> && kind == Pooling::max && in.channels % 8 == 0 && direct::available();
+    if (relu && !(direct_ && tiles())) masked_.resize(max_rows * out_.size());
+}
+
+template <class T>
+bool Pool2d<T>::tiles() const {
+    return stride_ == kernel_ && out_.height * kernel_ == in_.height && out_.width * kernel_ == in_.width;
 }
 
 template <class T>
 std::string Pool2d<T>::name() const {
     return std::string(kind_ == Pooling::max ? "MaxPool2d" : "AvgPool2d") + "(" + std::to_string(kernel_) +
-           ", s=" + std::to_string(stride_) + ")";
+           ", s=" + std::to_string(stride_) + ")" + (relu_ ? "+ReLU" : "");
 }
 
 // The loops run over a window's positions with the channels innermost, contiguous in a
@@ -290,7 +296,7 @@ void Pool2d<T>::forward_part(const T* x, T* y, std::size_t rows, bool, Part part
         if (direct_) {
             for (std::size_t r = r0; r < r1; ++r) {
                 direct::max_pool(x + r * in_.size(), in_.width, c, window, std::size_t(area), stride_, out_.height,
-                                 out_.width, y + r * out_.size(), argmax_.data() + r * out_.size());
+                                 out_.width, relu_, y + r * out_.size(), argmax_.data() + r * out_.size());
             }
             return;
         }
@@ -323,6 +329,9 @@ void Pool2d<T>::forward_part(const T* x, T* y, std::size_t rows, bool, Part part
                 if (kind_ == Pooling::average) {
                     for (std::size_t j = 0; j < c; ++j) out[j] *= inv_area;
                 }
+                if (relu_) {  // as ActivationLayer's: NaN and −0 pass
+                    for (std::size_t j = 0; j < c; ++j) out[j] = out[j] < T(0) ? T(0) : out[j];
+                }
                 if (where) where += c;
             }
         }
@@ -332,7 +341,7 @@ void Pool2d<T>::forward_part(const T* x, T* y, std::size_t rows, bool, Part part
 }
 
 template <class T>
-void Pool2d<T>::backward_part(const T*, const T*, const T* dy, T* dx, std::size_t rows, Part part) {
+void Pool2d<T>::backward_part(const T*, const T* y, const T* dy, T* dx, std::size_t rows, Part part) {
     if (!dx) return;
     const auto [r0, r1] = part.share_rows(rows);
     const std::size_t c = in_.channels;
@@ -340,17 +349,22 @@ void Pool2d<T>::backward_part(const T*, const T*, const T* dy, T* dx, std::size_
     const std::int32_t area = std::int32_t(kernel_ * kernel_);
     // Windows that tile the image exactly write every element of dx once; otherwise dx is
     // cleared and the windows add into it.
-    const bool tiles = stride_ == kernel_ && out_.height * kernel_ == in_.height && out_.width * kernel_ == in_.width;
+    const bool tiles = this->tiles();
     if (!tiles) std::fill(dx + r0 * in_.size(), dx + r1 * in_.size(), T(0));
     const std::size_t* window = window_.data();
     if constexpr (std::is_same_v<T, float>) {
         if (direct_ && tiles) {
             for (std::size_t r = r0; r < r1; ++r) {
-                direct::max_pool_backward(dy + r * out_.size(), argmax_.data() + r * out_.size(), in_.width, c, window,
-                                          std::size_t(area), stride_, out_.height, out_.width, dx + r * in_.size());
+                direct::max_pool_backward(dy + r * out_.size(), relu_ ? y + r * out_.size() : nullptr,
+                                          argmax_.data() + r * out_.size(), in_.width, c, window, std::size_t(area),
+                                          stride_, out_.height, out_.width, dx + r * in_.size());
             }
             return;
         }
+    }
+    if (relu_) {  // the ReLU's backward first: dy only where its output y > 0
+        for (std::size_t i = r0 * out_.size(); i < r1 * out_.size(); ++i) masked_[i] = y[i] > T(0) ? dy[i] : T(0);
+        dy = masked_.data();
     }
     auto images = [&](std::size_t first, std::size_t last) {
     for (std::size_t r = first; r < last; ++r) {

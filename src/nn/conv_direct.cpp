@@ -218,8 +218,8 @@ OPTLAB_AVX2 void add_rows_avx2(const float* rows, std::size_t n, std::size_t col
 }
 
 OPTLAB_AVX2 void max_pool_avx2(const float* in, std::size_t width, std::size_t channels, const std::size_t* window,
-                               std::size_t area, std::size_t stride, std::size_t out_h, std::size_t out_w, float* out,
-                               std::int32_t* where) {
+                               std::size_t area, std::size_t stride, std::size_t out_h, std::size_t out_w, bool relu,
+                               float* out, std::int32_t* where) {
     for (std::size_t oy = 0; oy < out_h; ++oy) {
         for (std::size_t ox = 0; ox < out_w; ++ox, out += channels, where += channels) {
             const float* corner = in + (oy * stride * width + ox * stride) * channels;
@@ -232,6 +232,7 @@ OPTLAB_AVX2 void max_pool_avx2(const float* in, std::size_t width, std::size_t c
                     m = _mm256_blendv_ps(m, a, take);
                     at = _mm256_blendv_ps(at, _mm256_castsi256_ps(_mm256_set1_epi32(std::int32_t(p))), take);
                 }
+                if (relu) m = _mm256_andnot_ps(_mm256_cmp_ps(m, _mm256_setzero_ps(), _CMP_LT_OQ), m);
                 _mm256_storeu_ps(out + j, m);
                 _mm256_storeu_si256(reinterpret_cast<__m256i*>(where + j), _mm256_castps_si256(at));
             }
@@ -239,14 +240,16 @@ OPTLAB_AVX2 void max_pool_avx2(const float* in, std::size_t width, std::size_t c
     }
 }
 
-OPTLAB_AVX2 void max_pool_backward_avx2(const float* dy, const std::int32_t* where, std::size_t width,
-                                        std::size_t channels, const std::size_t* window, std::size_t area,
-                                        std::size_t stride, std::size_t out_h, std::size_t out_w, float* dx) {
+OPTLAB_AVX2 void max_pool_backward_avx2(const float* dy, const float* y, const std::int32_t* where,
+                                        std::size_t width, std::size_t channels, const std::size_t* window,
+                                        std::size_t area, std::size_t stride, std::size_t out_h, std::size_t out_w,
+                                        float* dx) {
     for (std::size_t oy = 0; oy < out_h; ++oy) {
-        for (std::size_t ox = 0; ox < out_w; ++ox, dy += channels, where += channels) {
+        for (std::size_t ox = 0; ox < out_w; ++ox, dy += channels, where += channels, y = y ? y + channels : y) {
             float* corner = dx + (oy * stride * width + ox * stride) * channels;
             for (std::size_t j = 0; j < channels; j += kLanes) {
-                const __m256 g = _mm256_loadu_ps(dy + j);
+                __m256 g = _mm256_loadu_ps(dy + j);
+                if (y) g = _mm256_and_ps(g, _mm256_cmp_ps(_mm256_loadu_ps(y + j), _mm256_setzero_ps(), _CMP_GT_OQ));
                 const __m256i at = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(where + j));
                 for (std::size_t p = 0; p < area; ++p) {  // a select, not 0·g: an infinite g stays where it goes
                     const __m256 here = _mm256_castsi256_ps(_mm256_cmpeq_epi32(at, _mm256_set1_epi32(std::int32_t(p))));
@@ -264,14 +267,14 @@ OPTLAB_AVX2 void max_pool_backward_avx2(const float* dy, const std::int32_t* whe
 void add_rows(const float* rows, std::size_t n, std::size_t cols, float* sums) { add_rows_avx2(rows, n, cols, sums); }
 
 void max_pool(const float* in, std::size_t width, std::size_t channels, const std::size_t* window, std::size_t area,
-              std::size_t stride, std::size_t out_h, std::size_t out_w, float* out, std::int32_t* where) {
-    max_pool_avx2(in, width, channels, window, area, stride, out_h, out_w, out, where);
+              std::size_t stride, std::size_t out_h, std::size_t out_w, bool relu, float* out, std::int32_t* where) {
+    max_pool_avx2(in, width, channels, window, area, stride, out_h, out_w, relu, out, where);
 }
 
-void max_pool_backward(const float* dy, const std::int32_t* where, std::size_t width, std::size_t channels,
-                       const std::size_t* window, std::size_t area, std::size_t stride, std::size_t out_h,
-                       std::size_t out_w, float* dx) {
-    max_pool_backward_avx2(dy, where, width, channels, window, area, stride, out_h, out_w, dx);
+void max_pool_backward(const float* dy, const float* y, const std::int32_t* where, std::size_t width,
+                       std::size_t channels, const std::size_t* window, std::size_t area, std::size_t stride,
+                       std::size_t out_h, std::size_t out_w, float* dx) {
+    max_pool_backward_avx2(dy, y, where, width, channels, window, area, stride, out_h, out_w, dx);
 }
 
 void correlate(PaddedImage in, const std::size_t* offsets, std::size_t depth, const float* w, std::size_t cols,
@@ -294,9 +297,9 @@ void correlate_weight_grad(PaddedImage, std::size_t, std::size_t, const float*, 
                            std::size_t, std::size_t, std::size_t, std::size_t, float*) {}
 void add_rows(const float*, std::size_t, std::size_t, float*) {}
 void max_pool(const float*, std::size_t, std::size_t, const std::size_t*, std::size_t, std::size_t, std::size_t,
-              std::size_t, float*, std::int32_t*) {}
-void max_pool_backward(const float*, const std::int32_t*, std::size_t, std::size_t, const std::size_t*, std::size_t,
-                       std::size_t, std::size_t, std::size_t, float*) {}
+              std::size_t, bool, float*, std::int32_t*) {}
+void max_pool_backward(const float*, const float*, const std::int32_t*, std::size_t, std::size_t, const std::size_t*,
+                       std::size_t, std::size_t, std::size_t, std::size_t, float*) {}
 
 #endif
 

@@ -52,15 +52,16 @@ void add_rows(const float* rows, std::size_t n, std::size_t cols, float* sums);
 /// in a register through each window: for every output pixel (oy, ox) and channel j, out and
 /// where get the largest of in[oy·stride + window position] (torch's test: larger, or NaN)
 /// and that position's number p, the first such; `window[p]` is position p's offset from the
-/// window's corner (p = 0 first).
+/// window's corner (p = 0 first). relu: out = relu(max), as `x < 0 ? 0 : x` (NaN and −0 pass).
 void max_pool(const float* in, std::size_t width, std::size_t channels, const std::size_t* window,
-              std::size_t area, std::size_t stride, std::size_t out_h, std::size_t out_w, float* out,
+              std::size_t area, std::size_t stride, std::size_t out_h, std::size_t out_w, bool relu, float* out,
               std::int32_t* where);
 
 /// Its gradient for windows that tile the image (stride = kernel, no overlap, no remainder):
-/// each window position gets dy where it held the maximum and 0 elsewhere.
-void max_pool_backward(const float* dy, const std::int32_t* where, std::size_t width, std::size_t channels,
-                       const std::size_t* window, std::size_t area, std::size_t stride, std::size_t out_h,
-                       std::size_t out_w, float* dx);
+/// each window position gets dy where it held the maximum and 0 elsewhere. y, if not null, is
+/// the ReLU's output: dy passes only where y > 0.
+void max_pool_backward(const float* dy, const float* y, const std::int32_t* where, std::size_t width,
+                       std::size_t channels, const std::size_t* window, std::size_t area, std::size_t stride,
+                       std::size_t out_h, std::size_t out_w, float* dx);
 
 }  // namespace optlab::nn::direct

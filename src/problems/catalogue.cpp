@@ -37,15 +37,16 @@ template <class T>
 using Builder = typename nn::Network<T>::Builder;
 
 // conv 3×3 1→16 p1, ReLU, max-pool 2 → conv 3×3 16→32 p1, ReLU, max-pool 2 → linear 32·7·7 → 10.
-// Each ReLU runs after its max-pool, on a quarter of the numbers: the same function and the
-// same gradient, since max(relu(a), relu(b)) = relu(max(a, b)) and both send the gradient to the
-// window's first largest input when it is positive and nowhere otherwise (docs/problems.md).
+// Each ReLU runs after its max-pool, fused into it, on a quarter of the numbers: the same
+// function and the same gradient, since max(relu(a), relu(b)) = relu(max(a, b)) and both send
+// the gradient to the window's first largest input when it is positive and nowhere otherwise
+// (docs/problems.md).
 void fmnist_cnn(Builder<float>& add) {
     nn::ImageShape s{28, 28, 1};
     auto conv = [&](std::size_t out, const char* name) {
         s = add.add(std::make_unique<nn::Conv2d<float>>(add.store(), name, s, out, 3, 1, 1, add.max_batch())).out_shape();
-        s = add.add(std::make_unique<nn::Pool2d<float>>(nn::Pooling::max, s, 2, 2, add.max_batch())).out_shape();
-        add.add(std::make_unique<nn::ActivationLayer<float>>(nn::Activation::relu, s.size()));
+        s = add.add(std::make_unique<nn::Pool2d<float>>(nn::Pooling::max, s, 2, 2, add.max_batch(), /*relu=*/true))
+                .out_shape();
     };
     conv(16, "conv1");
     conv(32, "conv2");

@@ -274,8 +274,8 @@ std::vector<float> awkward_numbers(std::size_t n, Rng& rng) {
 }
 
 // A max-pool's forward (y) and backward (dx), on `rows` images.
-std::vector<float> pool_pass(ImageShape in, std::size_t kernel, std::size_t stride, std::size_t rows) {
-    Pool2d<float> pool(Pooling::max, in, kernel, stride, rows);
+std::vector<float> pool_pass(ImageShape in, std::size_t kernel, std::size_t stride, std::size_t rows, bool relu) {
+    Pool2d<float> pool(Pooling::max, in, kernel, stride, rows, relu);
     Rng rng(11);
     const std::vector<float> x = awkward_numbers(rows * in.size(), rng);
     std::vector<float> y(rows * pool.out_features()), dx(x.size());
@@ -298,20 +298,22 @@ TEST(ImageLayers, MaxPoolKernelGivesTheLoopsBits) {
     };
     for (const Shape& s : {Shape{{28, 28, 16}, 2, 2}, Shape{{14, 14, 32}, 2, 2}, Shape{{7, 9, 24}, 3, 2},
                            Shape{{9, 9, 8}, 3, 3}, Shape{{6, 6, 8}, 2, 1}}) {
-        const std::vector<float> fast = pool_pass(s.in, s.kernel, s.stride, 3);
-        set_simd_target(SimdTarget::baseline);
-        const std::vector<float> loops = pool_pass(s.in, s.kernel, s.stride, 3);
-        set_simd_target(best_simd_target());
-        ASSERT_EQ(fast.size(), loops.size());
-        EXPECT_EQ(std::memcmp(fast.data(), loops.data(), fast.size() * sizeof(float)), 0)
-            << s.in.to_string() << ", kernel " << s.kernel << ", stride " << s.stride;
+        for (bool relu : {false, true}) {
+            const std::vector<float> fast = pool_pass(s.in, s.kernel, s.stride, 3, relu);
+            set_simd_target(SimdTarget::baseline);
+            const std::vector<float> loops = pool_pass(s.in, s.kernel, s.stride, 3, relu);
+            set_simd_target(best_simd_target());
+            ASSERT_EQ(fast.size(), loops.size());
+            EXPECT_EQ(std::memcmp(fast.data(), loops.data(), fast.size() * sizeof(float)), 0)
+                << s.in.to_string() << ", kernel " << s.kernel << ", stride " << s.stride << ", relu " << relu;
+        }
     }
 }
 
 // fmnist-cnn runs each ReLU after its max-pool. max(relu(a), relu(b)) = relu(max(a, b)), and
 // both orders send the gradient to the window's first largest input when it is positive and
 // nowhere otherwise: equal outputs and gradients (== : a window of −0 and a negative gives −0
-// one way and +0 the other).
+// one way and +0 the other). The pool with the ReLU fused into it gives pool-then-ReLU's bits.
 TEST(ImageLayers, ReluAfterMaxPoolIsReluBeforeIt) {
     const ImageShape in{8, 6, 16};
     const std::size_t rows = 4;
@@ -334,6 +336,13 @@ TEST(ImageLayers, ReluAfterMaxPoolIsReluBeforeIt) {
     relu_out.forward_part(m.data(), y2.data(), rows, true, Part{});
     relu_out.backward_part(m.data(), y2.data(), dy.data(), dm.data(), rows, Part{});
     pool.backward_part(x.data(), m.data(), dm.data(), dx2.data(), rows, Part{});
+    // the pool with the ReLU fused into it: the same bits as pool, then ReLU
+    Pool2d<float> fused(Pooling::max, in, 2, 2, rows, /*relu=*/true);
+    std::vector<float> y3(n_out), dx3(x.size());
+    fused.forward_part(x.data(), y3.data(), rows, true, Part{});
+    fused.backward_part(x.data(), y3.data(), dy.data(), dx3.data(), rows, Part{});
+    EXPECT_EQ(std::memcmp(y2.data(), y3.data(), n_out * sizeof(float)), 0);
+    EXPECT_EQ(std::memcmp(dx2.data(), dx3.data(), x.size() * sizeof(float)), 0);
     for (std::size_t i = 0; i < n_out; ++i) {
         if (std::isnan(y1[i])) {
             EXPECT_TRUE(std::isnan(y2[i])) << i;
@@ -356,8 +365,7 @@ TEST(ImageLayers, ChunkedForwardGivesEachRowWhatItGivesAlone) {
     auto build = [](Builder<float>& add) {
         ImageShape s{28, 28, 1};
         s = add.add(std::make_unique<Conv2d<float>>(add.store(), "conv1", s, 16, 3, 1, 1, add.max_batch())).out_shape();
-        s = add.add(std::make_unique<Pool2d<float>>(Pooling::max, s, 2, 2, add.max_batch())).out_shape();
-        add.add(std::make_unique<ActivationLayer<float>>(Activation::relu, s.size()));
+        s = add.add(std::make_unique<Pool2d<float>>(Pooling::max, s, 2, 2, add.max_batch(), true)).out_shape();
         s = add.add(std::make_unique<Conv2d<float>>(add.store(), "conv2", s, 32, 3, 1, 1, add.max_batch())).out_shape();
         s = add.add(std::make_unique<Pool2d<float>>(Pooling::max, s, 2, 2, add.max_batch())).out_shape();
         add.add(std::make_unique<ActivationLayer<float>>(Activation::relu, s.size()));

@@ -10,6 +10,7 @@
 //   MaxPool2d  y = max over each k×k window, stride s, no padding; dL/dx goes to the window's
 //              first largest element, NaN winning (torch.nn.MaxPool2d)
 //   AvgPool2d  y = mean over each k×k window, stride s, no padding (torch.nn.AvgPool2d)
+//              either may apply a ReLU to its output: y = relu(pool(x)), in the same pass
 //   Flatten    reorders (H, W, C) to torch's (C, H, W), so the Linear layer after it holds
 //              torch's weight for torch.nn.Flatten on an NCHW tensor
 //
@@ -90,12 +91,17 @@ template <class T>
 class Pool2d final : public Layer<T> {
   public:
     /// Max pooling keeps, for up to `max_rows` images, where each window's maximum was.
-    Pool2d(Pooling kind, ImageShape in, std::size_t kernel, std::size_t stride, std::size_t max_rows);
+    /// relu: y = relu(pool(x)), dL/dx through both — a ReLU after the pool fused into it
+    /// (Keras's activation argument), one pass over the numbers instead of two.
+    Pool2d(Pooling kind, ImageShape in, std::size_t kernel, std::size_t stride, std::size_t max_rows,
+           bool relu = false);
     std::string name() const override;
     std::size_t out_features() const override { return out_.size(); }
     ImageShape out_shape() const { return out_; }
     void forward_part(const T* x, T* y, std::size_t rows, bool training, Part part) override;
-    std::size_t activation_bytes() const override { return argmax_.size() * sizeof(std::int32_t); }
+    std::size_t activation_bytes() const override {
+        return argmax_.size() * sizeof(std::int32_t) + masked_.size() * sizeof(T);
+    }
     /// Max: dy goes to the window position forward chose (the first largest, or the last NaN).
     void backward_part(const T* x, const T* y, const T* dy, T* dx, std::size_t rows, Part part) override;
     bool forward_by_rows() const override { return true; }
@@ -103,12 +109,15 @@ class Pool2d final : public Layer<T> {
     bool dx_by_rows() const override { return true; }
 
   private:
+    bool tiles() const;  // stride = kernel and the windows cover the image exactly
     Pooling kind_;
     ImageShape in_, out_;
     std::size_t kernel_, stride_;
     std::vector<std::int32_t> argmax_;  // max: per output element, its window position
     std::vector<std::size_t> window_;   // per window position, its offset from the corner
     bool direct_ = false;               // max pooling of float channels in 8s on AVX2 (conv_direct.hpp)
+    bool relu_ = false;
+    std::vector<T> masked_;  // relu without the AVX2 backward: dy where y > 0, else 0
 };
 
 template <class T>
