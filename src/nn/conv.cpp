@@ -66,9 +66,11 @@ Conv2d<T>::Conv2d(ParamStore<T>& store, const std::string& prefix, ImageShape in
         w_flipped_.resize(patch_size() * out_channels);
         window_ = direct::window_offsets(kernel, padded_in_.width, in.channels);
         dy_window_ = direct::window_offsets(kernel, padded_dy_.width, out_channels);
-        // dW's sums run over a few images at a time whose inputs and dy stay in L2 (≈ 384 KiB).
+        // dW's sums run over a few images at a time whose inputs and dy stay in L2 (≈ 256 KiB),
+        // each chunk into its own partial dW and db.
         const std::size_t image_bytes = (padded_in_.size() + out_.size()) * sizeof(T);
-        chunk_ = std::max<std::size_t>(1, (std::size_t(384) << 10) / image_bytes);
+        chunk_ = std::max<std::size_t>(1, (std::size_t(256) << 10) / image_bytes);
+        partials_.resize((max_rows + chunk_ - 1) / chunk_ * (patch_size() + 1) * out_channels);
         return;
     }
     cols_.resize(max_rows * out_.height * out_.width * patch_size());
@@ -173,19 +175,29 @@ template <class T>
 void Conv2d<T>::backward_direct(const T* dy, T* dx, std::size_t rows, Part part) {
     if constexpr (std::is_same_v<T, float>) {
         const std::size_t c = in_.channels, c_out = out_.channels;
-        // dW: parts share its rows; each row sums chunk after chunk of images, the chunks set
-        // by the layer's shape, so every row's order of sums is the same on any number of threads.
-        // db = Σ dy by the part whose rows of dW begin at 0 (shares are contiguous from 0, so
-        // exactly one), chunk by chunk while the chunk's dy is in the cache.
-        T* dw = store_.view(weight_).grad.data();
-        T* db = store_.view(bias_).grad.data();
-        if (const auto [i0, i1] = part.share(patch_size(), line_grain(c_out * sizeof(T))); i0 < i1) {
-            for (std::size_t c0 = 0; c0 < rows; c0 += chunk_) {
-                const std::size_t c1 = std::min(rows, c0 + chunk_);
-                direct::correlate_weight_grad({padded_.data() + c0 * padded_in_.size(), padded_in_.width, c},
-                                              padded_in_.size(), kernel_, dy + c0 * out_.size(), out_.size(), c_out,
-                                              c1 - c0, out_.height, out_.width, i0, i1, dw);
-                if (i0 == 0) direct::add_rows(dy + c0 * out_.size(), (c1 - c0) * out_.height * out_.width, c_out, db);
+        // dW and db: each chunk of images (set by the layer's shape) sums into its own partial,
+        // the parts sharing the chunks, so each part reads only its share of dy — mostly the
+        // rows it wrote itself in the layer above's backward. The last part to finish adds
+        // the partials in chunk order: the same sums, in the same order, on any number of threads.
+        const std::size_t weights = patch_size() * c_out, chunks = (rows + chunk_ - 1) / chunk_;
+        const auto [k0, k1] = part.share(chunks);
+        for (std::size_t k = k0; k < k1; ++k) {
+            const std::size_t c0 = k * chunk_, c1 = std::min(rows, c0 + chunk_);
+            T* partial = partials_.data() + k * (weights + c_out);
+            std::fill(partial, partial + weights + c_out, T(0));
+            direct::correlate_weight_grad({padded_.data() + c0 * padded_in_.size(), padded_in_.width, c},
+                                          padded_in_.size(), kernel_, dy + c0 * out_.size(), out_.size(), c_out,
+                                          c1 - c0, out_.height, out_.width, 0, patch_size(), partial);
+            direct::add_rows(dy + c0 * out_.size(), (c1 - c0) * out_.height * out_.width, c_out, partial + weights);
+        }
+        if (finished_.fetch_add(1, std::memory_order_acq_rel) + 1 == part.count) {
+            finished_.store(0, std::memory_order_relaxed);
+            T* dw = store_.view(weight_).grad.data();
+            T* db = store_.view(bias_).grad.data();
+            for (std::size_t k = 0; k < chunks; ++k) {
+                const T* partial = partials_.data() + k * (weights + c_out);
+                for (std::size_t i = 0; i < weights; ++i) dw[i] += partial[i];
+                for (std::size_t j = 0; j < c_out; ++j) db[j] += partial[weights + j];
             }
         }
         if (!dx) return;

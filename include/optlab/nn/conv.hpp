@@ -18,6 +18,7 @@
 // torch's fans for a convolution; the bias zero.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -56,7 +57,9 @@ class Conv2d final : public Layer<T> {
     bool forward_by_rows() const override { return true; }
     bool dx_by_rows() const override { return true; }
     std::size_t activation_bytes() const override {
-        return (cols_.size() + dcols_.size() + padded_.size() + dy_padded_.size() + w_flipped_.size()) * sizeof(T);
+        return (cols_.size() + dcols_.size() + padded_.size() + dy_padded_.size() + w_flipped_.size() +
+                partials_.size()) *
+               sizeof(T);
     }
     /// Whether this layer runs the direct kernels (src/nn/conv_direct.hpp: float, stride 1, a
     /// CPU with AVX2 and FMA, decided when the layer is built) or im2col and OpenBLAS.
@@ -82,6 +85,8 @@ class Conv2d final : public Layer<T> {
     bool direct_ = false;
     ImageShape padded_in_, padded_dy_;
     AlignedVector<T> padded_, dy_padded_, w_flipped_;
+    AlignedVector<T> partials_;            // per chunk of images: its dW, then its db
+    std::atomic<std::size_t> finished_{0};  // parts done with their chunks in this backward
     std::vector<std::size_t> window_, dy_window_;  // each weight row's offset in padded_ / dy_padded_
 };
 
