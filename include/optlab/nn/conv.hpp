@@ -50,9 +50,10 @@ class Conv2d final : public Layer<T> {
     /// The part's images: y = b + the correlation of x with W, directly or as im2col's
     /// patches·W.
     void forward_part(const T* x, T* y, std::size_t rows, bool training, Part part) override;
-    /// dW = patchesᵀ·dy over the whole batch (parts share W's rows), db = Σ dy (parts share
-    /// the channels), dx on the part's images: the correlation of dy with W's taps reversed
-    /// (direct) or col2im(dy·Wᵀ).
+    /// dW and db over the whole batch — direct: per chunk of images into partials, the parts
+    /// sharing the chunks, added in chunk order by the last part to finish; im2col: patchesᵀ·dy,
+    /// the parts sharing W's rows — and dx on the part's images: the correlation of dy with W's
+    /// taps reversed (direct) or col2im(dy·Wᵀ).
     void backward_part(const T* x, const T* y, const T* dy, T* dx, std::size_t rows, Part part) override;
     bool forward_by_rows() const override { return true; }
     bool dx_by_rows() const override { return true; }
