@@ -314,40 +314,40 @@ void Pool2d<T>::forward_part(const T* x, T* y, std::size_t rows, bool, Part part
         }
     }
     auto images = [&](std::size_t first, std::size_t last) {
-    for (std::size_t r = first; r < last; ++r) {
-        const T* image = x + r * in_.size();
-        T* __restrict out = y + r * out_.size();
-        std::int32_t* __restrict where = kind_ == Pooling::max ? argmax_.data() + r * out_.size() : nullptr;
-        for (std::size_t oy = 0; oy < out_.height; ++oy) {
-            for (std::size_t ox = 0; ox < out_.width; ++ox, out += c) {
-                const T* corner = image + (oy * stride_ * in_.width + ox * stride_) * c;
-                for (std::size_t j = 0; j < c; ++j) out[j] = corner[j];
-                if (where) {
-                    for (std::size_t j = 0; j < c; ++j) where[j] = 0;
-                }
-                for (std::int32_t p = 1; p < area; ++p) {
-                    const T* __restrict v = corner + window[p];
-                    if (kind_ == Pooling::average) {
-                        for (std::size_t j = 0; j < c; ++j) out[j] += v[j];
-                    } else {
-                        for (std::size_t j = 0; j < c; ++j) {  // torch's test: larger, or NaN
-                            const T a = v[j], m = out[j];
-                            const bool take = (a > m) | (a != a);
-                            out[j] = take ? a : m;
-                            where[j] = take ? p : where[j];
+        for (std::size_t r = first; r < last; ++r) {
+            const T* image = x + r * in_.size();
+            T* __restrict out = y + r * out_.size();
+            std::int32_t* __restrict where = kind_ == Pooling::max ? argmax_.data() + r * out_.size() : nullptr;
+            for (std::size_t oy = 0; oy < out_.height; ++oy) {
+                for (std::size_t ox = 0; ox < out_.width; ++ox, out += c) {
+                    const T* corner = image + (oy * stride_ * in_.width + ox * stride_) * c;
+                    for (std::size_t j = 0; j < c; ++j) out[j] = corner[j];
+                    if (where) {
+                        for (std::size_t j = 0; j < c; ++j) where[j] = 0;
+                    }
+                    for (std::int32_t p = 1; p < area; ++p) {
+                        const T* __restrict v = corner + window[p];
+                        if (kind_ == Pooling::average) {
+                            for (std::size_t j = 0; j < c; ++j) out[j] += v[j];
+                        } else {
+                            for (std::size_t j = 0; j < c; ++j) {  // torch's test: larger, or NaN
+                                const T a = v[j], m = out[j];
+                                const bool take = (a > m) | (a != a);
+                                out[j] = take ? a : m;
+                                where[j] = take ? p : where[j];
+                            }
                         }
                     }
+                    if (kind_ == Pooling::average) {
+                        for (std::size_t j = 0; j < c; ++j) out[j] *= inv_area;
+                    }
+                    if (relu_) {  // as ActivationLayer's: NaN and −0 pass
+                        for (std::size_t j = 0; j < c; ++j) out[j] = out[j] < T(0) ? T(0) : out[j];
+                    }
+                    if (where) where += c;
                 }
-                if (kind_ == Pooling::average) {
-                    for (std::size_t j = 0; j < c; ++j) out[j] *= inv_area;
-                }
-                if (relu_) {  // as ActivationLayer's: NaN and −0 pass
-                    for (std::size_t j = 0; j < c; ++j) out[j] = out[j] < T(0) ? T(0) : out[j];
-                }
-                if (where) where += c;
             }
         }
-    }
     };
     run_kernel(simd_target(), images, r0, r1);
 }
@@ -379,36 +379,36 @@ void Pool2d<T>::backward_part(const T*, const T* y, const T* dy, T* dx, std::siz
         dy = masked_.data();
     }
     auto images = [&](std::size_t first, std::size_t last) {
-    for (std::size_t r = first; r < last; ++r) {
-        T* dimage = dx + r * in_.size();
-        const T* __restrict g = dy + r * out_.size();
-        const std::int32_t* __restrict where = kind_ == Pooling::max ? argmax_.data() + r * out_.size() : nullptr;
-        for (std::size_t oy = 0; oy < out_.height; ++oy) {
-        for (std::size_t ox = 0; ox < out_.width; ++ox, g += c) {
-            T* corner = dimage + (oy * stride_ * in_.width + ox * stride_) * c;
-            for (std::int32_t p = 0; p < area; ++p) {
-                T* __restrict d = corner + window[p];
-                // Selects, not 0·g: an infinite g stays where it goes.
-                if (kind_ == Pooling::average && tiles) {
-                    for (std::size_t j = 0; j < c; ++j) d[j] = g[j] * inv_area;
-                } else if (kind_ == Pooling::average) {
-                    for (std::size_t j = 0; j < c; ++j) d[j] += g[j] * inv_area;
-                } else if (tiles) {  // g loaded before the choice, or GCC keeps the loop scalar
-                    for (std::size_t j = 0; j < c; ++j) {
-                        const T gj = g[j];
-                        d[j] = where[j] == p ? gj : T(0);
-                    }
-                } else {
-                    for (std::size_t j = 0; j < c; ++j) {
-                        const T gj = g[j];
-                        d[j] += where[j] == p ? gj : T(0);
+        for (std::size_t r = first; r < last; ++r) {
+            T* dimage = dx + r * in_.size();
+            const T* __restrict g = dy + r * out_.size();
+            const std::int32_t* __restrict where = kind_ == Pooling::max ? argmax_.data() + r * out_.size() : nullptr;
+            for (std::size_t oy = 0; oy < out_.height; ++oy) {
+            for (std::size_t ox = 0; ox < out_.width; ++ox, g += c) {
+                T* corner = dimage + (oy * stride_ * in_.width + ox * stride_) * c;
+                for (std::int32_t p = 0; p < area; ++p) {
+                    T* __restrict d = corner + window[p];
+                    // Selects, not 0·g: an infinite g stays where it goes.
+                    if (kind_ == Pooling::average && tiles) {
+                        for (std::size_t j = 0; j < c; ++j) d[j] = g[j] * inv_area;
+                    } else if (kind_ == Pooling::average) {
+                        for (std::size_t j = 0; j < c; ++j) d[j] += g[j] * inv_area;
+                    } else if (tiles) {  // g loaded before the choice, or GCC keeps the loop scalar
+                        for (std::size_t j = 0; j < c; ++j) {
+                            const T gj = g[j];
+                            d[j] = where[j] == p ? gj : T(0);
+                        }
+                    } else {
+                        for (std::size_t j = 0; j < c; ++j) {
+                            const T gj = g[j];
+                            d[j] += where[j] == p ? gj : T(0);
+                        }
                     }
                 }
+                if (where) where += c;
             }
-            if (where) where += c;
+            }
         }
-        }
-    }
     };
     run_kernel(simd_target(), images, r0, r1);
 }

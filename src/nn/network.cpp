@@ -163,8 +163,11 @@ void Network<T>::finish() {
     for (const auto& [first, last] : forward_runs_) {
         std::size_t row_bytes = 0;
         for (std::size_t i = first; i < last; ++i) row_bytes += layers_[i]->out_features() * sizeof(T);
+        // Decided on half a batch (a part's rows on two threads) whatever the thread count, so
+        // a network runs the same way wherever it is built.
         const std::size_t budget = std::size_t(512) << 10, share = (max_batch + 1) / 2;
-        forward_chunks_.push_back(last - first > 1 && share * row_bytes > 2 * budget ? std::max<std::size_t>(1, budget / row_bytes) : 0);
+        const bool chunked = last - first > 1 && share * row_bytes > 2 * budget;
+        forward_chunks_.push_back(chunked ? std::max<std::size_t>(1, budget / row_bytes) : 0);
     }
     for (std::size_t i = layers_.size(); i-- > 0;) {
         const bool joins = i + 1 < layers_.size() && layers_[i]->backward_by_rows() && layers_[i + 1]->dx_by_rows();
