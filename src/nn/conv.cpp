@@ -150,8 +150,10 @@ void Conv2d<T>::forward_direct(const T* x, T* y, std::size_t rows, Part part) {
         const T* w = store_.view(weight_).param.data();
         // W with its taps reversed and its two channel axes swapped, for backward's dx; each
         // part turns its share of the rows. Backward reads them all: the network's backward
-        // begins after every part of its forward has returned.
-        const auto [f0, f1] = part.share(window * c_out);
+        // begins after every part of its forward has returned. A part walking its rows in
+        // chunks turns them with its first chunk only.
+        const bool first_chunk = !part.chunked || part.chunk_begin == part.share(rows, part.row_grain).first;
+        const auto [f0, f1] = first_chunk ? part.share(window * c_out) : std::pair<std::size_t, std::size_t>{0, 0};
         for (std::size_t row = f0; row < f1; ++row) {  // row = tap·C' + c', the tap reversed
             const std::size_t tap = row / c_out, j = row % c_out, source = window - 1 - tap;
             for (std::size_t i = 0; i < c; ++i) w_flipped_[row * c + i] = w[(source * c + i) * c_out + j];
