@@ -16,14 +16,13 @@ Needs python3-torch and python3-numpy (scripts/install-deps.sh --reference); wit
 says so and exits 0.
 """
 import argparse
-import gzip
 import json
 import os
 import subprocess
 import sys
 import time
 
-from torch_env import reexec_with_passive_omp
+from torch_env import blas_loaded, read_idx, reexec_with_passive_omp
 
 # FLOPs per sample of fmnist-cnn's forward and backward (2 per multiply-add).
 CONV1 = 2 * 28 * 28 * 9 * 16        # forward; backward: dW only (the images need no gradient)
@@ -47,7 +46,7 @@ def main():
     ap.add_argument("--words", default="/usr/share/dict/words")
     args = ap.parse_args()
     try:
-        import numpy as np
+        import numpy  # noqa: F401  (read_idx needs it)
         import torch
     except ImportError as e:
         print(f"problem_throughput: skipped, PyTorch or NumPy is not installed ({e}); "
@@ -55,18 +54,9 @@ def main():
         return 0
     from torch import nn
 
-    blas = sorted({line.split()[-1] for line in open("/proc/self/maps")
-                   if "blas" in line and line.split()[-1].endswith(tuple(".so" + s for s in ("", ".0", ".3")))})
     mkldnn = torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled
-    print(f"PyTorch {torch.__version__}, BLAS loaded: {', '.join(blas) or 'unknown'}; convolutions: "
+    print(f"PyTorch {torch.__version__}, BLAS loaded: {blas_loaded()}; convolutions: "
           f"{'oneDNN (mkldnn)' if mkldnn else 'im2col + BLAS (THNN)'}; OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}")
-
-    def idx(name):
-        with gzip.open(os.path.join(args.data, name + ".gz")) as f:
-            raw = f.read()
-        ndim = raw[3]
-        dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-        return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
     def words_data():
         words = sorted({w.strip() for w in open(args.words) if w.strip().isascii() and w.strip().isalpha()
@@ -143,8 +133,8 @@ def main():
     for problem in args.problems.split(","):
         iterations = args.iterations or {"words-charlm": 3000}.get(problem, 400)
         if problem == "fmnist-cnn":
-            x = torch.tensor(idx("train-images-idx3-ubyte").reshape(-1, 1, 28, 28) / 255.0, dtype=torch.float32)
-            y = torch.tensor(idx("train-labels-idx1-ubyte"), dtype=torch.long)
+            x = torch.tensor(read_idx(args.data, "train-images-idx3-ubyte").reshape(-1, 1, 28, 28) / 255.0, dtype=torch.float32)
+            y = torch.tensor(read_idx(args.data, "train-labels-idx1-ubyte"), dtype=torch.long)
             make, extra = cnn, ["--data", args.data]
         elif problem == "words-charlm":
             x, y = words_data()

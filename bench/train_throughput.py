@@ -15,14 +15,13 @@ Needs python3-torch and python3-numpy (scripts/install-deps.sh --reference); wit
 says so and exits 0.
 """
 import argparse
-import gzip
 import json
 import os
 import subprocess
 import sys
 import time
 
-from torch_env import reexec_with_passive_omp
+from torch_env import blas_loaded, read_idx, reexec_with_passive_omp
 
 
 def main():
@@ -34,7 +33,7 @@ def main():
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
     args = ap.parse_args()
     try:
-        import numpy as np
+        import numpy  # noqa: F401  (read_idx needs it)
         import torch
     except ImportError as e:
         print(f"train_throughput: skipped, PyTorch or NumPy is not installed ({e}); "
@@ -42,20 +41,11 @@ def main():
         return 0
 
     torch.set_num_threads(args.threads)
-    blas = sorted({line.split()[-1] for line in open("/proc/self/maps")
-                   if "blas" in line and line.split()[-1].endswith(tuple(".so" + s for s in ("", ".0", ".3")))})
     print(f"PyTorch {torch.__version__}, {args.threads} threads, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}, "
-          f"BLAS loaded: {', '.join(blas) or 'unknown'}")
+          f"BLAS loaded: {blas_loaded()}")
 
-    def idx(name):
-        with gzip.open(os.path.join(args.data, name + ".gz")) as f:
-            raw = f.read()
-        ndim = raw[3]
-        dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-        return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
-
-    x = torch.tensor(idx("train-images-idx3-ubyte").reshape(-1, 784) / 255.0, dtype=torch.float32)
-    y = torch.tensor(idx("train-labels-idx1-ubyte"), dtype=torch.long)
+    x = torch.tensor(read_idx(args.data, "train-images-idx3-ubyte").reshape(-1, 784) / 255.0, dtype=torch.float32)
+    y = torch.tensor(read_idx(args.data, "train-labels-idx1-ubyte"), dtype=torch.long)
 
     def torch_rate(opt_name):
         torch.manual_seed(1)
