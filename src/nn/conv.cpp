@@ -188,8 +188,8 @@ void Conv2d<T>::backward_direct(const T* dy, T* dx, std::size_t rows, Part part)
             T* partial = partials_.data() + k * (weights + c_out);
             std::fill(partial, partial + weights + c_out, T(0));
             direct::correlate_weight_grad({padded_.data() + c0 * padded_in_.size(), padded_in_.width, c},
-                                          padded_in_.size(), kernel_, dy + c0 * out_.size(), out_.size(), c_out,
-                                          c1 - c0, out_.height, out_.width, 0, patch_size(), partial);
+                                          padded_in_.size(), window_.data(), dy + c0 * out_.size(), out_.size(),
+                                          c_out, c1 - c0, out_.height, out_.width, 0, patch_size(), partial);
             direct::add_rows(dy + c0 * out_.size(), (c1 - c0) * out_.height * out_.width, c_out, partial + weights);
         }
         if (finished_.fetch_add(1, std::memory_order_acq_rel) + 1 == part.count) {

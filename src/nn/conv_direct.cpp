@@ -163,18 +163,14 @@ OPTLAB_AVX2 void weight_rows(const std::size_t* offset, std::size_t count, Padde
     }
 }
 
-OPTLAB_AVX2 void correlate_weight_grad_avx2(PaddedImage in, std::size_t in_stride, std::size_t k, const float* dy,
-                                            std::size_t dy_stride, std::size_t cols, std::size_t images,
-                                            std::size_t out_h, std::size_t out_w, std::size_t row0, std::size_t row1,
-                                            float* dw) {
+OPTLAB_AVX2 void correlate_weight_grad_avx2(PaddedImage in, std::size_t in_stride, const std::size_t* offsets,
+                                            const float* dy, std::size_t dy_stride, std::size_t cols,
+                                            std::size_t images, std::size_t out_h, std::size_t out_w,
+                                            std::size_t row0, std::size_t row1, float* dw) {
     const std::size_t c_in = in.channels;
     for (std::size_t r0 = row0; r0 < row1; r0 += kBlock) {
         const std::size_t count = std::min(kBlock, row1 - r0);
-        std::size_t offset[kBlock];  // where row r's input sits from a pixel's window corner
-        for (std::size_t i = 0; i < count; ++i) {
-            const std::size_t r = r0 + i, tap = r / c_in, c = r % c_in;
-            offset[i] = ((tap / k) * in.width + tap % k) * c_in + c;
-        }
+        const std::size_t* offset = offsets + r0;  // where row r's input sits from a pixel's window corner
         std::size_t j0 = 0;
         for (; j0 + kColumns <= cols; j0 += kColumns) {
             weight_rows<2>(offset, count, in, in_stride, dy + j0, dy_stride, cols, images, out_h, out_w, dw + r0 * cols + j0);
@@ -282,10 +278,10 @@ void correlate(PaddedImage in, const std::size_t* offsets, std::size_t depth, co
     correlate_avx2(in, offsets, depth, w, cols, bias, out_h, out_w, out);
 }
 
-void correlate_weight_grad(PaddedImage in, std::size_t in_stride, std::size_t k, const float* dy,
+void correlate_weight_grad(PaddedImage in, std::size_t in_stride, const std::size_t* offsets, const float* dy,
                            std::size_t dy_stride, std::size_t cols, std::size_t images, std::size_t out_h,
                            std::size_t out_w, std::size_t row0, std::size_t row1, float* dw) {
-    correlate_weight_grad_avx2(in, in_stride, k, dy, dy_stride, cols, images, out_h, out_w, row0, row1, dw);
+    correlate_weight_grad_avx2(in, in_stride, offsets, dy, dy_stride, cols, images, out_h, out_w, row0, row1, dw);
 }
 
 #else  // not x86-64 GCC/clang: Conv2d always takes its im2col path
@@ -293,7 +289,7 @@ void correlate_weight_grad(PaddedImage in, std::size_t in_stride, std::size_t k,
 bool available() { return false; }
 void correlate(PaddedImage, const std::size_t*, std::size_t, const float*, std::size_t, const float*, std::size_t,
                std::size_t, float*) {}
-void correlate_weight_grad(PaddedImage, std::size_t, std::size_t, const float*, std::size_t, std::size_t, std::size_t,
+void correlate_weight_grad(PaddedImage, std::size_t, const std::size_t*, const float*, std::size_t, std::size_t, std::size_t,
                            std::size_t, std::size_t, std::size_t, std::size_t, float*) {}
 void add_rows(const float*, std::size_t, std::size_t, float*) {}
 void max_pool(const float*, std::size_t, std::size_t, const std::size_t*, std::size_t, std::size_t, std::size_t,

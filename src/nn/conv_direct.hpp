@@ -39,9 +39,9 @@ void correlate(PaddedImage in, const std::size_t* offsets, std::size_t depth, co
 
 /// The weight gradient of correlate() over `images` images (input i at in + i·in_stride, its
 /// output gradient at dy + i·dy_stride, (out_h, out_w, cols)), for the rows
-/// r = (ky·k + kx)·C + c in [row0, row1):
+/// r = (ky·k + kx)·C + c in [row0, row1), with offsets = window_offsets(k, in.width, C):
 ///   dw[r·cols + j] += Σ_i Σ_{oy,ox} in_i[oy+ky, ox+kx, c] · dy_i[(oy·out_w + ox)·cols + j]
-void correlate_weight_grad(PaddedImage in, std::size_t in_stride, std::size_t k, const float* dy,
+void correlate_weight_grad(PaddedImage in, std::size_t in_stride, const std::size_t* offsets, const float* dy,
                            std::size_t dy_stride, std::size_t cols, std::size_t images, std::size_t out_h,
                            std::size_t out_w, std::size_t row0, std::size_t row1, float* dw);
 
