@@ -46,6 +46,8 @@ TEST(CliProblems, TrainsALanguageModelAndSamplesWordsFromIt) {
     EXPECT_EQ(result["problem"], "words-charlm");
     EXPECT_EQ(result["metric"], "perplexity");
     EXPECT_LT(result["test_metric"].get<double>(), 27.0) << "better than guessing among 27 tokens";
+    EXPECT_EQ(result["model"], std::string(problem_info("words-charlm").model));
+    EXPECT_FALSE(result.contains("net")) << "--net sizes the MLP only: " << result["net"];
 
     const CliRun sample = optlab_run("sample --problem words-charlm --count 12 --seed 3 --checkpoint " + checkpoint);
     ASSERT_EQ(sample.code, 0) << sample.err;

@@ -35,6 +35,8 @@ TEST_F(CliTrain, JsonSummaryIsTheLastLineAndOutputsAreWritten) {
     EXPECT_EQ(j["epochs"], 3);
     EXPECT_EQ(j["iterations"], 48);
     EXPECT_GT(j["test_accuracy"].get<double>(), 0.5);
+    EXPECT_EQ(j["net"], "16-32-10");
+    EXPECT_EQ(j["model"], "16-32-10 relu");
     for (const char* f : {"iterations.csv", "epochs.csv", "epochs.json", "summary.json"}) {
         EXPECT_TRUE(std::filesystem::exists(dir / "out" / f)) << f;
     }

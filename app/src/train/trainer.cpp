@@ -327,7 +327,11 @@ std::string result_json(const TrainConfig& config, const TrainResult& r) {
     if (config.ema) j["ema"] = *config.ema;
     if (config.accumulate > 1) j["accumulate"] = config.accumulate;
     j["convention"] = std::string(to_string(config.convention));
-    j["net"] = config.net;
+    // The model: --net's sizes for the MLP (the one problem whose layers are flags), the
+    // catalogue's description for the others, whose models are fixed.
+    j["model"] = config.problem == "fmnist-mlp" ? config.net + " " + config.activation
+                                               : std::string(problem_info(config.problem).model);
+    if (config.problem == "fmnist-mlp") j["net"] = config.net;
     j["batch"] = config.batch;
     j["seed"] = config.seed;
     if (r.interrupted) j["interrupted_by_signal"] = r.signal;
