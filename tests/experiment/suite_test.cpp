@@ -5,10 +5,15 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 
 #include "optlab/core/error.hpp"
+#include "optlab/optim/registry.hpp"
 
 namespace optlab::experiment {
 namespace {
@@ -184,6 +189,61 @@ TEST(SuiteArm, ItsFileRoundTrips) {
     EXPECT_EQ(b.validation_metric, a.validation_metric) << "round-trip precision";
     EXPECT_EQ(a.file_name(), "quadratic/tune-adam-lr0.01-seed1.json");
     EXPECT_THROW(SuiteArm::from_json("{\"problem\": 1}", "broken.json"), IoError);
+}
+
+// Runs nothing: returns each arm with results made from its settings, and keeps what it was
+// asked to run.
+class MadeUpWorkers final : public SuiteWorkers {
+  public:
+    std::vector<std::string> asked;
+    void run(const std::vector<SuiteArm>& pending, const std::function<void(const SuiteArm&)>& finished) override {
+        for (SuiteArm a : pending) {
+            asked.push_back(a.file_name());
+            a.lr_used = a.lr ? *a.lr : std::get<double>(optimizer_defaults(a.optimizer, Convention::torch).at("lr"));
+            a.validation_metric = a.test_metric = 1.0 + a.lr_used + 0.01 * double(a.seed);
+            a.final_train_loss = 2.0 * a.validation_metric;
+            a.iterations = 40;
+            a.seconds = 0.25;
+            a.curve = {{20, 0.125, 1.5 * a.validation_metric}, {40, 0.25, a.validation_metric}};
+            finished(a);
+        }
+    }
+};
+
+TEST(SuiteRun, ATuningArmAtTheDefaultLearningRateIsTheDefaultSeedOneRunNotRunAgain) {
+    SuiteProtocol p = small();
+    p.problems = {"quadratic"};
+    p.optimizers = {"lion", "adam"};  // lion's default lr, 1e-4, is on the grid; adam's, 1e-3, is not
+    const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
+                                      ("optlab_suite_same_run_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    MadeUpWorkers workers;
+    const SuiteResult r = run_suite(p, dir, workers, SuiteObserver{});
+    EXPECT_EQ(workers.asked.size(), 2u * (2u + 3u) - 1u + 2u * 1u) << "every arm once but the shared one";
+    EXPECT_EQ(std::count(workers.asked.begin(), workers.asked.end(), "quadratic/tune-lion-lr1e-04-seed1.json"), 0);
+    const SuiteArm* tune = nullptr;
+    const SuiteArm* def = nullptr;
+    for (const SuiteArm& a : r.arms) {
+        if (a.file_name() == "quadratic/tune-lion-lr1e-04-seed1.json") tune = &a;
+        if (a.file_name() == "quadratic/default-lion-seed1.json") def = &a;
+    }
+    ASSERT_TRUE(tune && def) << ::testing::PrintToString(workers.asked);
+    EXPECT_EQ(tune->same_run_as, def->file_name());
+    EXPECT_EQ(tune->validation_metric, def->validation_metric);
+    EXPECT_EQ(tune->test_metric, def->test_metric);
+    EXPECT_EQ(tune->curve.size(), def->curve.size());
+    EXPECT_TRUE(std::filesystem::exists(dir / "arms" / tune->file_name())) << "kept like any arm";
+    for (const SuiteArm& a : r.arms) {
+        if (&a == tune) continue;
+        EXPECT_TRUE(a.same_run_as.empty()) << a.file_name();
+    }
+
+    MadeUpWorkers again;  // a second run over the same folder finds every arm there
+    const SuiteResult resumed = run_suite(p, dir, again, SuiteObserver{});
+    EXPECT_TRUE(again.asked.empty());
+    ASSERT_EQ(resumed.arms.size(), r.arms.size());
+    for (std::size_t i = 0; i < r.arms.size(); ++i) EXPECT_EQ(resumed.arms[i].to_json(), r.arms[i].to_json());
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

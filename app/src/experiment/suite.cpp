@@ -189,6 +189,7 @@ std::string SuiteArm::to_json() const {
     nlohmann::json points = nlohmann::json::array();
     for (const Point& p : curve) points.push_back({p.iteration, p.seconds, number_or_null(p.validation_metric)});
     j["curve"] = points;
+    if (!same_run_as.empty()) j["same_run_as"] = same_run_as;
     return j.dump();
 }
 
@@ -212,6 +213,7 @@ SuiteArm SuiteArm::from_json(const std::string& text, const std::string& where) 
         if (!j.at("seconds_to_target").is_null()) a.seconds_to_target = j.at("seconds_to_target").get<double>();
         a.seconds = j.at("seconds");
         for (const auto& p : j.at("curve")) a.curve.push_back({p.at(0).get<std::int64_t>(), p.at(1).get<double>(), number_or_nan(p.at(2))});
+        a.same_run_as = j.value("same_run_as", std::string());
         return a;
     } catch (const nlohmann::json::exception& e) {
         throw IoError("suite: " + where + " is not an arm's result (" + e.what() + "); delete it to run the arm again");
@@ -223,6 +225,11 @@ bool applicable(const std::string& problem, const std::string& optimizer) {
 }
 
 namespace {
+
+// The learning rate an arm without one runs at: its optimizer's default in train's convention.
+double default_lr(const std::string& optimizer) {
+    return std::get<double>(optimizer_defaults(optimizer, TrainConfig{}.convention).at("lr"));
+}
 
 SuiteArm planned(const std::string& problem, const std::string& optimizer, const char* phase,
                  std::optional<double> lr, int seed) {
@@ -316,7 +323,7 @@ SuiteArm run_arm(SuiteArm arm, const SuiteProblem& problem, const TrainTest* ima
             arm.seconds_to_target = seconds;
         }
     };
-    arm.lr_used = arm.lr ? *arm.lr : std::get<double>(optimizer_defaults(arm.optimizer, c.convention).at("lr"));
+    arm.lr_used = arm.lr ? *arm.lr : default_lr(arm.optimizer);
     try {
         const TrainResult r = train(c, TrainPaths{}, observer, info.images ? images : nullptr);
         // Stopped by SIGINT/SIGTERM (Ctrl-C, or mpirun ending the job): not a result.
@@ -407,21 +414,48 @@ void write_arm(const std::filesystem::path& file, const SuiteArm& arm) {
     write_file_atomic(file, std::as_bytes(std::span(json.data(), json.size())));
 }
 
+// The index of the arm in `arms` that is the same run as arms[i], when arms[i] is a tuning arm
+// at its optimizer's default learning rate: the seed-1 default arm of its problem and optimizer
+// (the same settings, seed and learning rate, so the same numbers).
+std::optional<std::size_t> same_run(const std::vector<SuiteArm>& arms, std::size_t i) {
+    const SuiteArm& a = arms[i];
+    if (a.phase != "tune" || !a.lr || *a.lr != default_lr(a.optimizer)) return std::nullopt;
+    for (std::size_t k = 0; k < arms.size(); ++k) {
+        const SuiteArm& d = arms[k];
+        if (d.phase == "default" && d.seed == a.seed && d.problem == a.problem && d.optimizer == a.optimizer) return k;
+    }
+    return std::nullopt;
+}
+
 // Reads the arms already in dir/arms, has the workers run the others, and writes each result
-// atomically as soon as it arrives.
+// atomically as soon as it arrives. An arm that is another's run (same_run) is not run again:
+// it gets that arm's results once they are there.
 void run_stage(std::vector<SuiteArm>& arms, const std::filesystem::path& dir, SuiteWorkers& workers,
                const SuiteObserver& observer, std::size_t done_before, std::size_t total) {
     std::vector<SuiteArm> pending;
+    std::vector<std::pair<std::size_t, std::size_t>> copies;  // (arm, the arm whose run it is)
     std::map<std::string, std::size_t> slot;  // file name → index in arms
     for (std::size_t i = 0; i < arms.size(); ++i) {
         const auto file = dir / "arms" / arms[i].file_name();
         slot[arms[i].file_name()] = i;
         if (std::filesystem::exists(file)) {
             arms[i] = SuiteArm::from_json(read_text(file), file.string());
+        } else if (const auto twin = same_run(arms, i)) {
+            copies.emplace_back(i, *twin);
         } else {
             pending.push_back(arms[i]);
         }
     }
+    auto write_copies = [&] {
+        for (const auto& [i, twin] : copies) {
+            SuiteArm copy = arms[twin];
+            copy.phase = arms[i].phase;
+            copy.lr = arms[i].lr;
+            copy.same_run_as = arms[twin].file_name();
+            arms[i] = copy;
+            write_arm(dir / "arms" / copy.file_name(), copy);
+        }
+    };
     std::size_t finished = arms.size() - pending.size();
     // The time left: each pending arm at the mean time of its problem's arms run so far (a CNN
     // arm costs a hundred quadratic ones), or of all arms for a problem not yet begun.
@@ -452,6 +486,7 @@ void run_stage(std::vector<SuiteArm>& arms, const std::filesystem::path& dir, Su
             observer.arm_started(done_before + finished + 1, total, pending[run], time_left());
         }
     });
+    write_copies();
 }
 
 }  // namespace

@@ -215,6 +215,7 @@ std::string suite_json(const SuiteResult& r) {
         arm["iterations_to_target"] = optional_or_null(a.iterations_to_target);
         arm["seconds_to_target"] = optional_or_null(a.seconds_to_target);
         arm["seconds"] = a.seconds;
+        if (!a.same_run_as.empty()) arm["same_run_as"] = a.same_run_as;
         j["arms"].push_back(arm);
     }
     j["table"] = nlohmann::json::array();

@@ -98,6 +98,9 @@ struct SuiteArm {
         double seconds, validation_metric;
     };
     std::vector<Point> curve;  // the validation metric along the way
+    // Set when the arm was not run because another arm is the same run: a tuning arm at the
+    // optimizer's default learning rate is its seed-1 default arm (that arm's file name).
+    std::string same_run_as;
 
     /// A file name that says what the arm is: "fmnist-mlp/tune-adam-lr0.001-seed1.json".
     std::string file_name() const;
