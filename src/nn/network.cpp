@@ -143,6 +143,7 @@ void Network<T>::finish() {
     grads_.emplace_back();
     for (std::size_t i = 1; i < acts_.size(); ++i) grads_.emplace_back(acts_[i].size());
     probs_.resize(max_batch * num_classes());
+    row_losses_.resize(max_batch);
     // Row shares on cache-line boundaries in every activation buffer (each starts on a line).
     row_grain_ = line_grain(in_features() * sizeof(T));
     for (const auto& layer : layers_) row_grain_ = std::lcm(row_grain_, line_grain(layer->out_features() * sizeof(T)));
@@ -223,38 +224,52 @@ const T* Network<T>::forward(const T* x, std::size_t rows, bool training) {
     return acts_.back().data();
 }
 
+// The losses: each row's on optlab's threads (the exponentials and logarithms are most of a
+// small network's loss), into row_losses_, then added up here in row order, so the total does
+// not depend on the number of threads.
+
 template <class T>
 double Network<T>::loss(const std::uint8_t* labels, std::size_t rows) {
     if (spec_.loss == Loss::binary_cross_entropy) {
         throw InvalidArgument("network: binary cross-entropy takes targets in [0, 1], not class labels");
     }
     const std::size_t c = num_classes();
-    const T* z = acts_.back().data();
-    double total = 0.0;
     for (std::size_t r = 0; r < rows; ++r) {
         if (labels[r] >= c) {
             throw InvalidArgument("network: label " + std::to_string(labels[r]) + " in row " +
                                   std::to_string(r) + " is not below the " + std::to_string(c) +
                                   " classes");
         }
-        const T* zr = z + r * c;
-        if (spec_.loss == Loss::mse) {
-            for (std::size_t j = 0; j < c; ++j) {
-                const double d = double(zr[j]) - (j == labels[r] ? 1.0 : 0.0);
-                total += d * d;
-            }
-            continue;
-        }
-        // log-softmax through the log-sum-exp of the shifted outputs
-        const T m = *std::max_element(zr, zr + c);
-        double sum = 0.0;
-        for (std::size_t j = 0; j < c; ++j) sum += std::exp(double(zr[j] - m));
-        const double lse = double(m) + std::log(sum);
-        T* pr = probs_.data() + r * c;
-        for (std::size_t j = 0; j < c; ++j) pr[j] = T(std::exp(double(zr[j]) - lse));
-        total += lse - double(zr[labels[r]]);  // −log softmax(z)[label]
     }
-    return spec_.loss == Loss::mse ? total / double(rows * c) : total / double(rows);
+    const T* z = acts_.back().data();
+    const bool mse = spec_.loss == Loss::mse;
+    parallel_run([&](Part part) {
+        part.row_grain = row_grain_;
+        const auto [r0, r1] = part.share_rows(rows);
+        for (std::size_t r = r0; r < r1; ++r) {
+            const T* zr = z + r * c;
+            if (mse) {
+                double sum = 0.0;
+                for (std::size_t j = 0; j < c; ++j) {
+                    const double d = double(zr[j]) - (j == labels[r] ? 1.0 : 0.0);
+                    sum += d * d;
+                }
+                row_losses_[r] = sum;
+                continue;
+            }
+            // log-softmax through the log-sum-exp of the shifted outputs
+            const T m = *std::max_element(zr, zr + c);
+            double sum = 0.0;
+            for (std::size_t j = 0; j < c; ++j) sum += std::exp(double(zr[j] - m));
+            const double lse = double(m) + std::log(sum);
+            T* pr = probs_.data() + r * c;
+            for (std::size_t j = 0; j < c; ++j) pr[j] = T(std::exp(double(zr[j]) - lse));
+            row_losses_[r] = lse - double(zr[labels[r]]);  // −log softmax(z)[label]
+        }
+    });
+    double total = 0.0;
+    for (std::size_t r = 0; r < rows; ++r) total += row_losses_[r];
+    return mse ? total / double(rows * c) : total / double(rows);
 }
 
 template <class T>
@@ -282,25 +297,38 @@ void Network<T>::backward(const std::uint8_t* labels, std::size_t rows) {
 
 template <class T>
 double Network<T>::loss(const T* targets, std::size_t rows) {
-    const std::size_t n = rows * num_classes();
-    const T* z = acts_.back().data();
-    double total = 0.0;
-    for (std::size_t i = 0; i < n; ++i) {
-        const double t = double(targets[i]);
-        if (!(t >= 0.0 && t <= 1.0) && spec_.loss == Loss::binary_cross_entropy) {
-            throw InvalidArgument("network: target " + format_number(t) + " in row " + std::to_string(i / num_classes()) +
-                                  " is not in [0, 1]");
-        }
-        const double zi = double(z[i]);
-        if (spec_.loss == Loss::binary_cross_entropy) {
-            total += std::max(zi, 0.0) - zi * t + std::log1p(std::exp(-std::abs(zi)));
-            probs_[i] = T(1.0 / (1.0 + std::exp(-zi)));  // σ(z), for backward
-        } else if (spec_.loss == Loss::mse) {
-            total += (zi - t) * (zi - t);
-        } else {
-            throw InvalidArgument("network: cross-entropy takes class labels, not targets");
+    const std::size_t c = num_classes(), n = rows * c;
+    const bool bce = spec_.loss == Loss::binary_cross_entropy;
+    if (!bce && spec_.loss != Loss::mse) throw InvalidArgument("network: cross-entropy takes class labels, not targets");
+    if (bce) {
+        for (std::size_t i = 0; i < n; ++i) {
+            const double t = double(targets[i]);
+            if (!(t >= 0.0 && t <= 1.0)) {
+                throw InvalidArgument("network: target " + format_number(t) + " in row " + std::to_string(i / c) +
+                                      " is not in [0, 1]");
+            }
         }
     }
+    const T* z = acts_.back().data();
+    parallel_run([&](Part part) {
+        part.row_grain = row_grain_;
+        const auto [r0, r1] = part.share_rows(rows);
+        for (std::size_t r = r0; r < r1; ++r) {
+            double sum = 0.0;
+            for (std::size_t i = r * c; i < (r + 1) * c; ++i) {
+                const double zi = double(z[i]), t = double(targets[i]);
+                if (bce) {
+                    sum += std::max(zi, 0.0) - zi * t + std::log1p(std::exp(-std::abs(zi)));
+                    probs_[i] = T(1.0 / (1.0 + std::exp(-zi)));  // σ(z), for backward
+                } else {
+                    sum += (zi - t) * (zi - t);
+                }
+            }
+            row_losses_[r] = sum;
+        }
+    });
+    double total = 0.0;
+    for (std::size_t r = 0; r < rows; ++r) total += row_losses_[r];
     return total / double(n);
 }
 

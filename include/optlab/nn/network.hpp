@@ -138,7 +138,8 @@ class Network {
     // Each buffer starts on a cache line, so row shares at multiples of row_grain_ do too.
     std::vector<AlignedVector<T>> acts_;   // acts_[0] input, acts_[i+1] output of layer i
     std::vector<AlignedVector<T>> grads_;  // dL/d acts_[i]
-    std::vector<T> probs_;               // softmax of the outputs (cross-entropy)
+    std::vector<T> probs_;               // softmax (cross-entropy) or σ (binary cross-entropy) of the outputs
+    std::vector<double> row_losses_;     // each row's loss, added up in row order by loss()
     // Layers run in parallel regions, a run of them per region: [first, last) forward,
     // [last, first) backward (from last − 1 down to first).
     std::vector<std::pair<std::size_t, std::size_t>> forward_runs_, backward_runs_;
