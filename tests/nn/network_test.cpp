@@ -223,6 +223,45 @@ void expect_same_on_any_threads(const Config& c) {
     set_num_threads(2);
 }
 
+// The loss: each row's on the threads, added up in row order, so the same outputs give the
+// same loss to the last bit on any number of threads — and the loss is the formula's mean
+// (cross-entropy per row; binary cross-entropy and squared error per element).
+TEST(Network, TheLossOfTheSameOutputsIsTheSameOnAnyThreads) {
+    for (Loss loss : {Loss::cross_entropy, Loss::mse, Loss::binary_cross_entropy}) {
+        const std::size_t rows = 45, classes = 7;
+        Network<float> net(spec_of(Config{"", Activation::tanh, false, 0.0, loss}, {5, 9, classes}), rows, 2);
+        Rng rng(8);
+        net.init(parse_init("xavier"), rng);
+        std::vector<float> x(rows * 5), targets(rows * classes);
+        for (float& v : x) v = float(3 * rng.normal());
+        for (float& t : targets) t = float(rng.uniform());
+        std::vector<std::uint8_t> labels(rows);
+        for (std::size_t r = 0; r < rows; ++r) labels[r] = std::uint8_t(r * 5 % classes);
+        set_num_threads(1);
+        const float* z = net.forward(x.data(), rows, false);
+        double expected = 0;  // the formula, row by row, element by element
+        for (std::size_t r = 0; r < rows; ++r) {
+            double row = 0, sum_exp = 0;
+            for (std::size_t j = 0; j < classes; ++j) {
+                const double zj = z[r * classes + j], t = targets[r * classes + j];
+                if (loss == Loss::mse) row += (zj - (j == labels[r])) * (zj - (j == labels[r]));
+                if (loss == Loss::binary_cross_entropy) row += std::max(zj, 0.0) - zj * t + std::log1p(std::exp(-std::abs(zj)));
+                sum_exp += std::exp(zj);
+            }
+            expected += loss == Loss::cross_entropy ? std::log(sum_exp) - z[r * classes + labels[r]] : row;
+        }
+        expected /= loss == Loss::cross_entropy ? double(rows) : double(rows * classes);
+        auto loss_on = [&](int threads) {
+            set_num_threads(threads);
+            return loss == Loss::binary_cross_entropy ? net.loss(targets.data(), rows) : net.loss(labels.data(), rows);
+        };
+        const double one = loss_on(1);
+        EXPECT_NEAR(one, expected, 1e-7 * expected) << int(loss);  // softmax shifts by the max in float
+        for (int threads : {2, 3, 4}) EXPECT_EQ(loss_on(threads), one) << int(loss) << ", " << threads << " threads";
+    }
+    set_num_threads(2);
+}
+
 class AnyThreads : public ::testing::TestWithParam<Config> {};
 
 TEST_P(AnyThreads, SplittingTheBatchChangesNothingFloat) { expect_same_on_any_threads<float>(GetParam()); }
