@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <string>
 
 #include "optlab/core/error.hpp"
 
@@ -11,6 +12,12 @@ namespace optlab {
 template <class T>
 std::size_t ParamStore<T>::add(std::string name, std::vector<std::size_t> shape) {
     if (name.empty()) throw InvalidArgument("ParamStore::add: a tensor name must not be empty");
+    if (pins_ > 0) {
+        throw Error("ParamStore::add: cannot add tensor '" + name + "': the arenas are pinned (" +
+                    std::to_string(pins_) + " holder" + (pins_ == 1 ? "" : "s") +
+                    " of views or an optimizer point into them) and adding may move them; "
+                    "add every tensor first");
+    }
     if (by_name_.contains(name)) {
         throw InvalidArgument("ParamStore::add: tensor '" + name + "' is already in the store");
     }
@@ -33,7 +40,7 @@ template <class T>
 std::size_t ParamStore<T>::index_of(std::string_view name) const {
     auto it = by_name_.find(std::string(name));
     if (it == by_name_.end()) {
-        throw InvalidArgument("ParamStore: no tensor named '" + std::string(name) + "'");
+        throw NotFound("ParamStore: no tensor named '" + std::string(name) + "'");
     }
     return it->second;
 }

@@ -135,8 +135,8 @@ const OptimizerInfo& optimizer_info(std::string_view name) {
     }
     std::string list;
     for (auto n : kNames) list += (list.empty() ? "" : ", ") + std::string(n);
-    throw InvalidArgument("optimizer: unknown name '" + std::string(name) + "' (expected one of " +
-                          list + ")");
+    throw NotFound("optimizer: unknown name '" + std::string(name) + "' (expected one of " +
+                   list + ")");
 }
 
 std::span<const std::string_view> optimizer_names() { return kNames; }

@@ -112,8 +112,8 @@ const Function2d& function_2d(std::string_view name) {
         if (f.name == name) return f;
         names += (names.empty() ? "" : ", ") + std::string(f.name);
     }
-    throw InvalidArgument("function: unknown name '" + std::string(name) + "' (expected one of " +
-                          names + ")");
+    throw NotFound("function: unknown name '" + std::string(name) + "' (expected one of " +
+                   names + ")");
 }
 
 }  // namespace optlab

@@ -37,7 +37,7 @@ TEST(ParamStore, RejectsDuplicateAndUnknownNames) {
     try {
         store.view("nope");
         FAIL();
-    } catch (const InvalidArgument& e) {
+    } catch (const NotFound& e) {  // an InvalidArgument too
         EXPECT_NE(std::string(e.what()).find("'nope'"), std::string::npos);
     }
 }
@@ -48,6 +48,29 @@ TEST(ParamStore, ZeroGradClearsEveryGradient) {
     for (float& g : store.grad("a")) g = 3.f;
     store.zero_grad();
     for (float g : store.grads()) EXPECT_EQ(g, 0.f);
+}
+
+TEST(ParamStore, RefusesToMoveItsArenasWhilePinned) {
+    ParamStore<float> store;
+    store.add("a", {4});
+    store.pin();
+    store.pin();
+    const float* before = store.params().data();
+    try {
+        store.add("b", {1000});
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("'b'"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("2 holders"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(store.num_tensors(), 1u);
+    EXPECT_EQ(store.params().data(), before);
+    store.unpin();
+    EXPECT_THROW(store.add("b", {1000}), Error);
+    store.unpin();
+    store.add("b", {1000});
+    EXPECT_EQ(store.pins(), 0u);
+    EXPECT_EQ(store.num_tensors(), 2u);
 }
 
 TEST(ParamStore, RejectsSizesThatOverflow) {

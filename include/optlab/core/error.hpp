@@ -22,6 +22,14 @@ class InvalidArgument : public Error {
     using Error::Error;
 };
 
+/// A name that is not in its catalogue: a tensor of a ParamStore, an optimizer, a 2-D
+/// function. (An InvalidArgument, so code catching that catches this; the Python package
+/// raises it as a KeyError.)
+class NotFound : public InvalidArgument {
+  public:
+    using InvalidArgument::InvalidArgument;
+};
+
 /// A file that cannot be read or written, or whose contents are malformed.
 class IoError : public Error {
   public:

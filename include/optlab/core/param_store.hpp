@@ -47,7 +47,8 @@ class ParamStore {
     ParamStore() = default;
 
     /// Adds a zero-initialised tensor and returns its index. Names must be unique and
-    /// non-empty. Adding may move the arenas: take spans after the last add.
+    /// non-empty. Adding may move the arenas: take spans after the last add (and never
+    /// while pinned, see pin()).
     std::size_t add(std::string name, std::vector<std::size_t> shape);
 
     std::size_t num_tensors() const { return tensors_.size(); }
@@ -75,11 +76,20 @@ class ParamStore {
     /// Sets every gradient to zero.
     void zero_grad();
 
+    /// Pins the arenas where they are: while pinned, add() throws Error instead of moving
+    /// them. For holders of pointers into the arenas that C++ cannot see — the Python
+    /// package's NumPy views, an optimizer stepping while other threads run. Counted: one
+    /// unpin() per pin().
+    void pin() { ++pins_; }
+    void unpin() { --pins_; }
+    std::size_t pins() const { return pins_; }
+
   private:
     std::vector<TensorInfo> tensors_;
     std::unordered_map<std::string, std::size_t> by_name_;
     AlignedVector<T> params_;
     AlignedVector<T> grads_;
+    std::size_t pins_ = 0;
 };
 
 extern template class ParamStore<float>;

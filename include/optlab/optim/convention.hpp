@@ -9,12 +9,15 @@
 //          RMSprop decay 0.99, Nesterov in its corrected 2021 form.
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 
 namespace optlab {
 
 enum class Convention { torch, keras, book };
+/// Every convention, in the order lists show them.
+inline constexpr std::array kConventions = {Convention::torch, Convention::keras, Convention::book};
 
 std::string_view to_string(Convention c);
 /// Parses "torch", "keras" or "book"; throws InvalidArgument otherwise.
