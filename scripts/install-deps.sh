@@ -6,7 +6,7 @@
 # at all when nothing is missing, and npm ci runs only when node_modules does not match the lock.
 #
 #   scripts/install-deps.sh              build + test dependencies
-#   scripts/install-deps.sh --reference  also PyTorch and NumPy, to regenerate
+#   scripts/install-deps.sh --reference  also PyTorch, to regenerate
 #                                        tests/reference/ and run bench/ against PyTorch
 set -euo pipefail
 
@@ -32,9 +32,18 @@ packages=(
     nodejs               # emcc's JavaScript tools; the browser test (tests/browser/)
     clang                # libFuzzer targets (fuzz/), built by .ci/run
     libclang-rt-14-dev   # clang's fuzzer and sanitizer runtimes
+    # The Python package (python/, docs/python.md), built for Debian's /usr/bin/python3 (3.11):
+    python3-dev          # Python.h and the interpreter's CMake-findable development files
+    pybind11-dev         # 2.10: the binding (python/bindings.cpp) and its CMake config
+    python3-numpy        # the package's arrays: parameters, gradients and paths as NumPy views
+    python3-pytest       # runs tests/python under ctest
+    python3-setuptools   # the build backend of `pip install .` (setup.py drives this CMake)
+    python3-wheel        # setuptools' bdist_wheel, which pip builds through
+    python3-venv         # `python3 -m venv --system-site-packages`, where pip installs it
+    python3-pip          # `pip install --no-build-isolation --no-index .`, offline
 )
 if [[ "${1:-}" == "--reference" ]]; then
-    packages+=(python3-torch python3-numpy)
+    packages+=(python3-torch)
 fi
 
 missing=()

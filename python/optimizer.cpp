@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: MIT
+// optlab.Optimizer (made by optlab.make_optimizer), optlab.LrScheduler and optlab.GradClip: the
+// library's registry, wrappers, schedules, clipping and state files, as the CLI uses them.
+//
+// An optimizer holds its store (alive, and pinned: its state buffers are sized to the arenas,
+// which must not grow under it) and a mutex: its calls run without the GIL, one at a time, so
+// Python threads can share it without racing on its lazily made state.
+#include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
+
+#include <cmath>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "binding.hpp"
+#include "optlab/core/error.hpp"
+#include "optlab/io/optimizer_state.hpp"
+#include "optlab/optim/registry.hpp"
+#include "optlab/optim/wrappers.hpp"
+#include "optlab/schedule/lr_scheduler.hpp"
+#include "optlab/transform/clip.hpp"
+
+namespace optlab::python {
+
+namespace {
+
+template <class T>
+struct OptimizerCore {
+    OptimizerCore(StorePtr<T> s, std::unique_ptr<Optimizer<T>> o) : store(std::move(s)), optimizer(std::move(o)) {
+        store->pin();
+    }
+    ~OptimizerCore() { store->unpin(); }  // with the GIL: cores die with their Python owners
+    OptimizerCore(const OptimizerCore&) = delete;
+    OptimizerCore& operator=(const OptimizerCore&) = delete;
+
+    StorePtr<T> store;
+    std::unique_ptr<Optimizer<T>> optimizer;
+    std::mutex mutex;  // one call at a time, taken after the GIL is released
+};
+
+/// A schedule bound to an optimizer: stepped by count (parse_schedule's) or on a metric
+/// (reduce-on-plateau).
+template <class T>
+struct SchedulerCore {
+    std::shared_ptr<OptimizerCore<T>> core;
+    std::string spec;
+    std::optional<LrScheduler<T>> stepped;
+    std::optional<ReduceLrOnPlateau<T>> plateau;
+
+    SchedulerCore(std::shared_ptr<OptimizerCore<T>> c, const std::string& s) : core(std::move(c)), spec(s) {
+        const std::optional<PlateauOptions> p = parse_plateau(spec);
+        std::unique_ptr<LrSchedule> schedule = p ? nullptr : parse_schedule(spec);
+        py::gil_scoped_release unlocked;
+        std::lock_guard lock(core->mutex);
+        if (p) {
+            plateau.emplace(*core->optimizer, *p);
+        } else {
+            stepped.emplace(*core->optimizer, std::shared_ptr<const LrSchedule>(std::move(schedule)));
+        }
+    }
+    /// Called with the optimizer's mutex held.
+    void step(std::optional<double> metric) {
+        if (stepped) {
+            stepped->step();
+        } else {
+            plateau->step(*metric);
+        }
+    }
+};
+
+}  // namespace
+
+template <class T>
+using CorePtr = std::shared_ptr<OptimizerCore<T>>;
+template <class T>
+using SchedulerPtr = std::shared_ptr<SchedulerCore<T>>;
+template <class T>
+struct ElementOf<CorePtr<T>> {
+    using type = T;
+};
+
+namespace {
+
+struct Scheduler {
+    std::variant<SchedulerPtr<float>, SchedulerPtr<double>> core;
+};
+
+struct PyOptimizer {
+    std::variant<CorePtr<float>, CorePtr<double>> core;
+    py::object store;                 // the optlab.ParamStore it was made on
+    std::optional<GradClip> clip;     // applied before each step
+    py::object scheduler = py::none();  // an optlab.LrScheduler stepped after each step, or None
+    double grad_norm = std::nan("");  // the gradients' norm before the last step's clipping
+
+    /// f(optimizer) with the GIL released and the optimizer's mutex held.
+    template <class F>
+    auto locked(F&& f) {
+        return std::visit([&](auto& c) {
+            auto keep = c;
+            py::gil_scoped_release unlocked;
+            std::lock_guard lock(keep->mutex);
+            return f(*keep->optimizer);
+        }, core);
+    }
+    /// f(optimizer) with the GIL and the optimizer's mutex held: for what reads a few numbers
+    /// or makes Python objects. (A call holding the mutex never waits for the GIL, so waiting
+    /// here for the mutex with the GIL held cannot deadlock.)
+    template <class F>
+    auto with(F&& f) const {
+        return std::visit([&](const auto& c) {
+            std::lock_guard lock(c->mutex);
+            return f(*c->optimizer);
+        }, core);
+    }
+};
+
+std::size_t group_index(const PyOptimizer& o, std::size_t group) {
+    const std::size_t n = o.with([](const auto& opt) { return opt.num_groups(); });
+    if (group >= n) {
+        throw py::index_error("optimizer: no group " + std::to_string(group) + " (it has " + std::to_string(n) + ")");
+    }
+    return group;
+}
+
+std::vector<std::string> names_from_python(py::handle params) {
+    if (py::isinstance<py::str>(params)) return {params.cast<std::string>()};
+    std::vector<std::string> names;
+    for (py::handle p : params) {
+        if (!py::isinstance<py::str>(p)) {
+            throw py::type_error("a group's params are tensor names, got " +
+                                 type_name(p));
+        }
+        names.push_back(p.cast<std::string>());
+    }
+    return names;
+}
+
+/// torch's list of param-group dicts ({"params": names, "lr": ...}) or (names, {hyper}) pairs,
+/// each over the hyper-parameters given to make_optimizer itself.
+std::vector<GroupSpec> groups_from_python(py::handle groups, const HyperParams& common) {
+    std::vector<GroupSpec> out;
+    for (py::handle g : groups) {
+        GroupSpec spec{{}, common};
+        py::dict hyper;
+        if (py::isinstance<py::dict>(g)) {
+            const py::dict d = py::reinterpret_borrow<py::dict>(g);
+            if (!d.contains("params")) {
+                throw InvalidArgument("optimizer: group " + std::to_string(out.size()) + " has no 'params'");
+            }
+            spec.params = names_from_python(d["params"]);
+            for (const auto& [key, value] : d) {
+                if (py::cast<std::string>(key) != "params") hyper[key] = value;
+            }
+        } else if (py::isinstance<py::sequence>(g) && py::len(g) == 2) {
+            spec.params = names_from_python(g[py::int_(0)]);
+            hyper = py::dict(g[py::int_(1)]);
+        } else {
+            throw py::type_error("optimizer: a group is a dict with 'params' or a (names, hyper-parameters) pair");
+        }
+        for (auto& [name, value] : hyper_from_python(hyper)) spec.hyper.insert_or_assign(name, value);
+        out.push_back(std::move(spec));
+    }
+    return out;
+}
+
+GradClip clip_from_python(py::handle clip) {
+    if (py::isinstance<GradClip>(clip)) return clip.cast<GradClip>();
+    const std::optional<GradClip> c = parse_clip(clip.cast<std::string>());
+    if (!c) throw InvalidArgument("clip: '' is no clipping; pass None");
+    return *c;
+}
+
+template <class T>
+std::unique_ptr<Optimizer<T>> build(const std::string& name, ParamStore<T>& store, Convention convention,
+                                    py::handle groups, const HyperParams& hyper, const Wrapping& wrapping) {
+    std::unique_ptr<Optimizer<T>> inner =
+        groups.is_none() ? make_optimizer<T>(name, store, hyper, convention)
+                         : make_optimizer<T>(name, store, groups_from_python(groups, hyper), convention);
+    return wrap(std::move(inner), wrapping);
+}
+
+PyOptimizer make(const std::string& name, py::object store, const std::string& convention, py::object groups,
+                 py::object lookahead, py::object ema, py::object schedule, py::object clip, py::kwargs kwargs) {
+    if (!py::isinstance<Store>(store)) {
+        throw py::type_error("make_optimizer: expected an optlab.ParamStore, got " +
+                             type_name(store));
+    }
+    const HyperParams hyper = hyper_from_python(kwargs);
+    const Convention c = parse_convention(convention);
+    const Wrapping wrapping = wrapping_from_python(lookahead, ema);
+    PyOptimizer out;
+    out.store = store;
+    std::visit([&](auto& s) {
+        using T = element_of<decltype(s)>;
+        out.core = std::make_shared<OptimizerCore<T>>(s, build<T>(name, *s, c, groups, hyper, wrapping));
+    }, store.cast<Store&>().store);
+    if (!clip.is_none()) out.clip = clip_from_python(clip);
+    if (!schedule.is_none()) {
+        const std::string spec = schedule.cast<std::string>();
+        if (parse_plateau(spec)) {
+            throw InvalidArgument("make_optimizer: schedule '" + spec + "' steps on a metric; use "
+                                  "optlab.LrScheduler(optimizer, '" + spec + "') and its step(metric)");
+        }
+        out.scheduler = std::visit([&](auto& core) {
+            return py::cast(Scheduler{std::make_shared<SchedulerCore<element_of<decltype(core)>>>(core, spec)});
+        }, out.core);
+    }
+    return out;
+}
+
+template <class T>
+py::array copy_of(std::span<const T> data, const std::vector<std::size_t>& shape) {
+    std::vector<py::ssize_t> dims(shape.begin(), shape.end());
+    py::array_t<T> out(dims);
+    std::copy(data.begin(), data.end(), out.mutable_data());
+    return out;
+}
+
+}  // namespace
+
+void bind_optimizer(py::module_& m) {
+    py::class_<GradClip>(m, "GradClip", R"(Gradient clipping before a step (optlab::GradClip), as --clip spells it:
+"value:C" (clamp to [-C, C]), "norm:C" (each tensor to norm <= C), "global-norm:C" (all together).)")
+        .def(py::init([](const std::string& spec) { return clip_from_python(py::str(spec)); }), py::arg("spec"))
+        .def(py::init([](const std::string& kind, double threshold) {
+                 GradClip c{parse_clip_kind(kind), threshold};
+                 c.validate();
+                 return c;
+             }),
+             py::arg("kind"), py::arg("threshold"))
+        .def("apply",
+             [](const GradClip& c, Store& s) {
+                 return std::visit([&](auto& store) {
+                     Pin pin(*store);
+                     py::gil_scoped_release unlocked;
+                     return c.apply(*store);
+                 }, s.store);
+             },
+             py::arg("store"), "Clips the store's gradients; returns their norm before clipping (value: the largest |g|).")
+        .def_property_readonly("kind", [](const GradClip& c) { return std::string(to_string(c.kind)); })
+        .def_readonly("threshold", &GradClip::threshold)
+        .def("__repr__", [](const GradClip& c) {
+            return "optlab.GradClip('" + std::string(to_string(c.kind)) + ":" + std::string(py::str(py::float_(c.threshold))) + "')";
+        });
+
+    py::class_<Scheduler>(m, "LrScheduler", R"(A learning-rate schedule bound to an optimizer (optlab::LrScheduler), from
+the text --schedule takes: "cosine:1000,50", "step:10,0.5", "one-cycle:0.1,1000", ... Its lrs are
+set for step 0 at once; step() moves to the next. "plateau[:FACTOR[,PATIENCE]]" is
+reduce-on-plateau, stepped with the metric it watches: step(metric).)")
+        .def(py::init([](PyOptimizer& o, const std::string& spec) {
+                 return std::visit([&](auto& core) {
+                     using T = element_of<decltype(core)>;
+                     return Scheduler{std::make_shared<SchedulerCore<T>>(core, spec)};
+                 }, o.core);
+             }),
+             py::arg("optimizer"), py::arg("spec"))
+        .def("step",
+             [](Scheduler& s, std::optional<double> metric) {
+                 std::visit([&](auto& core) {
+                     if (core->plateau && !metric) {
+                         throw py::type_error("LrScheduler('" + core->spec + "').step: reduce-on-plateau needs the metric it watches");
+                     }
+                     auto keep = core;
+                     py::gil_scoped_release unlocked;
+                     std::lock_guard lock(keep->core->mutex);
+                     keep->step(metric);
+                 }, s.core);
+             },
+             py::arg("metric") = py::none(), "The next step's learning rates (reduce-on-plateau: given the metric).")
+        .def_property("last_step",
+                      [](const Scheduler& s) {
+                          return std::visit([](const auto& core) {
+                              if (!core->stepped) throw InvalidArgument("LrScheduler('" + core->spec + "'): reduce-on-plateau counts no steps");
+                              return core->stepped->last_step();
+                          }, s.core);
+                      },
+                      [](Scheduler& s, std::int64_t t) {
+                          std::visit([&](auto& core) {
+                              if (!core->stepped) throw InvalidArgument("LrScheduler('" + core->spec + "'): reduce-on-plateau counts no steps");
+                              if (t < 0) throw_invalid("LrScheduler", "last_step", double(t), "an integer >= 0");
+                              auto keep = core;
+                              py::gil_scoped_release unlocked;
+                              std::lock_guard lock(keep->core->mutex);
+                              keep->stepped->set_last_step(t);
+                          }, s.core);
+                      },
+                      "The schedule's step t; setting it replays the lrs of step t from the base lrs (a resume).")
+        .def_property_readonly("base_lrs", [](const Scheduler& s) {
+            return std::visit([](const auto& core) {
+                return core->stepped ? core->stepped->base_lrs() : std::vector<double>{};
+            }, s.core);
+        })
+        .def("__repr__", [](const Scheduler& s) {
+            return std::visit([](const auto& core) {
+                return "optlab.LrScheduler(" + (core->stepped ? core->stepped->schedule().describe() : core->spec) + ")";
+            }, s.core);
+        });
+
+    py::class_<PyOptimizer>(m, "Optimizer", R"(An optimizer over a ParamStore (optlab::Optimizer): made by
+optlab.make_optimizer. step() updates from the gradients in the store (clipping first and
+stepping the schedule after, when it was made with clip= and schedule=); zero_grad(); learning
+rates and hyper-parameters per group; save(path) / load(path) the safetensors state file the
+C++ library and the CLI read.)")
+        .def("step",
+             [](PyOptimizer& o) {
+                 std::optional<double> norm;
+                 const std::optional<GradClip> clip = o.clip;
+                 std::visit([&](auto& core) {
+                     using T = element_of<decltype(core)>;
+                     SchedulerCore<T>* schedule = nullptr;
+                     if (!o.scheduler.is_none()) {
+                         schedule = std::get<SchedulerPtr<T>>(o.scheduler.cast<Scheduler&>().core).get();
+                     }
+                     auto keep = core;
+                     py::gil_scoped_release unlocked;
+                     std::lock_guard lock(keep->mutex);
+                     // As optlab train's loop: clip, step, schedule.
+                     if (clip) norm = clip->apply(*keep->store);
+                     keep->optimizer->step();
+                     if (schedule) schedule->step(std::nullopt);
+                 }, o.core);
+                 if (norm) o.grad_norm = *norm;
+             },
+             "One update of every group from the store's gradients.")
+        .def("zero_grad", [](PyOptimizer& o) { o.locked([](auto& opt) { opt.zero_grad(); }); },
+             "Zeroes the gradients of every tensor this optimizer updates.")
+        .def_property_readonly("name", [](const PyOptimizer& o) { return o.with([](const auto& opt) { return std::string(opt.name()); }); })
+        .def_property_readonly("convention", [](const PyOptimizer& o) {
+            return o.with([](const auto& opt) { return std::string(to_string(opt.convention())); });
+        })
+        .def_readonly("store", &PyOptimizer::store)
+        .def_readonly("scheduler", &PyOptimizer::scheduler)
+        .def_property_readonly("clip", [](const PyOptimizer& o) { return o.clip ? py::cast(*o.clip) : py::object(py::none()); })
+        .def_readonly("grad_norm", &PyOptimizer::grad_norm,
+                      "The gradients' norm before clipping at the last step (NaN without clip=).")
+        .def_property_readonly("num_groups", [](const PyOptimizer& o) { return o.with([](const auto& opt) { return opt.num_groups(); }); })
+        .def_property("lr",
+                      [](const PyOptimizer& o) { return o.with([](const auto& opt) { return opt.lr(0); }); },
+                      [](PyOptimizer& o, double lr) {
+                          o.locked([&](auto& opt) {
+                              for (std::size_t g = 0; g < opt.num_groups(); ++g) opt.set_lr(g, lr);
+                          });
+                      },
+                      "Group 0's learning rate; setting it sets every group's.")
+        .def("get_lr", [](const PyOptimizer& o, std::size_t group) {
+            group_index(o, group);
+            return o.with([&](const auto& opt) { return opt.lr(group); });
+        }, py::arg("group") = 0)
+        .def("set_lr",
+             [](PyOptimizer& o, double lr, std::optional<std::size_t> group) {
+                 if (group) group_index(o, *group);
+                 o.locked([&](auto& opt) {
+                     for (std::size_t g = 0; g < opt.num_groups(); ++g) {
+                         if (!group || *group == g) opt.set_lr(g, lr);
+                     }
+                 });
+             },
+             py::arg("lr"), py::arg("group") = py::none(), "Sets group `group`'s learning rate (None: every group's).")
+        .def("hyper", [](const PyOptimizer& o, std::size_t group) {
+            group_index(o, group);
+            return to_python(o.with([&](const auto& opt) { return opt.hyper(group); }));
+        }, py::arg("group") = 0, "Every hyper-parameter of the group by its PyTorch name.")
+        .def("set_hyper",
+             [](PyOptimizer& o, std::size_t group, py::kwargs values) {
+                 group_index(o, group);
+                 const HyperParams hyper = hyper_from_python(values);
+                 o.locked([&](auto& opt) { opt.set_hyper(group, hyper); });
+             },
+             py::arg("group") = 0, "Changes the named hyper-parameters of the group, validated as at construction.")
+        .def_property_readonly("param_groups", [](const PyOptimizer& o) {
+            return o.with([](const auto& opt) {
+                py::list groups;
+                for (std::size_t g = 0; g < opt.num_groups(); ++g) {
+                    py::dict d;
+                    py::list names;
+                    for (std::size_t t : opt.group_tensors(g)) names.append(opt.store().info(t).name);
+                    d["params"] = names;
+                    for (auto item : to_python(opt.hyper(g))) d[item.first] = item.second;
+                    d["step"] = opt.step_count(g);
+                    groups.append(d);
+                }
+                return groups;
+            });
+        }, "The groups as torch's dicts (a snapshot): params (tensor names), every hyper-parameter, step.")
+        .def("step_count", [](const PyOptimizer& o, std::size_t group) {
+            group_index(o, group);
+            return o.with([&](const auto& opt) { return opt.step_count(group); });
+        }, py::arg("group") = 0, "Updates done by the group (torch's state['step']).")
+        .def_property_readonly("buffer_names", [](const PyOptimizer& o) {
+            return o.with([](const auto& opt) { return opt.buffer_names(); });
+        })
+        .def("buffer",
+             [](PyOptimizer& o, const std::string& name, std::optional<std::string> tensor) {
+                 return std::visit([&](auto& core) -> py::object {
+                     std::lock_guard lock(core->mutex);  // with the GIL, as PyOptimizer::with
+                     const auto& opt = *core->optimizer;
+                     const auto& names = opt.buffer_names();
+                     if (std::find(names.begin(), names.end(), name) == names.end()) {
+                         std::string list;
+                         for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+                         throw NotFound(std::string(opt.name()) + ": no state buffer '" + name + "' (it has " +
+                                        (list.empty() ? "none" : list) + ")");
+                     }
+                     const auto all = opt.buffer(name);
+                     if (all.empty()) return py::none();
+                     if (!tensor) return copy_of(all, {all.size()});
+                     const TensorInfo& t = core->store->info(core->store->index_of(*tensor));
+                     return copy_of(all.subspan(t.offset, t.size), t.shape);
+                 }, o.core);
+             },
+             py::arg("name"), py::arg("tensor") = py::none(),
+             "A copy of a state buffer (exp_avg, ...) over the whole arena, or one tensor's part with its shape; "
+             "None before the first step makes it.")
+        .def_property_readonly("state_bytes", [](const PyOptimizer& o) { return o.with([](const auto& opt) { return opt.state_bytes(); }); })
+        .def_property_readonly("has_eval_point", [](const PyOptimizer& o) {
+            return o.with([](const auto& opt) { return opt.has_eval_point(); });
+        }, "Whether the model is evaluated elsewhere than trained (Schedule-Free's x, Lookahead, EMA).")
+        .def_property_readonly("training", [](const PyOptimizer& o) { return o.with([](const auto& opt) { return opt.training(); }); })
+        .def("eval", [](PyOptimizer& o) { o.locked([](auto& opt) { opt.eval(); }); },
+             "Puts the evaluation point into the parameters (nothing for most optimizers).")
+        .def("train", [](PyOptimizer& o) { o.locked([](auto& opt) { opt.train(); }); },
+             "Puts the training point back, bit for bit.")
+        .def("save",
+             [](PyOptimizer& o, const std::filesystem::path& path) {
+                 o.locked([&](auto& opt) { save_optimizer_state(path, opt); });
+             },
+             py::arg("path"), "Writes the state as a safetensors file (docs/formats.md), atomically.")
+        .def("load",
+             [](PyOptimizer& o, const std::filesystem::path& path) {
+                 o.locked([&](auto& opt) { load_optimizer_state(path, opt); });
+             },
+             py::arg("path"), "Loads a state file; refuses one that does not fit, naming what differs (optlab.StateMismatch).")
+        .def("__repr__", [](const PyOptimizer& o) {
+            const std::string dtype = o.core.index() == 0 ? "float32" : "float64";
+            return o.with([&](const auto& opt) {
+                return "<optlab.Optimizer " + std::string(opt.name()) + " (" + std::string(to_string(opt.convention())) +
+                       "), " + std::to_string(opt.num_groups()) + " group" + (opt.num_groups() == 1 ? "" : "s") + ", " +
+                       dtype + ">";
+            });
+        });
+
+    m.def("make_optimizer", &make, py::arg("name"), py::arg("store"), py::arg("convention") = "torch", py::kw_only(),
+          py::arg("groups") = py::none(), py::arg("lookahead") = py::none(), py::arg("ema") = py::none(),
+          py::arg("schedule") = py::none(), py::arg("clip") = py::none(),
+          R"(Optimizer `name` (a registry name: optlab.optimizers()) over `store`, with its defaults under
+`convention` and the hyper-parameters given as keywords by their PyTorch names (lr=, betas=(0.9, 0.999),
+weight_decay=, eps=(None, 1e-3) for Adafactor, ...).
+
+groups: torch's list of dicts ({"params": ["w"], "lr": 0.1}) or (names, {hyper}) pairs, each over the
+  keywords given here; without it one group holds every tensor.
+lookahead: "K,ALPHA" or (k, alpha), Lookahead around the optimizer; ema: a decay, a weight EMA.
+schedule: a --schedule text ("cosine:1000,50"), stepped after each step(); clip: a --clip text
+  ("global-norm:1") or an optlab.GradClip, applied before it.)");
+}
+
+}  // namespace optlab::python
