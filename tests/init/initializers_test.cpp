@@ -156,6 +156,7 @@ TEST(Init, RejectsBadSpecs) {
     }
     try {
         parse_init("hee");
+        ADD_FAILURE() << "init 'hee' was accepted";
     } catch (const InvalidArgument& e) {
         EXPECT_NE(std::string(e.what()).find("init 'hee'"), std::string::npos);
     }
