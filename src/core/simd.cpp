@@ -15,22 +15,38 @@ namespace {
 constexpr int kUnset = -1;
 std::atomic<int> g_target{kUnset};
 
-SimdTarget from_environment() {
-    const char* env = std::getenv("OPTLAB_SIMD");
-    if (env == nullptr || *env == '\0') return best_simd_target();
-    const std::optional<SimdTarget> t = parse_simd_target(env);
-    if (!t) {
-        throw InvalidArgument(std::string("OPTLAB_SIMD: invalid value '") + env +
-                              "' (expected baseline, avx2 or avx512)");
+SimdTarget best_target(detail::SimdProbe runs) {
+    if (runs(SimdTarget::avx512)) return SimdTarget::avx512;
+    if (runs(SimdTarget::avx2)) return SimdTarget::avx2;
+    return SimdTarget::baseline;
+}
+
+// `what`: who asked ("OPTLAB_SIMD", "simd target").
+void require(SimdTarget t, detail::SimdProbe runs, std::string_view what) {
+    if (!runs(t)) {
+        throw InvalidArgument(std::string(what) + ": this CPU cannot run '" + std::string(to_string(t)) +
+                              "' (best available: " + std::string(to_string(best_target(runs))) + ")");
     }
-    if (!simd_supported(*t)) {
-        throw InvalidArgument(std::string("OPTLAB_SIMD: this CPU cannot run '") + env +
-                              "' (best available: " + std::string(to_string(best_simd_target())) + ")");
-    }
-    return *t;
 }
 
 }  // namespace
+
+namespace detail {
+
+SimdTarget simd_target_from(std::string_view value, SimdProbe runs) {
+    if (value.empty()) return best_target(runs);
+    const std::optional<SimdTarget> t = parse_simd_target(value);
+    if (!t) {
+        throw InvalidArgument("OPTLAB_SIMD: invalid value '" + std::string(value) +
+                              "' (expected baseline, avx2 or avx512)");
+    }
+    require(*t, runs, "OPTLAB_SIMD");
+    return *t;
+}
+
+void require_simd_target(SimdTarget t, SimdProbe runs) { require(t, runs, "simd target"); }
+
+}  // namespace detail
 
 std::string_view to_string(SimdTarget t) {
     switch (t) {
@@ -64,26 +80,20 @@ bool simd_supported(SimdTarget t) {
 #endif
 }
 
-SimdTarget best_simd_target() {
-    if (simd_supported(SimdTarget::avx512)) return SimdTarget::avx512;
-    if (simd_supported(SimdTarget::avx2)) return SimdTarget::avx2;
-    return SimdTarget::baseline;
-}
+SimdTarget best_simd_target() { return best_target(simd_supported); }
 
 SimdTarget simd_target() {
     int t = g_target.load(std::memory_order_relaxed);
     if (t == kUnset) {
-        t = int(from_environment());
+        const char* env = std::getenv("OPTLAB_SIMD");
+        t = int(detail::simd_target_from(env == nullptr ? "" : env, simd_supported));
         g_target.store(t, std::memory_order_relaxed);
     }
     return SimdTarget(t);
 }
 
 void set_simd_target(SimdTarget t) {
-    if (!simd_supported(t)) {
-        throw InvalidArgument("simd target: this CPU cannot run '" + std::string(to_string(t)) +
-                              "' (best available: " + std::string(to_string(best_simd_target())) + ")");
-    }
+    detail::require_simd_target(t, simd_supported);
     g_target.store(int(t), std::memory_order_relaxed);
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "../test_name.hpp"
@@ -118,14 +119,48 @@ TEST(SimdTarget, TheDefaultIsTheBestTheCpuHas) {
     EXPECT_EQ(simd_target(), best_simd_target());
 }
 
-TEST(SimdTarget, AnUnsupportedTargetIsRefusedByName) {
-    if (simd_supported(SimdTarget::avx512)) GTEST_SKIP() << "this CPU runs every target";
-    SimdTargetGuard guard;
+// The refusal is decided by a CPU probe; stand-in CPUs lacking AVX-512, or both vector
+// targets, make it run on any machine, through set_simd_target's check and OPTLAB_SIMD's.
+bool without_avx512(SimdTarget t) { return t != SimdTarget::avx512; }
+bool baseline_only(SimdTarget t) { return t == SimdTarget::baseline; }
+
+// The InvalidArgument message `f` throws ("" and a failure when it throws none).
+template <class F>
+std::string refusal(F f) {
     try {
-        set_simd_target(SimdTarget::avx512);
-        FAIL() << "no error";
+        f();
     } catch (const InvalidArgument& e) {
-        EXPECT_NE(std::string(e.what()).find("avx512"), std::string::npos) << e.what();
+        return e.what();
+    }
+    ADD_FAILURE() << "no error";
+    return "";
+}
+
+TEST(SimdTarget, AnUnsupportedTargetIsRefusedByName) {
+    EXPECT_EQ(refusal([] { detail::require_simd_target(SimdTarget::avx512, without_avx512); }),
+              "simd target: this CPU cannot run 'avx512' (best available: avx2)");
+    EXPECT_EQ(refusal([] { detail::require_simd_target(SimdTarget::avx2, baseline_only); }),
+              "simd target: this CPU cannot run 'avx2' (best available: baseline)");
+    EXPECT_NO_THROW(detail::require_simd_target(SimdTarget::avx2, without_avx512));
+    EXPECT_NO_THROW(detail::require_simd_target(SimdTarget::baseline, baseline_only));
+    // OPTLAB_SIMD's value: unsupported, unknown, and what it selects otherwise.
+    EXPECT_EQ(refusal([] { detail::simd_target_from("avx512", without_avx512); }),
+              "OPTLAB_SIMD: this CPU cannot run 'avx512' (best available: avx2)");
+    EXPECT_EQ(refusal([] { detail::simd_target_from("sse9", without_avx512); }),
+              "OPTLAB_SIMD: invalid value 'sse9' (expected baseline, avx2 or avx512)");
+    EXPECT_EQ(detail::simd_target_from("avx2", without_avx512), SimdTarget::avx2);
+    EXPECT_EQ(detail::simd_target_from("", without_avx512), SimdTarget::avx2);
+    EXPECT_EQ(detail::simd_target_from("", baseline_only), SimdTarget::baseline);
+    // On this CPU: every target it lacks is refused by name, the others are taken.
+    SimdTargetGuard guard;
+    for (SimdTarget t : {SimdTarget::baseline, SimdTarget::avx2, SimdTarget::avx512}) {
+        if (simd_supported(t)) {
+            EXPECT_NO_THROW(set_simd_target(t));
+            EXPECT_EQ(simd_target(), t);
+        } else {
+            EXPECT_NE(refusal([t] { set_simd_target(t); }).find("'" + std::string(to_string(t)) + "'"),
+                      std::string::npos);
+        }
     }
 }
 

@@ -35,6 +35,15 @@ SimdTarget simd_target();
 void set_simd_target(SimdTarget t);
 
 namespace detail {
+/// Which targets a CPU runs: simd_supported for this one; a test passes another CPU's.
+using SimdProbe = bool (*)(SimdTarget);
+/// The target OPTLAB_SIMD=`value` selects on the CPU `runs` describes (the best it runs when
+/// `value` is empty); throws InvalidArgument naming the value when it is unknown or the CPU
+/// cannot run it. simd_target() reads the environment through it.
+SimdTarget simd_target_from(std::string_view value, SimdProbe runs);
+/// Throws InvalidArgument naming `t` and the best target the CPU `runs` describes has, unless
+/// that CPU runs `t`. set_simd_target() refuses through it.
+void require_simd_target(SimdTarget t, SimdProbe runs);
 template <class Kernel>
 [[gnu::flatten]] void run_baseline(Kernel& kernel, std::size_t begin, std::size_t end) {
     kernel(begin, end);
