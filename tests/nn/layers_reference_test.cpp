@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The image, embedding and loss layers against PyTorch 1.13 on the same weights and inputs:
-// outputs, losses and every gradient (tests/reference/layers.py wrote torch_layers.json, in
+// outputs, losses and every gradient, dL/dx too (tests/reference/layers.py wrote torch_layers.json, in
 // torch's layouts; here they are converted to optlab's channels-last images and (in, out)
 // weights). float64 to 1e-10, float32 to float32's rounding of the same sums.
 #include <gtest/gtest.h>
@@ -83,6 +83,32 @@ void expect_close(const std::vector<double>& want, const T* got, const std::stri
 template <class T>
 using Builder = typename Network<T>::Builder;
 
+// A model's first layer, passing its input through, for its dL/dx: a Network's first layer
+// skips dL/dx (no optimizer needs it), so this one keeps the dL/dy the model's layers hand it.
+template <class T>
+class InputGradient final : public Layer<T> {
+  public:
+    InputGradient(std::size_t features, std::size_t max_batch) : features_(features), dx_(features * max_batch, T(-7)) {}
+    std::string name() const override { return "InputGradient"; }
+    std::size_t out_features() const override { return features_; }
+    void forward_part(const T* x, T* y, std::size_t rows, bool, Part part) override {
+        const auto [r0, r1] = part.share_rows(rows);
+        std::copy(x + r0 * features_, x + r1 * features_, y + r0 * features_);
+    }
+    void backward_part(const T*, const T*, const T* dy, T*, std::size_t rows, Part part) override {
+        const auto [r0, r1] = part.share_rows(rows);
+        std::copy(dy + r0 * features_, dy + r1 * features_, dx_.begin() + std::ptrdiff_t(r0 * features_));
+    }
+    bool forward_by_rows() const override { return true; }
+    bool backward_by_rows() const override { return true; }
+    bool dx_by_rows() const override { return true; }
+    const T* dx() const { return dx_.data(); }
+
+  private:
+    std::size_t features_;
+    std::vector<T> dx_;  // dL/dx, -7 where nothing was written
+};
+
 // The layers of a case, in the order torch's model has them, added through `add`; returns
 // torch's names of the parameters in the order the store holds them.
 template <class T>
@@ -141,15 +167,20 @@ template <class T>
 void run(const json& c) {
     const std::string name = c.at("name"), kind = c.at("loss_kind");
     const std::vector<std::size_t> xs = shape_of(c.at("x_shape"));
-    const bool ids = c.at("x").size() != 0 && !c.contains("x_grad");
+    const bool ids = name.rfind("embedding", 0) == 0;  // token ids in, which have no gradient
     const std::size_t rows = name == "embedding" ? 4 : xs[0];
     const std::size_t in_features = ids ? 3 : c.at("x").size() / rows;
     const Loss loss = kind == "cross_entropy" ? Loss::cross_entropy
                       : kind == "bce"         ? Loss::binary_cross_entropy
                                               : Loss::mse;
     const double loss_tolerance = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+    ASSERT_EQ(c.contains("x_grad"), !ids) << name << ": torch records dL/dx for every input but token ids";
     std::vector<std::string> torch_names;
-    Network<T> net(in_features, loss, rows, [&](Builder<T>& add) { torch_names = add_layers<T>(c, add); });
+    InputGradient<T>* input_gradient = nullptr;  // a model's dL/dx (a single layer's is seen directly)
+    Network<T> net(in_features, loss, rows, [&](Builder<T>& add) {
+        if (kind != "sum_r" && !ids) input_gradient = &add.add(std::make_unique<InputGradient<T>>(in_features, rows));
+        torch_names = add_layers<T>(c, add);
+    });
     ParamStore<T>& store = net.store();
     ASSERT_EQ(store.num_tensors(), torch_names.size()) << name;
     for (std::size_t i = 0; i < torch_names.size(); ++i) {
@@ -176,6 +207,7 @@ void run(const json& c) {
         EXPECT_NEAR(net.loss(targets.data(), rows), c.at("loss").get<double>(), loss_tolerance);
         net.backward(targets.data(), rows);
     }
+    if (input_gradient != nullptr) expect_close(tensor(c, "x_grad", "x_shape"), input_gradient->dx(), name + ": dL/dx");
     if (kind == "sum_r") {
         // One layer with dL/dy = r, called directly so that its dL/dx is seen too.
         Layer<T>& layer = *net.layers().front();
@@ -183,7 +215,7 @@ void run(const json& c) {
         const std::vector<T> dy(r.begin(), r.end());
         std::vector<T> dx(input.size(), T(-7));  // every element must be written
         layer.backward(input.data(), y, dy.data(), dx.data(), rows);
-        if (c.contains("x_grad")) expect_close(tensor(c, "x_grad", "x_shape"), dx.data(), name + ": dL/dx");
+        if (!ids) expect_close(tensor(c, "x_grad", "x_shape"), dx.data(), name + ": dL/dx");
     }
     for (std::size_t i = 0; i < torch_names.size(); ++i) {
         const json& p = c.at("params").at(torch_names[i]);
