@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The image, embedding and loss layers against PyTorch 1.13 on the same weights and inputs:
-// outputs, losses and every gradient, dL/dx too (tests/reference/layers.py wrote torch_layers.json, in
-// torch's layouts; here they are converted to optlab's channels-last images and (in, out)
-// weights). float64 to 1e-10, float32 to float32's rounding of the same sums.
+// outputs, losses and every gradient, dL/dx too (tests/reference/layers.py wrote
+// torch_layers.json, in torch's layouts; here they are converted to optlab's channels-last
+// images and (in, out) weights). float64 to 1e-10, float32 to float32's rounding of the same
+// sums.
 #include <gtest/gtest.h>
 
 #include <cmath>
