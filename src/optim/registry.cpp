@@ -66,11 +66,22 @@ struct Make {
     }
 };
 
+// The state an optimizer keeps and saves, by name: its arena buffers, or the per-tensor state
+// of one that keeps none (Adafactor's row_var, col_var, variance).
+template <class Opt>
+constexpr std::span<const std::string_view> saved_state() {
+    if constexpr (requires { Opt::kTensorStateNames; }) {
+        return Opt::kTensorStateNames;
+    } else {
+        return Opt::kBuffers;
+    }
+}
+
 template <template <class> class Opt, auto Defaults>
 constexpr OptimizerInfo entry(std::string_view name, std::string_view label,
                               std::string_view summary, StepTraffic traffic, bool matrices_only = false) {
     using M = Make<Opt, Defaults>;
-    return {name,        label, summary, Opt<float>::kBuffers, traffic, &M::defaults,
+    return {name,        label, summary, saved_state<Opt<float>>(), traffic, &M::defaults,
             &M::template make<float>, &M::template make<double>, matrices_only};
 }
 

@@ -87,9 +87,32 @@ TEST_P(Registered, ItsStepTrafficIsWhatItsDefaultStepTouchesAndHasABenchmarkKern
         }
         EXPECT_EQ(t.second.writes, 1) << GetParam();
     }
-    for (const std::string& name : opt->buffer_names()) {
-        EXPECT_NE(std::find(info.buffers.begin(), info.buffers.end(), name), info.buffers.end()) << name;
+}
+
+TEST_P(Registered, ListsTheStateItSavesAndNoOther) {
+    // `optlab optimizers` (text and JSON) shows the entry's buffers as the optimizer's state. With
+    // every option that adds state on (momentum, centered, amsgrad), a step on a vector and on a
+    // matrix, then eval(), saves exactly the state listed: Adafactor's row_var and col_var (a matrix's) and
+    // variance (a vector's) too, though it keeps no arena buffer.
+    const OptimizerInfo& info = optimizer_info(GetParam());
+    HyperParams hyper;
+    for (const auto& [name, value] : info.defaults(Convention::torch)) {
+        if (name == "amsgrad" || name == "centered") hyper[name] = true;
+        if (name == "momentum" && std::get<double>(value) == 0.0) hyper[name] = 0.9;
     }
+    std::set<std::string> saved;
+    for (const std::vector<std::size_t>& shape : {std::vector<std::size_t>{60}, std::vector<std::size_t>{6, 10}}) {
+        ParamStore<float> store;
+        store.add("w", test::taken_as(GetParam(), shape));
+        for (float& g : store.grads()) g = 0.5f;
+        auto opt = make_optimizer<float>(GetParam(), store, hyper);
+        opt->step();
+        opt->eval();  // Schedule-Free keeps its training point while it evaluates at x
+        for (const auto& b : opt->state_dict().buffers) saved.insert(b.buffer);
+    }
+    const std::set<std::string> listed(info.buffers.begin(), info.buffers.end());
+    EXPECT_EQ(saved, listed) << GetParam() << ": the registry lists its state as " << testing::PrintToString(listed)
+                             << ", a step saves " << testing::PrintToString(saved);
 }
 
 TEST_P(Registered, EveryHyperParameterIsDescribedUnderEveryConvention) {

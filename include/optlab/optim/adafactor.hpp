@@ -45,6 +45,8 @@ class Adafactor final : public BasicOptimizer<T, Adafactor<T>, AdafactorOptions>
     static constexpr std::string_view kName = "adafactor";
     /// No arena-sized buffers: its state is per tensor (tensor_state).
     static constexpr std::array<std::string_view, 0> kBuffers = {};
+    /// The names of that per-tensor state, as state_dict() saves it and the registry lists it.
+    static constexpr std::array<std::string_view, 3> kTensorStateNames = {"row_var", "col_var", "variance"};
     using Base::Base;  // (store, options = {}) and (store, ParamGroups)
 
     static void validate(const AdafactorOptions& o);

@@ -58,7 +58,7 @@ struct OptimizerInfo {
     std::string_view name;                      // registry name: "nadam"
     std::string_view label;                     // legends and tables: "NAdam"
     std::string_view summary;                   // one line: what it does
-    std::span<const std::string_view> buffers;  // state buffers it may keep ("exp_avg", ...)
+    std::span<const std::string_view> buffers;  // state it may keep and save ("exp_avg", ...)
     StepTraffic traffic;                        // of its default step (the benchmark's shape)
     HyperParams (*defaults)(Convention);        // every hyper-parameter with its default
     OptimizerFactory<float> make_float;
