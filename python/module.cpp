@@ -204,12 +204,11 @@ namespace {
 
 /// Two numbers (x, y): a start point, Lookahead's (k, alpha).
 Point2 pair_from_python(std::string_view what, py::handle value) {
-    const HyperValue v = hyper_from_python(what, value);
-    const Betas* p = std::get_if<Betas>(&v);
-    if (p == nullptr || std::isnan((*p)[0]) || std::isnan((*p)[1])) {
-        throw py::type_error(std::string(what) + ": expected two numbers, got " + type_name(value));
+    if (py::isinstance<py::sequence>(value) && !py::isinstance<py::str>(value) && py::len(value) == 2) {
+        const Betas p = std::get<Betas>(hyper_from_python(what, value));
+        if (!std::isnan(p[0]) && !std::isnan(p[1])) return {p[0], p[1]};
     }
-    return {(*p)[0], (*p)[1]};
+    throw py::type_error(std::string(what) + ": expected two numbers, got " + std::string(py::repr(value)));
 }
 
 }  // namespace

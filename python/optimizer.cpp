@@ -218,6 +218,74 @@ py::array copy_of(std::span<const T> data, const std::vector<std::size_t>& shape
     return out;
 }
 
+// ---- an optimizer's state as Python data (OptimizerState<T>) -----------------------------------
+// {"optimizer": "adam", "convention": "torch", "training": True,
+//  "groups": [{"params": [names], "hyper": {...}, "step": 3, "scalars": {...}}, ...],
+//  "state": {tensor name: {buffer name: ndarray of the tensor's shape}}}   (torch's layout)
+
+template <class T>
+py::dict state_to_python(const OptimizerState<T>& s) {
+    py::dict out;
+    out["optimizer"] = s.optimizer;
+    out["convention"] = std::string(to_string(s.convention));
+    out["training"] = s.training;
+    py::list groups;
+    for (const auto& g : s.groups) {
+        py::dict d;
+        d["params"] = g.params;
+        d["hyper"] = to_python(g.hyper);
+        d["step"] = g.step;
+        d["scalars"] = g.scalars;
+        groups.append(d);
+    }
+    out["groups"] = groups;
+    py::dict state;
+    for (const auto& b : s.buffers) {
+        const py::str param(b.param);
+        if (!state.contains(param)) state[param] = py::dict();
+        state[param][py::str(b.buffer)] = copy_of(std::span<const T>(b.data), b.shape);
+    }
+    out["state"] = state;
+    return out;
+}
+
+template <class T>
+OptimizerState<T> state_from_python(const py::dict& d) {
+    auto item = [&](const char* key) -> py::object {
+        if (!d.contains(key)) throw InvalidArgument(std::string("load_state_dict: no '") + key + "'");
+        return d[key];
+    };
+    OptimizerState<T> s;
+    s.optimizer = py::cast<std::string>(item("optimizer"));
+    s.convention = parse_convention(py::cast<std::string>(item("convention")));
+    s.training = py::cast<bool>(item("training"));
+    for (py::handle g : item("groups")) {
+        typename OptimizerState<T>::Group group;
+        group.params = names_from_python(g["params"]);
+        group.hyper = hyper_from_python(py::dict(g["hyper"]));
+        group.step = py::cast<std::int64_t>(g["step"]);
+        group.scalars = py::cast<std::map<std::string, double>>(g["scalars"]);
+        s.groups.push_back(std::move(group));
+    }
+    for (const auto& [param, buffers] : py::dict(item("state"))) {
+        for (const auto& [buffer, values] : py::dict(py::reinterpret_borrow<py::object>(buffers))) {
+            const std::string where = "load_state_dict: state['" + py::cast<std::string>(param) + "']['" +
+                                      py::cast<std::string>(buffer) + "']";
+            const std::string want = sizeof(T) == 4 ? "a float32 array" : "a float64 array";
+            if (!py::isinstance<py::array>(values)) throw py::type_error(where + ": expected " + want + ", got " + type_name(values));
+            const py::dtype dtype = py::reinterpret_borrow<py::array>(values).dtype();
+            if (!dtype.is(py::dtype::of<T>())) {
+                throw py::type_error(where + ": expected " + want + ", got " + py::str(dtype.attr("name")).cast<std::string>());
+            }
+            const auto a = py::array_t<T, py::array::c_style>::ensure(values);  // a copy only if strided
+            s.buffers.push_back({py::cast<std::string>(param), py::cast<std::string>(buffer),
+                                 std::vector<std::size_t>(a.shape(), a.shape() + a.ndim()),
+                                 std::vector<T>(a.data(), a.data() + a.size())});
+        }
+    }
+    return s;
+}
+
 }  // namespace
 
 void bind_optimizer(py::module_& m) {
@@ -422,6 +490,26 @@ C++ library and the CLI read.)")
              "Puts the evaluation point into the parameters (nothing for most optimizers).")
         .def("train", [](PyOptimizer& o) { o.locked([](auto& opt) { opt.train(); }); },
              "Puts the training point back, bit for bit.")
+        .def("state_dict",
+             [](const PyOptimizer& o) {
+                 return std::visit([](const auto& core) {
+                     std::lock_guard lock(core->mutex);  // with the GIL, as PyOptimizer::with
+                     return state_to_python(core->optimizer->state_dict());
+                 }, o.core);
+             },
+             "The whole state as Python data (copies): optimizer, convention, training, groups (params, hyper, "
+             "step, scalars) and state[tensor][buffer] arrays, as save() writes it.")
+        .def("load_state_dict",
+             [](PyOptimizer& o, const py::dict& state) {
+                 std::visit([&](auto& core) {
+                     auto s = state_from_python<element_of<decltype(core)>>(state);
+                     auto keep = core;
+                     py::gil_scoped_release unlocked;
+                     std::lock_guard lock(keep->mutex);
+                     keep->optimizer->load_state_dict(s);
+                 }, o.core);
+             },
+             py::arg("state"), "Loads a state_dict(); refuses one that does not fit, naming what differs.")
         .def("save",
              [](PyOptimizer& o, const std::filesystem::path& path) {
                  o.locked([&](auto& opt) { save_optimizer_state(path, opt); });
