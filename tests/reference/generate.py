@@ -4,7 +4,7 @@
 
 Run with Debian's Python and python3-torch (scripts/install-deps.sh --reference):
 
-    /usr/bin/python3 tests/reference/generate.py
+    /usr/bin/python3 tests/reference/generate.py [OUT]     (OUT: this folder's torch_reference.json)
 
 Every case runs one optimizer over a few tensors of given shapes for 50 steps. Parameters
 and gradients come from splitmix64 (below), seeded from the case's name (so adding a case
@@ -22,12 +22,19 @@ Sources of truth:
   * Lion: PyTorch has no Lion; the paper's rule (Chen et al. 2023, Program 1) in NumPy.
 float64 cases run with torch's default dtype set to float64, so the scalar state PyTorch
 keeps in tensors (step, NAdam's mu_product) is float64 too.
+
+torch runs its kernels without fused multiply-adds (ATEN_CPU_CAPABILITY=default, set below
+unless the environment sets another), so each operation rounds once as written, as optlab's
+do, and the file is the same on every CPU. torch's AVX2 kernels fuse the multiply-add of
+add_(x, alpha=a) (vec::fmadd), which moves float32 results by some ulps (docs/testing.md).
 """
 import hashlib
 import json
 import math
 import os
 import sys
+
+os.environ.setdefault("ATEN_CPU_CAPABILITY", "default")  # before torch is loaded
 
 import numpy as np
 import torch
@@ -210,8 +217,11 @@ def run_schedule_free(params, grads, hyper, dtype, adam):
     state = {"z": [z.to(torch.float64).flatten().tolist() for z in zs]}
     if adam:
         state["exp_avg_sq"] = [v.to(torch.float64).flatten().tolist() for v in vs]
-    # The reference's eval(): p <- lerp(p, z, 1 - 1/beta), the average x where a model is evaluated.
-    history["eval"] = [y.lerp(z, 1 - 1 / beta1).to(torch.float64).flatten().tolist()
+    # The reference's eval(): p <- lerp(p, z, 1 - 1/beta), the average x where a model is evaluated,
+    # by torch >= 2.0's rule: 1.13's lerp takes p + w(z - p) for every w < 0.5, negative weights
+    # (beta < 2/3) too, where 2.0 (the reference's torch) takes it only for |w| < 0.5.
+    w = 1 - 1 / beta1
+    history["eval"] = [(y + w * (z - y) if abs(w) < 0.5 else z - (z - y) * (1 - w)).to(torch.float64).flatten().tolist()
                        for y, z in zip(ys, zs)]
     return history, state
 
@@ -509,7 +519,9 @@ def seed_of(case_name):
 
 
 def main():
-    out_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_reference.json")
+    # generate.py [OUT]: another file, e.g. under ATEN_CPU_CAPABILITY=avx2 (docs/testing.md)
+    out_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                                  "torch_reference.json")
     cases = []
     all_configs = [(n, [h]) for n, h in CONFIGS] + [(n, [a, b]) for n, a, b in GROUP_CONFIGS]
     for name, hypers in all_configs:
