@@ -70,8 +70,8 @@ struct Make {
 // of one that keeps none (Adafactor's row_var, col_var, variance).
 template <class Opt>
 constexpr std::span<const std::string_view> saved_state() {
-    if constexpr (requires { Opt::kTensorStateNames; }) {
-        return Opt::kTensorStateNames;
+    if constexpr (requires { Opt::tensor_state_names(); }) {
+        return Opt::tensor_state_names();
     } else {
         return Opt::kBuffers;
     }

@@ -37,6 +37,11 @@ struct AdafactorOptions {
     static AdafactorOptions defaults(Convention c);
 };
 
+/// Adafactor's per-tensor state names. At namespace scope, not a static member of the class
+/// template: clang 14 (emscripten's) does not emit such a member when only a constant
+/// expression (the registry's table) refers to it, and the WebAssembly engine fails to link.
+inline constexpr std::array<std::string_view, 3> kAdafactorTensorState = {"row_var", "col_var", "variance"};
+
 template <class T>
 class Adafactor final : public BasicOptimizer<T, Adafactor<T>, AdafactorOptions> {
     using Base = BasicOptimizer<T, Adafactor<T>, AdafactorOptions>;
@@ -46,7 +51,7 @@ class Adafactor final : public BasicOptimizer<T, Adafactor<T>, AdafactorOptions>
     /// No arena-sized buffers: its state is per tensor (tensor_state).
     static constexpr std::array<std::string_view, 0> kBuffers = {};
     /// The names of that per-tensor state, as state_dict() saves it and the registry lists it.
-    static constexpr std::array<std::string_view, 3> kTensorStateNames = {"row_var", "col_var", "variance"};
+    static constexpr std::span<const std::string_view> tensor_state_names() { return kAdafactorTensorState; }
     using Base::Base;  // (store, options = {}) and (store, ParamGroups)
 
     static void validate(const AdafactorOptions& o);
