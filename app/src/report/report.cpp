@@ -14,6 +14,7 @@
 #include "optlab/problems/catalogue.hpp"
 #include "optlab/plot/gnuplot.hpp"
 #include "optlab/report/explorable.hpp"
+#include "findings.hpp"
 #include "optlab/report/html.hpp"
 #include "optlab/core/text.hpp"
 
@@ -52,16 +53,10 @@ std::string compare_table(const CompareResult& r) {
     return t + "</table>\n";
 }
 
-const CompareRow* row_of(const CompareResult& r, const std::string& prefix) {
-    for (const auto& row : r.table) {
-        if (row.label.rfind(prefix, 0) == 0) return &row;
-    }
-    return nullptr;
-}
-
 // What the page says is computed from this run: the figures' numbers, gathered here.
 struct Results {
     std::vector<Path> book;               // E1's paths (SGD, Momentum, AdaGrad, Adam)
+    std::vector<Path> ravine, local;      // Figures 3 and 4: SGD without and with momentum
     std::vector<LayerHistogram> hist;     // E3
     CompareSpec cs, is;                   // E2 and E4 as run
     CompareResult cr, ir;
@@ -71,6 +66,7 @@ struct Results {
     std::string suite_dir;                // its folder, relative to the report
     bool quick = false;
     double seconds = 0;
+    double label_entropy = 0;             // of Fashion-MNIST's training labels
 
     LayerHistogram layer(const std::string& act, const std::string& init, int l) const {
         for (const auto& h : hist) {
@@ -80,11 +76,29 @@ struct Results {
     }
 };
 
-int y_flips(const Path& p) {
-    int n = 0;
-    for (std::size_t k = 1; k < p.points.size(); ++k) n += (p.points[k][1] > 0) != (p.points[k - 1][1] > 0);
-    return n;
+// A sentence of the page that claims something about the data: its verdict and identity as
+// attributes, which report_test recomputes from the run's files with code of its own.
+std::string claim(const std::string& id, bool holds, const std::string& text, const std::string& attributes = "") {
+    return "<span class=\"claim\" data-claim=\"" + id + "\" data-holds=\"" + (holds ? "true" : "false") + "\"" + attributes +
+           ">" + text + "</span>";
 }
+
+std::string count(int n, const std::string& one, const std::string& many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+// "crosses the valley floor 4 times" / "never crosses the valley floor"
+std::string crossings(int n) { return n == 0 ? "never crosses the valley floor" : "crosses the valley floor " + count(n, "time", "times"); }
+
+// Three significant digits, for values of any size (a spread of 1e-5, a ratio of 30 000).
+std::string sig(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3g", v);
+    return buf;
+}
+
+// A label without its settings: "AdaGrad (lr 1.5)" → "AdaGrad".
+std::string short_label(const std::string& label) { return label.substr(0, label.find(" (")); }
 
 const char* kHead = R"(<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>optlab report: which optimizer?</title>
@@ -116,69 +130,210 @@ window.addEventListener('load', function () {
 
 // ---- the sections ---------------------------------------------------------------------------
 
+const findings::PathFacts* facts_of(const std::vector<findings::PathFacts>& facts, const std::string& optimizer) {
+    for (const auto& f : facts) {
+        if (f.optimizer == optimizer) return &f;
+    }
+    return nullptr;
+}
+
 std::string paths_section(const Results& r, const std::string& figures) {
-    return "<h2>1. How the update rules move</h2>\n<p>Paths on f(x, y) = x²/20 + y², whose curvature along y is 20 times "
-           "that along x. SGD zig-zags across the ravine: its y changes sign " +
-           std::to_string(y_flips(r.book[0])) + " times in 30 steps. Momentum rolls like a ball in a bowl and overshoots "
-           "(it crosses y = 0 " + std::to_string(y_flips(r.book[1])) + " times, and x overshoots to " +
-           fixed(r.book[1].points.back()[0], 2) + "); AdaGrad's steps shrink as its squared gradients accumulate, so it "
-           "glides straight along the floor; Adam combines both. On this function AdaGrad looks best — but the "
-           "answer depends on the problem and the hyper-parameters, which is why the next sections measure.</p>\n" +
-           figures +
-           "<p>In the ravine (Figure 3) the heavy ball damps the oscillation across the valley; with a shallow "
-           "local minimum on the way (Figure 4) plain SGD stops in it while Momentum's speed carries it over the "
-           "ridge into the deeper well.</p>\n" +
-           "<h2>2. The update rules</h2>\n<p class=\"note\">Exactly as optlab computes them, in the order the "
-           "code computes them: docs/optimizers.md's text, typeset. θ parameter, g gradient, γ learning rate, λ "
-           "weight_decay, t the step; ±g is −g under maximize.</p>\n" + formulas_mathml();
+    using findings::PathFacts;
+    const std::vector<PathFacts> ranked = findings::by_final_loss(r.book);
+    const PathFacts* sgd = facts_of(ranked, "sgd");
+    const PathFacts* momentum = facts_of(ranked, "momentum");
+    const PathFacts* adagrad = facts_of(ranked, "adagrad");
+    const PathFacts* adam = facts_of(ranked, "adam");
+    std::string html = "<h2>1. How the update rules move</h2>\n<p>Paths on f(x, y) = x²/20 + y², whose curvature along y is 20 "
+                       "times that along x, from (−7, 2) at the book's learning rates; the minimum is (0, 0). ";
+    if (sgd && momentum && adagrad && adam) {
+        const std::string steps = std::to_string(sgd->steps) + " steps";
+        html += claim("sgd-zigzag", sgd->zig_zags(),
+                      sgd->zig_zags() ? "SGD zig-zags across the ravine: its y changes sign " + count(sgd->y_flips, "time", "times") +
+                                            " in " + steps + "."
+                                      : "SGD's y changes sign only " + count(sgd->y_flips, "time", "times") + " in " + steps +
+                                            ": it hardly zig-zags here.") + " ";
+        const bool calmer = momentum->y_flips < sgd->y_flips;
+        html += claim("momentum-calmer", calmer,
+                      "Momentum, the lecture's ball rolling in a bowl, " + crossings(momentum->y_flips) +
+                          (calmer ? ", fewer than SGD," : ", no fewer than SGD,")) + " ";
+        html += claim("momentum-overshoots", momentum->max_x > 0,
+                      momentum->max_x > 0 ? "and its speed carries it past the minimum along x, to x = " + fixed(momentum->max_x, 2) + "."
+                                          : "and never passes the minimum's x = 0 (it gets to x = " + fixed(momentum->max_x, 2) + ").") + " ";
+        const bool shrinks = adagrad->shrinking_steps == adagrad->steps - 1;
+        html += claim("adagrad-shrinks", shrinks,
+                      (shrinks ? "AdaGrad's steps shrink at every step" : "AdaGrad's steps shrink on only " +
+                                     std::to_string(adagrad->shrinking_steps) + " of " + std::to_string(adagrad->steps - 1) + " steps") +
+                          std::string(" as its squared gradients accumulate (from ") + fixed(adagrad->first_step, 3) + " to " +
+                          sig(adagrad->last_step) + "), and it " + crossings(adagrad->y_flips) + ".") + " ";
+        html += "Adam, Momentum and AdaGrad in one rule, " + crossings(adam->y_flips) +
+                (adam->max_x > 0 ? " and passes x = 0, to x = " + fixed(adam->max_x, 2) : " and stays left of x = 0") + ". ";
+        std::string order, ids;
+        for (std::size_t i = 0; i < ranked.size(); ++i) {
+            order += (i ? ", " : "") + esc(short_label(ranked[i].label)) + " (f = " + fixed(ranked[i].final_f, 4) + ")";
+            ids += (i ? "," : "") + ranked[i].optimizer;
+        }
+        const bool lecture = ranked.front().optimizer == "adagrad";
+        html += claim("book-winner", lecture,
+                      "After " + steps + " their losses rank them " + order + ": " +
+                          (lecture ? "AdaGrad ends lowest, so on this function AdaGrad looks best, as the lecture says."
+                                   : esc(short_label(ranked.front().label)) + " ends lowest, not AdaGrad, which the lecture says looks best here."),
+                      " data-order=\"" + ids + "\"") +
+                " The answer depends on the problem and the hyper-parameters, which is why the next sections measure.";
+    }
+    html += "</p>\n" + figures + "<p>";
+    if (r.ravine.size() == 2) {
+        const PathFacts plain = findings::path_facts(r.ravine[0]), heavy = findings::path_facts(r.ravine[1]);
+        const bool damped = heavy.y_flips < plain.y_flips;
+        html += claim("ravine-damped", damped,
+                      "In the ravine (Figure 3) SGD's y changes sign " + count(plain.y_flips, "time", "times") + ", with momentum " +
+                          count(heavy.y_flips, "time", "times") + ": " +
+                          (damped ? "the heavy ball damps the oscillation across the valley."
+                                  : "here the heavy ball does not damp the oscillation across the valley.")) + " ";
+    }
+    if (r.local.size() == 2) {
+        const findings::Wells w = findings::local_minima_wells();
+        const PathFacts plain = findings::path_facts(r.local[0]), heavy = findings::path_facts(r.local[1]);
+        auto where = [&](const PathFacts& f) {
+            return "x = " + fixed(f.final_x, 2) + (f.final_x > w.ridge ? ", in the shallow well" : ", in the deeper well");
+        };
+        const bool lecture = plain.final_x > w.ridge && heavy.final_x < w.ridge;
+        html += claim("local-minima", lecture,
+                      "With a shallow local minimum on the way (Figure 4: x⁴/4 − 2x² + x + y², whose wells are at x = " +
+                          fixed(w.shallow, 2) + " and, deeper, x = " + fixed(w.deep, 2) + ", with a ridge at x = " + fixed(w.ridge, 2) +
+                          "), after " + std::to_string(plain.steps) + " steps SGD ends at " + where(plain) + ", Momentum at " +
+                          where(heavy) + (lecture ? ": Momentum's speed carried it over the ridge where SGD stopped."
+                                                  : ": not the lecture's picture of a ball rolling over the ridge this time."));
+    }
+    html += "</p>\n";
+    return html + "<h2>2. The update rules</h2>\n<p class=\"note\">Exactly as optlab computes them, in the order the "
+                  "code computes them: docs/optimizers.md's text, typeset. θ parameter, g gradient, γ learning rate, λ "
+                  "weight_decay, t the step; ±g is −g under maximize.</p>\n" + formulas_mathml();
+}
+
+std::string percent(double share) { return fixed(100 * share, 0) + "%"; }
+
+std::string histogram_sentences(const Results& r) {
+    const findings::InitHistogramVerdicts v = findings::init_histogram_verdicts(r.hist);
+    std::string html;
+    const char* names[2] = {"sigmoid", "tanh"};
+    const char* ends[2] = {"0 and 1", "−1 and 1"};
+    const char* centres[2] = {"0.5", "0"};
+    for (int a = 0; a < 2; ++a) {
+        const auto large = findings::histogram_facts(r.hist, names[a], "std=1");
+        const auto small = findings::histogram_facts(r.hist, names[a], "std=0.01");
+        const auto xavier = findings::histogram_facts(r.hist, names[a], "xavier");
+        if (!large.layer5 || !small.layer5 || !xavier.layer5) continue;
+        const std::string act = names[a];
+        html += claim(act + "-std1-piles-up", v.piles_up[a],
+                      std::string(a == 0 ? "With std 1, sigmoid" : "Tanh behaves alike: with std 1 its") + " activations " +
+                          (v.piles_up[a] ? "pile up at " : "do not pile up at ") + ends[a] + " (" + percent(large.end_share) +
+                          " of layer 5 in the two end bins)" + (v.piles_up[a] && a == 0 ? ", where the gradient vanishes;" : ";")) + " ";
+        html += claim(act + "-small-collapses", v.collapses[a],
+                      std::string("with std 0.01 they ") + (v.collapses[a] ? "collapse onto " : "do not collapse onto ") + centres[a] +
+                          " (mean " + sig(small.layer5->mean) + ", std " + sig(small.layer5->std) + ")" +
+                          (v.collapses[a] && a == 0 ? ", so every unit says the same;" : ";")) + " ";
+        html += claim(act + "-xavier-spreads", v.spreads[a],
+                      std::string("Xavier (std 1/√n) ") + (v.spreads[a] ? "keeps them spread" : "does not keep them spread by this measure") +
+                          " (std " + sig(xavier.layer5->std) + ", " + sig(xavier.layer5->std / small.layer5->std) +
+                          "× std 0.01's, " + percent(xavier.end_share) + " in the end bins).") + " ";
+    }
+    const LayerHistogram small1 = r.layer("relu", "std=0.01", 1), small5 = r.layer("relu", "std=0.01", 5);
+    const LayerHistogram xavier1 = r.layer("relu", "xavier", 1), xavier5 = r.layer("relu", "xavier", 5);
+    const LayerHistogram he1 = r.layer("relu", "he", 1), he5 = r.layer("relu", "he", 5);
+    html += claim("relu-small-shrinks", v.relu_small_shrinks,
+                  std::string("For ReLU, std 0.01 ") +
+                      (v.relu_small_shrinks ? "shrinks the signal layer by layer, at least " + sig(v.relu_small_factor) + "× per layer"
+                                            : "does not shrink the signal " + fixed(findings::kShrinkFactor, 0) + "× at every layer") +
+                      " (mean " + sig(small1.mean) + " in layer 1, " + sig(small5.mean) + " in layer 5);") + " ";
+    html += claim("relu-xavier-narrows", v.relu_xavier_narrows,
+                  std::string("Xavier's layers ") + (v.relu_xavier_narrows ? "narrow with depth" : "do not narrow at every layer") +
+                      " (std " + fixed(xavier1.std, 3) + " in layer 1, " + fixed(xavier5.std, 3) + " in layer 5);") + " ";
+    html += claim("relu-he-alike", v.relu_he_alike,
+                  std::string("He (std √(2/n)) ") +
+                      (v.relu_he_alike ? "keeps every layer alike" : "lets its layers' spreads differ by more than " +
+                                                                        fixed(findings::kAlikeFactor, 0) + "×") +
+                      " (std " + fixed(he1.std, 3) + " in layer 1, " + fixed(he5.std, 3) + " in layer 5).") + " ";
+    html += claim("init-rule", v.lecture_rule_holds(),
+                  v.lecture_rule_holds() ? "The histograms bear out the lecture's rule: Xavier for sigmoid and tanh, He for ReLU."
+                                         : "Not every histogram bears out the lecture's rule, Xavier for sigmoid and tanh and He for "
+                                           "ReLU: the sentences above say which.");
+    return html;
 }
 
 std::string initial_weights_section(const Results& r) {
     std::string html =
-        "<h2>3. Initial weights decide whether a network learns</h2>\n<p>Activations of five layers of 100 units "
-        "for 1000 random inputs. With std 1, sigmoid activations pile up at 0 and 1 (layer 5: mean " +
-        fixed(r.layer("sigmoid", "std=1", 5).mean, 3) + ", std " + fixed(r.layer("sigmoid", "std=1", 5).std, 3) +
-        "), where the gradient vanishes; with std 0.01 they collapse onto 0.5 (std " +
-        fixed(r.layer("sigmoid", "std=0.01", 5).std, 4) + "), so every unit says the same; Xavier (std 1/√n) keeps "
-        "them spread (std " + fixed(r.layer("sigmoid", "xavier", 5).std, 3) + "). For ReLU, std 0.01 shrinks the "
-        "signal layer by layer (mean " + fixed(r.layer("relu", "std=0.01", 1).mean, 4) + " in layer 1, " +
-        fixed(r.layer("relu", "std=0.01", 5).mean, 8) + " in layer 5), while He (std √(2/n)) keeps every layer "
-        "alike (std " + fixed(r.layer("relu", "he", 1).std, 3) + " in layer 1, " + fixed(r.layer("relu", "he", 5).std, 3) +
-        " in layer 5). Xavier for sigmoid and tanh, He for ReLU.</p>\n";
+        "<h2>3. Initial weights decide whether a network learns</h2>\n<p>Activations of five layers of 100 units for 1000 "
+        "random inputs, without training (the criteria behind each sentence are in docs/figures.md). " +
+        histogram_sentences(r) + "</p>\n";
     for (const char* act : {"sigmoid", "tanh", "relu"}) {
         html += figure("init-histogram-" + std::string(act), std::string("Activation histograms, ") + act + ".");
     }
     html += figure("init-compare", "Training loss under different initial weights (" +
                    std::to_string(r.is.iterations) + " iterations, " + std::to_string(r.is.seeds) + " seed(s)).");
-    const CompareRow* he_relu = row_of(r.ir, "He");
-    const CompareRow* small_relu = row_of(r.ir, "std=0.01");
-    const CompareRow* zero_relu = row_of(r.ir, "std=0");
-    if (he_relu && small_relu) {
-        html += "<p>On Fashion-MNIST, std 0.01 barely learns: its loss stays at " + fixed(small_relu->smoothed_last_mean, 3) +
-                " (ln 10 = 2.303 is a uniform guess) while He reaches " + fixed(he_relu->smoothed_last_mean, 3) + ".</p>\n";
+    const std::string ln10 = "ln 10 = " + fixed(std::log(10.0), 3);
+    const std::string band = fixed(findings::kFlatBand, 2);
+    const std::string iterations = std::to_string(r.is.iterations) + " iterations";
+    const findings::CurveFacts zero = findings::curve_facts(r.ir, "std=0 ");
+    const findings::CurveFacts small = findings::curve_facts(r.ir, "std=0.01, relu");
+    const findings::CurveFacts xavier = findings::curve_facts(r.ir, "Xavier (std 1/√n), relu");
+    const findings::CurveFacts he = findings::curve_facts(r.ir, "He (std √(2/n)), relu");
+    html += "<p>";
+    if (small.row && he.row) {
+        html += claim("relu-small-flat", small.flat,
+                      small.flat ? "On Fashion-MNIST, std 0.01 does not learn with ReLU: its smoothed loss stays within " + band + " of " +
+                                       ln10 + " (a uniform guess over the ten classes) for all " + iterations + ", ending at " +
+                                       fixed(small.end, 3) + ", while He's reaches " + fixed(he.end, 3) + "."
+                                 : "On Fashion-MNIST, std 0.01's loss leaves " + ln10 + " with ReLU (it ends at " + fixed(small.end, 3) +
+                                       "; He's at " + fixed(he.end, 3) + ").") + " ";
     }
-    const CompareRow* small_sigmoid = row_of(r.ir, "std=0.01, sigmoid");
-    const CompareRow* xavier_sigmoid = row_of(r.ir, "Xavier (std 1/√n), sigmoid");
-    if (small_sigmoid && xavier_sigmoid) {
-        // What the sigmoid half shows depends on the run's length (--quick's 300 iterations are
-        // too few for either to leave ln 10): say what the numbers say.
-        const double gap = small_sigmoid->smoothed_last_mean - xavier_sigmoid->smoothed_last_mean;
-        html += "<p>The sigmoid networks learn only with a larger step (SGD lr 1; at 0.01 every sigmoid curve is "
-                "flat for 2000 iterations). ";
-        html += gap > 0.3 ? "There Xavier's network reaches " + fixed(xavier_sigmoid->smoothed_last_mean, 3) +
-                                " while std 0.01's stays at " + fixed(small_sigmoid->smoothed_last_mean, 3) +
-                                ": its activations all sit at 0.5, so every unit says the same.</p>\n"
-                          : "In this run neither has left ln 10 yet (std 0.01: " + fixed(small_sigmoid->smoothed_last_mean, 3) +
-                                ", Xavier: " + fixed(xavier_sigmoid->smoothed_last_mean, 3) +
-                                "); the full report's 2000 iterations separate them.</p>\n";
+    if (xavier.row && he.row) {
+        const bool lecture = he.end < xavier.end;
+        html += claim("relu-he-below-xavier", lecture,
+                      lecture ? "He ends below Xavier (" + fixed(he.end, 3) + " against " + fixed(xavier.end, 3) +
+                                    "), as the lecture advises for ReLU."
+                              : "Xavier ends below He here (" + fixed(xavier.end, 3) + " against " + fixed(he.end, 3) +
+                                    "), against the lecture's advice for ReLU.") + " ";
     }
-    if (zero_relu) {
-        html += "<p>With std 0 every weight starts equal: all units of a layer compute the same value and "
-                "receive the same gradient, so they stay equal forever — the symmetry is never broken, and "
-                "with ReLU the hidden signal is exactly zero. Its loss stays at " +
-                fixed(zero_relu->smoothed_last_mean, 3) + ": the network only learns how often each class "
-                "occurs. This is why weights start random.</p>\n";
+    const findings::CurveFacts small_sigmoid = findings::curve_facts(r.ir, "std=0.01, sigmoid");
+    const findings::CurveFacts xavier_sigmoid = findings::curve_facts(r.ir, "Xavier (std 1/√n), sigmoid");
+    if (small_sigmoid.row && xavier_sigmoid.row) {
+        // Which of four cases the run shows: the lecture's (Xavier learns, std 0.01 stays at
+        // ln 10), both learn, neither has left ln 10 yet (a short run), or the reverse.
+        const bool x = xavier_sigmoid.learned(), s = small_sigmoid.learned();
+        const std::string numbers = "Xavier " + fixed(xavier_sigmoid.end, 3) + ", std 0.01 " + fixed(small_sigmoid.end, 3);
+        std::string text, which;
+        if (x && small_sigmoid.flat) {
+            which = "lecture";
+            text = "There Xavier's network learns (its smoothed loss ends at " + fixed(xavier_sigmoid.end, 3) +
+                   ") while std 0.01's stays within " + band + " of ln 10 (" + fixed(small_sigmoid.end, 3) +
+                   "): its activations all sit at 0.5, so every unit says the same.";
+        } else if (x && s) {
+            which = "both";
+            text = "There both learn (" + numbers + ").";
+        } else if (!x && !s) {
+            which = "neither";
+            text = "In this run's " + iterations + " neither has left ln 10 yet (" + numbers + ").";
+        } else {
+            which = x ? "xavier" : "small";
+            text = x ? "There Xavier's network learns (" + numbers + ") and std 0.01's leaves ln 10 without staying flat."
+                     : "There std 0.01's network learns and Xavier's does not (" + numbers + "), against the lecture.";
+        }
+        html += "The sigmoid networks train with a larger step, SGD lr " + format_number(kSigmoidLr) + ". " +
+                claim("sigmoid-xavier-learns", which == "lecture", text, " data-case=\"" + which + "\"") + " ";
     }
+    if (zero.row) {
+        const bool prior = std::abs(zero.end - r.label_entropy) <= findings::kPriorBand;
+        html += claim("zero-prior", prior,
+                      "With std 0 every weight starts equal: all units of a layer compute the same value and receive the same "
+                      "gradient, so they stay equal, and with ReLU the hidden signal is exactly zero. " +
+                          (prior ? "Its loss stays at " + fixed(zero.end, 3) + ", within " + fixed(findings::kPriorBand, 2) +
+                                       " of the entropy of the class frequencies (" + fixed(r.label_entropy, 3) +
+                                       "): the network only learns how often each class occurs. This is why weights start random."
+                                 : "Yet its loss ends at " + fixed(zero.end, 3) + ", not at the entropy of the class frequencies (" +
+                                       fixed(r.label_entropy, 3) + "): something in this run broke the symmetry."));
+    }
+    html += "</p>\n";
     return html + compare_table(r.ir);
 }
 
@@ -189,16 +344,42 @@ std::string compare_section(const Results& r) {
                        "the band spans the seeds.</p>\n";
     html += figure("compare", "Training loss of each optimizer.");
     html += compare_table(r.cr);
-    const CompareRow* sgd = row_of(r.cr, "SGD");
-    const CompareRow* adam = row_of(r.cr, "Adam");
-    const CompareRow* adagrad = row_of(r.cr, "AdaGrad");
-    if (sgd && adam && adagrad) {
-        html += "<p>SGD learns slowest (final loss " + fixed(sgd->final_loss_mean, 3) + "); Adam (" +
-                fixed(adam->final_loss_mean, 3) + ") and AdaGrad (" + fixed(adagrad->final_loss_mean, 3) +
-                ") are among the fastest. No optimizer wins every problem: the ranking depends on the learning "
-                "rate and the network, so compare them at their best with <code>optlab compare --sweep "
-                "lr=1e-4:1e-1:7</code>. In practice SGD (often with momentum) and Adam are the common choices.</p>\n";
+    const findings::Ranking ranking = findings::rank_by_final_loss(r.cr);
+    if (ranking.rows.empty()) return html;
+    std::string order, ids;
+    for (std::size_t i = 0; i < ranking.rows.size(); ++i) {
+        const CompareRow& row = *ranking.rows[i];
+        if (i > 0) order += ranking.tied_with_next[i - 1] ? " ≈ " : " &lt; ";
+        order += esc(short_label(row.label)) + " (" + fixed(row.final_loss_mean, 3) + ")";
+        ids += (i ? "," : "") + findings::optimizer_of(r.cs, row);
     }
+    html += "<p>" + claim("compare-ranking", true,
+                          "By the mean loss of its last 100 iterations the table ranks them " + order +
+                              (r.cs.seeds > 1 ? " (≈: within the sum of the two seed standard deviations)." : "."),
+                          " data-order=\"" + ids + "\"") + " ";
+    // The lecture's figure: SGD slowest; of its four (SGD, Momentum, AdaGrad, Adam), AdaGrad and
+    // Adam the lowest pair.
+    const CompareRow* slowest = ranking.rows.back();
+    const bool sgd_slowest = findings::optimizer_of(r.cs, *slowest) == "sgd";
+    html += claim("sgd-slowest", sgd_slowest,
+                  sgd_slowest ? "SGD learns slowest, as the lecture says."
+                              : esc(slowest->label) + " learns slowest here, not SGD as the lecture says.") + " ";
+    std::vector<std::string> four;
+    for (const CompareRow* row : ranking.rows) {
+        const std::string o = findings::optimizer_of(r.cs, *row);
+        if (o == "sgd" || o == "momentum" || o == "adagrad" || o == "adam") four.push_back(row->label);
+    }
+    if (four.size() == 4) {
+        auto is = [](const std::string& label, const char* name) { return label.rfind(name, 0) == 0; };
+        const bool pair = (is(four[0], "AdaGrad") || is(four[0], "Adam")) && (is(four[1], "AdaGrad") || is(four[1], "Adam"));
+        html += claim("book-four-pair", pair,
+                      pair ? "Of the lecture's four (SGD, Momentum, AdaGrad, Adam), AdaGrad and Adam end lowest, as in its figure."
+                           : "Of the lecture's four (SGD, Momentum, AdaGrad, Adam), " + esc(four[0]) + " and " + esc(four[1]) +
+                                 " end lowest, not AdaGrad and Adam as in its figure.") + " ";
+    }
+    html += "One network at the book's default learning rates cannot settle which optimizer is best: the ranking depends on "
+            "the learning rate and the problem, so compare them at their best (<code>optlab compare --sweep "
+            "lr=1e-4:1e-1:7</code>) and on other problems (section 6).</p>\n";
     return html;
 }
 
@@ -255,7 +436,9 @@ std::string suite_section(const Results& r) {
                 continue;
             }
             const std::string value = fixed(row.tuned_mean, problem.metric == "accuracy" ? 3 : 4) + " (" + std::to_string(row.rank) + ")";
-            html += std::string("<td>") + (row.rank == 1 ? "<b>" + value + "</b>" : (row.tied ? "≈ " : "") + value) + "</td>";
+            html += "<td data-problem=\"" + problem.name + "\" data-optimizer=\"" + row.optimizer + "\" data-rank=\"" +
+                    std::to_string(row.rank) + "\" data-tied=\"" + (row.tied ? "true" : "false") + "\">" +
+                    (row.rank == 1 ? "<b>" + value + "</b>" : (row.tied ? "≈ " : "") + value) + "</td>";
         }
         html += "</tr>\n";
     }
@@ -281,6 +464,29 @@ std::string suite_section(const Results& r) {
         for (const auto& [optimizer, problems] : won) parts.push_back(esc(label_of(optimizer)) + " wins " + join_names(problems));
         for (std::size_t i = 0; i < parts.size(); ++i) findings += (i ? "; " : "") + parts[i];
         findings += ". ";
+        // A mean is not a verdict: an optimizer whose seeds overlap the winner's on every
+        // problem it can train is not beaten anywhere by this suite.
+        std::vector<std::string> unbeaten;
+        for (std::size_t o = 0; o < O; ++o) {
+            bool everywhere = true, any = false;
+            for (std::size_t p = 0; p < s.problems.size(); ++p) {
+                const SuiteRow& row = s.rows[p * O + o];
+                if (!row.applicable) continue;
+                any = true;
+                everywhere = everywhere && (row.rank == 1 || row.tied);
+            }
+            if (any && everywhere) unbeaten.push_back(s.protocol.optimizers[o]);
+        }
+        std::string ids;
+        for (std::size_t i = 0; i < unbeaten.size(); ++i) ids += (i ? "," : "") + unbeaten[i];
+        std::vector<std::string> labels;
+        for (const auto& o : unbeaten) labels.push_back(esc(label_of(o)));
+        findings += "<span class=\"unbeaten\" data-optimizers=\"" + ids + "\"></span>";
+        if (!unbeaten.empty()) {
+            findings += "But " + join_names(labels) + (unbeaten.size() == 1 ? " is" : " are") +
+                        " first or within the winner's seed range (≈) on every problem " + (unbeaten.size() == 1 ? "it" : "they") +
+                        " can train: the seeds do not separate " + (unbeaten.size() == 1 ? "it" : "them") + " from the winners. ";
+        }
     }
     // 2. The best time-to-target score, and whether the ranking changes with the problem: the
     //    optimizer whose rank moves the most across problems.
@@ -355,6 +561,8 @@ std::string trajectory_figures(const std::filesystem::path& dir, Results& r) {
         write_trajectories(dir / ("trajectories-" + std::string(preset)), spec, paths);
         html += figure("trajectories-" + std::string(preset), caption);
         if (std::string(preset) == "book") r.book = paths;
+        if (std::string(preset) == "ravine-momentum") r.ravine = paths;
+        if (std::string(preset) == "local-minima") r.local = paths;
     }
     return html;
 }
@@ -384,6 +592,7 @@ std::filesystem::path write_report(const ReportOptions& o, const std::function<v
     write_init_histogram(dir / "init-histogram", hs, r.hist);
     say("3/7 loading Fashion-MNIST");
     const TrainTest data = o.data.empty() ? load_named_dataset(o.dataset) : load_mnist_folder(o.data);
+    r.label_entropy = findings::label_entropy(data.train);
     // The report's settings on a preset: threads, and in quick mode 300 iterations, one seed.
     auto for_report = [&](CompareSpec spec) {
         spec.threads = o.threads;
