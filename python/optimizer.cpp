@@ -104,9 +104,10 @@ struct PyOptimizer {
             return f(*keep->optimizer);
         }, core);
     }
-    /// f(optimizer) with the GIL and the optimizer's mutex held: for what reads a few numbers
-    /// or makes Python objects. (A call holding the mutex never waits for the GIL, so waiting
-    /// here for the mutex with the GIL held cannot deadlock.)
+    /// f(optimizer) with the GIL and the optimizer's mutex held, for what only reads: f returns
+    /// C++ values and must not touch Python objects. (Nothing holding the mutex ever waits for
+    /// the GIL — Python code run meanwhile, a finaliser, could pass the GIL to a thread waiting
+    /// here — so waiting for the mutex with the GIL held cannot deadlock.)
     template <class F>
     auto with(F&& f) const {
         return std::visit([&](const auto& c) {
@@ -438,19 +439,29 @@ C++ library and the CLI read.)")
              },
              py::arg("group") = 0, "Changes the named hyper-parameters of the group, validated as at construction.")
         .def_property_readonly("param_groups", [](const PyOptimizer& o) {
-            return o.with([](const auto& opt) {
-                py::list groups;
+            struct Group {
+                std::vector<std::string> params;
+                HyperParams hyper;
+                std::int64_t step;
+            };
+            const std::vector<Group> groups = o.with([](const auto& opt) {
+                std::vector<Group> out;
                 for (std::size_t g = 0; g < opt.num_groups(); ++g) {
-                    py::dict d;
-                    py::list names;
-                    for (std::size_t t : opt.group_tensors(g)) names.append(opt.store().info(t).name);
-                    d["params"] = names;
-                    for (auto item : to_python(opt.hyper(g))) d[item.first] = item.second;
-                    d["step"] = opt.step_count(g);
-                    groups.append(d);
+                    Group group{{}, opt.hyper(g), opt.step_count(g)};
+                    for (std::size_t t : opt.group_tensors(g)) group.params.push_back(opt.store().info(t).name);
+                    out.push_back(std::move(group));
                 }
-                return groups;
+                return out;
             });
+            py::list out;
+            for (const Group& g : groups) {
+                py::dict d;
+                d["params"] = g.params;
+                for (auto item : to_python(g.hyper)) d[item.first] = item.second;
+                d["step"] = g.step;
+                out.append(d);
+            }
+            return out;
         }, "The groups as torch's dicts (a snapshot): params (tensor names), every hyper-parameter, step.")
         .def("step_count", [](const PyOptimizer& o, std::size_t group) {
             group_index(o, group);
@@ -462,20 +473,30 @@ C++ library and the CLI read.)")
         .def("buffer",
              [](PyOptimizer& o, const std::string& name, std::optional<std::string> tensor) {
                  return std::visit([&](auto& core) -> py::object {
-                     std::lock_guard lock(core->mutex);  // with the GIL, as PyOptimizer::with
-                     const auto& opt = *core->optimizer;
-                     const auto& names = opt.buffer_names();
-                     if (std::find(names.begin(), names.end(), name) == names.end()) {
-                         std::string list;
-                         for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-                         throw NotFound(std::string(opt.name()) + ": no state buffer '" + name + "' (it has " +
-                                        (list.empty() ? "none" : list) + ")");
+                     using T = element_of<decltype(core)>;
+                     std::vector<T> values;
+                     std::vector<std::size_t> shape;
+                     {
+                         std::lock_guard lock(core->mutex);  // with the GIL, as PyOptimizer::with
+                         const auto& opt = *core->optimizer;
+                         const auto& names = opt.buffer_names();
+                         if (std::find(names.begin(), names.end(), name) == names.end()) {
+                             std::string list;
+                             for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+                             throw NotFound(std::string(opt.name()) + ": no state buffer '" + name + "' (it has " +
+                                            (list.empty() ? "none" : list) + ")");
+                         }
+                         std::span<const T> part = opt.buffer(name);
+                         shape = {part.size()};
+                         if (tensor && !part.empty()) {
+                             const TensorInfo& t = core->store->info(core->store->index_of(*tensor));
+                             part = part.subspan(t.offset, t.size);
+                             shape = t.shape;
+                         }
+                         values.assign(part.begin(), part.end());
                      }
-                     const auto all = opt.buffer(name);
-                     if (all.empty()) return py::none();
-                     if (!tensor) return copy_of(all, {all.size()});
-                     const TensorInfo& t = core->store->info(core->store->index_of(*tensor));
-                     return copy_of(all.subspan(t.offset, t.size), t.shape);
+                     if (values.empty() && shape == std::vector<std::size_t>{0}) return py::none();
+                     return copy_of(std::span<const T>(values), shape);
                  }, o.core);
              },
              py::arg("name"), py::arg("tensor") = py::none(),
@@ -493,8 +514,10 @@ C++ library and the CLI read.)")
         .def("state_dict",
              [](const PyOptimizer& o) {
                  return std::visit([](const auto& core) {
-                     std::lock_guard lock(core->mutex);  // with the GIL, as PyOptimizer::with
-                     return state_to_python(core->optimizer->state_dict());
+                     std::unique_lock lock(core->mutex);  // with the GIL, as PyOptimizer::with
+                     const auto state = core->optimizer->state_dict();
+                     lock.unlock();
+                     return state_to_python(state);
                  }, o.core);
              },
              "The whole state as Python data (copies): optimizer, convention, training, groups (params, hyper, "
