@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "../real_data.hpp"
 #include "cli_support.hpp"
 #include "optlab/problems/catalogue.hpp"
 
@@ -33,6 +34,7 @@ TEST(CliProblems, ListIsTheCatalogue) {
 }
 
 TEST(CliProblems, TrainsALanguageModelAndSamplesWordsFromIt) {
+    OPTLAB_SKIP_WITHOUT(kWordListPath);
     const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
                                       ("optlab_cli_problems_" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "../real_data.hpp"
 #include "cli_support.hpp"
 #include "optlab/core/rng.hpp"
 
@@ -24,6 +25,7 @@ const std::string kArgs = "suite --quick --problems quadratic,words-charlm --opt
 class CliSuite : public ::testing::Test {
   protected:
     void SetUp() override {
+        OPTLAB_SKIP_WITHOUT(kWordListPath);  // words-charlm's
         dir = std::filesystem::path(::testing::TempDir()) / ("optlab_cli_suite_" + std::to_string(::getpid()));
         std::filesystem::remove_all(dir);
         std::filesystem::create_directories(dir);

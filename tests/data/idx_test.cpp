@@ -9,6 +9,7 @@
 
 #include <fstream>
 
+#include "../real_data.hpp"
 #include "optlab/core/error.hpp"
 #include "optlab/data/dataset.hpp"
 
@@ -202,7 +203,7 @@ TEST_F(Idx, DatasetChecksCountsLabelsAndTypes) {
 }
 
 TEST(FashionMnist, TheDebianPackageHasTheExpectedShape) {
-    if (!std::filesystem::exists(kFashionMnistDir)) GTEST_SKIP() << "dataset-fashion-mnist not installed";
+    OPTLAB_SKIP_WITHOUT(kFashionMnistDir);
     const TrainTest d = load_named_dataset("fashion-mnist");
     EXPECT_EQ(d.train.count, 60000u);
     EXPECT_EQ(d.test.count, 10000u);

@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "../real_data.hpp"
 #include "optlab/experiment/experiments.hpp"
 
 namespace optlab::experiment {
@@ -15,8 +16,6 @@ const TrainTest& data() {
     static const TrainTest d = load_named_dataset("fashion-mnist");
     return d;
 }
-
-bool have_data() { return std::filesystem::exists(kFashionMnistDir); }
 
 const CompareResult& compare() {
     static const CompareResult r = run_compare(compare_preset(), data());
@@ -36,7 +35,7 @@ const CompareRow& row(const CompareResult& r, const std::string& prefix) {
 }
 
 TEST(FashionClaims, SgdLearnsSlowestInEverySeed) {
-    if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+    OPTLAB_SKIP_WITHOUT(kFashionMnistDir);
     const auto& r = compare();
     for (std::uint64_t seed = 1; seed <= 3; ++seed) {
         double sgd = NAN, highest_other = 0;
@@ -51,7 +50,7 @@ TEST(FashionClaims, SgdLearnsSlowestInEverySeed) {
 }
 
 TEST(FashionClaims, AmongTheBooksFourAdaGradAndAdamAreTheLowestPair) {
-    if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+    OPTLAB_SKIP_WITHOUT(kFashionMnistDir);
     const auto& r = compare();
     const double sgd = row(r, "SGD").final_loss_mean, momentum = row(r, "Momentum").final_loss_mean;
     const double adagrad = row(r, "AdaGrad").final_loss_mean, adam = row(r, "Adam").final_loss_mean;
@@ -64,7 +63,7 @@ TEST(FashionClaims, AmongTheBooksFourAdaGradAndAdamAreTheLowestPair) {
 }
 
 TEST(FashionClaims, StdZeroNeverBreaksTheSymmetry) {
-    if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+    OPTLAB_SKIP_WITHOUT(kFashionMnistDir);
     for (const auto& run : init_compare().runs) {
         if (run.label.rfind("std=0 ", 0) != 0) continue;
         EXPECT_NEAR(smooth_curve(run.loss).back(), std::log(10.0), 0.01) << "seed " << run.seed;
@@ -73,7 +72,7 @@ TEST(FashionClaims, StdZeroNeverBreaksTheSymmetry) {
 }
 
 TEST(FashionClaims, StdPointZeroOneStaysAtLnTenAndHeBeatsXavier) {
-    if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+    OPTLAB_SKIP_WITHOUT(kFashionMnistDir);
     const auto& r = init_compare();
     const double ln10 = std::log(10.0);
     for (const auto& run : r.runs) {
@@ -104,7 +103,7 @@ TEST(FashionClaims, StdPointZeroOneStaysAtLnTenAndHeBeatsXavier) {
 // The lecture's "Xavier for sigmoid": at lr 1, Xavier's sigmoid network learns while std 0.01's
 // stays at ln 10 (its activations all sit at 0.5), on every seed.
 TEST(FashionClaims, XavierSigmoidLearnsWhereStdPointZeroOneDoesNot) {
-    if (!have_data()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+    OPTLAB_SKIP_WITHOUT(kFashionMnistDir);
     int seen = 0;
     for (std::uint64_t seed = 1; seed <= 3; ++seed) {
         std::vector<double> small, xavier;

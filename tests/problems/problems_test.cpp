@@ -12,6 +12,7 @@
 #include <map>
 #include <sstream>
 
+#include "../real_data.hpp"
 #include "optlab/data/dataset.hpp"
 #include "optlab/problems/catalogue.hpp"
 #include "optlab/problems/char_lm.hpp"
@@ -136,6 +137,7 @@ class EveryProblem : public ::testing::TestWithParam<Case> {
 
 TEST_P(EveryProblem, BeatsItsTrivialBaselineOnEverySeed) {
     const Case& c = GetParam();
+    OPTLAB_SKIP_WITHOUT(test::data_of_problem(c.problem));
     const ProblemInfo& info = problem_info(c.problem);
     const Baseline base = c.baseline();
     for (std::uint64_t seed : {1, 2, 3}) {
@@ -156,6 +158,7 @@ TEST_P(EveryProblem, BeatsItsTrivialBaselineOnEverySeed) {
 
 TEST_P(EveryProblem, StoppedAndResumedEqualsNeverStopping) {
     const Case& c = GetParam();
+    OPTLAB_SKIP_WITHOUT(test::data_of_problem(c.problem));
     TrainConfig config = config_of(c, 7);
     config.threads = 1;
     config.max_iterations = 40;
