@@ -83,8 +83,8 @@ TEST(Clip, SgdStepsOnTheClippedGradient) {
 
 // Clipping then stepping equals stepping on gradients clipped by hand, for every registered
 // optimizer. The three steps' gradients are above the threshold, below it and mixed, so the
-// clipped sequence is no rescaling of the raw one: optimizers whose steps are scale-free per
-// coordinate (Adam, AdaGrad, RMSprop ...) end elsewhere unclipped too.
+// clipped sequence is no rescaling of the raw one: without the clipping, even the optimizers
+// whose steps are scale-free per coordinate (Adam, AdaGrad, RMSprop ...) end elsewhere.
 TEST(Clip, ComposesWithAnyOptimizer) {
     constexpr double kThreshold = 1.0;
     constexpr double kGrads[3][3] = {{3.0, 4.0, -12.0}, {0.25, -0.5, 0.125}, {-8.0, 0.5, 2.0}};
