@@ -20,6 +20,7 @@
 #include <tuple>
 
 #include "optlab/data/dataset.hpp"
+#include "../real_data.hpp"
 #include "optlab/optim/registry.hpp"
 #include "optlab/problems/catalogue.hpp"
 
@@ -42,10 +43,16 @@ std::string chromium(const std::string& args) {
            "--user-data-dir='" + profile + "' " + args + " 2>/dev/null";
 }
 
+// The report trains on Fashion-MNIST and its suite on the word list too.
+#define SKIP_WITHOUT_THE_REPORTS_DATA()             \
+    OPTLAB_SKIP_WITHOUT(optlab::kFashionMnistDir);  \
+    OPTLAB_SKIP_WITHOUT(optlab::kWordListPath)
+
 class Report : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
-        if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist")) return;
+        if (!optlab::test::missing_data(optlab::kFashionMnistDir).empty() ||
+            !optlab::test::missing_data(optlab::kWordListPath).empty()) return;
         std::filesystem::remove_all(kOut);
         const std::string cmd = std::string("'") + OPTLAB_CLI + "' report --quick --out '" + kOut.string() +
                                 "' > '" + kOut.string() + ".log' 2>&1";
@@ -56,7 +63,7 @@ class Report : public ::testing::Test {
 };
 
 TEST_F(Report, QuickReportIsWrittenWithEveryFigureAndTheFormulas) {
-    if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist")) GTEST_SKIP() << "no dataset-fashion-mnist";
+    SKIP_WITHOUT_THE_REPORTS_DATA();
     ASSERT_EQ(status_, 0) << slurp(kOut.string() + ".log");
     const std::string html = slurp(kOut / "index.html");
     for (const char* stem : {"trajectories-book", "trajectories-lecture", "trajectories-ravine-momentum",
@@ -202,7 +209,7 @@ std::vector<PathData> read_paths(const std::filesystem::path& csv) {
 std::string times(int n) { return std::to_string(n) + (n == 1 ? " time" : " times"); }
 
 TEST_F(Report, ThePathSentencesSayWhatThePathsDo) {
-    if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist")) GTEST_SKIP() << "no dataset-fashion-mnist";
+    SKIP_WITHOUT_THE_REPORTS_DATA();
     ASSERT_EQ(status_, 0);
     const std::string html = slurp(kOut / "index.html");
     const auto book = read_paths(kOut / "trajectories-book.csv");
@@ -265,7 +272,7 @@ TEST_F(Report, ThePathSentencesSayWhatThePathsDo) {
 // ---- section 3: initial weights --------------------------------------------------------------
 
 TEST_F(Report, TheInitialWeightSentencesSayWhatTheHistogramsAndCurvesShow) {
-    if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist")) GTEST_SKIP() << "no dataset-fashion-mnist";
+    SKIP_WITHOUT_THE_REPORTS_DATA();
     ASSERT_EQ(status_, 0);
     const std::string html = slurp(kOut / "index.html");
     // (activation, init, layer) → bin counts, mean, std.
@@ -359,7 +366,7 @@ TEST_F(Report, TheInitialWeightSentencesSayWhatTheHistogramsAndCurvesShow) {
 // ---- section 4: which optimizer on Fashion-MNIST -------------------------------------------
 
 TEST_F(Report, TheFashionMnistRankingIsTheTables) {
-    if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist")) GTEST_SKIP() << "no dataset-fashion-mnist";
+    SKIP_WITHOUT_THE_REPORTS_DATA();
     ASSERT_EQ(status_, 0);
     const std::string html = slurp(kOut / "index.html");
     auto table = read_csv(kOut / "compare-table.csv");
@@ -408,7 +415,7 @@ TEST_F(Report, TheFashionMnistRankingIsTheTables) {
 // profile scores (AlgoPerf's: ρ(τ) on 61 points of [1, 4], its mean by trapezoids) — not the
 // values summarise_suite wrote into suite.json.
 TEST_F(Report, TheAcrossProblemsSentencesMatchTheSuitesArms) {
-    if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist")) GTEST_SKIP() << "no dataset-fashion-mnist";
+    SKIP_WITHOUT_THE_REPORTS_DATA();
     ASSERT_EQ(status_, 0);
     const std::string html = slurp(kOut / "index.html");
     const auto dir = kOut / "suite-quick";
@@ -554,7 +561,7 @@ TEST_F(Report, TheAcrossProblemsSentencesMatchTheSuitesArms) {
 }
 
 TEST_F(Report, EveryImageLoadsInAHeadlessBrowser) {
-    if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist")) GTEST_SKIP() << "no dataset-fashion-mnist";
+    SKIP_WITHOUT_THE_REPORTS_DATA();
     ASSERT_EQ(status_, 0);
     ASSERT_EQ(std::system("command -v chromium >/dev/null"), 0)
         << "chromium is not installed (scripts/install-deps.sh installs it)";
