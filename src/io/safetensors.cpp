@@ -346,6 +346,106 @@ void write_file_atomic(const std::filesystem::path& path, std::span<const std::b
     }
 }
 
+// ---- AtomicFileWriter ----------------------------------------------------------------------
+
+namespace {
+constexpr std::size_t kWriterBuffer = 64 * 1024;
+
+void fsync_folder_of(const std::filesystem::path& path) {
+    std::filesystem::path dir = path.parent_path();
+    if (dir.empty()) dir = ".";
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
+}
+}  // namespace
+
+AtomicFileWriter::AtomicFileWriter(const std::filesystem::path& path) : path_(path), tmp_(temporary_for(path)) {
+    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) fail(path_.string(), "cannot create temporary file " + tmp_.string() + ": " + sys_error());
+    buffer_.reserve(kWriterBuffer);
+}
+
+AtomicFileWriter::AtomicFileWriter(AtomicFileWriter&& other) noexcept
+    : path_(std::move(other.path_)), tmp_(std::move(other.tmp_)), fd_(other.fd_), buffer_(std::move(other.buffer_)) {
+    other.fd_ = -1;
+}
+
+AtomicFileWriter& AtomicFileWriter::operator=(AtomicFileWriter&& other) noexcept {
+    if (this != &other) {
+        abandon();
+        path_ = std::move(other.path_);
+        tmp_ = std::move(other.tmp_);
+        buffer_ = std::move(other.buffer_);
+        fd_ = other.fd_;
+        other.fd_ = -1;
+    }
+    return *this;
+}
+
+AtomicFileWriter::~AtomicFileWriter() { abandon(); }
+
+void AtomicFileWriter::abandon() noexcept {
+    if (fd_ < 0) return;
+    ::close(fd_);
+    ::unlink(tmp_.c_str());
+    fd_ = -1;
+}
+
+void AtomicFileWriter::write_through(std::string_view bytes) {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t w = ::write(fd_, bytes.data() + done, bytes.size() - done);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            const std::string reason = sys_error();
+            abandon();
+            fail(path_.string(), "write failed: " + reason + " (the previous file, if any, is unchanged)");
+        }
+        done += std::size_t(w);
+    }
+}
+
+void AtomicFileWriter::flush_buffer() {
+    write_through(buffer_);
+    buffer_.clear();
+}
+
+void AtomicFileWriter::write(std::string_view bytes) {
+    if (fd_ < 0) fail(path_.string(), "write after the file was committed or abandoned");
+    if (buffer_.size() + bytes.size() > kWriterBuffer) flush_buffer();
+    if (bytes.size() >= kWriterBuffer) {
+        write_through(bytes);  // a large piece goes straight to the file
+    } else {
+        buffer_.append(bytes);
+    }
+}
+
+void AtomicFileWriter::commit() {
+    if (fd_ < 0) fail(path_.string(), "commit after the file was committed or abandoned");
+    flush_buffer();
+    if (::fsync(fd_) != 0) {
+        const std::string reason = sys_error();
+        abandon();
+        fail(path_.string(), "fsync failed: " + reason + " (the previous file, if any, is unchanged)");
+    }
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) {
+        const std::string reason = sys_error();
+        ::unlink(tmp_.c_str());
+        fail(path_.string(), "close failed: " + reason);
+    }
+    if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
+        const std::string reason = sys_error();
+        ::unlink(tmp_.c_str());
+        fail(path_.string(), "rename from " + tmp_.string() + " failed: " + reason);
+    }
+    fsync_folder_of(path_);
+}
+
 void remove_stale_temporaries(const std::filesystem::path& target) {
     std::filesystem::path dir = target.parent_path();
     if (dir.empty()) dir = ".";

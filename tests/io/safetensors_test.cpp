@@ -191,6 +191,41 @@ TEST_F(AtomicWrite, StaleTemporariesAreSweptAway) {
     EXPECT_EQ(listing(), std::vector<std::filesystem::path>{dir / "other.tmp.1"});
 }
 
+// AtomicFileWriter: pieces (some past its buffer) land in a temporary file; the target keeps
+// its old bytes until commit(), and a writer dropped uncommitted leaves the old file alone.
+TEST_F(AtomicWrite, AFileWrittenInPiecesAppearsWholeAtCommit) {
+    const auto target = dir / "log.json";
+    std::ofstream(target) << "old";
+    std::string expected;
+    {
+        AtomicFileWriter w(target);
+        for (int i = 0; i < 20000; ++i) {
+            const std::string piece = "{\"i\":" + std::to_string(i) + "},";
+            w.write(piece);
+            expected += piece;
+        }
+        const std::string big(200000, 'x');  // more than the buffer at once
+        w.write(big);
+        expected += big;
+        std::ifstream before(target);
+        EXPECT_EQ(std::string(std::istreambuf_iterator<char>(before), {}), "old") << "untouched until commit";
+        w.commit();
+        EXPECT_FALSE(w.is_open());
+        EXPECT_THROW(w.write("more"), IoError);
+    }
+    std::ifstream after(target);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(after), {}), expected);
+    EXPECT_EQ(listing(), std::vector<std::filesystem::path>{target});
+    {
+        AtomicFileWriter abandoned(target);
+        abandoned.write("half a record");
+    }
+    EXPECT_EQ(listing(), std::vector<std::filesystem::path>{target}) << "no temporary file left";
+    std::ifstream kept(target);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(kept), {}), expected);
+    EXPECT_THROW(AtomicFileWriter(dir / "missing" / "log.json"), IoError);
+}
+
 TEST_F(AtomicWrite, ReadingRefusesDirectoriesAndMissingFiles) {
     EXPECT_THROW(read_safetensors(dir), IoError);
     EXPECT_THROW(read_safetensors(dir / "nope"), IoError);

@@ -158,4 +158,27 @@ TEST(TrainMemory, EveryProblemStaysWithinTheRule) {
     std::filesystem::remove_all(out);
 }
 
+// A run's record is written as it goes, not kept: 60 000 iterations (the quadratic, one
+// example per batch) peak where 100 do, within 0.5 MB (kept in memory the rows were 2.4 MB, and
+// iterations.json built from them at the end several times that).
+TEST(TrainMemory, ARunsMemoryDoesNotGrowWithItsLength) {
+    const std::filesystem::path out = std::filesystem::path(OPTLAB_OUTPUT_DIR) / ("memory_length_" + std::to_string(::getpid()));
+    auto peak = [&](int iterations) {
+        std::filesystem::remove_all(out);
+        const Measured m = run_optlab("train --problem quadratic --batch 1 --epochs 60 --max-iterations " +
+                                      std::to_string(iterations) + " --threads 2 --out " + out.string());
+        EXPECT_EQ(m.status, 0);
+        return m.peak_rss;
+    };
+    const double short_run = peak(100), long_run = peak(60000);
+    std::ifstream log(out / "iterations.csv");
+    std::size_t rows = 0;
+    for (std::string line; std::getline(log, line);) ++rows;
+    EXPECT_EQ(rows, 60001u) << "the long run recorded every iteration";
+    EXPECT_NE(nlohmann::json::parse(std::ifstream(out / "iterations.json")).size(), 0u);
+    EXPECT_LE(long_run - short_run, 0.5e6) << "60 000 iterations peaked " << (long_run - short_run) / 1e6
+                                           << " MB above 100";
+    std::filesystem::remove_all(out);
+}
+
 }  // namespace

@@ -57,10 +57,14 @@ void RunLog::open(const std::filesystem::path& dir, bool append) {
              "epoch,iterations,train_loss,train_accuracy,validation_loss,validation_accuracy,"
              "test_loss,test_accuracy,lr,seconds",
              append);
+    // iterations.json grows in a temporary file beside it (one a killed run left is removed).
+    remove_stale_temporaries(dir / "iterations.json");
+    iterations_json_ = AtomicFileWriter(dir / "iterations.json");
+    iterations_json_.write("[");
+    first_row_ = true;
 }
 
 void RunLog::add(const IterationRow& row) {
-    iterations_.push_back(row);
     if (!iterations_csv_.is_open()) return;
     // Formatted on the stack: this runs every iteration, and the hot loop allocates nothing
     // (tests/train/allocation_test.cpp). Numbers in their shortest round-trip form.
@@ -81,6 +85,30 @@ void RunLog::add(const IterationRow& row) {
     *at++ = row.skipped ? '1' : '0';
     *at++ = '\n';
     iterations_csv_.write(buf.data(), at - buf.data());
+
+    // The same row as a JSON object: {"epoch":1,"iteration":1,"loss":2.3,"lr":0.001,"skipped":false}
+    // (keys in order, a non-finite number as null).
+    std::array<char, 192> obj;
+    at = obj.data();
+    auto text = [&](std::string_view s) { at = std::copy(s.begin(), s.end(), at); };
+    auto json_number = [&](double value) {
+        if (std::isfinite(value)) {
+            at = format_number_to(at, value);
+        } else {
+            text("null");
+        }
+    };
+    text(first_row_ ? "{\"epoch\":" : ",{\"epoch\":");
+    at = std::to_chars(at, at + 24, row.epoch).ptr;
+    text(",\"iteration\":");
+    at = std::to_chars(at, at + 24, row.iteration).ptr;
+    text(",\"loss\":");
+    json_number(row.loss);
+    text(",\"lr\":");
+    json_number(row.lr);
+    text(row.skipped ? ",\"skipped\":true}" : ",\"skipped\":false}");
+    iterations_json_.write(std::string_view(obj.data(), std::size_t(at - obj.data())));
+    first_row_ = false;
 }
 
 void RunLog::add(const EpochRecord& r) {
@@ -102,16 +130,13 @@ void RunLog::flush() {
     }
 }
 
-void RunLog::write_json(const std::filesystem::path& dir) const {
+void RunLog::write_json() {
+    if (dir_.empty()) return;
+    iterations_json_.write("]\n");
+    iterations_json_.commit();
     json epochs = json::array();
     for (const auto& e : epochs_) epochs.push_back(to_json(e));
-    json iterations = json::array();
-    for (const auto& r : iterations_) {
-        iterations.push_back({{"iteration", r.iteration}, {"epoch", r.epoch},
-                              {"loss", finite_or_null(r.loss)}, {"lr", r.lr}, {"skipped", r.skipped}});
-    }
-    write_text_atomic(dir / "iterations.json", iterations.dump() + "\n");
-    write_text_atomic(dir / "epochs.json", epochs.dump(1) + "\n");
+    write_text_atomic(dir_ / "epochs.json", epochs.dump(1) + "\n");
 }
 
 std::string epoch_json(const EpochRecord& e) { return to_json(e).dump(); }

@@ -131,8 +131,6 @@ class Run {
                                               (steps < all ? ", up to --max-iterations" : ""));
         }
         log_.open(paths.out_dir, !paths.resume.empty());
-        const std::int64_t left = steps - loop_.iteration;
-        log_.reserve(std::size_t(std::max<std::int64_t>(0, left)));
     }
 
     TrainResult run() {
@@ -164,7 +162,7 @@ class Run {
         return finish();
     }
 
-    void write_json(const std::filesystem::path& dir) const { log_.write_json(dir); }
+    void write_json() { log_.write_json(); }
 
   private:
     TrainingParts parts() { return {problem_, *optimizer_, sampler_, schedule_, loop_}; }
@@ -296,7 +294,7 @@ TrainResult train(TrainConfig config, const TrainPaths& paths, const TrainObserv
         const std::string text = result_json(config, result) + "\n";
         write_file_atomic(paths.out_dir / "summary.json",
                           std::as_bytes(std::span<const char>(text.data(), text.size())));
-        run.write_json(paths.out_dir);
+        run.write_json();
     }
     return result;
 }

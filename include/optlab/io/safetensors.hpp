@@ -55,6 +55,36 @@ std::vector<std::byte> serialize_safetensors(const SafetensorsFile& file, bool w
 void write_safetensors(const std::filesystem::path& path, const SafetensorsFile& file);
 /// Writes bytes to `path` atomically: temp file, fsync, rename, directory fsync.
 void write_file_atomic(const std::filesystem::path& path, std::span<const std::byte> bytes);
+/// A file written piece by piece and put in place as write_file_atomic puts one: the pieces go
+/// to a temporary file beside `path`; commit() syncs it and renames it over `path`. Until
+/// then `path` is untouched, and a writer destroyed uncommitted removes its temporary file (a
+/// killed process leaves one, which remove_stale_temporaries(path) clears). For records too
+/// long to hold in memory until the end (a run's per-iteration log).
+class AtomicFileWriter {
+  public:
+    AtomicFileWriter() = default;
+    explicit AtomicFileWriter(const std::filesystem::path& path);  // throws IoError
+    AtomicFileWriter(AtomicFileWriter&& other) noexcept;
+    AtomicFileWriter& operator=(AtomicFileWriter&& other) noexcept;
+    AtomicFileWriter(const AtomicFileWriter&) = delete;
+    AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+    ~AtomicFileWriter();
+
+    bool is_open() const { return fd_ >= 0; }
+    /// Buffered; throws IoError naming the file when the disk refuses the bytes.
+    void write(std::string_view bytes);
+    /// Flushes, syncs and renames; the writer is closed afterwards.
+    void commit();
+
+  private:
+    void flush_buffer();
+    void write_through(std::string_view bytes);
+    void abandon() noexcept;  // closes and removes the temporary file
+    std::filesystem::path path_, tmp_;
+    int fd_ = -1;
+    std::string buffer_;  // reserved once: appending allocates nothing
+};
+
 /// Removes temporary files left in `dir` by an interrupted write_file_atomic for `stem`.
 void remove_stale_temporaries(const std::filesystem::path& target);
 /// Throws IoError, naming `path` and its folder, unless write_file_atomic(path, ...) could

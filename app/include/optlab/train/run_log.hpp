@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// What a training run records, kept in memory as it goes and appended to CSV files beside
-// it: a row per iteration (iterations.csv) and per epoch (epochs.csv). At the end the same
-// records become JSON (iterations.json, epochs.json) straight from memory. A resumed run
-// appends to the CSV files, which so tell the whole run; its JSON files and summary tell the
-// part since it resumed.
+// What a training run records, written as it goes: a row per iteration (iterations.csv, and
+// iterations.json through a temporary file put in place at the end) and per epoch
+// (epochs.csv; epochs.json at the end, from the epochs kept in memory). Iterations are not
+// kept in memory: a run's memory does not grow with its length (docs/performance.md#memory).
+// A resumed run appends to the CSV files, which so tell the whole run; its JSON files and
+// summary tell the part since it resumed.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "optlab/io/safetensors.hpp"
 
 namespace optlab {
 
@@ -33,27 +36,27 @@ struct EpochRecord {
 class RunLog {
   public:
     /// Writes iterations.csv and epochs.csv into `dir` ("" for no files): appended to when
-    /// `append` (a resumed run), else begun afresh with their headers.
+    /// `append` (a resumed run), else begun afresh with their headers; iterations.json is
+    /// begun in a temporary file.
     void open(const std::filesystem::path& dir, bool append);
-    /// Room for this many more iterations: recording them then allocates nothing.
-    void reserve(std::size_t iterations) { iterations_.reserve(iterations_.size() + iterations); }
 
     void add(const IterationRow& row);
     void add(const EpochRecord& record);
     /// Pushes the CSV rows to disk; throws IoError when the disk refuses them.
     void flush();
 
-    const std::vector<IterationRow>& iterations() const { return iterations_; }
     const std::vector<EpochRecord>& epochs() const { return epochs_; }
 
-    /// iterations.json and epochs.json in `dir`, written atomically.
-    void write_json(const std::filesystem::path& dir) const;
+    /// Puts iterations.json and epochs.json in place in the folder given to open(), each
+    /// atomically; nothing without one.
+    void write_json();
 
   private:
-    std::vector<IterationRow> iterations_;
     std::vector<EpochRecord> epochs_;
     std::filesystem::path dir_;
     std::ofstream iterations_csv_, epochs_csv_;
+    AtomicFileWriter iterations_json_;
+    bool first_row_ = true;
 };
 
 /// One epoch as a JSON object (non-finite numbers as null).
