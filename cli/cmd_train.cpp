@@ -135,14 +135,19 @@ class Progress {
 
     void epoch(const EpochRecord& r) const {
         if (quiet_) return;
-        std::string line = fmt::format("epoch {}/{}{}: train loss {:.4f}, train accuracy {:.4f}, test loss {:.4f}, "
-                                       "test accuracy {:.4f}",
-                                       r.epoch, c_.epochs, r.partial ? " (partial, --max-iterations)" : "", r.train_loss,
-                                       r.train_accuracy, r.test_loss, r.test_accuracy);
-        if (r.validation_loss) {
-            line += fmt::format(", validation loss {:.4f}, accuracy {:.4f}", *r.validation_loss,
-                                *r.validation_accuracy);
-        }
+        // The problem's metric by its name ("test perplexity (…)" → perplexity): EpochRecord's
+        // *_accuracy fields hold whichever it is. Where the metric is the loss, once.
+        std::string metric(problem_info(c_.problem).metric);
+        if (metric.starts_with("test ")) metric.erase(0, 5);
+        metric = metric.substr(0, metric.find(" ("));
+        auto both = [&](const char* split, double loss, double value) {
+            return metric == "loss" ? fmt::format("{} loss {:.4f}", split, loss)
+                                    : fmt::format("{} loss {:.4f}, {} {} {:.4f}", split, loss, split, metric, value);
+        };
+        std::string line = fmt::format("epoch {}/{}{}: {}, {}", r.epoch, c_.epochs,
+                                       r.partial ? " (partial, --max-iterations)" : "",
+                                       both("train", r.train_loss, r.train_accuracy), both("test", r.test_loss, r.test_accuracy));
+        if (r.validation_loss) line += ", " + both("validation", *r.validation_loss, *r.validation_accuracy);
         line += fmt::format(" ({:.1f} s)", r.seconds);
         std::cerr << clear() << line << "\n";
     }
@@ -174,9 +179,10 @@ int run_train(TrainFlags& f) {
         std::cout << result_json(c, r) << std::endl;
     } else if (last) {
         std::cout << fmt::format("optlab train: {} epochs, {} iterations in {:.1f} s ({:.0f} samples/s): "
-                                 "test {} {:.4f}, test loss {:.4f}, train loss {:.4f}{}\n",
-                                 last->epoch, r.iterations, r.seconds, r.samples_per_second, r.metric,
-                                 last->test_accuracy, last->test_loss, last->train_loss,
+                                 "{}test loss {:.4f}, train loss {:.4f}{}\n",
+                                 last->epoch, r.iterations, r.seconds, r.samples_per_second,
+                                 r.metric == "loss" ? "" : fmt::format("test {} {:.4f}, ", r.metric, last->test_accuracy),
+                                 last->test_loss, last->train_loss,
                                  r.skipped_steps ? fmt::format(" ({} non-finite steps skipped)", r.skipped_steps) : "");
         if (r.diverged) {
             std::cout << fmt::format("optlab train: the run diverged at iteration {} (loss {} against a first loss of {})\n",

@@ -33,6 +33,23 @@ TEST(CliProblems, ListIsTheCatalogue) {
     }
 }
 
+// The progress lines name the problem's metric: the quadratic's is its loss (said once, no
+// "accuracy"), the language model's its perplexity.
+TEST(CliProblems, TheProgressLinesNameTheProblemsMetric) {
+    const CliRun q = optlab_run("train --problem quadratic --max-iterations 10");
+    ASSERT_EQ(q.code, 0) << q.err;
+    EXPECT_EQ(q.err.find("accuracy"), std::string::npos) << q.err;
+    EXPECT_NE(q.err.find("train loss"), std::string::npos) << q.err;
+    EXPECT_NE(q.err.find(", test loss"), std::string::npos) << q.err;
+    EXPECT_EQ(q.out.find("accuracy"), std::string::npos) << q.out;
+    OPTLAB_SKIP_WITHOUT(kWordListPath);
+    const CliRun lm = optlab_run("train --problem words-charlm --max-iterations 5");
+    ASSERT_EQ(lm.code, 0) << lm.err;
+    EXPECT_EQ(lm.err.find("accuracy"), std::string::npos) << lm.err;
+    EXPECT_NE(lm.err.find("test perplexity"), std::string::npos) << lm.err;
+    EXPECT_NE(lm.out.find("test perplexity"), std::string::npos) << lm.out;
+}
+
 TEST(CliProblems, TrainsALanguageModelAndSamplesWordsFromIt) {
     OPTLAB_SKIP_WITHOUT(kWordListPath);
     const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
