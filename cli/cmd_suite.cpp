@@ -16,7 +16,6 @@
 #ifdef OPTLAB_HAVE_MPI
 #include "optlab/experiment/suite_mpi.hpp"
 #endif
-#include "optlab/problems/catalogue.hpp"
 
 namespace optlab::cli {
 
@@ -50,13 +49,8 @@ int run_suite_command(const SuiteFlags& f) {
     if (f.budget) protocol.grid = *f.budget;
     if (f.seeds) protocol.seeds = *f.seeds;
     protocol.validate();
-    std::optional<TrainTest> images;
-    for (const auto& p : protocol.problems) {
-        if (problem_info(p).images && !images) {
-            std::cerr << "suite: loading Fashion-MNIST\n";
-            images = suite_images(f.data.empty() ? load_named_dataset(f.dataset) : load_mnist_folder(f.data), protocol.quick);
-        }
-    }
+    const std::optional<TrainTest> images =
+        load_suite_images(protocol, f.dataset, f.data, [](const std::string& s) { std::cerr << s << "\n"; });
 #ifdef OPTLAB_HAVE_MPI
     std::optional<MpiSession> mpi;
     std::optional<MpiWorkers> ranks;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // `optlab suite` as a researcher runs it, on the two problems that need no download (the noisy
 // quadratic and the word list's language model): its files hold what the issue names, a rerun
-// resumes instead of recomputing, another protocol in the same folder is refused, and a suite
+// resumes instead of recomputing, another protocol in the same folder is refused (one more
+// optimizer is not: only its arms run), a suite of one optimizer draws every figure, and a suite
 // killed with SIGKILL (or stopped by SIGTERM) at random points and rerun ends with the same results as one that ran
 // through (apart from the seconds, which are measured).
 #include <gtest/gtest.h>
@@ -94,6 +95,37 @@ TEST_F(CliSuite, WritesEveryArmTheTablesTheFiguresAndResumes) {
     EXPECT_EQ(other.code, 2);
     EXPECT_NE(other.err.find("another protocol"), std::string::npos) << other.err;
     EXPECT_NE(other.err.find("seeds was 2, now 3"), std::string::npos) << other.err;
+}
+
+// A suite of one optimizer on one problem, with every figure (gnuplot refused the rank map's
+// colour range [1:1] and its 1 × 1 image: exit 2); then one more optimizer in the same folder
+// runs only that optimizer's arms.
+TEST(CliSuiteOfOne, WritesEveryFigureAndAnotherOptimizerAddsOnlyItsArms) {
+    const auto dir = std::filesystem::path(::testing::TempDir()) / ("optlab_cli_suite_one_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    const std::string args = "suite --quick --problems quadratic --threads 1 --progress lines --out '" + dir.string() + "'";
+    const CliRun one = optlab_run(args + " --optimizers sgd");
+    ASSERT_EQ(one.code, 0) << one.err;
+    for (const char* f : {"suite.json", "suite-ranks.png", "suite-ranks.svg", "suite-profile.png", "suite-curves.png",
+                          "suite-lr.svg"}) {
+        EXPECT_TRUE(std::filesystem::exists(dir / f)) << f;
+    }
+    const auto s = nlohmann::json::parse(slurp((dir / "suite.json").string()));
+    ASSERT_EQ(s["table"].size(), 1u);
+    EXPECT_EQ(s["table"][0]["rank"], 1);
+    EXPECT_EQ(s["winners"]["quadratic"], "sgd");
+
+    const CliRun two = optlab_run(args + " --optimizers sgd,adam");
+    ASSERT_EQ(two.code, 0) << two.err;
+    int arms = 0;
+    for (std::size_t at = two.err.find("arm "); at != std::string::npos; at = two.err.find("arm ", at + 1)) {
+        const std::string line = two.err.substr(at, two.err.find('\n', at) - at);
+        EXPECT_NE(line.find("adam"), std::string::npos) << "an sgd arm ran again: " << line;
+        ++arms;
+    }
+    EXPECT_EQ(arms, 2 + 3 + 1) << two.err;
+    EXPECT_EQ(nlohmann::json::parse(slurp((dir / "suite.json").string()))["optimizers"].size(), 2u);
+    std::filesystem::remove_all(dir);
 }
 
 TEST_F(CliSuite, KilledAtRandomPointsAndRerunEndsAsAnUninterruptedSuite) {

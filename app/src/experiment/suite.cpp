@@ -4,6 +4,7 @@
 #include "optlab/experiment/suite.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <chrono>
@@ -17,7 +18,6 @@
 #include "optlab/core/error.hpp"
 #include "optlab/core/text.hpp"
 #include "optlab/io/safetensors.hpp"
-#include "optlab/optim/registry.hpp"
 #include "optlab/problems/catalogue.hpp"
 #include "optlab/train/trainer.hpp"
 
@@ -113,7 +113,22 @@ void SuiteProtocol::validate() const {
     if (problems.empty()) throw InvalidArgument("suite: --problems is empty (expected at least one problem)");
     if (optimizers.empty()) throw InvalidArgument("suite: --optimizers is empty (expected at least one optimizer)");
     for (const auto& p : problems) (void)suite_problem(p, quick);
-    for (const auto& o : optimizers) (void)optimizer_info(o);
+    for (const auto& o : optimizers) {
+        catalogue.check(o);
+        const bool file_name_part = !o.empty() && o.size() <= 64 && o[0] != '.' &&
+                                    std::all_of(o.begin(), o.end(), [](char c) {
+                                        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+                                    });
+        if (!file_name_part) {
+            throw InvalidArgument("suite: optimizer name '" + o + "': use 1 to 64 letters, digits, '-', '_' or '.' "
+                                  "(not first): it names the optimizer's files");
+        }
+        if (catalogue.external(o) && !std::isfinite(catalogue.default_lr(o, Convention::torch))) {
+            throw InvalidArgument("suite: optimizer " + o + " (" + catalogue.origin(o) +
+                                  ") has no default learning rate: the default phase runs every optimizer at "
+                                  "its own (give its lr a default)");
+        }
+    }
     for (const auto* list : {&problems, &optimizers}) {
         for (std::size_t i = 0; i < list->size(); ++i) {
             if (std::find(list->begin(), list->begin() + std::ptrdiff_t(i), (*list)[i]) != list->begin() + std::ptrdiff_t(i)) {
@@ -190,6 +205,7 @@ std::string SuiteArm::to_json() const {
     for (const Point& p : curve) points.push_back({p.iteration, p.seconds, number_or_null(p.validation_metric)});
     j["curve"] = points;
     if (!same_run_as.empty()) j["same_run_as"] = same_run_as;
+    if (!origin.empty()) j["origin"] = origin;
     return j.dump();
 }
 
@@ -214,25 +230,26 @@ SuiteArm SuiteArm::from_json(const std::string& text, const std::string& where) 
         a.seconds = j.at("seconds");
         for (const auto& p : j.at("curve")) a.curve.push_back({p.at(0).get<std::int64_t>(), p.at(1).get<double>(), number_or_nan(p.at(2))});
         a.same_run_as = j.value("same_run_as", std::string());
+        a.origin = j.value("origin", std::string());
         return a;
     } catch (const nlohmann::json::exception& e) {
         throw IoError("suite: " + where + " is not an arm's result (" + e.what() + "); delete it to run the arm again");
     }
 }
 
-bool applicable(const std::string& problem, const std::string& optimizer) {
-    return problem_info(problem).has_matrices || !optimizer_info(optimizer).matrices_only;
+bool applicable(const std::string& problem, const std::string& optimizer, const OptimizerCatalogue& optimizers) {
+    return problem_info(problem).has_matrices || !optimizers.matrices_only(optimizer);
 }
 
 namespace {
 
 // The learning rate an arm without one runs at: its optimizer's default in train's convention.
-double default_lr(const std::string& optimizer) {
-    return std::get<double>(optimizer_defaults(optimizer, TrainConfig{}.convention).at("lr"));
+double default_lr(const OptimizerCatalogue& optimizers, const std::string& optimizer) {
+    return optimizers.default_lr(optimizer, TrainConfig{}.convention);
 }
 
-SuiteArm planned(const std::string& problem, const std::string& optimizer, const char* phase,
-                 std::optional<double> lr, int seed) {
+SuiteArm planned(const SuiteProtocol& protocol, const std::string& problem, const std::string& optimizer,
+                 const char* phase, std::optional<double> lr, int seed) {
     SuiteArm a;
     a.problem = problem;
     a.optimizer = optimizer;
@@ -240,6 +257,7 @@ SuiteArm planned(const std::string& problem, const std::string& optimizer, const
     a.lr = lr;
     a.lr_used = lr.value_or(0.0);  // a default arm learns its own when it runs
     a.seed = std::uint64_t(seed);
+    a.origin = protocol.catalogue.origin(optimizer);
     return a;
 }
 
@@ -249,11 +267,11 @@ std::vector<SuiteArm> plan_first_stage(const SuiteProtocol& protocol) {
     std::vector<SuiteArm> arms;
     for (const auto& problem : protocol.problems) {
         for (const auto& optimizer : protocol.optimizers) {
-            if (!applicable(problem, optimizer)) continue;
+            if (!applicable(problem, optimizer, protocol.catalogue)) continue;
             for (int seed = 1; seed <= protocol.seeds; ++seed) {
-                arms.push_back(planned(problem, optimizer, "default", std::nullopt, seed));
+                arms.push_back(planned(protocol, problem, optimizer, "default", std::nullopt, seed));
             }
-            for (double lr : protocol.learning_rates()) arms.push_back(planned(problem, optimizer, "tune", lr, 1));
+            for (double lr : protocol.learning_rates()) arms.push_back(planned(protocol, problem, optimizer, "tune", lr, 1));
         }
     }
     return arms;
@@ -286,14 +304,15 @@ std::vector<SuiteArm> plan_second_stage(const SuiteProtocol& protocol, const std
             const SuiteArm* best = best_tuned(first, problem, optimizer);
             if (!best) continue;  // every learning rate diverged: nothing to re-run
             for (int seed = 2; seed <= protocol.seeds; ++seed) {
-                arms.push_back(planned(problem, optimizer, "seed", best->lr, seed));
+                arms.push_back(planned(protocol, problem, optimizer, "seed", best->lr, seed));
             }
         }
     }
     return arms;
 }
 
-SuiteArm run_arm(SuiteArm arm, const SuiteProblem& problem, const TrainTest* images, int threads) {
+SuiteArm run_arm(SuiteArm arm, const SuiteProblem& problem, const TrainTest* images, int threads,
+                 const OptimizerCatalogue& optimizers) {
     const auto started = std::chrono::steady_clock::now();
     const ProblemInfo& info = problem_info(arm.problem);
     TrainConfig c;
@@ -323,9 +342,9 @@ SuiteArm run_arm(SuiteArm arm, const SuiteProblem& problem, const TrainTest* ima
             arm.seconds_to_target = seconds;
         }
     };
-    arm.lr_used = arm.lr ? *arm.lr : default_lr(arm.optimizer);
+    arm.lr_used = arm.lr ? *arm.lr : default_lr(optimizers, arm.optimizer);
     try {
-        const TrainResult r = train(c, TrainPaths{}, observer, info.images ? images : nullptr);
+        const TrainResult r = train(c, TrainPaths{}, observer, info.images ? images : nullptr, optimizers);
         // Stopped by SIGINT/SIGTERM (Ctrl-C, or mpirun ending the job): not a result.
         if (r.interrupted) throw SuiteInterrupted(r.signal, arm.file_name());
         const EpochRecord& last = r.epochs.back();
@@ -365,10 +384,13 @@ SuiteArm run_arm(SuiteArm arm, const SuiteProblem& problem, const TrainTest* ima
 
 namespace {
 
-// The results folder's protocol.json: written by the first run, compared by every later one.
+// The results folder's protocol.json: what its arms were run under. A later run must keep what
+// makes arms comparable — the grid, the seeds, quick, and the settings (budget, evaluations,
+// target, splits) of every problem both run — and may bring other problems and optimizers,
+// which the file then lists too: their arms are added beside the others.
 void check_protocol(const SuiteProtocol& protocol, const std::filesystem::path& dir) {
     const auto file = dir / "protocol.json";
-    const std::string mine = protocol.to_json();
+    nlohmann::json mine = nlohmann::json::parse(protocol.to_json());
     if (std::filesystem::exists(file)) {
         std::ifstream in(file);
         std::stringstream text;
@@ -379,26 +401,50 @@ void check_protocol(const SuiteProtocol& protocol, const std::filesystem::path& 
         } catch (const nlohmann::json::exception&) {
             throw InvalidArgument("suite: " + file.string() + " is not a protocol file; use another --out or delete it");
         }
-        const auto ours = nlohmann::json::parse(mine);
+        if (!theirs.is_object()) {
+            throw InvalidArgument("suite: " + file.string() + " is not a protocol file; use another --out or delete it");
+        }
         std::string differs;
-        for (const auto& [key, value] : ours.items()) {
-            if (!theirs.contains(key) || theirs.at(key) != value) {
-                differs += (differs.empty() ? "" : "; ") + key + " was " +
-                           (theirs.contains(key) ? theirs.at(key).dump() : std::string("absent")) + ", now " + value.dump();
+        auto differ = [&](const std::string& what, const nlohmann::json* was, const nlohmann::json& now) {
+            differs += (differs.empty() ? "" : "; ") + what + " was " + (was ? was->dump() : std::string("absent")) +
+                       ", now " + now.dump();
+        };
+        for (const auto& [key, value] : mine.items()) {
+            if (key == "problems" || key == "optimizers") continue;  // a later run may add to them
+            const nlohmann::json* was = theirs.contains(key) ? &theirs.at(key) : nullptr;
+            if (key == "settings" && was && was->is_object()) {
+                for (const auto& [problem, settings] : value.items()) {
+                    if (was->contains(problem) && was->at(problem) != settings) {
+                        differ("the settings of " + problem, &was->at(problem), settings);
+                    }
+                }
+            } else if (!was || *was != value) {
+                differ(key, was, value);
             }
         }
         if (!differs.empty()) {
             throw InvalidArgument("suite: " + dir.string() + " holds results of another protocol (" + differs +
                                   "): its arms would not be comparable; use another --out, or the same flags");
         }
-        return;
+        nlohmann::json merged = theirs;
+        for (const char* list : {"problems", "optimizers"}) {
+            if (!merged[list].is_array()) merged[list] = nlohmann::json::array();
+            for (const auto& name : mine[list]) {
+                if (std::find(merged[list].begin(), merged[list].end(), name) == merged[list].end()) merged[list].push_back(name);
+            }
+        }
+        for (const auto& [problem, settings] : mine["settings"].items()) merged["settings"][problem] = settings;
+        if (merged == theirs) return;
+        mine = merged;
+    } else {
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+        if (ec || !std::filesystem::is_directory(dir)) {
+            throw IoError("suite: cannot create the results folder " + dir.string() + (ec ? ": " + ec.message() : ""));
+        }
     }
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec || !std::filesystem::is_directory(dir)) {
-        throw IoError("suite: cannot create the results folder " + dir.string() + (ec ? ": " + ec.message() : ""));
-    }
-    write_file_atomic(file, std::as_bytes(std::span(mine.data(), mine.size())));
+    const std::string text = mine.dump();
+    write_file_atomic(file, std::as_bytes(std::span(text.data(), text.size())));
 }
 
 std::string read_text(const std::filesystem::path& file) {
@@ -417,9 +463,9 @@ void write_arm(const std::filesystem::path& file, const SuiteArm& arm) {
 // The index of the arm in `arms` that is the same run as arms[i], when arms[i] is a tuning arm
 // at its optimizer's default learning rate: the seed-1 default arm of its problem and optimizer
 // (the same settings, seed and learning rate, so the same numbers).
-std::optional<std::size_t> same_run(const std::vector<SuiteArm>& arms, std::size_t i) {
+std::optional<std::size_t> same_run(const std::vector<SuiteArm>& arms, std::size_t i, const OptimizerCatalogue& optimizers) {
     const SuiteArm& a = arms[i];
-    if (a.phase != "tune" || !a.lr || *a.lr != default_lr(a.optimizer)) return std::nullopt;
+    if (a.phase != "tune" || !a.lr || *a.lr != default_lr(optimizers, a.optimizer)) return std::nullopt;
     for (std::size_t k = 0; k < arms.size(); ++k) {
         const SuiteArm& d = arms[k];
         if (d.phase == "default" && d.seed == a.seed && d.problem == a.problem && d.optimizer == a.optimizer) return k;
@@ -427,11 +473,18 @@ std::optional<std::size_t> same_run(const std::vector<SuiteArm>& arms, std::size
     return std::nullopt;
 }
 
+// What made an arm's optimizer, for messages.
+std::string made_by(const SuiteArm& arm) {
+    return arm.origin.empty() ? "the registry's " + arm.optimizer : arm.origin;
+}
+
 // Reads the arms already in dir/arms, has the workers run the others, and writes each result
 // atomically as soon as it arrives. An arm that is another's run (same_run) is not run again:
-// it gets that arm's results once they are there.
+// it gets that arm's results once they are there. An arm file of another optimizer of the
+// same name (another origin) is refused, not taken for this one's.
 void run_stage(std::vector<SuiteArm>& arms, const std::filesystem::path& dir, SuiteWorkers& workers,
-               const SuiteObserver& observer, std::size_t done_before, std::size_t total) {
+               const SuiteObserver& observer, const OptimizerCatalogue& optimizers, std::size_t done_before,
+               std::size_t total) {
     std::vector<SuiteArm> pending;
     std::vector<std::pair<std::size_t, std::size_t>> copies;  // (arm, the arm whose run it is)
     std::map<std::string, std::size_t> slot;  // file name → index in arms
@@ -439,8 +492,14 @@ void run_stage(std::vector<SuiteArm>& arms, const std::filesystem::path& dir, Su
         const auto file = dir / "arms" / arms[i].file_name();
         slot[arms[i].file_name()] = i;
         if (std::filesystem::exists(file)) {
-            arms[i] = SuiteArm::from_json(read_text(file), file.string());
-        } else if (const auto twin = same_run(arms, i)) {
+            const SuiteArm found = SuiteArm::from_json(read_text(file), file.string());
+            if (found.origin != arms[i].origin) {
+                throw InvalidArgument("suite: " + file.string() + " is an arm of " + made_by(found) + ", not of " +
+                                      made_by(arms[i]) + ": two optimizers are named " + arms[i].optimizer +
+                                      "; give this one another name, or use another --out");
+            }
+            arms[i] = found;
+        } else if (const auto twin = same_run(arms, i, optimizers)) {
             copies.emplace_back(i, *twin);
         } else {
             pending.push_back(arms[i]);
@@ -491,11 +550,24 @@ void run_stage(std::vector<SuiteArm>& arms, const std::filesystem::path& dir, Su
 
 }  // namespace
 
-LocalWorkers::LocalWorkers(bool quick, const TrainTest* images, int threads)
-    : quick_(quick), images_(images), threads_(threads) {}
+LocalWorkers::LocalWorkers(bool quick, const TrainTest* images, int threads, OptimizerCatalogue optimizers)
+    : quick_(quick), images_(images), threads_(threads), optimizers_(std::move(optimizers)) {}
 
 void LocalWorkers::run(const std::vector<SuiteArm>& pending, const std::function<void(const SuiteArm&)>& finished) {
-    for (const SuiteArm& arm : pending) finished(run_arm(arm, suite_problem(arm.problem, quick_), images_, threads_));
+    for (const SuiteArm& arm : pending) {
+        finished(run_arm(arm, suite_problem(arm.problem, quick_), images_, threads_, optimizers_));
+    }
+}
+
+std::optional<TrainTest> load_suite_images(const SuiteProtocol& protocol, const std::string& dataset,
+                                           const std::string& data_dir,
+                                           const std::function<void(const std::string&)>& info) {
+    for (const auto& p : protocol.problems) {
+        if (!problem_info(p).images) continue;
+        if (info) info("suite: loading " + (data_dir.empty() ? std::string("Fashion-MNIST") : data_dir));
+        return suite_images(data_dir.empty() ? load_named_dataset(dataset) : load_mnist_folder(data_dir), protocol.quick);
+    }
+    return std::nullopt;
 }
 
 SuiteResult run_suite(const SuiteProtocol& protocol, const std::filesystem::path& dir, SuiteWorkers& workers,
@@ -507,11 +579,13 @@ SuiteResult run_suite(const SuiteProtocol& protocol, const std::filesystem::path
     // optimizer had a learning rate that trained.
     std::size_t second_estimate = 0;
     for (const auto& p : protocol.problems) {
-        for (const auto& o : protocol.optimizers) second_estimate += applicable(p, o) ? std::size_t(protocol.seeds - 1) : 0;
+        for (const auto& o : protocol.optimizers) {
+            second_estimate += applicable(p, o, protocol.catalogue) ? std::size_t(protocol.seeds - 1) : 0;
+        }
     }
-    run_stage(first, dir, workers, observer, 0, first.size() + second_estimate);
+    run_stage(first, dir, workers, observer, protocol.catalogue, 0, first.size() + second_estimate);
     std::vector<SuiteArm> second = plan_second_stage(protocol, first);
-    run_stage(second, dir, workers, observer, first.size(), first.size() + second.size());
+    run_stage(second, dir, workers, observer, protocol.catalogue, first.size(), first.size() + second.size());
     workers.finish();
     first.insert(first.end(), second.begin(), second.end());
     return summarise_suite(protocol, std::move(first));
@@ -529,7 +603,7 @@ SuiteResult summarise_suite(const SuiteProtocol& protocol, std::vector<SuiteArm>
             SuiteRow row;
             row.problem = problem.name;
             row.optimizer = optimizer;
-            row.applicable = applicable(problem.name, optimizer);
+            row.applicable = applicable(problem.name, optimizer, protocol.catalogue);
             const SuiteArm* best = best_tuned(r.arms, problem.name, optimizer);
             row.best_lr = best ? *best->lr : kNaN;
             std::vector<double> tuned, defaults, iterations, seconds;

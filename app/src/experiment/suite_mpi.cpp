@@ -89,7 +89,7 @@ void MpiWorkers::run(const std::vector<SuiteArm>& pending, const std::function<v
     std::size_t from_others = 0;
     for (std::size_t k = 0; k < pending.size(); ++k) from_others += k % ranks != 0;
     for (std::size_t k = 0; k < pending.size(); k += ranks) {
-        finished(run_arm(pending[k], suite_problem(pending[k].problem, quick_), images_, threads_));
+        finished(run_arm(pending[k], suite_problem(pending[k].problem, quick_), images_, threads_, OptimizerCatalogue()));
         // Results that arrived meanwhile are written now, not at the end of the stage.
         for (bool got = true; got && from_others > 0;) {
             const SuiteArm arm = receive_result(false, got);
@@ -112,7 +112,7 @@ void MpiWorkers::serve() {
         const auto& arms = stage.at("arms");
         for (std::size_t k = rank; k < arms.size(); k += ranks) {
             const SuiteArm arm = SuiteArm::from_json(arms[k].dump(), "the stage from rank 0");
-            send_result(run_arm(arm, suite_problem(arm.problem, quick_), images_, threads_));
+            send_result(run_arm(arm, suite_problem(arm.problem, quick_), images_, threads_, OptimizerCatalogue()));
         }
     }
 }

@@ -10,7 +10,6 @@
 #include "optlab/core/text.hpp"
 #include "optlab/experiment/suite.hpp"
 #include "optlab/io/safetensors.hpp"
-#include "optlab/optim/registry.hpp"
 #include "optlab/plot/gnuplot.hpp"
 
 namespace optlab::experiment {
@@ -31,7 +30,8 @@ std::string cell(const std::optional<T>& v) {
 const char* const kColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
                                "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#000000", "#aec7e8"};
 
-std::string label(const std::string& optimizer) { return std::string(optimizer_info(optimizer).label); }
+// Legends and tables: the registry's label, or an external optimizer's name.
+std::string label(const SuiteResult& r, const std::string& optimizer) { return r.protocol.catalogue.label(optimizer); }
 
 // The performance profiles, by iterations and by seconds, side by side.
 void plot_profile(const std::filesystem::path& dir, const SuiteResult& r) {
@@ -57,7 +57,7 @@ void plot_profile(const std::filesystem::path& dir, const SuiteResult& r) {
             const double score = view == 0 ? r.score_iterations[o] : r.score_seconds[o];
             gp += "'suite-profile.csv' every ::1 using 1:" + std::to_string(2 + 2 * o + view) +
                   " with steps lw 2 lc rgb '" + kColors[o % 12] + "' title " +
-                  gnuplot_text(label(r.protocol.optimizers[o]) + " (" + format_number(std::round(score * 1000) / 1000) + ")") +
+                  gnuplot_text(label(r, r.protocol.optimizers[o]) + " (" + format_number(std::round(score * 1000) / 1000) + ")") +
                   (o + 1 < r.protocol.optimizers.size() ? ", \\\n     " : "\n");
         }
     }
@@ -65,7 +65,10 @@ void plot_profile(const std::filesystem::path& dir, const SuiteResult& r) {
     plot_png_svg(dir / "suite-profile", gp, 1200, 520);
 }
 
-// Ranks as a heat map: problems down, optimizers across, the rank written in each cell.
+// Ranks as a heat map: problems down, optimizers across, the rank written in each cell. Each
+// cell is a box (gnuplot's `with image` needs a grid of at least 2 × 2), and the colour range
+// is at least [1, 2] (a suite of one optimizer has only rank 1, and gnuplot refuses an empty
+// range).
 void plot_ranks(const std::filesystem::path& dir, const SuiteResult& r) {
     const std::size_t O = r.protocol.optimizers.size(), P = r.problems.size();
     std::string matrix, csv = "problem";
@@ -84,14 +87,16 @@ void plot_ranks(const std::filesystem::path& dir, const SuiteResult& r) {
     write_text(dir / "suite-ranks.csv", csv);
     write_text(dir / "suite-ranks.dat", matrix);
     std::string gp = "set title " + gnuplot_string("Rank of each optimizer, tuned, by mean test metric (1 = best)") + "\n";
-    gp += "set palette defined (0 '#2ca02c', 1 '#ffffbf', 2 '#d62728')\nset cbrange [1:" + std::to_string(O) + "]\n";
+    gp += "set palette defined (0 '#2ca02c', 1 '#ffffbf', 2 '#d62728')\nset cbrange [1:" +
+          std::to_string(std::max<std::size_t>(O, 2)) + "]\nset cbtics 1\n";
     gp += "set cblabel 'rank'\nunset key\nset xtics rotate by -35 font ',9'\nset ytics font ',9'\n";
     gp += "set xrange [-0.5:" + std::to_string(O) + "-0.5]\nset yrange [" + std::to_string(P) + "-0.5:-0.5]\n";
     gp += "set xtics (";
-    for (std::size_t o = 0; o < O; ++o) gp += (o ? ", " : "") + gnuplot_text(label(r.protocol.optimizers[o])) + " " + std::to_string(o);
+    for (std::size_t o = 0; o < O; ++o) gp += (o ? ", " : "") + gnuplot_text(label(r, r.protocol.optimizers[o])) + " " + std::to_string(o);
     gp += ")\nset ytics (";
     for (std::size_t p = 0; p < P; ++p) gp += (p ? ", " : "") + gnuplot_text(r.problems[p].name) + " " + std::to_string(p);
-    gp += ")\nplot 'suite-ranks.dat' matrix with image, '' matrix using 1:2:($3 == $3 ? sprintf('%d', $3) : 'n/a') with labels font ',10'\n";
+    gp += ")\nplot 'suite-ranks.dat' matrix using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder "
+          "fillcolor palette, \\\n     '' matrix using 1:2:($3 == $3 ? sprintf('%d', $3) : 'n/a') with labels font ',10'\n";
     plot_png_svg(dir / "suite-ranks", gp, 1000, 160 + 60 * int(P));
 }
 
@@ -151,7 +156,7 @@ void plot_per_problem(const std::filesystem::path& dir, const SuiteResult& r) {
             curves_gp += "'" + curves_file + "' every ::1 using 1:" + std::to_string(3 + 3 * o) + ":" + std::to_string(4 + 3 * o) +
                          " with filledcurves lc rgb '" + col + "' fs transparent solid 0.15 notitle, '" + curves_file +
                          "' every ::1 using 1:" + c + " with lines lw 2 lc rgb '" + col + "' title " +
-                         gnuplot_text(label(r.protocol.optimizers[o])) + (o + 1 < O ? ", \\\n     " : "\n");
+                         gnuplot_text(label(r, r.protocol.optimizers[o])) + (o + 1 < O ? ", \\\n     " : "\n");
         }
         // Sensitivity: lr → per optimizer the validation metric of its tuning run.
         std::string lr_csv = "lr";
@@ -174,7 +179,7 @@ void plot_per_problem(const std::filesystem::path& dir, const SuiteResult& r) {
                  gnuplot_string("validation " + problem.metric) + "\nplot ";
         for (std::size_t o = 0; o < O; ++o) {
             lr_gp += "'" + lr_file + "' every ::1 using 1:" + std::to_string(2 + o) + " with linespoints lw 2 pt 7 lc rgb '" +
-                     kColors[o % 12] + "' title " + gnuplot_text(label(r.protocol.optimizers[o])) + (o + 1 < O ? ", \\\n     " : "\n");
+                     kColors[o % 12] + "' title " + gnuplot_text(label(r, r.protocol.optimizers[o])) + (o + 1 < O ? ", \\\n     " : "\n");
         }
     }
     curves_gp += "unset multiplot\n";
@@ -199,6 +204,12 @@ std::string suite_json(const SuiteResult& r) {
                                  {"validation", p.validation}, {"test", p.test}});
     }
     j["optimizers"] = r.protocol.optimizers;
+    // Optimizers from outside the registry, by what made them (a Python class).
+    nlohmann::ordered_json origins = nlohmann::ordered_json::object();
+    for (const auto& o : r.protocol.optimizers) {
+        if (const std::string origin = r.protocol.catalogue.origin(o); !origin.empty()) origins[o] = origin;
+    }
+    if (!origins.empty()) j["origins"] = origins;
     j["arms"] = nlohmann::json::array();
     for (const SuiteArm& a : r.arms) {
         nlohmann::ordered_json arm;
@@ -216,6 +227,7 @@ std::string suite_json(const SuiteResult& r) {
         arm["seconds_to_target"] = optional_or_null(a.seconds_to_target);
         arm["seconds"] = a.seconds;
         if (!a.same_run_as.empty()) arm["same_run_as"] = a.same_run_as;
+        if (!a.origin.empty()) arm["origin"] = a.origin;
         j["arms"].push_back(arm);
     }
     j["table"] = nlohmann::json::array();

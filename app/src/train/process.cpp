@@ -4,6 +4,7 @@
 #include <atomic>
 #include <csignal>
 #include <fstream>
+#include <mutex>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -16,16 +17,24 @@ extern "C" void on_stop_signal(int sig) { g_stop_signal.store(sig); }
 
 using Handler = void (*)(int);
 Handler g_old_int = SIG_DFL, g_old_term = SIG_DFL;
+// Runs at once in several threads (Python's) share one catch: the first installs it, the last
+// restores the handlers that were there before, and a signal stops every run.
+std::mutex g_catching_mutex;
+int g_catching = 0;
 
 }  // namespace
 
 StopSignals::StopSignals() {
+    const std::lock_guard lock(g_catching_mutex);
+    if (g_catching++ > 0) return;
     g_stop_signal.store(0);
     g_old_int = std::signal(SIGINT, on_stop_signal);
     g_old_term = std::signal(SIGTERM, on_stop_signal);
 }
 
 StopSignals::~StopSignals() {
+    const std::lock_guard lock(g_catching_mutex);
+    if (--g_catching > 0) return;
     std::signal(SIGINT, g_old_int);
     std::signal(SIGTERM, g_old_term);
 }

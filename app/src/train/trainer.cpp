@@ -11,7 +11,6 @@
 #include "optlab/core/parallel.hpp"
 #include "optlab/core/text.hpp"
 #include "optlab/io/safetensors.hpp"
-#include "optlab/optim/combined.hpp"
 #include "optlab/optim/registry.hpp"
 #include "optlab/problems/catalogue.hpp"
 #include "optlab/train/loop.hpp"
@@ -39,32 +38,6 @@ TrainConfig effective_config(TrainConfig config, const TrainPaths& paths) {
     return saved;
 }
 
-// The data: loaded (or given), with the validation split held out of the training set.
-struct TrainingData {
-    TrainTest all;
-    std::optional<Dataset> validation;
-};
-
-TrainingData load_data(const TrainConfig& c, const TrainTest* given) {
-    TrainingData d;
-    if (!problem_info(c.problem).images) return d;  // the problem reads or makes its own
-    // (Not one ?: with *given: its result would be a const copy of the loaded images.)
-    if (given) {
-        d.all = *given;
-    } else {
-        d.all = c.data_dir.empty() ? load_named_dataset(c.dataset) : load_mnist_folder(c.data_dir);
-    }
-    if (c.validation > 0) {
-        Rng split_rng(c.seed ^ 0x5EEDull);
-        d.validation = d.all.train.split_off(c.validation, split_rng);
-    }
-    if (c.batch > d.all.train.count) {
-        throw_invalid("train", "batch", double(c.batch),
-                      "at most the " + std::to_string(d.all.train.count) + " training samples");
-    }
-    return d;
-}
-
 nn::NetSpec net_spec(const TrainConfig& c) {
     nn::NetSpec spec;
     spec.sizes = nn::parse_net_sizes(c.net);
@@ -75,17 +48,21 @@ nn::NetSpec net_spec(const TrainConfig& c) {
     return spec;
 }
 
-std::unique_ptr<Problem> problem_of(const TrainConfig& c, TrainingData& data) {
-    ProblemSettings s;
-    s.name = c.problem;
-    s.mlp = net_spec(c);
-    s.init = c.init;
-    s.max_batch = c.batch;
-    s.seed = c.seed;
-    if (c.problem == "words-charlm" && !c.data_dir.empty()) s.words = c.data_dir;  // another word list
-    const ClassificationData images{&data.all.train, &data.all.test, data.validation ? &*data.validation : nullptr,
-                                    data.all.classes};
-    return make_problem(s, images);
+// What a run on a given problem takes from it: everything that made the problem.
+TrainConfig with_problem_settings(TrainConfig c, const TrainConfig& made) {
+    c.problem = made.problem;
+    c.dataset = made.dataset;
+    c.data_dir = made.data_dir;
+    c.net = made.net;
+    c.activation = made.activation;
+    c.init = made.init;
+    c.loss = made.loss;
+    c.batchnorm = made.batchnorm;
+    c.dropout = made.dropout;
+    c.batch = made.batch;
+    c.seed = made.seed;
+    c.validation = made.validation;
+    return c;
 }
 
 LoopOptions loop_options(const TrainConfig& c) {
@@ -104,13 +81,13 @@ LoopOptions loop_options(const TrainConfig& c) {
 // through which it records what the loop does.
 class Run {
   public:
-    Run(const TrainConfig& c, TrainingData& data, const TrainPaths& paths, const TrainObserver& observer)
+    Run(const TrainConfig& c, std::shared_ptr<RunProblem> problem, const TrainPaths& paths,
+        const TrainObserver& observer, const OptimizerCatalogue& optimizers)
         : c_(c), paths_(paths), observer_(observer),
-          problem_ptr_(problem_of(c, data)),
-          problem_(*problem_ptr_),
-          optimizer_(wrap(make_model_optimizer<float>(c.optimizer, problem_.store(), c.hyper, c.convention, c.adamw_lr),
-                          c.wrapping())),
-          sampler_(problem_.train_examples(), c.batch, c.seed + 3),
+          holder_(std::move(problem)),
+          problem_(holder_->problem()),
+          optimizer_(optimizers.make(c, std::shared_ptr<ParamStore<float>>(holder_, &problem_.store()))),
+          sampler_(holder_->sampler()),
           schedule_(*optimizer_, c.schedule, parse_schedule_unit(c.schedule_unit)),
           options_(loop_options(c)) {
         if (!paths.resume.empty()) {
@@ -256,7 +233,7 @@ class Run {
     const TrainConfig& c_;
     const TrainPaths& paths_;
     const TrainObserver& observer_;
-    std::unique_ptr<Problem> problem_ptr_;
+    std::shared_ptr<RunProblem> holder_;  // the problem, shared with the optimizer
     Problem& problem_;
     std::unique_ptr<Optimizer<float>> optimizer_;
     ShuffledSampler sampler_;
@@ -270,20 +247,11 @@ class Run {
     Clock::time_point epoch_started_;
 };
 
-}  // namespace
-
-TrainResult train(TrainConfig config, const TrainPaths& paths, const TrainObserver& observer,
-                  const TrainTest* given_data) {
-    const Resident baseline = resident_bytes();
-    const auto started = Clock::now();
-    config = effective_config(config, paths);
-    set_num_threads(config.threads > 0 ? config.threads : num_threads());
-    if (!paths.checkpoint.empty()) {
-        remove_stale_temporaries(paths.checkpoint);
-        check_can_write_atomic(paths.checkpoint);  // fail now, not after an epoch
-    }
-    TrainingData data = load_data(config, given_data);
-    Run run(config, data, paths, observer);
+// Trains, then adds what the run measured of its process and writes its files.
+TrainResult run_and_record(const TrainConfig& config, std::shared_ptr<RunProblem> problem, const TrainPaths& paths,
+                           const TrainObserver& observer, const OptimizerCatalogue& optimizers, const Resident& baseline,
+                           Clock::time_point started) {
+    Run run(config, std::move(problem), paths, observer, optimizers);
     TrainResult result = run.run();
     result.memory.baseline_rss = baseline.total;
     result.memory.peak_rss = peak_resident_bytes();
@@ -297,6 +265,104 @@ TrainResult train(TrainConfig config, const TrainPaths& paths, const TrainObserv
         run.write_json();
     }
     return result;
+}
+
+}  // namespace
+
+// ---- a run's problem ------------------------------------------------------------------------
+
+RunProblem::RunProblem(const TrainConfig& config, const TrainTest* given) : config_(config) {
+    const TrainConfig& c = config_;
+    c.validate();
+    if (problem_info(c.problem).images) {  // the others read or make their own data
+        // (Not one ?: with *given: its result would be a const copy of the loaded images.)
+        if (given) {
+            data_ = *given;
+        } else {
+            data_ = c.data_dir.empty() ? load_named_dataset(c.dataset) : load_mnist_folder(c.data_dir);
+        }
+        if (c.validation > 0) {
+            Rng split_rng(c.seed ^ 0x5EEDull);
+            validation_ = data_.train.split_off(c.validation, split_rng);
+        }
+        if (c.batch > data_.train.count) {
+            throw_invalid("train", "batch", double(c.batch),
+                          "at most the " + std::to_string(data_.train.count) + " training samples");
+        }
+    }
+    ProblemSettings s;
+    s.name = c.problem;
+    s.mlp = net_spec(c);
+    s.init = c.init;
+    s.max_batch = c.batch;
+    s.seed = c.seed;
+    if (c.problem == "words-charlm" && !c.data_dir.empty()) s.words = c.data_dir;  // another word list
+    const ClassificationData images{&data_.train, &data_.test, validation_ ? &*validation_ : nullptr, data_.classes};
+    problem_ = make_problem(s, images);
+}
+
+ShuffledSampler RunProblem::sampler() const {
+    return ShuffledSampler(problem_->train_examples(), config_.batch, config_.seed + 3);
+}
+
+std::span<const std::uint32_t> RunProblem::next_batch() {
+    if (!order_) order_.emplace(sampler());
+    if (order_batch_ == 0) order_->start_epoch();
+    const std::span<const std::uint32_t> batch = order_->batch(order_batch_);
+    if (++order_batch_ == order_->batches_per_epoch()) {  // the batch stays valid: the next epoch draws later
+        order_->end_epoch();
+        order_batch_ = 0;
+    }
+    return batch;
+}
+
+BatchResult RunProblem::train_batch(std::span<const std::uint32_t> batch, bool backward) {
+    const std::string where = "problem " + config_.problem + ": a batch";
+    if (batch.empty() || batch.size() > problem_->max_batch()) {
+        throw InvalidArgument(where + " of " + std::to_string(batch.size()) + " examples (expected 1 to " +
+                              std::to_string(problem_->max_batch()) + ", the batch it was made for)");
+    }
+    for (std::uint32_t example : batch) {
+        if (example >= problem_->train_examples()) {
+            throw InvalidArgument(where + " names example " + std::to_string(example) + " (it has " +
+                                  std::to_string(problem_->train_examples()) + " training examples)");
+        }
+    }
+    return problem_->train_batch(batch, backward);
+}
+
+Evaluation RunProblem::evaluate(Split split) {
+    if (split == Split::validation && !problem_->has_validation()) {
+        throw InvalidArgument("problem " + config_.problem + " has no validation split" +
+                              (problem_info(config_.problem).images ? " (hold some training images out: validation > 0)" : ""));
+    }
+    return problem_->evaluate(split);
+}
+
+// ---- training -------------------------------------------------------------------------------
+
+TrainResult train(TrainConfig config, const TrainPaths& paths, const TrainObserver& observer,
+                  const TrainTest* given_data, const OptimizerCatalogue& optimizers) {
+    const Resident baseline = resident_bytes();
+    const auto started = Clock::now();
+    config = effective_config(config, paths);
+    set_num_threads(config.threads > 0 ? config.threads : num_threads());
+    if (!paths.checkpoint.empty()) {
+        remove_stale_temporaries(paths.checkpoint);
+        check_can_write_atomic(paths.checkpoint);  // fail now, not after an epoch
+    }
+    auto problem = std::make_shared<RunProblem>(config, given_data);
+    return run_and_record(config, std::move(problem), paths, observer, optimizers, baseline, started);
+}
+
+TrainResult train(TrainConfig config, std::shared_ptr<RunProblem> problem, const TrainObserver& observer,
+                  const OptimizerCatalogue& optimizers) {
+    const Resident baseline = resident_bytes();
+    const auto started = Clock::now();
+    config = with_problem_settings(config, problem->config());
+    config.validate();
+    set_num_threads(config.threads > 0 ? config.threads : num_threads());
+    return run_and_record(config, std::move(problem), TrainPaths{}, observer, optimizers, baseline, started);
 }
 
 std::string result_json(const TrainConfig& config, const TrainResult& r) {

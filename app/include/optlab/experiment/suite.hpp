@@ -20,6 +20,7 @@
 
 #include "optlab/core/error.hpp"
 #include "optlab/data/dataset.hpp"
+#include "optlab/train/optimizer_catalogue.hpp"
 
 namespace optlab::experiment {
 
@@ -50,10 +51,15 @@ struct SuiteProtocol {
     int seeds = 3;
     bool quick = false;
     double lr_lo = 1e-4, lr_hi = 1.0;  // the grid's ends
+    /// Where the optimizers' names come from: the registry, and optimizers brought from
+    /// outside it (Python classes, through optlab.suite.run). Not part of to_json(): each arm
+    /// keeps its optimizer's origin instead.
+    OptimizerCatalogue catalogue;
 
     /// The defaults, with --quick's smaller grid and fewer seeds.
     static SuiteProtocol defaults(bool quick);
-    /// Throws InvalidArgument naming the flag and value when a setting cannot run.
+    /// Throws InvalidArgument naming the flag and value when a setting cannot run (an
+    /// external optimizer without a default learning rate cannot: the default phase needs one).
     void validate() const;
     /// The grid's learning rates, log-spaced over [lr_lo, lr_hi].
     std::vector<double> learning_rates() const;
@@ -81,6 +87,7 @@ struct SuiteArm {
     std::string phase;           // "default", "tune" or "seed"
     std::optional<double> lr;    // set for tune and seed; default arms run the optimizer's own
     std::uint64_t seed = 1;
+    std::string origin;  // "" for a registry optimizer; what made an external one ("python:mod.Class")
 
     // Results.
     double lr_used = 0;  // the learning rate the arm ran at
@@ -159,30 +166,43 @@ class SuiteWorkers {
 
 class LocalWorkers final : public SuiteWorkers {
   public:
-    /// `images`: Fashion-MNIST for the image problems (null when none is run).
-    LocalWorkers(bool quick, const TrainTest* images, int threads);
+    /// `images`: Fashion-MNIST for the image problems (null when none is run); `optimizers`:
+    /// the protocol's catalogue, which makes each arm's optimizer.
+    LocalWorkers(bool quick, const TrainTest* images, int threads, OptimizerCatalogue optimizers = {});
     void run(const std::vector<SuiteArm>& pending, const std::function<void(const SuiteArm&)>& finished) override;
 
   private:
     bool quick_;
     const TrainTest* images_;
     int threads_;
+    OptimizerCatalogue optimizers_;
 };
 
-/// Runs (or resumes) the suite into `dir`: arms already in dir/arms are read, not rerun; a
-/// folder made with another protocol is refused (InvalidArgument saying what differs).
+/// The images the protocol's image problems train and score on (suite_images of the named
+/// dataset, or of an MNIST-layout folder when `data_dir` is set), or none when it has no
+/// image problem; `info` hears that they are being loaded.
+std::optional<TrainTest> load_suite_images(const SuiteProtocol& protocol, const std::string& dataset,
+                                           const std::string& data_dir,
+                                           const std::function<void(const std::string&)>& info = {});
+
+/// Runs (or resumes) the suite into `dir`: arms already in dir/arms are read, not rerun. A
+/// folder whose arms were run under another grid, seeds, quick or problem settings is refused
+/// (InvalidArgument saying what differs), and so is an arm file of an optimizer of the same
+/// name but another origin; other problems or optimizers are welcome (their arms are added).
 SuiteResult run_suite(const SuiteProtocol& protocol, const std::filesystem::path& dir, SuiteWorkers& workers,
                       const SuiteObserver& observer = {});
 
 /// Whether `optimizer` can train `problem` at all: Muon trains only 2-D weights, and the
 /// noisy quadratic has none. The suite runs no arm of such a pair and ranks it nowhere.
-bool applicable(const std::string& problem, const std::string& optimizer);
+bool applicable(const std::string& problem, const std::string& optimizer, const OptimizerCatalogue& optimizers);
 /// The arms of the first stage (defaults and tuning), which need nothing from one another.
 std::vector<SuiteArm> plan_first_stage(const SuiteProtocol& protocol);
 /// The seed arms, once the tuning arms of the first stage are done.
 std::vector<SuiteArm> plan_second_stage(const SuiteProtocol& protocol, const std::vector<SuiteArm>& first);
-/// Runs one arm (its results filled in); throws SuiteInterrupted when a signal stops it.
-SuiteArm run_arm(SuiteArm arm, const SuiteProblem& problem, const TrainTest* images, int threads);
+/// Runs one arm (its results filled in) with the optimizer `optimizers` makes; throws
+/// SuiteInterrupted when a signal stops it.
+SuiteArm run_arm(SuiteArm arm, const SuiteProblem& problem, const TrainTest* images, int threads,
+                 const OptimizerCatalogue& optimizers);
 /// Ranks, winners, profiles and scores from the finished arms.
 SuiteResult summarise_suite(const SuiteProtocol& protocol, std::vector<SuiteArm> arms);
 

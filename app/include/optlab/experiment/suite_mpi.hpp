@@ -9,6 +9,8 @@
 // and names the rank), every arm finished so far is on disk and a rerun resumes from there.
 // Arms are deterministic given their settings and thread count, so the results equal a
 // single-process run's with the same --threads.
+// Its ranks make registry optimizers only (the command line's): an optimizer brought from
+// outside the registry (a Python class) lives in the process that brought it.
 #pragma once
 
 #include "optlab/experiment/suite.hpp"

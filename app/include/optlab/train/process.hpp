@@ -8,7 +8,8 @@
 namespace optlab {
 
 /// Catches SIGINT and SIGTERM while it lives (restoring the previous handlers after): a signal
-/// sets the stop request instead of ending the process.
+/// sets the stop request instead of ending the process. Several may live at once (runs in
+/// several Python threads): the first catches, the last restores, a signal stops them all.
 class StopSignals {
   public:
     StopSignals();

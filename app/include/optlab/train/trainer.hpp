@@ -8,14 +8,18 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "optlab/data/dataset.hpp"
+#include "optlab/data/sampler.hpp"
 #include "optlab/problems/problem.hpp"
 #include "optlab/train/checkpoint.hpp"
 #include "optlab/train/config.hpp"
+#include "optlab/train/optimizer_catalogue.hpp"
 #include "optlab/train/process.hpp"
 #include "optlab/train/run_log.hpp"
 
@@ -71,12 +75,53 @@ struct TrainPaths {
     std::filesystem::path resume;      // continue from this checkpoint
 };
 
+/// A run's problem as train() makes it from its config: the data loaded (or given, and
+/// copied), the validation split held out of the training set, the model made and initialised
+/// from the seed — and the order in which train() draws its batches.
+class RunProblem {
+  public:
+    /// Throws InvalidArgument for a config that cannot run, IoError for data that cannot be read.
+    explicit RunProblem(const TrainConfig& config, const TrainTest* data = nullptr);
+    RunProblem(const RunProblem&) = delete;
+    RunProblem& operator=(const RunProblem&) = delete;
+
+    Problem& problem() { return *problem_; }
+    /// The config it was made from (its problem, data, model, batch, seed and validation).
+    const TrainConfig& config() const { return config_; }
+    /// The training examples in train()'s order: every run on this problem starts from it.
+    ShuffledSampler sampler() const;
+    /// The next batch of that order, walking its epochs one batch at a time (for a loop
+    /// written by hand); valid until the next call.
+    std::span<const std::uint32_t> next_batch();
+    /// The problem's train_batch on examples named by hand, checked first: InvalidArgument for
+    /// an empty batch, one larger than the problem takes, or an example it does not have.
+    BatchResult train_batch(std::span<const std::uint32_t> batch, bool backward);
+    /// The problem's evaluate(), refusing (InvalidArgument) a validation split it does not have.
+    Evaluation evaluate(Split split);
+
+  private:
+    TrainConfig config_;
+    TrainTest data_;                     // the image problems' (the model points into it)
+    std::optional<Dataset> validation_;  // held out of data_.train
+    std::unique_ptr<Problem> problem_;
+    std::optional<ShuffledSampler> order_;  // next_batch()'s, and where it is
+    std::int64_t order_batch_ = 0;
+};
+
 /// Runs (or resumes) a training. With `paths.resume`, the architecture, optimizer and data
 /// come from the checkpoint; `config` may only change epochs, max_iterations, threads,
-/// eval_every and the paths. Throws Error subclasses naming what is wrong: NonFiniteError
+/// eval_every and the paths. The optimizer is the one `optimizers` makes for config.optimizer
+/// (the registry's, by default). Throws Error subclasses naming what is wrong: NonFiniteError
 /// names the step and the tensor, DivergenceError (under --divergence error) the iteration.
 TrainResult train(TrainConfig config, const TrainPaths& paths, const TrainObserver& observer = {},
-                  const TrainTest* data = nullptr);
+                  const TrainTest* data = nullptr, const OptimizerCatalogue& optimizers = OptimizerCatalogue());
+
+/// Trains `problem` on from its parameters as they are, with a new optimizer, sampler (its
+/// sampler(): the first run's order), schedule and loop as `config` says; config's problem
+/// settings are ignored for the problem's own. Writes no files. The problem is shared with the
+/// optimizer, which may keep it alive (a Python optimizer's NumPy views of its parameters).
+TrainResult train(TrainConfig config, std::shared_ptr<RunProblem> problem, const TrainObserver& observer,
+                  const OptimizerCatalogue& optimizers);
 
 /// The JSON object of a result (test_accuracy, test_loss, train_loss, epochs, iterations,
 /// seconds, samples_per_second, ...).
