@@ -23,23 +23,7 @@ struct AdadeltaOptions {
     static AdadeltaOptions defaults(Convention c);
 };
 
-template <class T>
-class Adadelta final : public BasicOptimizer<T, Adadelta<T>, AdadeltaOptions> {
-    using Base = BasicOptimizer<T, Adadelta<T>, AdadeltaOptions>;
-
-  public:
-    static constexpr std::string_view kName = "adadelta";
-    /// State buffers, by PyTorch's names.
-    static constexpr std::array<std::string_view, 2> kBuffers = {"square_avg", "acc_delta"};
-    using Base::Base;  // (store, options = {}) and (store, ParamGroups)
-
-    static void validate(const AdadeltaOptions& o);
-
-  private:
-    void step_group(std::size_t g) override;
-};
-
-extern template class Adadelta<float>;
-extern template class Adadelta<double>;
+// The class: its registry name and state buffers, by PyTorch's names (optimizer.hpp).
+OPTLAB_OPTIMIZER(Adadelta, AdadeltaOptions, "adadelta", "square_avg", "acc_delta");
 
 }  // namespace optlab

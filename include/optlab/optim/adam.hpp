@@ -32,24 +32,7 @@ struct AdamOptions {
     static AdamOptions adamw_defaults(Convention c);
 };
 
-template <class T>
-class Adam final : public BasicOptimizer<T, Adam<T>, AdamOptions> {
-    using Base = BasicOptimizer<T, Adam<T>, AdamOptions>;
-
-  public:
-    static constexpr std::string_view kName = "adam";
-    /// State buffers, by PyTorch's names.
-    static constexpr std::array<std::string_view, 3> kBuffers = {"exp_avg", "exp_avg_sq",
-                                                                 "max_exp_avg_sq"};
-    using Base::Base;  // (store, options = {}) and (store, ParamGroups)
-
-    static void validate(const AdamOptions& o);
-
-  private:
-    void step_group(std::size_t g) override;
-};
-
-extern template class Adam<float>;
-extern template class Adam<double>;
+// The class: its registry name and state buffers, by PyTorch's names (optimizer.hpp).
+OPTLAB_OPTIMIZER(Adam, AdamOptions, "adam", "exp_avg", "exp_avg_sq", "max_exp_avg_sq");
 
 }  // namespace optlab

@@ -21,23 +21,7 @@ struct AdamaxOptions {
     static AdamaxOptions defaults(Convention c);
 };
 
-template <class T>
-class Adamax final : public BasicOptimizer<T, Adamax<T>, AdamaxOptions> {
-    using Base = BasicOptimizer<T, Adamax<T>, AdamaxOptions>;
-
-  public:
-    static constexpr std::string_view kName = "adamax";
-    /// State buffers, by PyTorch's names.
-    static constexpr std::array<std::string_view, 2> kBuffers = {"exp_avg", "exp_inf"};
-    using Base::Base;  // (store, options = {}) and (store, ParamGroups)
-
-    static void validate(const AdamaxOptions& o);
-
-  private:
-    void step_group(std::size_t g) override;
-};
-
-extern template class Adamax<float>;
-extern template class Adamax<double>;
+// The class: its registry name and state buffers, by PyTorch's names (optimizer.hpp).
+OPTLAB_OPTIMIZER(Adamax, AdamaxOptions, "adamax", "exp_avg", "exp_inf");
 
 }  // namespace optlab

@@ -23,23 +23,7 @@ struct LionOptions {
     static LionOptions defaults(Convention c);
 };
 
-template <class T>
-class Lion final : public BasicOptimizer<T, Lion<T>, LionOptions> {
-    using Base = BasicOptimizer<T, Lion<T>, LionOptions>;
-
-  public:
-    static constexpr std::string_view kName = "lion";
-    /// State buffers, by PyTorch's names.
-    static constexpr std::array<std::string_view, 1> kBuffers = {"exp_avg"};
-    using Base::Base;  // (store, options = {}) and (store, ParamGroups)
-
-    static void validate(const LionOptions& o);
-
-  private:
-    void step_group(std::size_t g) override;
-};
-
-extern template class Lion<float>;
-extern template class Lion<double>;
+// The class: its registry name and state buffers, by PyTorch's names (optimizer.hpp).
+OPTLAB_OPTIMIZER(Lion, LionOptions, "lion", "exp_avg");
 
 }  // namespace optlab

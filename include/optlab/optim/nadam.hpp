@@ -29,23 +29,7 @@ struct NadamOptions {
     static NadamOptions defaults(Convention c);
 };
 
-template <class T>
-class Nadam final : public BasicOptimizer<T, Nadam<T>, NadamOptions> {
-    using Base = BasicOptimizer<T, Nadam<T>, NadamOptions>;
-
-  public:
-    static constexpr std::string_view kName = "nadam";
-    /// State buffers, by PyTorch's names.
-    static constexpr std::array<std::string_view, 2> kBuffers = {"exp_avg", "exp_avg_sq"};
-    using Base::Base;  // (store, options = {}) and (store, ParamGroups)
-
-    static void validate(const NadamOptions& o);
-
-  private:
-    void step_group(std::size_t g) override;
-};
-
-extern template class Nadam<float>;
-extern template class Nadam<double>;
+// The class: its registry name and state buffers, by PyTorch's names (optimizer.hpp).
+OPTLAB_OPTIMIZER(Nadam, NadamOptions, "nadam", "exp_avg", "exp_avg_sq");
 
 }  // namespace optlab

@@ -11,6 +11,7 @@
 // computed once per group per step, outside the loop.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -260,6 +261,35 @@ class BasicOptimizer : public Optimizer<T> {
         }
     }
 };
+
+/// The class of an optimizer that is BasicOptimizer and nothing more — most optimizers — written
+/// once. In its header, after the options struct and the formula:
+///
+///     OPTLAB_OPTIMIZER(Adam, AdamOptions, "adam", "exp_avg", "exp_avg_sq", "max_exp_avg_sq");
+///
+/// declares `template <class T> class Adam final : public BasicOptimizer<T, Adam<T>,
+/// AdamOptions>` with kName (its registry name), kBuffers (its state buffers, by PyTorch's
+/// names), BasicOptimizer's constructors — (store, options = {}) and (store, ParamGroups) — and
+/// the two members its source defines, `static void validate(const AdamOptions&)` and
+/// `step_group(g)`; then the extern templates of its float and double classes, which the source
+/// instantiates. An optimizer with more (an evaluation point, workspaces, its own constructors)
+/// writes its class out (schedule_free.hpp, lamb.hpp).
+#define OPTLAB_OPTIMIZER(Class, OptionsType, registry_name, ...)                            \
+    template <class T>                                                                      \
+    class Class final : public BasicOptimizer<T, Class<T>, OptionsType> {                   \
+        using Base = BasicOptimizer<T, Class<T>, OptionsType>;                              \
+                                                                                            \
+      public:                                                                               \
+        static constexpr std::string_view kName = registry_name;                            \
+        static constexpr auto kBuffers = std::to_array<std::string_view>({__VA_ARGS__});    \
+        using Base::Base;                                                                   \
+        static void validate(const OptionsType& o);                                         \
+                                                                                            \
+      private:                                                                              \
+        void step_group(std::size_t g) override;                                            \
+    };                                                                                      \
+    extern template class Class<float>;                                                     \
+    extern template class Class<double>
 
 }  // namespace optlab
 

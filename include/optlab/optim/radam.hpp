@@ -26,23 +26,7 @@ struct RadamOptions {
     static RadamOptions defaults(Convention c);
 };
 
-template <class T>
-class Radam final : public BasicOptimizer<T, Radam<T>, RadamOptions> {
-    using Base = BasicOptimizer<T, Radam<T>, RadamOptions>;
-
-  public:
-    static constexpr std::string_view kName = "radam";
-    /// State buffers, by PyTorch's names.
-    static constexpr std::array<std::string_view, 2> kBuffers = {"exp_avg", "exp_avg_sq"};
-    using Base::Base;  // (store, options = {}) and (store, ParamGroups)
-
-    static void validate(const RadamOptions& o);
-
-  private:
-    void step_group(std::size_t g) override;
-};
-
-extern template class Radam<float>;
-extern template class Radam<double>;
+// The class: its registry name and state buffers, by PyTorch's names (optimizer.hpp).
+OPTLAB_OPTIMIZER(Radam, RadamOptions, "radam", "exp_avg", "exp_avg_sq");
 
 }  // namespace optlab

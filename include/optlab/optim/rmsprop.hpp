@@ -26,24 +26,7 @@ struct RmspropOptions {
     static RmspropOptions defaults(Convention c);
 };
 
-template <class T>
-class Rmsprop final : public BasicOptimizer<T, Rmsprop<T>, RmspropOptions> {
-    using Base = BasicOptimizer<T, Rmsprop<T>, RmspropOptions>;
-
-  public:
-    static constexpr std::string_view kName = "rmsprop";
-    /// State buffers, by PyTorch's names.
-    static constexpr std::array<std::string_view, 3> kBuffers = {"square_avg", "grad_avg",
-                                                                 "momentum_buffer"};
-    using Base::Base;  // (store, options = {}) and (store, ParamGroups)
-
-    static void validate(const RmspropOptions& o);
-
-  private:
-    void step_group(std::size_t g) override;
-};
-
-extern template class Rmsprop<float>;
-extern template class Rmsprop<double>;
+// The class: its registry name and state buffers, by PyTorch's names (optimizer.hpp).
+OPTLAB_OPTIMIZER(Rmsprop, RmspropOptions, "rmsprop", "square_avg", "grad_avg", "momentum_buffer");
 
 }  // namespace optlab

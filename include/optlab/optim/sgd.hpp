@@ -24,23 +24,7 @@ struct SgdOptions {
     static SgdOptions defaults(Convention c);
 };
 
-template <class T>
-class Sgd final : public BasicOptimizer<T, Sgd<T>, SgdOptions> {
-    using Base = BasicOptimizer<T, Sgd<T>, SgdOptions>;
-
-  public:
-    static constexpr std::string_view kName = "sgd";
-    /// State buffers, by PyTorch's names.
-    static constexpr std::array<std::string_view, 1> kBuffers = {"momentum_buffer"};
-    using Base::Base;  // (store, options = {}) and (store, ParamGroups)
-
-    static void validate(const SgdOptions& o);
-
-  private:
-    void step_group(std::size_t g) override;
-};
-
-extern template class Sgd<float>;
-extern template class Sgd<double>;
+// The class: its registry name and state buffers, by PyTorch's names (optimizer.hpp).
+OPTLAB_OPTIMIZER(Sgd, SgdOptions, "sgd", "momentum_buffer");
 
 }  // namespace optlab
