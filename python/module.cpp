@@ -7,6 +7,7 @@
 #include <string>
 
 #include "binding.hpp"
+#include "training.hpp"
 #include "optlab/core/error.hpp"
 #include "optlab/core/parallel.hpp"
 #include "optlab/core/text.hpp"
@@ -301,4 +302,5 @@ PYBIND11_MODULE(_optlab, m) {
     op::bind_catalogue(m);
     op::bind_store(m);
     op::bind_optimizer(m);
+    op::bind_training(m);
 }

@@ -13,7 +13,8 @@ gradients are NumPy views of one arena; steps and paths run without the GIL.
     store.grad("w")[:] = 1.0
     opt.step()
 
-See docs/python.md.
+optlab.Problem and optlab.suite.run bring an optimizer written in Python to optlab's problems
+and suite. See docs/python.md.
 """
 
 from ._optlab import (
@@ -37,6 +38,8 @@ from ._optlab import (
     set_num_threads,
     trajectory,
 )
+from . import suite
+from .problem import Problem
 
 __all__ = [
     "DivergenceError",
@@ -49,6 +52,7 @@ __all__ = [
     "NotFound",
     "Optimizer",
     "ParamStore",
+    "Problem",
     "StateMismatch",
     "__version__",
     "conventions",
@@ -57,5 +61,6 @@ __all__ = [
     "num_threads",
     "optimizers",
     "set_num_threads",
+    "suite",
     "trajectory",
 ]
