@@ -393,6 +393,15 @@ C++ library and the CLI read.)")
                  if (norm) o.grad_norm = *norm;
              },
              "One update of every group from the store's gradients.")
+        // For optlab.torch, which makes a group per parameter: torch.optim skips a parameter whose
+        // .grad is None (its state and step count unchanged), as step_groups leaves a group out.
+        .def("step_groups",
+             [](PyOptimizer& o, const std::vector<bool>& active) {
+                 o.locked([&](auto& opt) { opt.step_groups(active); });
+             },
+             py::arg("active"),
+             "One update of the groups whose flag is set (a bool per group); the others keep their parameters, "
+             "state and step count. No clipping or schedule: step() has those.")
         .def("zero_grad", [](PyOptimizer& o) { o.locked([](auto& opt) { opt.zero_grad(); }); },
              "Zeroes the gradients of every tensor this optimizer updates.")
         .def_property_readonly("name", [](const PyOptimizer& o) { return o.with([](const auto& opt) { return std::string(opt.name()); }); })

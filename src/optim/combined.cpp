@@ -41,6 +41,7 @@ class Combined final : public Optimizer<T> {
     HyperParams hyper(std::size_t g) const override { return at(g).part->hyper(at(g).group); }
     void set_hyper(std::size_t g, const HyperParams& v) override { at(g).part->set_hyper(at(g).group, v); }
 
+    bool steps_by_group() const override { return false; }  // each part steps whole
     void step() override {
         for (auto& part : parts_) part->step();
         for (auto& group : this->groups_) ++group.step;

@@ -58,6 +58,29 @@ void Optimizer<T>::step() {
 }
 
 template <class T>
+void Optimizer<T>::step_groups(const std::vector<bool>& active) {
+    if (active.size() != groups_.size()) {
+        throw InvalidArgument(std::string(name()) + ": step_groups: " + std::to_string(active.size()) +
+                              " flags for " + std::to_string(groups_.size()) + " groups");
+    }
+    if (std::all_of(active.begin(), active.end(), [](bool a) { return a; })) {
+        step();
+        return;
+    }
+    if (!steps_by_group()) {
+        throw InvalidArgument(std::string(name()) + ": steps all its groups at once; it cannot leave some out");
+    }
+    if (!training_) {
+        throw Error(std::string(name()) + ": step() in evaluation mode; call train() first");
+    }
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+        if (!active[g]) continue;
+        ++groups_[g].step;
+        step_group(g);
+    }
+}
+
+template <class T>
 void Optimizer<T>::eval() {
     if (!training_) return;
     training_ = false;

@@ -126,8 +126,10 @@ void ScheduleFreeAdamW<T>::step_group(std::size_t g) {
     const ScheduleFreeAdamWOptions& o = this->options_[g];
     T* y = this->store_.params().data();
     const T* grad = this->store_.grads().data();
-    if (!this->has_state("z")) std::copy(y, y + this->store_.arena_size(), this->state("z"));  // z₁ = y₁
     T* z = this->state("z");
+    if (this->groups_[g].step == 1) {  // z₁ = y₁ at the group's own first step (step_groups may start it late)
+        this->for_each_range(g, [&](std::size_t begin, std::size_t end) { std::copy(y + begin, y + end, z + begin); });
+    }
     T* v = this->state("exp_avg_sq");
     const auto s = step_scalars<T>(o, o.betas[0], o.betas[1], o.eps, this->groups_[g].step,
                                    this->groups_[g].scalars);
@@ -142,7 +144,7 @@ void ScheduleFreeAdamW<T>::step_group(std::size_t g) {
 
 template <class T>
 void ScheduleFreeAdamW<T>::to_eval_point(std::size_t g) {
-    if (!this->has_state("z")) return;  // before the first step x = y = z
+    if (this->groups_[g].step == 0) return;  // before the group's first step x = y = z
     T* p = this->store_.params().data();
     const T* z = this->state("z");
     const double beta = this->options_[g].betas[0];
@@ -164,8 +166,10 @@ void ScheduleFreeSgd<T>::step_group(std::size_t g) {
     const ScheduleFreeSgdOptions& o = this->options_[g];
     T* y = this->store_.params().data();
     const T* grad = this->store_.grads().data();
-    if (!this->has_state("z")) std::copy(y, y + this->store_.arena_size(), this->state("z"));  // z₁ = y₁
     T* z = this->state("z");
+    if (this->groups_[g].step == 1) {  // z₁ = y₁ at the group's own first step (step_groups may start it late)
+        this->for_each_range(g, [&](std::size_t begin, std::size_t end) { std::copy(y + begin, y + end, z + begin); });
+    }
     const auto s = step_scalars<T>(o, o.momentum, 0.0, 0.0, this->groups_[g].step, this->groups_[g].scalars);
     with_flags(
         [&]<bool kDecay>() {
@@ -178,7 +182,7 @@ void ScheduleFreeSgd<T>::step_group(std::size_t g) {
 
 template <class T>
 void ScheduleFreeSgd<T>::to_eval_point(std::size_t g) {
-    if (!this->has_state("z")) return;
+    if (this->groups_[g].step == 0) return;
     T* p = this->store_.params().data();
     const T* z = this->state("z");
     const double beta = this->options_[g].momentum;

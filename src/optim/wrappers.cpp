@@ -68,6 +68,7 @@ class Wrapped : public Optimizer<T> {
     HyperParams hyper(std::size_t g) const override { return inner_->hyper(g); }
     void set_hyper(std::size_t g, const HyperParams& values) override { inner_->set_hyper(g, values); }
     bool has_eval_point() const override { return true; }
+    bool steps_by_group() const override { return false; }  // its k and its average are global
 
     std::span<const T> buffer(std::string_view name) const override {
         const auto& mine = this->buffer_names();

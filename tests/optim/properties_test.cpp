@@ -17,6 +17,7 @@
 #include "optlab/optim/adam.hpp"
 #include "optlab/optim/registry.hpp"
 #include "optlab/optim/sgd.hpp"
+#include "optlab/optim/wrappers.hpp"
 #include "optlab/problems/functions2d.hpp"
 #include "splitmix.hpp"
 #include "taken_as.hpp"
@@ -112,6 +113,72 @@ TEST_P(EveryOptimizer, FusedArenaPassEqualsSeparateTensorsOnAnyThreadCount) {
         }
     }
     set_num_threads(2);
+}
+
+// step_groups over a group per tensor against one optimizer per tensor stepped only when its
+// flag is set (torch skipping a parameter whose .grad is None): bit for bit, the parameters, the
+// step counts and the evaluation point, with weight decay (which a skipped tensor must not get),
+// a tensor that skips some steps and one that starts late.
+TEST_P(EveryOptimizer, SteppingSomeGroupsEqualsSkippingThoseTensors) {
+    const std::vector<std::vector<std::size_t>> shapes = {{6, 4}, {5}, {3, 4}};
+    const HyperParams hyper = HyperParams{{"weight_decay", 0.01}};
+    ParamStore<double> together;
+    std::vector<ParamStore<double>> alone(shapes.size());
+    std::vector<GroupSpec> groups;
+    for (std::size_t i = 0; i < shapes.size(); ++i) {
+        together.add("t" + std::to_string(i), test::taken_as(GetParam(), shapes[i]));
+        alone[i].add("t", test::taken_as(GetParam(), shapes[i]));
+        fill(together.view(i).param, 21 + i);
+        fill(alone[i].param("t"), 21 + i);
+        groups.push_back({{"t" + std::to_string(i)}, hyper});
+    }
+    auto opt = make_optimizer<double>(GetParam(), together, groups);
+    std::vector<std::unique_ptr<Optimizer<double>>> opts;
+    for (auto& s : alone) opts.push_back(make_optimizer<double>(GetParam(), s, hyper));
+    std::vector<std::int64_t> steps(shapes.size(), 0);
+    for (int step = 0; step < 8; ++step) {
+        const std::vector<bool> active = {true, step % 3 != 0, step >= 2};
+        for (std::size_t i = 0; i < shapes.size(); ++i) {
+            fill(together.view(i).grad, 2000 * step + i);
+            fill(alone[i].grad("t"), 2000 * step + i);
+            if (active[i]) {
+                opts[i]->step();
+                ++steps[i];
+            }
+        }
+        opt->step_groups(active);
+        for (std::size_t i = 0; i < shapes.size(); ++i) {
+            auto a = together.view(i).param;
+            auto b = alone[i].param("t");
+            ASSERT_TRUE(std::equal(a.begin(), a.end(), b.begin(), b.end()))
+                << GetParam() << " tensor " << i << " after step " << step;
+            EXPECT_EQ(opt->step_count(i), steps[i]);
+        }
+    }
+    opt->eval();
+    for (auto& o : opts) o->eval();
+    for (std::size_t i = 0; i < shapes.size(); ++i) {
+        auto a = together.view(i).param;
+        auto b = alone[i].param("t");
+        EXPECT_TRUE(std::equal(a.begin(), a.end(), b.begin(), b.end())) << GetParam() << " tensor " << i << " evaluated";
+    }
+    EXPECT_THROW(opt->step_groups({true, false, true}), Error);  // in evaluation mode
+    opt->train();
+    EXPECT_THROW(opt->step_groups({true, false}), InvalidArgument);
+}
+
+TEST(Optimizer, StepGroupsWithEveryFlagIsStepAndWrappersRefuseTheRest) {
+    ParamStore<float> store;
+    store.add("a", {3});
+    store.add("b", {3});
+    auto lookahead = wrap(make_optimizer<float>("sgd", store, std::vector<GroupSpec>{{{"a"}, {}}, {{"b"}, {}}}),
+                          parse_wrapping("2,0.5", std::nullopt));
+    for (float& g : store.grads()) g = 1.f;
+    lookahead->step_groups({true, true});
+    EXPECT_EQ(lookahead->step_count(0), 1);
+    EXPECT_FALSE(lookahead->steps_by_group());
+    EXPECT_THROW(lookahead->step_groups({true, false}), InvalidArgument);
+    EXPECT_EQ(lookahead->step_count(1), 1);
 }
 
 // loss = Σ (a_i θ_i − y_i)², 20 steps: strictly lower, and strictly higher with maximize.

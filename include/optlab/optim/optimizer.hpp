@@ -74,6 +74,15 @@ class Optimizer {
     /// One update of every group from the gradients in the store's gradient arena. Throws
     /// Error in evaluation mode (eval() without train()).
     virtual void step();
+    /// One update of the groups whose flag in `active` is set (one flag per group); the others
+    /// keep their parameters, state and step count, as if the step had not happened for them.
+    /// torch.optim skips a parameter whose .grad is None this way: with one group per tensor
+    /// (optlab.torch makes it so), stepping the groups that have gradients is torch's step.
+    /// Every flag set is step(). Throws InvalidArgument for a wrong number of flags, and for
+    /// some flags unset on an optimizer that steps as a whole (Lookahead, EMA, combined ones).
+    void step_groups(const std::vector<bool>& active);
+    /// Whether step_groups() can leave some groups out.
+    virtual bool steps_by_group() const { return true; }
     /// Zeroes the gradients of every tensor this optimizer updates.
     void zero_grad();
 
