@@ -90,6 +90,8 @@ def one_thread():
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_pinned_reference(case, one_thread):
+    if "rows_seen" in case and not hasattr(optlab.ParamStore, "track_rows"):
+        pytest.skip("sparse gradients of some rows (SparseAdam): the store's row tracking is not bound to Python")
     dtype = torch.float64 if case["dtype"] == "float64" else torch.float32
     generator = FILE["inputs"]
     start, grads = inputs(case["seed"], case["shapes"], case["steps"], generator["grad_scales"],
