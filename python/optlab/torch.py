@@ -67,7 +67,7 @@ _TORCH_CLASSES = {
                       "adjust_lr_fn")),
     "ASGD": ("asgd", ("lr", "lambd", "alpha", "t0", "weight_decay")),
     "Rprop": ("rprop", ("lr", "etas", "step_sizes")),
-    "SparseAdam": ("sparse-adam", ("lr", "betas", "eps")),
+    "SparseAdam": ("sparse-adam", ("lr", "betas", "eps", "maximize")),
 }
 
 # torch's keywords of its own implementation. optlab has one step, fused, for every optimizer:
