@@ -60,6 +60,30 @@ TensorView<T> ParamStore<T>::view(std::size_t index) {
 template <class T>
 void ParamStore<T>::zero_grad() {
     std::fill(grads_.begin(), grads_.end(), T(0));
+    for (std::size_t index : tracked_) forget_rows(index);
+}
+
+template <class T>
+void ParamStore<T>::track_rows(std::size_t index) {
+    const TensorInfo& t = tensors_.at(index);
+    if (t.shape.empty()) {
+        throw InvalidArgument("ParamStore::track_rows: tensor '" + t.name + "' is a scalar, it has no rows");
+    }
+    if (std::find(tracked_.begin(), tracked_.end(), index) != tracked_.end()) return;
+    rows_seen_.resize(tensors_.size());
+    rows_seen_[index].assign(t.shape[0], 0);
+    tracked_.insert(std::upper_bound(tracked_.begin(), tracked_.end(), index), index);
+}
+
+template <class T>
+std::span<const std::uint8_t> ParamStore<T>::rows_seen(std::size_t index) const {
+    if (index >= rows_seen_.size()) return {};
+    return rows_seen_[index];
+}
+
+template <class T>
+void ParamStore<T>::forget_rows(std::size_t index) {
+    if (index < rows_seen_.size()) std::fill(rows_seen_[index].begin(), rows_seen_[index].end(), std::uint8_t(0));
 }
 
 template class ParamStore<float>;

@@ -21,6 +21,7 @@ Embedding<T>::Embedding(ParamStore<T>& store, const std::string& prefix, std::si
                               " ids is more than the element type holds exactly (2^24)");
     }
     weight_ = store.add(prefix + ".weight", {vocabulary, dim});
+    store.track_rows(weight_);  // the rows of the ids seen: SparseAdam steps only those
 }
 
 template <class T>
@@ -62,6 +63,7 @@ void Embedding<T>::backward_part(const T* x, const T*, const T* dy, T* dx, std::
     for (std::size_t i = 0; i < rows * context_; ++i) {
         const std::size_t id = std::size_t(x[i]);
         if (id < v0 || id >= v1) continue;
+        store_.mark_row(weight_, id);  // (this part's rows only: no two threads mark one row)
         T* row = grad + id * dim_;
         const T* g = dy + i * dim_;
         for (std::size_t d = 0; d < dim_; ++d) row[d] += g[d];

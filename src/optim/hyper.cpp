@@ -24,7 +24,7 @@ std::string to_string(const HyperValue& v) {
 
 std::string_view describe_hyper(std::string_view name) {
     // PyTorch's vocabulary, one line each; the symbols are docs/optimizers.md's.
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 25> kMeaning = {{
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 34> kMeaning = {{
         {"lr", "learning rate γ"},
         {"momentum", "momentum factor μ"},
         {"dampening", "momentum dampening τ (torch)"},
@@ -32,9 +32,9 @@ std::string_view describe_hyper(std::string_view name) {
         {"nesterov", "Nesterov momentum"},
         {"maximize", "ascend instead of descend"},
         {"lr_decay", "AdaGrad's lr decay: γ/(1 + (t−1)·lr_decay)"},
-        {"initial_accumulator_value", "AdaGrad's initial sum of squares"},
+        {"initial_accumulator_value", "the initial sum of squared gradients (AdaGrad's, FTRL's n)"},
         {"eps", "ε, added to the denominator (Adafactor: the pair ε1,ε2; ε1 none: the dtype's epsilon)"},
-        {"alpha", "RMSprop's decay α of the squared-gradient average"},
+        {"alpha", "RMSprop's decay α of the squared-gradient average; ASGD's power α of the step's decay"},
         {"centered", "centered RMSprop: divide by the variance estimate"},
         {"rho", "AdaDelta's decay ρ"},
         {"betas", "decay rates β1,β2 of the moment estimates"},
@@ -50,6 +50,15 @@ std::string_view describe_hyper(std::string_view name) {
         {"ns_coefficients", "Muon's Newton–Schulz coefficients a,b,c: X ← aX + (bS + cS²)X, S = XXᵀ"},
         {"ns_steps", "Muon's number of Newton–Schulz iterations"},
         {"adjust_lr_fn", "Muon's step scale: original (√max(1, A/B)) or match_rms_adamw (0.2·√max(A, B))"},
+        {"etas", "Rprop's factors η−,η+ of a step size when the gradient flips, keeps its sign"},
+        {"step_sizes", "Rprop's smallest and largest step sizes Δmin,Δmax"},
+        {"lambd", "ASGD's decay λ: η = γ/(1 + λγt)^α, and θ shrinks by λη each step"},
+        {"t0", "ASGD's step after which the average of θ begins"},
+        {"learning_rate_power", "FTRL's −q: the per-coordinate lr is γ/n^q"},
+        {"l1_regularization_strength", "FTRL's L1 strength λ1: |z| ≤ λ1 gives θ = 0"},
+        {"l2_regularization_strength", "FTRL's stabilising L2 strength λ2"},
+        {"l2_shrinkage_regularization_strength", "FTRL's shrinkage L2 strength λs, added to the gradient as 2λs·θ"},
+        {"beta", "FTRL's β, added to n^q in the denominator"},
     }};
     for (const auto& [key, meaning] : kMeaning) {
         if (key == name) return meaning;

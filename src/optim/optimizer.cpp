@@ -113,6 +113,7 @@ void Optimizer<T>::zero_grad() {
         for_each_range(g, [&](std::size_t begin, std::size_t end) {
             std::fill(grads.begin() + begin, grads.begin() + end, T(0));
         });
+        for (std::size_t index : groups_[g].tensors) store_.forget_rows(index);
     }
 }
 

@@ -14,14 +14,18 @@
 #include "optlab/optim/adagrad.hpp"
 #include "optlab/optim/adam.hpp"
 #include "optlab/optim/adamax.hpp"
+#include "optlab/optim/asgd.hpp"
+#include "optlab/optim/ftrl.hpp"
 #include "optlab/optim/lamb.hpp"
 #include "optlab/optim/lion.hpp"
 #include "optlab/optim/muon.hpp"
 #include "optlab/optim/nadam.hpp"
 #include "optlab/optim/radam.hpp"
 #include "optlab/optim/rmsprop.hpp"
+#include "optlab/optim/rprop.hpp"
 #include "optlab/optim/schedule_free.hpp"
 #include "optlab/optim/sgd.hpp"
+#include "optlab/optim/sparse_adam.hpp"
 
 namespace optlab {
 
@@ -128,6 +132,16 @@ const std::array kRegistry = {
     entry<ScheduleFreeSgd, ScheduleFreeSgdOptions::defaults>(
         "schedule-free-sgd", "Schedule-Free SGD",
         "Schedule-Free SGD: momentum as an interpolation between z and the average x", {3, 2}),
+    entry<Rprop, RpropOptions::defaults>(
+        "rprop", "Rprop", "Rprop: a step size per parameter, grown while the gradient keeps its sign", {4, 3}),
+    // p, g, ax → p, ax (the average: a copy of θ until t0).
+    entry<Asgd, AsgdOptions::defaults>(
+        "asgd", "ASGD", "ASGD: SGD with a decaying step, evaluated at the running average of θ", {3, 2}),
+    // Over every row, as a dense gradient has them; on an embedding, the rows seen only.
+    entry<SparseAdam, SparseAdamOptions::defaults>(
+        "sparse-adam", "SparseAdam", "SparseAdam: Adam that moves only the rows a sparse gradient reached", {4, 3}),
+    entry<Ftrl, FtrlOptions::defaults>(
+        "ftrl", "FTRL", "FTRL-Proximal: weights solved from the summed gradients, with L1 for exact zeros", {4, 3}),
 };
 
 const std::array<std::string_view, kRegistry.size()> kNames = [] {

@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <vector>
 
 #include "optlab/core/error.hpp"
 
@@ -71,6 +73,30 @@ TEST(ParamStore, RefusesToMoveItsArenasWhilePinned) {
     store.add("b", {1000});
     EXPECT_EQ(store.pins(), 0u);
     EXPECT_EQ(store.num_tensors(), 2u);
+}
+
+// Rows that received a gradient (an Embedding's): recorded only for the tensors that ask,
+// forgotten by zero_grad, and none for the others.
+TEST(ParamStore, RecordsTheRowsSeenOfTrackedTensorsOnly) {
+    ParamStore<float> store;
+    store.add("dense", {3, 2});
+    const std::size_t e = store.add("embedding", {5, 4});
+    const std::size_t s = store.add("scalar", {});
+    store.track_rows(e);
+    store.track_rows(e);  // twice is once
+    EXPECT_EQ(store.tracked_tensors(), (std::vector<std::size_t>{e}));
+    EXPECT_TRUE(store.rows_seen(0).empty());
+    EXPECT_EQ(store.rows_seen(e).size(), 5u);
+    store.mark_row(e, 1);
+    store.mark_row(e, 4);
+    EXPECT_EQ(std::vector<std::uint8_t>(store.rows_seen(e).begin(), store.rows_seen(e).end()),
+              (std::vector<std::uint8_t>{0, 1, 0, 0, 1}));
+    store.forget_rows(e);
+    EXPECT_EQ(std::count(store.rows_seen(e).begin(), store.rows_seen(e).end(), 1), 0);
+    store.mark_row(e, 2);
+    store.zero_grad();
+    EXPECT_EQ(std::count(store.rows_seen(e).begin(), store.rows_seen(e).end(), 1), 0);
+    EXPECT_THROW(store.track_rows(s), InvalidArgument);
 }
 
 TEST(ParamStore, RejectsSizesThatOverflow) {

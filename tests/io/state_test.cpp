@@ -71,7 +71,7 @@ INSTANTIATE_TEST_SUITE_P(All, Resume, ::testing::ValuesIn(resume_cases()), [](co
 
 TEST_P(Resume, SaveLoadContinueEqualsNeverStopping) {
     const Case& c = GetParam();
-    const HyperParams hyper = {{"weight_decay", 0.01}};
+    const HyperParams hyper = test::weight_decay_if_any(c.optimizer, 0.01);
     auto straight_store = model<float>(1, c.optimizer);
     auto straight = make_optimizer<float>(c.optimizer, straight_store, hyper, c.convention);
     auto first_store = model<float>(1, c.optimizer);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The image and embedding layers and binary cross-entropy: backward against central finite
-// differences in float64, the same numbers on any number of threads, and bad shapes and ids
-// refused by name.
+// differences in float64, the same numbers on any number of threads, bad shapes and ids
+// refused by name, and the embedding's rows seen, which SparseAdam steps alone.
 #include <cblas.h>
 #include <gtest/gtest.h>
 
@@ -9,6 +9,7 @@
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <map>
 #include <vector>
 
 #include "optlab/core/error.hpp"
@@ -18,6 +19,7 @@
 #include "optlab/nn/conv.hpp"
 #include "optlab/nn/embedding.hpp"
 #include "optlab/nn/network.hpp"
+#include "optlab/optim/registry.hpp"
 
 namespace optlab::nn {
 namespace {
@@ -452,6 +454,54 @@ TEST(Embedding, OnlyTheRowsOfIdsSeenGetAGradient) {
         const bool seen = id == 0 || id == 2 || id == 4 || id == 7;
         EXPECT_EQ(norm > 0, seen) << "row " << id;
     }
+}
+
+// The rows seen are marked in the store (on any number of threads), an optimizer's zero_grad
+// forgets them, and SparseAdam moves only them — moments included — where Adam moves a row
+// seen once on every later step (its momentum), as torch's two do on a sparse and a dense
+// gradient. The dense layers' tensors get every row from both.
+TEST(Embedding, MarksTheRowsSeenAndSparseAdamMovesOnlyThose) {
+    for (int threads : {1, 2}) {
+        set_num_threads(threads);
+        std::map<std::string, std::vector<double>> moved_rows;
+        for (const char* optimizer : {"sparse-adam", "adam"}) {
+            Network<double> net(3, Loss::cross_entropy, 2, embedding_net<double>);
+            Rng rng(1);
+            net.init(parse_init("he-normal"), rng);
+            ParamStore<double>& store = net.store();
+            const std::size_t e = store.index_of("embedding.weight");
+            auto opt = make_optimizer<double>(optimizer, store, HyperParams{{"lr", 0.1}});
+            const double first[] = {0, 4, 4, 7, 0, 2}, second[] = {1, 1, 3, 8, 3, 1};
+            const std::uint8_t labels[] = {1, 5};
+            std::vector<double> after_first;
+            for (const double* x : {first, second}) {
+                opt->zero_grad();
+                for (std::uint8_t seen : store.rows_seen(e)) EXPECT_EQ(seen, 0);
+                net.forward(x, 2, true);
+                net.loss(labels, 2);
+                net.backward(labels, 2);
+                for (std::size_t id = 0; id < 9; ++id) {
+                    EXPECT_EQ(store.rows_seen(e)[id] != 0, std::count(x, x + 6, double(id)) > 0)
+                        << "row " << id << " on " << threads << " threads";
+                }
+                const std::vector<double> before(store.params().begin(), store.params().end());
+                opt->step();
+                const std::size_t dense_begin = store.info(e).offset + store.info(e).size;
+                for (std::size_t i = dense_begin; i < store.arena_size(); ++i) EXPECT_NE(store.params()[i], before[i]);
+                std::vector<double> moved;
+                for (std::size_t id = 0; id < 9; ++id) {
+                    const auto row = store.view(e).param.subspan(id * 4, 4);
+                    moved.push_back(!std::equal(row.begin(), row.end(), before.begin() + store.info(e).offset + id * 4));
+                }
+                moved_rows[optimizer] = moved;
+            }
+        }
+        // The second batch's rows are 1, 3 and 8: SparseAdam moves those only; Adam also the
+        // first batch's 0, 2, 4 and 7, whose moments carry them on.
+        EXPECT_EQ(moved_rows["sparse-adam"], (std::vector<double>{0, 1, 0, 1, 0, 0, 0, 0, 1}));
+        EXPECT_EQ(moved_rows["adam"], (std::vector<double>{1, 1, 1, 1, 1, 0, 0, 1, 1}));
+    }
+    set_num_threads(2);
 }
 
 TEST(BinaryCrossEntropy, IsStableForLargeLogitsAndRefusesTargetsOutsideZeroOne) {

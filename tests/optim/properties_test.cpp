@@ -48,14 +48,29 @@ TEST_P(EveryOptimizer, ZeroGradientWithoutWeightDecayChangesNothing) {
         store.add("b", test::taken_as(GetParam(), {3}));
         fill(store.params(), 7);
         const std::vector<double> before(store.params().begin(), store.params().end());
-        auto opt = make_optimizer<double>(GetParam(), store, {{"weight_decay", 0.0}}, c);
+        HyperParams hyper = test::weight_decay_if_any(GetParam(), 0.0);
+        if (GetParam() == "asgd") hyper["lambd"] = 0.0;  // ASGD's λ shrinks θ by λη a step: a decay of its own
+        auto opt = make_optimizer<double>(GetParam(), store, hyper, c);
         for (int i = 0; i < 5; ++i) opt->step();
+        if (GetParam() == "ftrl") {
+            // FTRL solves θ from its accumulators at every step, θ = (clip(z) − z)/(…): with no
+            // gradient z stays 0, and so does θ, wherever it started (Keras' Ftrl too).
+            for (double p : store.params()) EXPECT_EQ(p, 0.0) << "ftrl under " << to_string(c);
+            continue;
+        }
         EXPECT_EQ(std::vector<double>(store.params().begin(), store.params().end()), before)
             << GetParam() << " under " << to_string(c);
     }
 }
 
 TEST_P(EveryOptimizer, GroupWithTinyLrStaysPutWhileTheOtherLearns) {
+    if (GetParam() == "ftrl") {
+        GTEST_SKIP() << "FTRL solves θ from its accumulators rather than stepping it: its first step "
+                        "scales θ by 1 − √n₀/√n₁ whatever the lr (ZeroGradient… checks what it does)";
+    }
+    // Rprop's lr is only its first step size, which its floor step_sizes[0] (1e-6) lifts at once.
+    const HyperParams tiny = GetParam() == "rprop" ? HyperParams{{"lr", 1e-28}, {"step_sizes", Betas{0.0, 50.0}}}
+                                                   : HyperParams{{"lr", 1e-28}};
     ParamStore<float> store;
     store.add("a", test::taken_as(GetParam(), {10, 5}));
     store.add("b", test::taken_as(GetParam(), {5}));
@@ -64,7 +79,7 @@ TEST_P(EveryOptimizer, GroupWithTinyLrStaysPutWhileTheOtherLearns) {
     const std::vector<float> a_before(store.param("a").begin(), store.param("a").end());
     auto opt = make_optimizer<float>(
         GetParam(), store,
-        std::vector<GroupSpec>{{{"a"}, {{"lr", 0.01}}}, {{"b"}, {{"lr", 1e-28}}}});
+        std::vector<GroupSpec>{{{"a"}, {{"lr", 0.01}}}, {{"b"}, tiny}});
     for (int i = 0; i < 20; ++i) {
         fill(store.grads(), 100 + i);
         opt->step();
@@ -79,7 +94,7 @@ TEST_P(EveryOptimizer, GroupWithTinyLrStaysPutWhileTheOtherLearns) {
 // tensor: bit for bit, on 1 and 2 threads, with weight decay and a few zero-gradient steps.
 TEST_P(EveryOptimizer, FusedArenaPassEqualsSeparateTensorsOnAnyThreadCount) {
     const std::vector<std::vector<std::size_t>> shapes = {{300, 130}, {7}, {1}, {129, 65}, {0}};
-    const HyperParams hyper = {{"weight_decay", 0.01}};
+    const HyperParams hyper = test::weight_decay_if_any(GetParam(), 0.01);
     for (int threads : {1, 2}) {
         set_num_threads(threads);
         ParamStore<float> fused;
@@ -121,7 +136,7 @@ TEST_P(EveryOptimizer, FusedArenaPassEqualsSeparateTensorsOnAnyThreadCount) {
 // a tensor that skips some steps and one that starts late.
 TEST_P(EveryOptimizer, SteppingSomeGroupsEqualsSkippingThoseTensors) {
     const std::vector<std::vector<std::size_t>> shapes = {{6, 4}, {5}, {3, 4}};
-    const HyperParams hyper = HyperParams{{"weight_decay", 0.01}};
+    const HyperParams hyper = test::weight_decay_if_any(GetParam(), 0.01);
     ParamStore<double> together;
     std::vector<ParamStore<double>> alone(shapes.size());
     std::vector<GroupSpec> groups;
@@ -199,8 +214,11 @@ TEST_P(EveryOptimizer, DescendsAndMaximizeAscends) {
             return l;
         };
         const double initial = loss();
-        auto opt = make_optimizer<double>(GetParam(), store,
-                                          {{"lr", 1e-3}, {"maximize", maximize}});
+        HyperParams hyper = {{"lr", 1e-3}, {"maximize", maximize}};
+        // FTRL's initial accumulator n₀ pulls θ towards 0 (a proximal term at the origin, of
+        // weight √n₀/γ), which at this lr outweighs the gradient; without it FTRL steps along it.
+        if (GetParam() == "ftrl") hyper["initial_accumulator_value"] = 0.0;
+        auto opt = make_optimizer<double>(GetParam(), store, hyper);
         for (int step = 0; step < 20; ++step) {
             for (int i = 0; i < 50; ++i) {
                 store.grads()[i] = 2 * a[i] * (a[i] * store.params()[i] - y[i]);
@@ -245,6 +263,10 @@ const std::map<std::string, Convergence>& convergence_settings() {
         {"muon", {5e-3, 1e-3, {}}},  // a 1×n matrix: steps of about γ along the normalised momentum
         {"schedule-free-adamw", {0.1, 0.05, {}}},  // judged at its evaluation point x
         {"schedule-free-sgd", {0.1, 3e-3, {}}},
+        {"rprop", {1e-2, 1e-2, {}}},
+        {"asgd", {0.1, 1.5e-3, {}}},
+        {"sparse-adam", {0.1, 0.1, {}}},  // Adam's
+        {"ftrl", {1.0, 1.0, {}}},
     };
     return settings;
 }

@@ -141,6 +141,11 @@ Agreement run_case(const json& c) {
         store.add("t" + std::to_string(i), shape);
         sizes.push_back(store.info(i).size);
     }
+    // SparseAdam's cases on an embedding's gradient: the tensors whose rows are recorded, and
+    // the rows each step reaches. The other rows' gradients are left as drawn, not zero: a
+    // step that read them would move those rows.
+    const json rows_seen = c.value("rows_seen", json::object());
+    for (const auto& [index, steps_rows] : rows_seen.items()) store.track_rows(std::stoul(index));
     const auto in = test::reference_inputs(c["seed"].get<std::uint64_t>(), sizes, steps);
     for (std::size_t i = 0; i < sizes.size(); ++i) {
         auto p = store.view(i).param;
@@ -161,6 +166,10 @@ Agreement run_case(const json& c) {
         for (std::size_t i = 0; i < sizes.size(); ++i) {
             auto g = store.view(i).grad;
             for (std::size_t j = 0; j < sizes[i]; ++j) g[j] = T(in.grads[k - 1][i][j]);
+        }
+        for (const auto& [index, steps_rows] : rows_seen.items()) {
+            store.forget_rows(std::stoul(index));
+            for (std::size_t row : steps_rows[k - 1].template get<std::vector<std::size_t>>()) store.mark_row(std::stoul(index), row);
         }
         opt->step();
         const std::string key = std::to_string(k);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-// The shape in which a test gives an optimizer a tensor: as written, except that an optimizer
-// for matrices only (the registry's matrices_only: Muon) takes a vector of n as a 1×n matrix,
-// a scalar as 1×1 and a tensor of 3 or more dimensions with its leading ones folded into rows.
+// What the optimizer-wide tests give every optimizer in the form it takes:
+// - a tensor's shape: as written, except that an optimizer for matrices only (the registry's
+//   matrices_only: Muon) takes a vector of n as a 1×n matrix, a scalar as 1×1 and a tensor of
+//   3 or more dimensions with its leading ones folded into rows;
+// - a weight decay: where the optimizer has one (Rprop and SparseAdam, as torch's, have none).
 #pragma once
 
 #include <string_view>
@@ -20,6 +22,12 @@ inline std::vector<std::size_t> taken_as(std::string_view optimizer, std::vector
     std::size_t rows = 1;
     for (std::size_t i = 0; i + 1 < shape.size(); ++i) rows *= shape[i];
     return {rows, shape.back()};
+}
+
+/// {weight_decay: λ} for an optimizer with a weight decay, nothing for one without.
+inline HyperParams weight_decay_if_any(std::string_view optimizer, double lambda) {
+    if (!optimizer_defaults(optimizer, Convention::torch).contains("weight_decay")) return {};
+    return {{"weight_decay", lambda}};
 }
 
 }  // namespace optlab::test

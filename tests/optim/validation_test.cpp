@@ -63,6 +63,16 @@ TEST(Validation, MessagesNameOptimizerFieldValueAndRange) {
     expect_message(error_of("adagrad", {{"initial_accumulator_value", -1.0}}),
                    {"initial_accumulator_value = -1"});
     expect_message(error_of("nadam", {{"momentum_decay", -1.0}}), {"momentum_decay = -1"});
+    // torch's Rprop, ASGD, SparseAdam and Keras' FTRL: their own fields and ranges
+    expect_message(error_of("rprop", {{"etas", Betas{1.0, 1.2}}}), {"rprop", "etas[0] = 1", "0 < value < 1"});
+    expect_message(error_of("rprop", {{"etas", Betas{0.5, 1.0}}}), {"etas[1] = 1", "> 1"});
+    expect_message(error_of("rprop", {{"step_sizes", Betas{1e-3, 1e-4}}}), {"step_sizes[1] = 1e-04", ">= step_sizes[0]"});
+    expect_message(error_of("asgd", {{"t0", kInf}}), {"asgd", "t0 = inf"});
+    expect_message(error_of("asgd", {{"lambd", -1.0}}), {"asgd", "lambd = -1"});
+    expect_message(error_of("sparse-adam", {{"eps", 0.0}}), {"sparse-adam", "eps = 0", "> 0"});
+    expect_message(error_of("ftrl", {{"learning_rate_power", 0.5}}), {"ftrl", "learning_rate_power = 0.5", "<= 0"});
+    expect_message(error_of("ftrl", {{"l1_regularization_strength", -1.0}}), {"l1_regularization_strength = -1"});
+    EXPECT_EQ(error_of("ftrl", {{"learning_rate_power", 0.0}}), "");
 }
 
 TEST(Validation, NesterovNeedsMomentumAndNoDampening) {

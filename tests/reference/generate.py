@@ -20,6 +20,12 @@ Sources of truth:
     torch.optim.NAdam multiplies mu_t into the product twice (mu_product * mu * mu_next);
   * RAdam with maximize / decoupled_weight_decay (added to torch.optim after 1.13): not here;
   * Lion: PyTorch has no Lion; the paper's rule (Chen et al. 2023, Program 1) in NumPy.
+  * Rprop, ASGD: torch.optim 1.13. ASGD is also run as PyTorch 2.9's single-tensor step
+    computes it (torch/optim/asgd.py, written below with torch ops), and the two must agree
+    bit for bit: the cases pin both.
+  * SparseAdam: torch.optim 1.13 on sparse gradients (sparse_coo_tensor of the rows seen, a
+    tensor's first index; every row for the tensors a case gives dense gradients).
+  * FTRL: PyTorch has none; Keras 3's keras.optimizers.Ftrl update_step in NumPy.
 float64 cases run with torch's default dtype set to float64, so the scalar state PyTorch
 keeps in tensors (step, NAdam's mu_product) is float64 too.
 
@@ -28,6 +34,7 @@ unless the environment sets another), so each operation rounds once as written, 
 do, and the file is the same on every CPU. torch's AVX2 kernels fuse the multiply-add of
 add_(x, alpha=a) (vec::fmadd), which moves float32 results by some ulps (docs/testing.md).
 """
+import ctypes
 import hashlib
 import json
 import math
@@ -321,6 +328,144 @@ def run_adafactor(params, grads, shapes, hyper, dtype):
                 state.setdefault(key, [None] * len(ps))[i] = st[key].to(torch.float64).flatten().tolist()
     return history, state
 
+# ---- ASGD as PyTorch 2.9 computes it (torch/optim/asgd.py, _single_tensor_asgd) --------------
+def run_asgd_29(groups, params, grads, dtype):
+    """torch 2.9's ASGD step (foreach=False, capturable=False: what runs on CPU tensors), written
+    with the same torch operations: eta and mu are 0-dim tensors of the default dtype
+    (_get_scalar_dtype), eta starting at lr, mu at 1; eta_value = eta.item(). Returns what
+    run_torch returns, with "eval" (ax) added."""
+    tensors = [torch.tensor(t, dtype=dtype) for t in params]
+    history, axs = {}, [torch.zeros_like(t) for t in tensors]
+    scalar = torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
+    owner = {i: hyper for idx, hyper in groups for i in idx}
+    state = [None] * len(tensors)
+    for k, step in enumerate(grads, start=1):
+        for i, (param, g) in enumerate(zip(tensors, step)):
+            h = {"lr": 1e-2, "lambd": 1e-4, "alpha": 0.75, "t0": 1e6, "weight_decay": 0, "maximize": False,
+                 **owner[i]}
+            if state[i] is None:
+                state[i] = {"step": torch.zeros((), dtype=scalar),
+                            "eta": torch.as_tensor(h["lr"], dtype=scalar).clone().detach(),
+                            "mu": torch.ones((), dtype=scalar)}
+            st, ax = state[i], axs[i]
+            grad = torch.tensor(g, dtype=dtype)
+            grad = grad if not h["maximize"] else -grad
+            st["step"] += 1
+            if h["weight_decay"] != 0:
+                grad = grad.add(param, alpha=h["weight_decay"])
+            eta_value = st["eta"].item()
+            param.mul_(1 - h["lambd"] * eta_value)
+            param.add_(grad, alpha=-eta_value)
+            if st["mu"].item() != 1:
+                ax.add_(param.sub(ax).mul_(st["mu"]))
+            else:
+                ax.copy_(param)
+            t = st["step"].item()
+            st["eta"].copy_(torch.as_tensor(h["lr"] / ((1 + h["lambd"] * h["lr"] * t) ** h["alpha"])))
+            st["mu"].copy_(torch.as_tensor(1 / max(1, t - h["t0"])))
+        if k in CHECKPOINTS:
+            history[str(k)] = [t.to(torch.float64).flatten().tolist() for t in tensors]
+    history["eval"] = [a.to(torch.float64).flatten().tolist() for a in axs]
+    return history, {"ax": [a.to(torch.float64).flatten().tolist() for a in axs]}
+
+
+# ---- SparseAdam on sparse gradients (torch.optim 1.13) ---------------------------------------
+def run_sparse_adam(groups, params, grads, shapes, rows_seen, dtype):
+    """torch.optim.SparseAdam with each step's gradient a sparse_coo_tensor of the rows seen (a
+    tensor's first index) and their values; a tensor without rows_seen gets every row, a dense
+    gradient as optlab has it. The values of the rows not seen never reach torch. A step with
+    no row seen: 1.13 fails on an empty sparse gradient of a matrix; 2.x counts the step and
+    skips the update ("Skip update for empty grad"), which is done here by hand."""
+    tensors = [torch.tensor(t, dtype=dtype).reshape(s) for t, s in zip(params, shapes)]
+    param_groups = [{"params": [tensors[i] for i in idx], **torch_kwargs("sparse-adam", hyper)}
+                    for idx, hyper in groups]
+    opt = torch.optim.SparseAdam(param_groups)
+    history = {}
+    for k, step in enumerate(grads, start=1):
+        for i, (t, g, shape) in enumerate(zip(tensors, step, shapes)):
+            dense = torch.tensor(g, dtype=dtype).reshape(shape)
+            rows = rows_seen[str(i)][k - 1] if str(i) in rows_seen else list(range(shape[0]))
+            if not rows:
+                t.grad = None
+                state = opt.state[t]
+                if not state:
+                    state.update(step=0, exp_avg=torch.zeros_like(t), exp_avg_sq=torch.zeros_like(t))
+                state["step"] += 1
+                continue
+            index = torch.tensor([rows], dtype=torch.int64).reshape(1, len(rows))
+            t.grad = torch.sparse_coo_tensor(index, dense[rows], shape)
+        opt.step()
+        if k in CHECKPOINTS:
+            history[str(k)] = [t.to(torch.float64).flatten().tolist() for t in tensors]
+    state = {}
+    for i, t in enumerate(tensors):
+        for key in ("exp_avg", "exp_avg_sq"):
+            state.setdefault(key, [None] * len(tensors))[i] = opt.state[t][key].to(torch.float64).flatten().tolist()
+    return history, state
+
+
+def draw_rows_seen(case_name, shapes, tracked):
+    """For each tracked tensor, the rows that receive a gradient at each step: each row with
+    probability 1/2, and none at all every 7th step (an embedding no id of the batch reached)."""
+    rng = SplitMix64(seed_of(case_name + "/rows"))
+    out = {}
+    for i in tracked:
+        steps = []
+        for k in range(1, STEPS + 1):
+            rows = [r for r in range(shapes[i][0]) if rng.next() >> 63]
+            steps.append([] if k % 7 == 0 else rows)
+        out[str(i)] = steps
+    return out
+
+
+# ---- FTRL as Keras 3 computes it (keras/src/optimizers/ftrl.py), in NumPy --------------------
+_LIBM = ctypes.CDLL("libm.so.6")
+_LIBM.powf.restype, _LIBM.powf.argtypes = ctypes.c_float, [ctypes.c_float, ctypes.c_float]
+
+
+def c_pow(x, q, dtype):
+    """x**q element by element through the C library's pow (float64) or powf (float32), as
+    TensorFlow's CPU kernels compute pow; NumPy's SIMD power rounds otherwise."""
+    if dtype == np.float64:
+        return np.array([math.pow(v, q) for v in x.flat], dtype=dtype).reshape(x.shape)
+    return np.array([_LIBM.powf(float(v), float(q)) for v in x.flat], dtype=dtype).reshape(x.shape)
+
+
+def run_ftrl(params, grads, hyper, dtype):
+    """Ftrl.update_step with every tensor in the variable's dtype, after the base optimizer's
+    decoupled weight decay (variable - variable * wd * lr). n^q is sqrt(n) for q = 0.5, as
+    TensorFlow's graph optimizer (Grappler's ConvertPow) rewrites pow(n, 0.5), the C library's
+    pow otherwise. maximize (g <- -g) is optlab's."""
+    lr = dtype(hyper.get("lr", 1e-3))
+    q = dtype(-hyper.get("learning_rate_power", -0.5))
+    l1 = dtype(hyper.get("l1_regularization_strength", 0.0))
+    l2 = dtype(hyper.get("l2_regularization_strength", 0.0))
+    shrinkage2 = dtype(2 * hyper.get("l2_shrinkage_regularization_strength", 0.0))
+    beta, wd = dtype(hyper.get("beta", 0.0)), dtype(hyper.get("weight_decay", 0.0))
+    sign = dtype(-1.0 if hyper.get("maximize", False) else 1.0)
+    power = (lambda x: np.sqrt(x)) if q == dtype(0.5) else (lambda x: c_pow(x, q, dtype))
+    l2_reg = l2 + beta / (dtype(2.0) * lr)
+    p = [np.array(t, dtype=dtype) for t in params]
+    n = [np.full_like(t, dtype(hyper.get("initial_accumulator_value", 0.1))) for t in p]
+    z = [np.zeros_like(t) for t in p]
+    history = {}
+    for k, step in enumerate(grads, start=1):
+        for i, g in enumerate(step):
+            if wd != 0:
+                p[i] = p[i] - p[i] * wd * lr                                   # base_optimizer
+            g = np.array(g, dtype=dtype) * sign
+            grad_to_use = g + shrinkage2 * p[i]
+            new_n = n[i] + np.square(g)
+            new_n_q = power(new_n)
+            z[i] = z[i] + (grad_to_use - ((new_n_q - power(n[i])) / lr) * p[i])
+            quadratic = new_n_q / lr + dtype(2) * l2_reg
+            p[i] = (np.clip(z[i], -l1, l1) - z[i]) / quadratic
+            n[i] = new_n
+        if k in CHECKPOINTS:
+            history[str(k)] = [t.astype(np.float64).tolist() for t in p]
+    return history, {"accumulator": [t.astype(np.float64).tolist() for t in n],
+                     "linear": [t.astype(np.float64).tolist() for t in z]}
+
 
 # ---- Lookahead and weight EMA around a torch optimizer -------------------------------------
 def run_wrapped(name, hyper, wrapper, params, grads, dtype):
@@ -376,7 +521,8 @@ SHAPES = [[[3, 4], [5]], [[7]], [[2, 3, 2], [1], [4, 4]]]
 MATRIX_SHAPES = [[[3, 4], [4, 4]], [[5, 3]], [[2, 6], [4, 4], [1, 3]]]
 
 TORCH_NAME = {"sgd": "SGD", "adagrad": "Adagrad", "rmsprop": "RMSprop", "adadelta": "Adadelta",
-              "adam": "Adam", "adamw": "AdamW", "adamax": "Adamax", "radam": "RAdam"}
+              "adam": "Adam", "adamw": "AdamW", "adamax": "Adamax", "radam": "RAdam",
+              "rprop": "Rprop", "asgd": "ASGD", "sparse-adam": "SparseAdam"}
 # optlab's registry names that are a torch optimizer with other defaults (registry.cpp):
 # the case gives optlab only its own hyper-parameters; torch gets these added.
 ALIASES = {"momentum": ("sgd", {"momentum": 0.9}),
@@ -461,11 +607,39 @@ CONFIGS = [
     ("schedule-free-sgd", {"lr": 0.1, "momentum": 0.5, "warmup_steps": 10}),
     ("schedule-free-sgd", {"lr": 0.1, "weight_decay": 0.1, "r": 0.5}),
     ("schedule-free-sgd", {"lr": 0.1, "maximize": True}),
+    ("rprop", {}),
+    ("rprop", {"lr": 0.05, "etas": [0.3, 1.5]}),
+    ("rprop", {"lr": 0.01, "step_sizes": [1e-3, 0.05]}),
+    ("rprop", {"lr": 0.01, "maximize": True}),
+    ("asgd", {}),
+    ("asgd", {"lr": 0.05, "t0": 10}),
+    ("asgd", {"lr": 0.05, "lambd": 0.01, "alpha": 0.5, "t0": 5}),
+    ("asgd", {"lr": 0.05, "weight_decay": 0.1, "t0": 20}),
+    ("asgd", {"lr": 0.05, "t0": 0, "maximize": True}),
+    ("sparse-adam", {"lr": 0.01}),  # dense gradients: every row
+    ("ftrl", {}),
+    ("ftrl", {"lr": 0.1}),
+    ("ftrl", {"lr": 0.1, "l1_regularization_strength": 0.05, "l2_regularization_strength": 0.01}),
+    ("ftrl", {"lr": 0.1, "l2_shrinkage_regularization_strength": 0.1, "beta": 0.5}),
+    ("ftrl", {"lr": 0.1, "learning_rate_power": -0.3, "initial_accumulator_value": 0.5}),
+    ("ftrl", {"lr": 0.1, "learning_rate_power": 0.0}),
+    ("ftrl", {"lr": 0.1, "weight_decay": 0.1, "maximize": True}),
+]
+# SparseAdam on an embedding's row-sparse gradient: tensors 0 and 2 of SPARSE_SHAPES receive a
+# gradient in some rows only (rows_seen, drawn per case), tensor 1 a dense one, all in one group.
+SPARSE_SHAPES = [[6, 4], [5], [7, 3]]
+SPARSE_TRACKED = [0, 2]
+SPARSE_CONFIGS = [
+    {},
+    {"lr": 0.01},
+    {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-6},
+    {"lr": 0.01, "maximize": True},
 ]
 # Two parameter groups with their own hyper-parameters: (optimizer, group 0, group 1).
 GROUP_CONFIGS = [
     ("sgd", {"lr": 0.1, "momentum": 0.9}, {"lr": 0.01, "momentum": 0.5, "weight_decay": 0.1}),
     ("adam", {"lr": 0.01}, {"lr": 0.001, "amsgrad": True, "betas": [0.8, 0.9]}),
+    ("asgd", {"lr": 0.05, "t0": 10}, {"lr": 0.01, "lambd": 0.001, "t0": 3}),
 ]
 
 
@@ -473,7 +647,7 @@ def torch_kwargs(name, hyper):
     kw = dict(ALIASES[name][1], **hyper) if name in ALIASES else dict(hyper)
     if "betas" in kw:
         kw["betas"] = tuple(kw["betas"])
-    if name != "nadam":
+    if name not in ("nadam", "sparse-adam"):  # (SparseAdam has no foreach)
         kw["foreach"] = False
     return kw
 
@@ -507,6 +681,9 @@ def run_torch(name, groups, params, grads, dtype):
 
 # Where an optimizer's expected values come from when torch.optim 1.13 lacks it.
 REFERENCE_OF = {"lion": "numpy (Lion paper)", "nadam": "torch ops (PyTorch 2.x NAdam)",
+                "asgd": "torch.optim.ASGD (1.13; 2.9's step in torch ops agrees bit for bit)",
+                "sparse-adam": "torch.optim.SparseAdam (1.13, sparse gradients)",
+                "ftrl": "numpy (Keras 3 Ftrl)",
                 "lamb": "numpy (optax.lamb)", "adafactor": "torch ops (PyTorch 2.5 Adafactor)",
                 "muon": "torch ops (PyTorch 2.9 Muon, Newton-Schulz in the parameters' dtype)",
                 "schedule-free-adamw": "torch ops (schedule_free 1.3 AdamWScheduleFree)",
@@ -556,9 +733,18 @@ def main():
                     dtype = torch.float64 if dtype_name == "float64" else torch.float32
                     history, state = run_schedule_free(params, grads, hypers[0], dtype,
                                                        adam=name.endswith("adamw"))
+                elif name == "ftrl":
+                    history, state = run_ftrl(params, grads, hypers[0], np_dtype)
+                elif name == "sparse-adam":
+                    dtype = torch.float64 if dtype_name == "float64" else torch.float32
+                    history, state = run_sparse_adam(groups, params, grads, shapes, {}, dtype)
                 else:
                     dtype = torch.float64 if dtype_name == "float64" else torch.float32
                     history, state = run_torch(name, groups, params, grads, dtype)
+                    if name == "asgd":  # evaluated at ax; and 2.9's step must give the same bits
+                        history["eval"] = state["ax"]
+                        if run_asgd_29(groups, params, grads, dtype) != (history, state):
+                            sys.exit(f"generate.py: {case_name}: torch 1.13's ASGD and 2.9's step differ")
             finally:
                 torch.set_default_dtype(torch.float32)
             torch_class = TORCH_NAME.get(ALIASES.get(name, (name,))[0])
@@ -574,6 +760,28 @@ def main():
                 "steps": STEPS,
                 "params_after": history,
                 "state": state,
+            })
+    for hyper in SPARSE_CONFIGS:
+        label = ",".join(f"{k}={v}" for k, v in hyper.items()) or "defaults"
+        for dtype_name in ("float64", "float32"):
+            case_name = f"sparse-adam[{label},rows seen]/{dtype_name}"
+            seed = seed_of(case_name)
+            params, grads = inputs(seed, SPARSE_SHAPES)
+            rows_seen = draw_rows_seen(case_name, SPARSE_SHAPES, SPARSE_TRACKED)
+            dtype = torch.float64 if dtype_name == "float64" else torch.float32
+            torch.set_default_dtype(dtype)
+            try:
+                groups = [(list(range(len(SPARSE_SHAPES))), hyper)]
+                history, state = run_sparse_adam(groups, params, grads, SPARSE_SHAPES, rows_seen, dtype)
+            finally:
+                torch.set_default_dtype(torch.float32)
+            cases.append({
+                "name": case_name, "optimizer": "sparse-adam",
+                "reference": REFERENCE_OF["sparse-adam"] + ", rows seen only",
+                "dtype": dtype_name, "seed": seed, "shapes": SPARSE_SHAPES,
+                "groups": [{"params": [f"t{i}" for i in range(len(SPARSE_SHAPES))], "hyper": hyper}],
+                "rows_seen": rows_seen,
+                "steps": STEPS, "params_after": history, "state": state,
             })
     for name, hyper, wrapper in WRAPPED_CONFIGS:
         kind = next(iter(wrapper))

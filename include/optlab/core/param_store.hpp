@@ -73,8 +73,30 @@ class ParamStore {
     std::span<T> grads() { return grads_; }
     std::span<const T> grads() const { return grads_; }
 
-    /// Sets every gradient to zero.
+    /// Sets every gradient to zero, and forgets which rows received one (below).
     void zero_grad();
+
+    // ---- rows that received a gradient -------------------------------------------------
+    // A tensor whose gradient reaches only some of its rows in a step — an Embedding's, whose
+    // rows are the ids of the batch (torch's sparse=True gradient) — can have those rows
+    // recorded: its writer marks each row it adds to, and zero_grad() forgets them. An
+    // optimizer that updates only the rows seen (SparseAdam) reads them; every other one
+    // updates every row and never looks. A tensor's rows are its first index.
+
+    /// Records from now on which rows of tensor `index` receive a gradient; every row counts as
+    /// unseen until marked. Throws InvalidArgument for a scalar (it has no rows).
+    void track_rows(std::size_t index);
+    /// The tensors whose rows are recorded, in the arenas' order.
+    const std::vector<std::size_t>& tracked_tensors() const { return tracked_; }
+    /// Row `row` of tensor `index` (tracked) received a gradient. Different rows may be marked
+    /// from different threads at once.
+    void mark_row(std::size_t index, std::size_t row) { rows_seen_[index][row] = 1; }
+    /// Per row of tensor `index`, 1 if it received a gradient since the last zero_grad(); empty
+    /// for a tensor whose rows are not recorded.
+    std::span<const std::uint8_t> rows_seen(std::size_t index) const;
+    /// Forgets the rows tensor `index` received a gradient in (an optimizer's zero_grad(), for
+    /// its own tensors).
+    void forget_rows(std::size_t index);
 
     /// Pins the arenas where they are: while pinned, add() throws Error instead of moving
     /// them. For holders of pointers into the arenas that C++ cannot see — the Python
@@ -90,6 +112,8 @@ class ParamStore {
     AlignedVector<T> params_;
     AlignedVector<T> grads_;
     std::size_t pins_ = 0;
+    std::vector<std::size_t> tracked_;                 // tensors whose rows are recorded
+    std::vector<std::vector<std::uint8_t>> rows_seen_;  // per tensor: per row, 0 or 1
 };
 
 extern template class ParamStore<float>;

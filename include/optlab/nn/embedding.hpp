@@ -3,9 +3,11 @@
 // network's element type, exact below 2^24), and the output row is their embeddings side by
 // side, y[t·D + d] = E[id_t, d] (torch.nn.Embedding followed by a view to (B, context·D)).
 // E: (vocabulary, D) in the network's one ParamStore, so the optimizer's step stays one pass;
-// backward adds to the gradient rows of the ids seen only, and every row of E, seen or not,
-// gets the optimizer's step (torch's dense gradient: sparse=False). Initialised N(0, 1) as
-// torch's, whatever the network's weight initializer.
+// backward adds to the gradient rows of the ids seen only and marks them in the store
+// (ParamStore::track_rows). Every optimizer steps every row of E, seen or not (torch's dense
+// gradient: sparse=False), but SparseAdam, which steps the rows seen only, as torch's does on
+// the gradient of sparse=True. Initialised N(0, 1) as torch's, whatever the network's weight
+// initializer.
 #pragma once
 
 #include <string>
@@ -27,8 +29,9 @@ class Embedding final : public Layer<T> {
     /// Refuses an id that is not a whole number in [0, vocabulary), naming its row.
     void check_input(const T* x, std::size_t rows) const override;
     void forward_part(const T* x, T* y, std::size_t rows, bool training, Part part) override;
-    /// dE[id] += dy for each id of the batch, in the batch's order; parts share E's rows, so
-    /// the sums are the same on any number of threads. The ids take no gradient: dx is zero.
+    /// dE[id] += dy for each id of the batch, in the batch's order, and row id marked as seen;
+    /// parts share E's rows, so the sums are the same on any number of threads. The ids take no
+    /// gradient: dx is zero.
     void backward_part(const T* x, const T* y, const T* dy, T* dx, std::size_t rows, Part part) override;
     bool forward_by_rows() const override { return true; }
     bool dx_by_rows() const override { return true; }

@@ -83,7 +83,8 @@ class Optimizer {
     void step_groups(const std::vector<bool>& active);
     /// Whether step_groups() can leave some groups out.
     virtual bool steps_by_group() const { return true; }
-    /// Zeroes the gradients of every tensor this optimizer updates.
+    /// Zeroes the gradients of every tensor this optimizer updates, and forgets which of their
+    /// rows received one (ParamStore::track_rows).
     void zero_grad();
 
     std::size_t num_groups() const { return groups_.size(); }
@@ -165,6 +166,12 @@ class Optimizer {
     /// Calls kernel(begin, end) over every range of group g, split across threads.
     template <class Kernel>
     void for_each_range(std::size_t g, Kernel&& kernel);
+    /// Calls kernel(begin, end) over the elements of group g that received a gradient: every
+    /// element of a tensor whose rows the store does not record, and the rows marked of one
+    /// that it does (ParamStore::track_rows: an Embedding's). For an optimizer that updates
+    /// only those, as torch's SparseAdam does on a sparse gradient; split as for_each_range.
+    template <class Kernel>
+    void for_each_row_seen(std::size_t g, Kernel&& kernel);
     /// Writes group g's evaluation point over its ranges of the parameters, which hold its
     /// training point (optimizers with has_eval_point()).
     virtual void to_eval_point(std::size_t /*g*/) {}

@@ -37,4 +37,36 @@ void Optimizer<T>::for_each_range(std::size_t g, Kernel&& kernel) {
     }
 }
 
+template <class T>
+template <class Kernel>
+void Optimizer<T>::for_each_row_seen(std::size_t g, Kernel&& kernel) {
+    const SimdTarget target = simd_target();
+    auto run = [&](std::size_t begin, std::size_t end) {
+        if (begin >= end) return;
+        parallel_for(begin, end, ParamStore<T>::kAlign,
+                     [&](std::size_t b, std::size_t e) { run_kernel(target, kernel, b, e); });
+    };
+    // A group's range is its tensors back to back: the untracked ones are stepped whole, the
+    // tracked ones (few: a model's embeddings) run by run of consecutive rows seen.
+    for (const Range& r : groups_[g].ranges) {
+        const std::size_t end = r.offset + r.size;
+        std::size_t next = r.offset;  // the first element not yet walked
+        for (std::size_t index : store_.tracked_tensors()) {
+            const TensorInfo& t = store_.info(index);
+            if (t.offset < next || t.offset >= end) continue;
+            run(next, t.offset);
+            const std::span<const std::uint8_t> seen = store_.rows_seen(index);
+            const std::size_t width = seen.empty() ? 0 : t.size / seen.size();  // elements per row
+            for (std::size_t row = 0; row < seen.size();) {
+                std::size_t last = row;
+                while (last < seen.size() && seen[last] != 0) ++last;
+                run(t.offset + row * width, t.offset + last * width);
+                row = last + 1;
+            }
+            next = t.offset + t.size;
+        }
+        run(next, end);
+    }
+}
+
 }  // namespace optlab

@@ -3,8 +3,7 @@
 // choices and help, `optlab optimizers`, the figures' labels, the step benchmark's memory
 // traffic and the tests' lists. Adding an optimizer adds one entry here (src/optim/registry.cpp;
 // docs/contributing.md has the whole checklist).
-//   sgd momentum nag adagrad rmsprop adadelta adam adamw amsgrad nadam adamax radam lion
-// `momentum` and `nag` are SGD with momentum 0.9 (nag: Nesterov's); `adamw` is Adam with
+// `optlab optimizers` lists them, in the registry's order (registry.cpp). `momentum` and `nag` are SGD with momentum 0.9 (nag: Nesterov's); `adamw` is Adam with
 // decoupled weight decay; `amsgrad` is Adam with amsgrad on. Hyper-parameters not given take
 // the optimizer's defaults in the chosen convention.
 #pragma once
