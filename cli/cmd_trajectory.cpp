@@ -47,7 +47,7 @@ int run_trajectory(const TrajectoryOptions& o) {
         auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
         for (std::size_t k = 0; k < t.points.size(); ++k) {
             nlohmann::json row = {{"step", k}, {"x", num(t.points[k][0])}, {"y", num(t.points[k][1])}, {"f", num(t.f[k])}};
-            // Where the gradient was taken, when the optimizer evaluates elsewhere (Schedule-Free).
+            // Where the gradient was taken, when the optimizer evaluates elsewhere (Schedule-Free, ASGD).
             if (!t.train_points.empty()) row["train_point"] = {num(t.train_points[k][0]), num(t.train_points[k][1])};
             j["path"].push_back(row);
         }

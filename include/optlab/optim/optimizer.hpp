@@ -125,7 +125,8 @@ class Optimizer {
 
     // ---- where the model is evaluated ------------------------------------------------------
     // Some optimizers train the model at one point and evaluate it at another: Schedule-Free's
-    // gradient point y and its average x (as the reference's train()/eval() switch them). For
+    // gradient point y and its average x (as the reference's train()/eval() switch them), ASGD's
+    // θ and its average ax, a wrapper's θ and its slow weights or average (wrappers.hpp). For
     // every other optimizer both are the parameters and these do nothing but keep the mode.
 
     /// Whether evaluation happens elsewhere than training.

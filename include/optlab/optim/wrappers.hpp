@@ -9,7 +9,7 @@
 //
 // Hyper-parameters, learning rates and schedules act on the inner optimizer. State: the
 // inner optimizer's, plus φ or e and the wrapper's counters. An inner optimizer that evaluates
-// elsewhere itself (Schedule-Free) is refused: there would be two evaluation points.
+// elsewhere itself (Schedule-Free, ASGD) is refused: there would be two evaluation points.
 // See docs/optimizers.md#lookahead-and-weight-ema.
 #pragma once
 
