@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
-// `optlab suite`: the protocol, the arms and their files, and the summary (ranks, winners,
-// performance profiles). Its outputs and figures are in suite_output.cpp.
+// `optlab suite`: the protocol, the plan of its arms, and the whole suite — the results
+// folder, its stages, the workers. An arm's file and run are in suite_arm.cpp, the summary
+// (ranks, winners, performance profiles) in suite_summary.cpp, the outputs and figures in
+// suite_output.cpp.
 #include "optlab/experiment/suite.hpp"
 
 #include <algorithm>
@@ -20,30 +22,9 @@
 #include "optlab/io/safetensors.hpp"
 #include "optlab/problems/catalogue.hpp"
 #include "optlab/train/trainer.hpp"
+#include "suite_private.hpp"
 
 namespace optlab::experiment {
-
-namespace {
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-
-nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
-double number_or_nan(const nlohmann::json& j) { return j.is_null() ? kNaN : j.get<double>(); }
-
-// A metric's value as a score where higher is better, so one comparison serves every problem.
-double better_is_higher(double v, bool lower_is_better) {
-    if (!std::isfinite(v)) return -std::numeric_limits<double>::infinity();
-    return lower_is_better ? -v : v;
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const std::size_t n = v.size();
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-}  // namespace
 
 // ---- the protocol ---------------------------------------------------------------------------
 
@@ -177,76 +158,13 @@ std::string SuiteProtocol::to_json() const {
     return j.dump();
 }
 
-// ---- arms -----------------------------------------------------------------------------------
-
-std::string SuiteArm::file_name() const {
-    std::string name = problem + "/" + phase + "-" + optimizer;
-    if (lr) name += "-lr" + format_number(*lr);
-    return name + "-seed" + std::to_string(seed) + ".json";
-}
-
-std::string SuiteArm::to_json() const {
-    nlohmann::json j;
-    j["problem"] = problem;
-    j["optimizer"] = optimizer;
-    j["phase"] = phase;
-    j["lr"] = lr_used;
-    j["seed"] = seed;
-    j["diverged"] = diverged;
-    if (diverged) j["diverged_reason"] = diverged_reason;
-    j["final_train_loss"] = number_or_null(final_train_loss);
-    j["validation_metric"] = number_or_null(validation_metric);
-    j["test_metric"] = number_or_null(test_metric);
-    j["iterations"] = iterations;
-    j["iterations_to_target"] = iterations_to_target ? nlohmann::json(*iterations_to_target) : nlohmann::json();
-    j["seconds_to_target"] = seconds_to_target ? nlohmann::json(*seconds_to_target) : nlohmann::json();
-    j["seconds"] = seconds;
-    nlohmann::json points = nlohmann::json::array();
-    for (const Point& p : curve) points.push_back({p.iteration, p.seconds, number_or_null(p.validation_metric)});
-    j["curve"] = points;
-    if (!same_run_as.empty()) j["same_run_as"] = same_run_as;
-    if (!origin.empty()) j["origin"] = origin;
-    return j.dump();
-}
-
-SuiteArm SuiteArm::from_json(const std::string& text, const std::string& where) {
-    try {
-        const auto j = nlohmann::json::parse(text);
-        SuiteArm a;
-        a.problem = j.at("problem");
-        a.optimizer = j.at("optimizer");
-        a.phase = j.at("phase");
-        a.lr_used = j.at("lr");
-        if (a.phase != "default") a.lr = a.lr_used;
-        a.seed = j.at("seed");
-        a.diverged = j.at("diverged");
-        if (a.diverged) a.diverged_reason = j.at("diverged_reason");
-        a.final_train_loss = number_or_nan(j.at("final_train_loss"));
-        a.validation_metric = number_or_nan(j.at("validation_metric"));
-        a.test_metric = number_or_nan(j.at("test_metric"));
-        a.iterations = j.at("iterations");
-        if (!j.at("iterations_to_target").is_null()) a.iterations_to_target = j.at("iterations_to_target").get<std::int64_t>();
-        if (!j.at("seconds_to_target").is_null()) a.seconds_to_target = j.at("seconds_to_target").get<double>();
-        a.seconds = j.at("seconds");
-        for (const auto& p : j.at("curve")) a.curve.push_back({p.at(0).get<std::int64_t>(), p.at(1).get<double>(), number_or_nan(p.at(2))});
-        a.same_run_as = j.value("same_run_as", std::string());
-        a.origin = j.value("origin", std::string());
-        return a;
-    } catch (const nlohmann::json::exception& e) {
-        throw IoError("suite: " + where + " is not an arm's result (" + e.what() + "); delete it to run the arm again");
-    }
-}
+// ---- the plan -------------------------------------------------------------------------------
 
 bool applicable(const std::string& problem, const std::string& optimizer, const OptimizerCatalogue& optimizers) {
     return problem_info(problem).has_matrices || !optimizers.matrices_only(optimizer);
 }
 
 namespace {
-
-// The learning rate an arm without one runs at: its optimizer's default in train's convention.
-double default_lr(const OptimizerCatalogue& optimizers, const std::string& optimizer) {
-    return optimizers.default_lr(optimizer, TrainConfig{}.convention);
-}
 
 SuiteArm planned(const SuiteProtocol& protocol, const std::string& problem, const std::string& optimizer,
                  const char* phase, std::optional<double> lr, int seed) {
@@ -277,31 +195,11 @@ std::vector<SuiteArm> plan_first_stage(const SuiteProtocol& protocol) {
     return arms;
 }
 
-namespace {
-
-// The tuning arm with the best validation metric of (problem, optimizer); null when every
-// learning rate diverged.
-const SuiteArm* best_tuned(const std::vector<SuiteArm>& arms, const std::string& problem, const std::string& optimizer) {
-    const bool lower = problem_info(problem).lower_is_better;
-    const SuiteArm* best = nullptr;
-    for (const SuiteArm& a : arms) {
-        if (a.phase != "tune" || a.problem != problem || a.optimizer != optimizer || a.diverged) continue;
-        if (!std::isfinite(a.validation_metric)) continue;
-        // Ties go to the smaller learning rate (the grid is in increasing order).
-        if (!best || better_is_higher(a.validation_metric, lower) > better_is_higher(best->validation_metric, lower)) {
-            best = &a;
-        }
-    }
-    return best;
-}
-
-}  // namespace
-
 std::vector<SuiteArm> plan_second_stage(const SuiteProtocol& protocol, const std::vector<SuiteArm>& first) {
     std::vector<SuiteArm> arms;
     for (const auto& problem : protocol.problems) {
         for (const auto& optimizer : protocol.optimizers) {
-            const SuiteArm* best = best_tuned(first, problem, optimizer);
+            const SuiteArm* best = detail::best_tuned(first, problem, optimizer);
             if (!best) continue;  // every learning rate diverged: nothing to re-run
             for (int seed = 2; seed <= protocol.seeds; ++seed) {
                 arms.push_back(planned(protocol, problem, optimizer, "seed", best->lr, seed));
@@ -309,75 +207,6 @@ std::vector<SuiteArm> plan_second_stage(const SuiteProtocol& protocol, const std
         }
     }
     return arms;
-}
-
-SuiteArm run_arm(SuiteArm arm, const SuiteProblem& problem, const TrainTest* images, int threads,
-                 const OptimizerCatalogue& optimizers) {
-    const auto started = std::chrono::steady_clock::now();
-    const ProblemInfo& info = problem_info(arm.problem);
-    TrainConfig c;
-    c.problem = arm.problem;
-    c.optimizer = arm.optimizer;
-    if (arm.lr) c.hyper["lr"] = HyperValue(*arm.lr);
-    c.seed = arm.seed;
-    c.threads = threads;
-    c.batch = info.batch;
-    c.epochs = 1000000;  // the budget is counted in iterations
-    c.max_iterations = problem.iterations;
-    c.eval_every = problem.eval_every;
-    c.validation = problem.validation;
-    c.nonfinite = "error";
-    c.divergence = "error";  // a loss beyond 10^6 × the first stops the arm: a result, not an error
-    c.validate();
-
-    std::vector<double> losses;
-    losses.reserve(std::size_t(problem.iterations));
-    TrainObserver observer;
-    observer.iteration = [&](std::int64_t, std::int64_t, std::int64_t, double loss, double) { losses.push_back(loss); };
-    observer.validated = [&](std::int64_t iteration, double seconds, const Evaluation& e) {
-        arm.curve.push_back({iteration, seconds, e.metric});
-        const bool reached = problem.lower_is_better ? e.metric <= problem.target : e.metric >= problem.target;
-        if (reached && !arm.iterations_to_target) {
-            arm.iterations_to_target = iteration;
-            arm.seconds_to_target = seconds;
-        }
-    };
-    arm.lr_used = arm.lr ? *arm.lr : default_lr(optimizers, arm.optimizer);
-    try {
-        const TrainResult r = train(c, TrainPaths{}, observer, info.images ? images : nullptr, optimizers);
-        // Stopped by SIGINT/SIGTERM (Ctrl-C, or mpirun ending the job): not a result.
-        if (r.interrupted) throw SuiteInterrupted(r.signal, arm.file_name());
-        const EpochRecord& last = r.epochs.back();
-        arm.iterations = r.iterations;
-        // The end of the budget is the curve's last point (evaluated once, at the epoch's end).
-        if (last.validation_accuracy && (arm.curve.empty() || arm.curve.back().iteration != r.iterations)) {
-            observer.validated(r.iterations, r.training_seconds, Evaluation{*last.validation_loss, *last.validation_accuracy});
-        }
-        arm.test_metric = last.test_accuracy;  // the problem's metric (the field keeps its old name)
-        arm.validation_metric = last.validation_accuracy.value_or(kNaN);
-        const std::size_t tail = std::max<std::size_t>(1, losses.size() / 10);
-        double sum = 0;
-        for (std::size_t i = losses.size() - tail; i < losses.size(); ++i) sum += losses[i];
-        arm.final_train_loss = sum / double(tail);
-        if (!std::isfinite(arm.test_metric) || !std::isfinite(arm.validation_metric)) {
-            arm.diverged = true;
-            arm.diverged_reason = "the metric is not finite at the end";
-        }
-    } catch (const NonFiniteError& e) {
-        arm.diverged = true;
-        arm.diverged_reason = e.what();
-    } catch (const DivergenceError& e) {
-        arm.diverged = true;
-        arm.diverged_reason = e.what();
-    }
-    if (arm.diverged) {
-        arm.iterations = std::int64_t(losses.size());
-        arm.final_train_loss = arm.validation_metric = arm.test_metric = kNaN;
-        arm.iterations_to_target.reset();
-        arm.seconds_to_target.reset();
-    }
-    arm.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    return arm;
 }
 
 // ---- the whole suite ------------------------------------------------------------------------
@@ -465,7 +294,7 @@ void write_arm(const std::filesystem::path& file, const SuiteArm& arm) {
 // (the same settings, seed and learning rate, so the same numbers).
 std::optional<std::size_t> same_run(const std::vector<SuiteArm>& arms, std::size_t i, const OptimizerCatalogue& optimizers) {
     const SuiteArm& a = arms[i];
-    if (a.phase != "tune" || !a.lr || *a.lr != default_lr(optimizers, a.optimizer)) return std::nullopt;
+    if (a.phase != "tune" || !a.lr || *a.lr != detail::default_lr(optimizers, a.optimizer)) return std::nullopt;
     for (std::size_t k = 0; k < arms.size(); ++k) {
         const SuiteArm& d = arms[k];
         if (d.phase == "default" && d.seed == a.seed && d.problem == a.problem && d.optimizer == a.optimizer) return k;
@@ -589,115 +418,6 @@ SuiteResult run_suite(const SuiteProtocol& protocol, const std::filesystem::path
     workers.finish();
     first.insert(first.end(), second.begin(), second.end());
     return summarise_suite(protocol, std::move(first));
-}
-
-SuiteResult summarise_suite(const SuiteProtocol& protocol, std::vector<SuiteArm> arms) {
-    SuiteResult r;
-    r.protocol = protocol;
-    r.arms = std::move(arms);
-    for (const auto& name : protocol.problems) r.problems.push_back(suite_problem(name, protocol.quick));
-    const std::size_t O = protocol.optimizers.size();
-    for (const SuiteProblem& problem : r.problems) {
-        std::vector<SuiteRow> rows;
-        for (const auto& optimizer : protocol.optimizers) {
-            SuiteRow row;
-            row.problem = problem.name;
-            row.optimizer = optimizer;
-            row.applicable = applicable(problem.name, optimizer, protocol.catalogue);
-            const SuiteArm* best = best_tuned(r.arms, problem.name, optimizer);
-            row.best_lr = best ? *best->lr : kNaN;
-            std::vector<double> tuned, defaults, iterations, seconds;
-            int reached = 0, runs = 0;
-            for (const SuiteArm& a : r.arms) {
-                if (a.problem != problem.name || a.optimizer != optimizer) continue;
-                if (a.phase == "default") defaults.push_back(a.test_metric);
-                const bool tuned_run = best && (a.phase == "seed" || &a == best);
-                if (!tuned_run) continue;
-                tuned.push_back(a.test_metric);
-                ++runs;
-                if (a.iterations_to_target) {
-                    ++reached;
-                    iterations.push_back(double(*a.iterations_to_target));
-                    seconds.push_back(*a.seconds_to_target);
-                }
-            }
-            auto stats = [&](const std::vector<double>& v, double& mean, double& lo, double& hi) {
-                // A diverged seed makes the whole setting count as diverged (NaN): an average
-                // that hid it would flatter the optimizer.
-                mean = lo = hi = kNaN;
-                if (v.empty()) return;
-                double sum = 0;
-                lo = hi = v[0];
-                for (double x : v) {
-                    sum += x;
-                    lo = std::min(lo, x);
-                    hi = std::max(hi, x);
-                }
-                mean = sum / double(v.size());
-            };
-            stats(tuned, row.tuned_mean, row.tuned_min, row.tuned_max);
-            stats(defaults, row.default_mean, row.default_min, row.default_max);
-            // Reached on most seeds: the median of the seeds' times, the unreached ones counted
-            // as infinitely slow (so the median is finite exactly when more than half reached).
-            if (runs > 0 && 2 * reached > runs) {
-                while (iterations.size() < std::size_t(runs)) {
-                    iterations.push_back(std::numeric_limits<double>::infinity());
-                    seconds.push_back(std::numeric_limits<double>::infinity());
-                }
-                row.iterations_to_target = median(iterations);
-                row.seconds_to_target = median(seconds);
-            }
-            rows.push_back(row);
-        }
-        // Ranks by the tuned mean test metric (diverged settings last); ties: a seed range that
-        // overlaps the winner's.
-        std::vector<std::size_t> order(rows.size());
-        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-        std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-            return better_is_higher(rows[a].tuned_mean, problem.lower_is_better) >
-                   better_is_higher(rows[b].tuned_mean, problem.lower_is_better);
-        });
-        int rank = 0;
-        for (std::size_t k = 0; k < order.size(); ++k) {
-            if (rows[order[k]].applicable) rows[order[k]].rank = ++rank;
-        }
-        const SuiteRow& winner = rows[order[0]];
-        r.winners.push_back(winner.optimizer);
-        for (SuiteRow& row : rows) {
-            row.tied = row.rank != 1 && std::isfinite(row.tuned_mean) && std::isfinite(winner.tuned_mean) &&
-                       row.tuned_min <= winner.tuned_max && winner.tuned_min <= row.tuned_max;
-        }
-        r.rows.insert(r.rows.end(), rows.begin(), rows.end());
-    }
-    // Performance profiles over τ ∈ [1, 4], 61 points.
-    for (int k = 0; k <= 60; ++k) r.taus.push_back(1.0 + (SuiteResult::kTauMax - 1.0) * k / 60.0);
-    auto profile = [&](bool by_seconds, std::vector<std::vector<double>>& curves, std::vector<double>& scores) {
-        curves.assign(O, std::vector<double>(r.taus.size(), 0.0));
-        scores.assign(O, 0.0);
-        for (std::size_t p = 0; p < r.problems.size(); ++p) {
-            double fastest = std::numeric_limits<double>::infinity();
-            for (std::size_t o = 0; o < O; ++o) {
-                const auto& t = by_seconds ? r.rows[p * O + o].seconds_to_target : r.rows[p * O + o].iterations_to_target;
-                if (t) fastest = std::min(fastest, std::max(*t, 1e-12));
-            }
-            for (std::size_t o = 0; o < O; ++o) {
-                const auto& t = by_seconds ? r.rows[p * O + o].seconds_to_target : r.rows[p * O + o].iterations_to_target;
-                if (!t) continue;
-                const double ratio = std::max(*t, 1e-12) / fastest;
-                for (std::size_t k = 0; k < r.taus.size(); ++k) {
-                    if (ratio <= r.taus[k] * (1 + 1e-12)) curves[o][k] += 1.0 / double(r.problems.size());
-                }
-            }
-        }
-        for (std::size_t o = 0; o < O; ++o) {  // the mean of ρ over τ (trapezoids on the even grid)
-            double area = 0;
-            for (std::size_t k = 1; k < r.taus.size(); ++k) area += 0.5 * (curves[o][k] + curves[o][k - 1]);
-            scores[o] = area / double(r.taus.size() - 1);
-        }
-    };
-    profile(false, r.profile_iterations, r.score_iterations);
-    profile(true, r.profile_seconds, r.score_seconds);
-    return r;
 }
 
 }  // namespace optlab::experiment
