@@ -4,9 +4,10 @@ cmake_example pattern), so pip and `cmake --build` compile the same sources with
 
 Offline and from Debian only: in a venv made with `python3 -m venv --system-site-packages`,
 `pip install --no-build-isolation --no-index .` uses Debian's setuptools, wheel, pybind11-dev,
-NumPy and CMake (scripts/install-deps.sh). Only the library and the module are built — no tests,
-CLI, benchmarks or WebAssembly — in build-pip/, reused by the next install; CMAKE_BUILD_PARALLEL_LEVEL
-sets the jobs (default: every core). docs/python.md.
+NumPy and CMake (scripts/install-deps.sh). Only the library, the application (whose trainer and
+suite optlab.Problem and optlab.suite.run run) and the module are built — no tests, CLI,
+benchmarks, WebAssembly or MPI — in build-pip/, reused by the next install;
+CMAKE_BUILD_PARALLEL_LEVEL sets the jobs (default: every core). docs/python.md.
 """
 
 import os
