@@ -22,10 +22,10 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cctype>
 #include <cstdlib>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -47,6 +47,28 @@ std::string trim(const std::string& s) {
     const auto begin = s.find_first_not_of(" \t");
     if (begin == std::string::npos) return "";
     return s.substr(begin, s.find_last_not_of(" \t") + 1 - begin);
+}
+
+// (Plain string work, no std::regex: GCC 12 reports std::regex's internals as maybe-uninitialized
+// under ASan, which -Werror turns into a failed build.)
+bool is_name(const std::string& s) {
+    if (s.empty() || s[0] < 'a' || s[0] > 'z') return false;
+    for (char c : s) {
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+    }
+    return true;
+}
+
+// The texts between pairs of backquotes: `a` and `b` -> a, b.
+std::vector<std::string> backquoted(const std::string& line) {
+    std::vector<std::string> out;
+    for (std::size_t open = line.find('`'); open != std::string::npos;) {
+        const std::size_t close = line.find('`', open + 1);
+        if (close == std::string::npos) break;
+        if (close > open + 1) out.push_back(line.substr(open + 1, close - open - 1));
+        open = line.find('`', close + 1);
+    }
+    return out;
 }
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -75,7 +97,7 @@ std::optional<json> parse_value(const std::string& text) {
     char* end = nullptr;
     const double number = std::strtod(text.c_str(), &end);
     if (end == text.c_str() + text.size()) return json(number);
-    if (std::regex_match(text, std::regex("[a-z][a-z0-9_]*"))) return json(text);
+    if (is_name(text)) return json(text);
     return std::nullopt;
 }
 
@@ -118,10 +140,7 @@ Docs read_docs() {
             std::size_t j = i + 1;
             while (j < lines.size() && lines[j].empty()) ++j;
             if (j < lines.size() && lines[j].rfind("Registry name", 0) == 0) {
-                const std::regex quoted("`([^`]+)`");
-                for (std::sregex_iterator it(lines[j].begin(), lines[j].end(), quoted), end; it != end; ++it) {
-                    names.push_back((*it)[1]);
-                }
+                for (const std::string& name : backquoted(lines[j])) names.push_back(name);
             }
             continue;
         }
@@ -181,7 +200,7 @@ Docs read_docs() {
             }
             if (!ok) continue;
             for (const std::string& key : split(cells[0], ',')) {
-                if (!std::regex_match(key, std::regex("[a-z][a-z0-9_]*"))) {
+                if (!is_name(key)) {
                     error(i, "'" + key + "' is not a hyper-parameter's name (notes go below the table)");
                 } else if (!table.rows.emplace(key, values).second) {
                     error(i, key + " is in the table twice");
@@ -267,6 +286,43 @@ TEST(DocsDefaults, EveryTableIsTheRegistrysDefaultsUnderEveryConvention) {
     EXPECT_GT(compared, 0u);
 }
 
+// Every "N cases" in a text; where it goes on "in `tests/reference/F.json`" (or "with a wrapper
+// in ..."), F is the file it counts, torch_reference or torch_schedules.
+struct CaseCount {
+    std::size_t documented = 0;
+    bool wrapped = false;
+    std::string file;  // empty: the count names no reference file
+    std::string text;  // as the page has it, for the message
+};
+
+std::vector<CaseCount> case_counts(const std::string& text) {
+    std::vector<CaseCount> out;
+    const std::string cases = " cases";
+    for (std::size_t at = text.find(cases); at != std::string::npos; at = text.find(cases, at + 1)) {
+        std::size_t begin = at;
+        while (begin > 0 && std::isdigit(static_cast<unsigned char>(text[begin - 1]))) --begin;
+        if (begin == at) continue;
+        CaseCount count;
+        count.documented = std::stoul(text.substr(begin, at - begin));
+        std::size_t rest = at + cases.size();
+        const std::string wrapper = " with a wrapper";
+        if (text.compare(rest, wrapper.size(), wrapper) == 0) {
+            count.wrapped = true;
+            rest += wrapper.size();
+        }
+        for (const char* file : {"torch_reference", "torch_schedules"}) {
+            const std::string named = std::string(" in `tests/reference/") + file + ".json`";
+            if (text.compare(rest, named.size(), named) == 0) {
+                count.file = file;
+                rest += named.size();
+            }
+        }
+        count.text = text.substr(begin, (count.file.empty() ? at + cases.size() : rest) - begin);
+        out.push_back(count);
+    }
+    return out;
+}
+
 // "N cases in `tests/reference/torch_reference.json`" in a section counts its registry names'
 // cases (a wrapper's aside), "N cases with a wrapper in …" the wrapped ones, and "N cases in
 // `tests/reference/torch_schedules.json`" the schedules'. Any other "N cases" on the page is a
@@ -291,37 +347,31 @@ TEST(DocsCounts, EveryCountOfReferenceCasesIsTheFiles) {
         if (name_line_next && !line.empty()) {
             name_line_next = false;
             if (line.rfind("Registry name", 0) == 0) {
-                const std::regex quoted("`([^`]+)`");
-                for (std::sregex_iterator it(line.begin(), line.end(), quoted), end; it != end; ++it) {
-                    sections.back().names.insert((*it)[1]);
-                }
+                for (const std::string& name : backquoted(line)) sections.back().names.insert(name);
             }
         }
         sections.back().text += line + " ";
     }
-    const std::regex any_count("(\\d+) cases");
-    const std::regex counted("(\\d+) cases (with a wrapper )?in `tests/reference/(torch_reference|torch_schedules)\\.json`");
     std::size_t checked = 0;
     for (const Section& s : sections) {
-        std::size_t counts = 0;
-        for (std::sregex_iterator it(s.text.begin(), s.text.end(), any_count), end; it != end; ++it) ++counts;
-        std::size_t matched = 0;
-        for (std::sregex_iterator it(s.text.begin(), s.text.end(), counted), end; it != end; ++it, ++matched) {
-            const std::size_t documented = std::stoul((*it)[1]);
-            const bool wrapped = (*it)[2].matched;
+        std::size_t counts = 0, matched = 0;
+        for (const CaseCount& count : case_counts(s.text)) {
+            ++counts;
+            if (count.file.empty()) continue;
+            ++matched;
             std::size_t actual = 0;
-            if ((*it)[3] == "torch_schedules") {
+            if (count.file == "torch_schedules") {
                 actual = schedules["cases"].size();
             } else {
-                EXPECT_TRUE(wrapped || !s.names.empty())
-                    << "docs/optimizers.md, '" << s.title << "': '" << it->str() << "' in a section of no registry name";
+                EXPECT_TRUE(count.wrapped || !s.names.empty())
+                    << "docs/optimizers.md, '" << s.title << "': '" << count.text << "' in a section of no registry name";
                 for (const json& c : optim["cases"]) {
-                    actual += wrapped ? c.contains("wrapper")
-                                      : !c.contains("wrapper") && s.names.contains(c["optimizer"].get<std::string>());
+                    actual += count.wrapped ? c.contains("wrapper")
+                                            : !c.contains("wrapper") && s.names.contains(c["optimizer"].get<std::string>());
                 }
             }
             ++checked;
-            EXPECT_EQ(documented, actual) << "docs/optimizers.md, '" << s.title << "': '" << it->str() << "'";
+            EXPECT_EQ(count.documented, actual) << "docs/optimizers.md, '" << s.title << "': '" << count.text << "'";
         }
         EXPECT_EQ(counts, matched) << "docs/optimizers.md, '" << s.title
                                    << "': a count of cases that names none of the reference files";
