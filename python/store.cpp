@@ -6,6 +6,7 @@
 // torch.from_numpy) and a pin on it (so add() refuses to move the arenas while a view points
 // into them, with the library's message). Arrays coming in are copied only where asked
 // (set_param, set_grad), and only when their dtype, shape and layout are the tensor's exactly.
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -177,6 +178,66 @@ of the arenas: writes through them are the store's, and they keep it alive.
                  }, s.store);
              },
              "Sets every gradient to zero.")
+        // ---- rows that received a gradient (ParamStore::track_rows), for optlab.torch: a sparse
+        // gradient (an Embedding's) reaches some rows of its tensor, and SparseAdam steps those only.
+        .def("track_rows",
+             [](Store& s, const std::string& name) {
+                 std::visit([&](auto& store) { store->track_rows(store->index_of(name)); }, s.store);
+             },
+             py::arg("name"),
+             "Records from now on which rows (first index) of the tensor receive a gradient: none until "
+             "mark_rows. An optimizer that updates only the rows seen (sparse-adam) reads them; zero_grad() "
+             "forgets them.")
+        .def("mark_rows",
+             [](Store& s, const std::string& name, py::object rows) {
+                 std::visit([&](auto& store) {
+                     const std::size_t index = store->index_of(name);
+                     const auto& tracked = store->tracked_tensors();
+                     if (std::find(tracked.begin(), tracked.end(), index) == tracked.end()) {
+                         throw InvalidArgument("ParamStore.mark_rows('" + name + "'): its rows are not tracked "
+                                               "(track_rows first)");
+                     }
+                     const std::size_t n = store->rows_seen(index).size();
+                     if (rows.is_none()) {
+                         for (std::size_t r = 0; r < n; ++r) store->mark_row(index, r);
+                         return;
+                     }
+                     if (!py::isinstance<py::array>(rows) || py::array(rows).dtype().kind() != 'i') {
+                         throw py::type_error("ParamStore.mark_rows('" + name + "'): rows are a NumPy array of "
+                                              "integers, got " + type_name(rows));
+                     }
+                     const auto ids = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>(rows);
+                     const std::int64_t* id = ids.data();
+                     for (py::ssize_t k = 0; k < ids.size(); ++k) {
+                         if (id[k] < 0 || std::size_t(id[k]) >= n) {
+                             throw InvalidArgument("ParamStore.mark_rows('" + name + "'): row " + std::to_string(id[k]) +
+                                                   " is not in [0, " + std::to_string(n) + ")");
+                         }
+                     }
+                     for (py::ssize_t k = 0; k < ids.size(); ++k) store->mark_row(index, std::size_t(id[k]));
+                 }, s.store);
+             },
+             py::arg("name"), py::arg("rows") = py::none(),
+             "Marks rows of a tracked tensor as having received a gradient: an integer array, or None for every row.")
+        .def("forget_rows",
+             [](Store& s, const std::string& name) {
+                 std::visit([&](auto& store) { store->forget_rows(store->index_of(name)); }, s.store);
+             },
+             py::arg("name"), "Counts every row of the tensor as unseen again.")
+        .def("rows_seen",
+             [](const Store& s, const std::string& name) -> py::object {
+                 return std::visit([&](const auto& store) -> py::object {
+                     const std::size_t index = store->index_of(name);
+                     const auto& tracked = store->tracked_tensors();
+                     if (std::find(tracked.begin(), tracked.end(), index) == tracked.end()) return py::none();
+                     const std::span<const std::uint8_t> seen = store->rows_seen(index);
+                     py::array_t<bool> out(static_cast<py::ssize_t>(seen.size()));
+                     std::transform(seen.begin(), seen.end(), out.mutable_data(), [](std::uint8_t v) { return v != 0; });
+                     return out;
+                 }, s.store);
+             },
+             py::arg("name"), "Per row of the tensor, whether it received a gradient (a copy); None when its rows "
+             "are not tracked.")
         .def("names",
              [](const Store& s) {
                  return std::visit([](const auto& store) {

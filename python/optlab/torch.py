@@ -81,7 +81,8 @@ _NO_STEP = {"sgd", "muon"}             # torch keeps no 'step' for these
 _INT_STEP_1X = {"rmsprop", "adadelta", "rprop", "sparse-adam"}  # torch 1.x: an int; the rest a tensor
 _EAGER = {"adagrad"}                   # torch makes its state at construction, not at the first step
 _STARTED = {"sgd": "momentum_buffer"}  # the scalar saying the buffer holds something (torch: not None)
-_SPARSE = {"sgd", "adagrad"}           # torch has a sparse form: a sparse gradient is taken densely
+_SPARSE = {"sgd", "adagrad", "sparse-adam"}  # torch has a sparse form: the gradient is taken densely,
+                                              # the rows it reached marked (SparseAdam steps those)
 
 _DTYPES = {torch.float32: "float32", torch.float64: "float64"}
 
@@ -260,6 +261,7 @@ class Optimizer(torch.optim.Optimizer):
         self._params, self._names, self._labels, self._members = params, names, labels, members
         self._pviews, self._gviews = pviews, gviews
         self._pptr = [v.data_ptr() for v in pviews]
+        self._tracked = set()  # parameters whose rows the store records (a sparse gradient came)
         self._synced = hypers
         self._version = getattr(self, "_version", 0) + 1
         self._built = True
@@ -325,12 +327,14 @@ class Optimizer(torch.optim.Optimizer):
             if g is None:
                 active.append(False)
                 continue
-            if g is not self._gviews[i]:
-                self._take_grad(i, p, g)
+            rows = self._take_grad(i, p, g) if g is not self._gviews[i] else None
+            if rows is not None or i in self._tracked:
+                self._mark_rows(i, rows)
             active.append(True)
         return active
 
     def _take_grad(self, i, p, g):
+        """Puts .grad into the arena; for a sparse gradient returns the rows it reached."""
         view = self._gviews[i]
         if g.layout != torch.strided:
             who = f"{self._what()}: {_who(i, self._names[i])}"
@@ -340,13 +344,28 @@ class Optimizer(torch.optim.Optimizer):
             if self._core_name == "adagrad" and self.core.hyper(i)["weight_decay"] != 0:
                 raise RuntimeError(f"{who} has a sparse gradient: weight_decay option is not compatible "
                                    "with sparse gradients (as in torch.optim.Adagrad)")
+            g = g.coalesce()
+            if g.sparse_dim() != 1:
+                raise RuntimeError(f"{who} has a gradient sparse in {g.sparse_dim()} dimensions: optlab takes "
+                                   "gradients sparse in their rows (an Embedding's)")
             view.copy_(g.to_dense())  # the dense step equals torch's sparse one (docs/python.md)
-            return
+            return g.indices()[0]
         if (g.data_ptr() == view.data_ptr() and g.dtype == view.dtype and g.shape == view.shape
                 and g.stride() == view.stride()):
             return  # another tensor over the same arena memory
         view.copy_(g)
         p.grad = view  # from now on autograd accumulates into the arena
+        return None
+
+    def _mark_rows(self, i, rows):
+        """Records the rows of parameter i that this step's gradient reached (None: every row,
+        a dense gradient's), once it has had a sparse gradient: the library's row tracking."""
+        label = self._labels[i]
+        if i not in self._tracked:
+            self.store.track_rows(label)
+            self._tracked.add(i)
+        self.store.forget_rows(label)
+        self.store.mark_rows(label, None if rows is None else rows.numpy())
 
     def step(self, closure=None):
         """One update of every parameter whose .grad is not None (torch's contract: the closure,

@@ -239,3 +239,33 @@ def test_nadam_state_of_torch_1_13_loads_and_round_trips():
             torch.testing.assert_close(ours.state_dict()["state"][index][key].to(value.dtype), value)
     back = torch.optim.NAdam(groups(copy.deepcopy(model)), lr=0.01)
     back.load_state_dict(ours.state_dict())
+
+
+@pytest.mark.skipif(not hasattr(optlab.torch, "SparseAdam"), reason="the registry has no sparse-adam")
+def test_sparse_adam_steps_the_rows_reached_as_torch_and_continues_both_ways(dtype):
+    """torch.optim.SparseAdam takes an Embedding's sparse gradients only: the rows of the ids of
+    the batch (a repeated id's rows summed) move, the others keep parameters and moments."""
+    torch.manual_seed(0)
+    start = torch.nn.Embedding(10, 3, sparse=True).to(dtype)
+    data = [torch.tensor([[1, 2, 2], [5, 1, 7]]), torch.tensor([[0, 9]]), torch.tensor([[3, 3, 1]])] * 2
+
+    def run(net, opt, batches):
+        for ids in batches:
+            opt.zero_grad()
+            (net(ids) ** 2).sum().backward()
+            opt.step()
+
+    for start_with_torch in (True, False):
+        first, second = copy.deepcopy(start), None
+        make = [lambda p: torch.optim.SparseAdam(p, lr=0.05, betas=(0.8, 0.99)),
+                lambda p: optlab.torch.SparseAdam(p, lr=0.05, betas=(0.8, 0.99))]
+        opt = make[0 if start_with_torch else 1](list(first.parameters()))
+        run(first, opt, data[:3])
+        second = copy.deepcopy(first)
+        other = make[1 if start_with_torch else 0](list(second.parameters()))
+        other.load_state_dict(opt.state_dict())
+        run(first, opt, data[3:])
+        run(second, other, data[3:])
+        assert_same_model(second, first, dtype)
+        for row in (4, 6, 8):  # never in a batch
+            assert torch.equal(first.weight[row], start.weight[row]) and torch.equal(second.weight[row], start.weight[row])

@@ -3,7 +3,8 @@
 
 Every case of tests/reference/torch_reference.json (all but the Lookahead and EMA ones, which
 optlab.torch does not wrap): its 50 steps of gradients handed to torch parameters as .grad
-(replaced at odd steps, written in place at even ones), the parameters at the checkpoints and at
+(replaced at odd steps, written in place at even ones; SparseAdam's given as sparse
+gradients of the rows the case draws), the parameters at the checkpoints and at
 the evaluation point and the state dict's buffers against the file, within what reference_test
 allows — bit for bit, but Muon 8, Adafactor 2 and LAMB 1 ulps of the tensor's largest value.
 
@@ -90,8 +91,6 @@ def one_thread():
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_pinned_reference(case, one_thread):
-    if "rows_seen" in case and not hasattr(optlab.ParamStore, "track_rows"):
-        pytest.skip("sparse gradients of some rows (SparseAdam): the store's row tracking is not bound to Python")
     dtype = torch.float64 if case["dtype"] == "float64" else torch.float32
     generator = FILE["inputs"]
     start, grads = inputs(case["seed"], case["shapes"], case["steps"], generator["grad_scales"],
@@ -105,10 +104,15 @@ def test_pinned_reference(case, one_thread):
         for key, value in g["hyper"].items():
             assert library[key] == (tuple(value) if isinstance(value, list) else value), key
     bound = BOUNDS.get(case["optimizer"], 0)
+    rows_seen = case.get("rows_seen", {})  # SparseAdam's: sparse gradients of these rows
     for k, step in enumerate(grads, start=1):
-        for p, values, s in zip(params, step, shapes):
+        for i, (p, values, s) in enumerate(zip(params, step, shapes)):
             g = torch.tensor(values, dtype=dtype).reshape(s)
-            if k % 2 == 1 or p.grad is None:
+            if str(i) in rows_seen:
+                rows = rows_seen[str(i)][k - 1]  # none at all: an empty gradient, a step that moves no row
+                p.grad = torch.sparse_coo_tensor(torch.tensor([rows], dtype=torch.int64).reshape(1, len(rows)),
+                                                 g[rows], s)
+            elif k % 2 == 1 or p.grad is None or p.grad.is_sparse:
                 p.grad = g
             else:
                 p.grad.copy_(g)
@@ -130,14 +134,15 @@ def test_pinned_reference(case, one_thread):
 
 # ---- the optimizers torch 1.13 lacks, against the NumPy layer ----------------------------------
 
-@pytest.mark.parametrize("name, hyper", [
+@pytest.mark.parametrize("name, hyper", [case for case in [
     ("Lion", dict(lr=1e-3, weight_decay=0.1)),
     ("Lamb", dict(lr=0.01, weight_decay=0.01)),
     ("Adafactor", dict(lr=0.05, weight_decay=0.01)),
     ("Muon", dict(lr=0.02, momentum=0.9)),
     ("ScheduleFreeAdamW", dict(lr=0.01, weight_decay=0.01, warmup_steps=2)),
     ("ScheduleFreeSGD", dict(lr=0.5)),
-])
+    ("Ftrl", dict(lr=0.05, l1_regularization_strength=1e-3, weight_decay=0.01)),
+] if hasattr(optlab.torch, case[0])])  # (as the registry has them)
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["float64", "float32"])
 def test_trains_as_the_numpy_layer(name, hyper, dtype, one_thread):
     model = make_model(dtype)
