@@ -84,7 +84,7 @@ void setup_trajectory(CLI::App& app, int& exit_code) {
         ->capture_default_str();
     sub->add_option("--start", o->start, "X,Y: the starting point (default: the function's)");
     sub->add_option("--steps", o->steps, "Number of updates")
-        ->check(CLI::Range(0LL, 100'000'000LL))
+        ->check(CLI::Range(std::int64_t{0}, kMaxTrajectorySteps))
         ->capture_default_str();
     sub->add_option("--format", o->format, "csv or json")
         ->check(CLI::IsMember({"csv", "json"}))

@@ -91,6 +91,10 @@ void bind_errors(py::module_& m) {
             PyErr_SetString(g_divergence, e.what());
         } catch (const Error& e) {
             PyErr_SetString(g_error, e.what());
+        } catch (const py::cast_error& e) {
+            // A Python value of the wrong type where a binding reads one without a message of
+            // its own: a TypeError (pybind11 would say RuntimeError), never anything worse.
+            PyErr_SetString(PyExc_TypeError, (std::string("optlab: a value of the wrong type: ") + e.what()).c_str());
         }
     });
 }

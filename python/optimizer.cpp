@@ -250,6 +250,16 @@ py::dict state_to_python(const OptimizerState<T>& s) {
     return out;
 }
 
+// py::cast<V>(value), or a TypeError naming where the value was and what was expected.
+template <class V>
+V take(py::handle value, const std::string& where, const char* expected) {
+    try {
+        return py::cast<V>(value);
+    } catch (const py::cast_error&) {
+        throw py::type_error("load_state_dict: " + where + ": expected " + expected + ", got " + type_name(value));
+    }
+}
+
 template <class T>
 OptimizerState<T> state_from_python(const py::dict& d) {
     auto item = [&](const char* key) -> py::object {
@@ -257,21 +267,42 @@ OptimizerState<T> state_from_python(const py::dict& d) {
         return d[key];
     };
     OptimizerState<T> s;
-    s.optimizer = py::cast<std::string>(item("optimizer"));
-    s.convention = parse_convention(py::cast<std::string>(item("convention")));
+    s.optimizer = take<std::string>(item("optimizer"), "'optimizer'", "a registry name");
+    s.convention = parse_convention(take<std::string>(item("convention"), "'convention'", "torch, keras or book"));
+    if (!py::isinstance<py::bool_>(item("training"))) {  // (pybind11 would read None as False)
+        throw py::type_error("load_state_dict: 'training': expected True or False, got " + type_name(item("training")));
+    }
     s.training = py::cast<bool>(item("training"));
+    std::size_t index = 0;
     for (py::handle g : item("groups")) {
+        const std::string where = "groups[" + std::to_string(index++) + "]";
+        if (!py::isinstance<py::dict>(g)) throw py::type_error("load_state_dict: " + where + ": expected a dict, got " + type_name(g));
+        const py::dict group_dict = py::reinterpret_borrow<py::dict>(g);
+        for (const char* key : {"params", "hyper", "step", "scalars"}) {
+            if (!group_dict.contains(key)) throw InvalidArgument("load_state_dict: " + where + ": no '" + key + "'");
+        }
         typename OptimizerState<T>::Group group;
-        group.params = names_from_python(g["params"]);
-        group.hyper = hyper_from_python(py::dict(g["hyper"]));
-        group.step = py::cast<std::int64_t>(g["step"]);
-        group.scalars = py::cast<std::map<std::string, double>>(g["scalars"]);
+        group.params = names_from_python(group_dict["params"]);
+        if (!py::isinstance<py::dict>(group_dict["hyper"])) {
+            throw py::type_error("load_state_dict: " + where + "['hyper']: expected a dict, got " + type_name(group_dict["hyper"]));
+        }
+        group.hyper = hyper_from_python(py::dict(group_dict["hyper"]));
+        group.step = take<std::int64_t>(group_dict["step"], where + "['step']", "an integer");
+        group.scalars = take<std::map<std::string, double>>(group_dict["scalars"], where + "['scalars']",
+                                                           "a dict of names to numbers");
         s.groups.push_back(std::move(group));
     }
+    if (!py::isinstance<py::dict>(item("state"))) {
+        throw py::type_error("load_state_dict: 'state': expected a dict, got " + type_name(item("state")));
+    }
     for (const auto& [param, buffers] : py::dict(item("state"))) {
+        if (!py::isinstance<py::dict>(buffers)) {
+            throw py::type_error("load_state_dict: state['" + std::string(py::str(param)) + "']: expected a dict, got " +
+                                 type_name(buffers));
+        }
         for (const auto& [buffer, values] : py::dict(py::reinterpret_borrow<py::object>(buffers))) {
-            const std::string where = "load_state_dict: state['" + py::cast<std::string>(param) + "']['" +
-                                      py::cast<std::string>(buffer) + "']";
+            const std::string where = "load_state_dict: state['" + take<std::string>(param, "a state key", "a tensor name") +
+                                      "']['" + take<std::string>(buffer, "a buffer key", "a buffer name") + "']";
             const std::string want = sizeof(T) == 4 ? "a float32 array" : "a float64 array";
             if (!py::isinstance<py::array>(values)) throw py::type_error(where + ": expected " + want + ", got " + type_name(values));
             const py::dtype dtype = py::reinterpret_borrow<py::array>(values).dtype();

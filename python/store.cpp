@@ -47,10 +47,16 @@ std::vector<std::size_t> shape_from_python(const std::string& name, py::handle s
             throw py::type_error("ParamStore.add('" + name + "'): a shape is integers, got " +
                                  type_name(d));
         }
-        const auto n = py::int_(py::reinterpret_borrow<py::object>(d)).cast<long long>();
-        if (n < 0) {
-            throw InvalidArgument("ParamStore.add('" + name + "'): dimension " + std::to_string(n) +
+        const py::int_ value(py::reinterpret_borrow<py::object>(d));
+        int overflow = 0;  // beyond a long long: past any size the store could hold
+        const long long n = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
+        if (n < 0 || overflow < 0) {
+            throw InvalidArgument("ParamStore.add('" + name + "'): dimension " + py::str(py::handle(value)).cast<std::string>() +
                                   " is negative");
+        }
+        if (overflow > 0) {
+            throw InvalidArgument("ParamStore.add('" + name + "'): dimension " + py::str(py::handle(value)).cast<std::string>() +
+                                  " is too large");
         }
         out.push_back(static_cast<std::size_t>(n));
     };
@@ -113,7 +119,13 @@ of the arenas: writes through them are the store's, and they keep it alive.
     w = store.param("layer1.weight")     # a (784, 100) float32 view, no copy
 )")
         .def(py::init([](py::object dtype) {
-                 const py::dtype d = py::dtype::from_args(dtype);
+                 py::dtype d;
+                 try {
+                     d = py::dtype::from_args(dtype);
+                 } catch (py::error_already_set&) {  // NumPy's own parse failed (a SyntaxError for "01")
+                     throw py::type_error("ParamStore: dtype must be float32 or float64, got " +
+                                          py::repr(dtype).cast<std::string>());
+                 }
                  if (d.is(py::dtype::of<float>())) return Store{std::make_shared<ParamStore<float>>()};
                  if (d.is(py::dtype::of<double>())) return Store{std::make_shared<ParamStore<double>>()};
                  throw py::type_error("ParamStore: dtype must be float32 or float64, got " + py::str(d.attr("name")).cast<std::string>());

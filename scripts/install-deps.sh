@@ -37,6 +37,7 @@ packages=(
     pybind11-dev         # 2.10: the binding (python/bindings.cpp) and its CMake config
     python3-numpy        # the package's arrays: parameters, gradients and paths as NumPy views
     python3-pytest       # runs tests/python under ctest
+    python3-hypothesis   # generates the Python side's bad input (tests/python/test_fuzz.py)
     python3-setuptools   # the build backend of `pip install .` (setup.py drives this CMake)
     python3-wheel        # setuptools' bdist_wheel, which pip builds through
     python3-venv         # `python3 -m venv --system-site-packages`, where pip installs it

@@ -1,13 +1,34 @@
 // SPDX-License-Identifier: MIT
 #include "optlab/core/param_store.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <limits>
 #include <string>
 
 #include "optlab/core/error.hpp"
 
 namespace optlab {
+
+namespace {
+
+// The machine's physical memory in bytes (0 where the system does not say).
+std::size_t physical_memory() {
+    const long pages = ::sysconf(_SC_PHYS_PAGES);
+    const long page = ::sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0) return 0;
+    return std::size_t(pages) * std::size_t(page);
+}
+
+std::string gigabytes(double bytes) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f GB", bytes / 1e9);
+    return text;
+}
+
+}  // namespace
 
 template <class T>
 std::size_t ParamStore<T>::add(std::string name, std::vector<std::size_t> shape) {
@@ -27,6 +48,16 @@ std::size_t ParamStore<T>::add(std::string name, std::vector<std::size_t> shape)
             throw InvalidArgument("ParamStore::add: tensor '" + name + "' is too large");
         }
         size *= d;
+    }
+    // Two arenas (parameters and gradients) larger than the machine's memory cannot be made:
+    // say so, rather than let the allocator's overcommit hand out pages that the first write
+    // of zeros turns into the kernel's out-of-memory kill of the whole process.
+    const std::size_t arenas = 2 * (params_.size() + size) * sizeof(T);
+    if (const std::size_t memory = physical_memory(); memory > 0 && (params_.size() + size > memory || arenas > memory)) {
+        throw InvalidArgument("ParamStore::add: tensor '" + name + "' of " + std::to_string(size) +
+                              " values would bring the store's parameters and gradients to " +
+                              gigabytes(2.0 * double(params_.size() + size) * sizeof(T)) +
+                              ", more than this machine's memory (" + gigabytes(double(memory)) + ")");
     }
     const std::size_t offset = params_.size();
     params_.resize(offset + size, T(0));

@@ -11,7 +11,10 @@ namespace optlab {
 Trajectory run_trajectory(const Function2d& fn, std::string_view name, const HyperParams& hyper,
                           Convention convention, Point2 start, std::int64_t steps,
                           const Wrapping& wrapping) {
-    if (steps < 0) throw_invalid("trajectory", "steps", double(steps), "an integer >= 0");
+    if (steps < 0 || steps > kMaxTrajectorySteps) {
+        throw_invalid("trajectory", "steps", double(steps), "an integer in [0, 100000000]");
+    }
+    static_assert(kMaxTrajectorySteps == 100'000'000, "the message above names the cap");
     ParamStore<double> store;
     // One parameter of shape 1×2, a matrix of one row: optimizers for matrices (Adafactor's
     // factored statistics, Muon) take their matrix path; elementwise ones cannot tell.

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "optlab/core/error.hpp"
@@ -102,6 +103,25 @@ TEST(ParamStore, RecordsTheRowsSeenOfTrackedTensorsOnly) {
 TEST(ParamStore, RejectsSizesThatOverflow) {
     ParamStore<float> store;
     EXPECT_THROW(store.add("huge", {std::size_t{1} << 40, std::size_t{1} << 40}), InvalidArgument);
+}
+
+// A size that fits in memory's addresses but not in the machine is refused by name, before
+// anything is allocated (overcommit would hand out the pages, and writing the zeros into them
+// would bring the kernel's out-of-memory kill). 2^40 floats: 8 TB of arenas on any machine here.
+TEST(ParamStore, RefusesArenasLargerThanTheMachinesMemory) {
+    ParamStore<float> store;
+    store.add("w", {3});
+    try {
+        store.add("big", {std::size_t{1} << 20, std::size_t{1} << 20});
+        FAIL() << "an 8 TB store was made";
+    } catch (const InvalidArgument& e) {
+        const std::string message = e.what();
+        EXPECT_NE(message.find("'big'"), std::string::npos) << message;
+        EXPECT_NE(message.find("8796.1 GB"), std::string::npos) << message;
+        EXPECT_NE(message.find("machine's memory"), std::string::npos) << message;
+    }
+    EXPECT_EQ(store.num_tensors(), 1u);  // refused whole
+    EXPECT_EQ(store.num_parameters(), 3u);
 }
 
 }  // namespace

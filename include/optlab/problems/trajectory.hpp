@@ -24,9 +24,14 @@ struct Trajectory {
     HyperParams hyper;           // every hyper-parameter the optimizer ran with
 };
 
+/// The most updates a path may have: its rows are kept in memory (4 doubles each, 3.2 GB at the
+/// cap), so a mistyped count is refused rather than left to exhaust memory or run for days.
+inline constexpr std::int64_t kMaxTrajectorySteps = 100'000'000;
+
 /// Runs optimizer `name` (registry name) with `hyper` under `convention` from `start` for
 /// `steps` updates of the gradient of `fn`, wrapped as `wrapping` says. Throws
-/// InvalidArgument for an unknown optimizer, a bad hyper-parameter or steps < 0.
+/// InvalidArgument for an unknown optimizer, a bad hyper-parameter or steps outside
+/// [0, kMaxTrajectorySteps].
 Trajectory run_trajectory(const Function2d& fn, std::string_view name, const HyperParams& hyper,
                           Convention convention, Point2 start, std::int64_t steps,
                           const Wrapping& wrapping = {});
