@@ -13,6 +13,7 @@
 #include "optlab/core/text.hpp"
 #include "optlab/data/dataset.hpp"
 #include "optlab/experiment/suite.hpp"
+#include "optlab/optim/registry.hpp"
 #ifdef OPTLAB_HAVE_MPI
 #include "optlab/experiment/suite_mpi.hpp"
 #endif
@@ -45,7 +46,11 @@ std::string minutes(double seconds) {
 int run_suite_command(const SuiteFlags& f) {
     SuiteProtocol protocol = SuiteProtocol::defaults(f.quick);
     if (!f.problems.empty()) protocol.problems = names(f.problems);
-    if (!f.optimizers.empty()) protocol.optimizers = names(f.optimizers);
+    if (f.optimizers == "all") {  // every optimizer of the registry, in its order
+        protocol.optimizers.assign(optimizer_names().begin(), optimizer_names().end());
+    } else if (!f.optimizers.empty()) {
+        protocol.optimizers = names(f.optimizers);
+    }
     if (f.budget) protocol.grid = *f.budget;
     if (f.seeds) protocol.seeds = *f.seeds;
     protocol.validate();
@@ -131,9 +136,12 @@ void setup_suite(CLI::App& app, int& exit_code) {
         "suite", "Every optimizer on every problem: defaults, a tuned learning rate, seeds, time-to-target, "
                  "performance profiles (docs/suite.md)");
     sub->add_option("--problems", f->problems, "Comma-separated problems (default: every one; see `optlab problems`)");
+    std::string default_optimizers;
+    for (const std::string& o : SuiteProtocol::defaults(false).optimizers) {
+        default_optimizers += (default_optimizers.empty() ? "" : ", ") + o;
+    }
     sub->add_option("--optimizers", f->optimizers,
-                    "Comma-separated optimizers (default: sgd, momentum, nag, adagrad, rmsprop, adadelta, adam, adamw, "
-                    "lion, muon, schedule-free-adamw)");
+                    "Comma-separated optimizers, or 'all' for every registered one (default: " + default_optimizers + ")");
     sub->add_option("--budget", f->budget, "Learning rates in the tuning grid, log-spaced over [1e-4, 1] (default 5; --quick 3)")
         ->check(CLI::Range(1, 50));
     sub->add_option("--seeds", f->seeds, "Seeds per setting (default 3; --quick 2)")->check(CLI::Range(1, 20));

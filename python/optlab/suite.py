@@ -25,7 +25,7 @@ def run(problems=None, optimizers=None, *, quick=False, out="suite", seeds=None,
     ``problems``: catalogue names (None: every problem). ``optimizers``: a dict ``{name: class}``
     — a value None, or the name itself, is the registry optimizer of that name — or a list of
     registry names, classes (named by ``__name__``) and ``(name, class)`` pairs; None: the
-    suite's defaults. A class is made as ``cls(params)`` for the defaults phase (its ``lr`` must
+    suite's defaults; "all": every registered optimizer. A class is made as ``cls(params)`` for the defaults phase (its ``lr`` must
     have a default) and as ``cls(params, lr=lr)`` on the shared grid, and stepped as
     ``step(grads)``. Names are the arms' files' names: a registry name is refused for a class.
 
@@ -41,6 +41,9 @@ def run(problems=None, optimizers=None, *, quick=False, out="suite", seeds=None,
     propagates with its traceback and its arm is not written; Ctrl-C stops at the next
     iteration (KeyboardInterrupt) and the same call resumes.
     """
+    if optimizers == "all":  # as `optlab suite --optimizers all`: every registered optimizer
+        from . import optimizers as registry
+        optimizers = [o["name"] for o in registry()]
     names, externals = (None, []) if optimizers is None else _external.split(optimizers)
     if isinstance(problems, str):
         problems = [problems]

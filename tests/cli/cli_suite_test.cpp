@@ -128,6 +128,21 @@ TEST(CliSuiteOfOne, WritesEveryFigureAndAnotherOptimizerAddsOnlyItsArms) {
     std::filesystem::remove_all(dir);
 }
 
+// `--optimizers all` is every registered optimizer, in the registry's order (Muon, for matrices
+// only, has no arm on the quadratic's vector and is still listed), each with a rank.
+TEST(CliSuiteOfAll, AllIsEveryRegisteredOptimizer) {
+    const auto dir = std::filesystem::path(::testing::TempDir()) / ("optlab_cli_suite_all_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    const CliRun run = optlab_run("suite --quick --problems quadratic --optimizers all --budget 1 --seeds 1 "
+                                  "--threads 1 --progress lines --out '" + dir.string() + "'");
+    ASSERT_EQ(run.code, 0) << run.err;
+    const auto registered = nlohmann::json::parse(optlab_run("optimizers --json").out);
+    const auto s = nlohmann::json::parse(slurp((dir / "suite.json").string()));
+    ASSERT_EQ(s["optimizers"].size(), registered.size());
+    for (std::size_t i = 0; i < registered.size(); ++i) EXPECT_EQ(s["optimizers"][i], registered[i]["name"]);
+    std::filesystem::remove_all(dir);
+}
+
 TEST_F(CliSuite, KilledAtRandomPointsAndRerunEndsAsAnUninterruptedSuite) {
 #ifdef __SANITIZE_ADDRESS__
     GTEST_SKIP() << "timing-based; it runs in the plain build";
