@@ -58,7 +58,7 @@ std::string_view describe_hyper(std::string_view name) {
         {"l1_regularization_strength", "FTRL's L1 strength λ1: |z| ≤ λ1 gives θ = 0"},
         {"l2_regularization_strength", "FTRL's stabilising L2 strength λ2"},
         {"l2_shrinkage_regularization_strength", "FTRL's shrinkage L2 strength λs, added to the gradient as 2λs·θ"},
-        {"beta", "FTRL's β, added to n^q in the denominator"},
+        {"beta", "FTRL's β, added to n^q in the denominator; Signum's decay β of the gradients' average"},
     }};
     for (const auto& [key, meaning] : kMeaning) {
         if (key == name) return meaning;

@@ -25,6 +25,7 @@
 #include "optlab/optim/rprop.hpp"
 #include "optlab/optim/schedule_free.hpp"
 #include "optlab/optim/sgd.hpp"
+#include "optlab/optim/signum.hpp"
 #include "optlab/optim/sparse_adam.hpp"
 
 namespace optlab {
@@ -142,6 +143,8 @@ const std::array kRegistry = {
         "sparse-adam", "SparseAdam", "SparseAdam: Adam that moves only the rows a sparse gradient reached", {4, 3}),
     entry<Ftrl, FtrlOptions::defaults>(
         "ftrl", "FTRL", "FTRL-Proximal: weights solved from the summed gradients, with L1 for exact zeros", {4, 3}),
+    entry<Signum, SignumOptions::defaults>(
+        "signum", "Signum", "Signum: every parameter moves by γ against the sign of its gradients' average", {3, 2}),
 };
 
 const std::array<std::string_view, kRegistry.size()> kNames = [] {

@@ -267,6 +267,7 @@ const std::map<std::string, Convergence>& convergence_settings() {
         {"asgd", {0.1, 1.5e-3, {}}},
         {"sparse-adam", {0.1, 0.1, {}}},  // Adam's
         {"ftrl", {1.0, 1.0, {}}},
+        {"signum", {0.01, 1e-3, {}}},  // Optax's 1e-2 on the parabola; ±γ steps, so Lion's 1e-3 on Rosenbrock
     };
     return settings;
 }

@@ -73,6 +73,9 @@ TEST(Validation, MessagesNameOptimizerFieldValueAndRange) {
     expect_message(error_of("ftrl", {{"learning_rate_power", 0.5}}), {"ftrl", "learning_rate_power = 0.5", "<= 0"});
     expect_message(error_of("ftrl", {{"l1_regularization_strength", -1.0}}), {"l1_regularization_strength = -1"});
     EXPECT_EQ(error_of("ftrl", {{"learning_rate_power", 0.0}}), "");
+    // Optax's Signum
+    expect_message(error_of("signum", {{"beta", 1.0}}), {"signum", "beta = 1", "0 <= value < 1"});
+    EXPECT_EQ(error_of("signum", {{"beta", 0.0}}), "");  // optax.sign_sgd
 }
 
 TEST(Validation, NesterovNeedsMomentumAndNoDampening) {
