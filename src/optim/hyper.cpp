@@ -32,7 +32,7 @@ std::string_view describe_hyper(std::string_view name) {
         {"nesterov", "Nesterov momentum"},
         {"maximize", "ascend instead of descend"},
         {"lr_decay", "AdaGrad's lr decay: γ/(1 + (t−1)·lr_decay)"},
-        {"initial_accumulator_value", "the initial sum of squared gradients (AdaGrad's, FTRL's n)"},
+        {"initial_accumulator_value", "the initial sum of squared gradients (AdaGrad's, FTRL's n); Yogi's start of m and v"},
         {"eps", "ε, added to the denominator (Adafactor: the pair ε1,ε2; ε1 none: the dtype's epsilon)"},
         {"alpha", "RMSprop's decay α of the squared-gradient average; ASGD's power α of the step's decay"},
         {"centered", "centered RMSprop: divide by the variance estimate"},

@@ -25,6 +25,7 @@
 #include "optlab/optim/rprop.hpp"
 #include "optlab/optim/schedule_free.hpp"
 #include "optlab/optim/sgd.hpp"
+#include "optlab/optim/yogi.hpp"
 #include "optlab/optim/signum.hpp"
 #include "optlab/optim/sparse_adam.hpp"
 
@@ -145,6 +146,8 @@ const std::array kRegistry = {
         "ftrl", "FTRL", "FTRL-Proximal: weights solved from the summed gradients, with L1 for exact zeros", {4, 3}),
     entry<Signum, SignumOptions::defaults>(
         "signum", "Signum", "Signum: every parameter moves by γ against the sign of its gradients' average", {3, 2}),
+    entry<Yogi, YogiOptions::defaults>(
+        "yogi", "Yogi", "Yogi: Adam whose second moment moves towards g² by an additive step at most", {4, 3}),
 };
 
 const std::array<std::string_view, kRegistry.size()> kNames = [] {

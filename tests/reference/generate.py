@@ -661,13 +661,17 @@ def run_signum(params, grads, hyper, dtype):
     return history, {"exp_avg": [t.astype(np.float64).tolist() for t in m]}
 
 
-OPTAX_RUNNERS = {"signum": run_signum}
-OPTAX_REFERENCE = {"signum": "numpy (optax.signum)"}
+OPTAX_RUNNERS = {"signum": run_signum, "yogi": run_yogi}
+OPTAX_REFERENCE = {"signum": "numpy (optax.signum)", "yogi": "numpy (optax.yogi)"}
 OPTAX_CONFIGS = [
     ("signum", {}),
     ("signum", {"lr": 0.01, "beta": 0.5}),
     ("signum", {"lr": 0.01, "beta": 0.0}),  # optax.sign_sgd
     ("signum", {"lr": 0.01, "maximize": True}),
+    ("yogi", {}),
+    ("yogi", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-4}),
+    ("yogi", {"lr": 0.01, "initial_accumulator_value": 0.1}),
+    ("yogi", {"lr": 0.01, "maximize": True}),
 ]
 
 # ---- Lookahead and weight EMA around a torch optimizer -------------------------------------
