@@ -9,6 +9,7 @@
 #include <string>
 
 #include "optlab/core/text.hpp"
+#include "optlab/optim/adabelief.hpp"
 #include "optlab/optim/adadelta.hpp"
 #include "optlab/optim/adafactor.hpp"
 #include "optlab/optim/adagrad.hpp"
@@ -148,6 +149,8 @@ const std::array kRegistry = {
         "signum", "Signum", "Signum: every parameter moves by γ against the sign of its gradients' average", {3, 2}),
     entry<Yogi, YogiOptions::defaults>(
         "yogi", "Yogi", "Yogi: Adam whose second moment moves towards g² by an additive step at most", {4, 3}),
+    entry<Adabelief, AdabeliefOptions::defaults>(
+        "adabelief", "AdaBelief", "AdaBelief: Adam whose second moment averages (g − m)², the gradient's surprise", {4, 3}),
 };
 
 const std::array<std::string_view, kRegistry.size()> kNames = [] {

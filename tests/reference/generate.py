@@ -661,8 +661,8 @@ def run_signum(params, grads, hyper, dtype):
     return history, {"exp_avg": [t.astype(np.float64).tolist() for t in m]}
 
 
-OPTAX_RUNNERS = {"signum": run_signum, "yogi": run_yogi}
-OPTAX_REFERENCE = {"signum": "numpy (optax.signum)", "yogi": "numpy (optax.yogi)"}
+OPTAX_RUNNERS = {"signum": run_signum, "adabelief": run_adabelief, "yogi": run_yogi}
+OPTAX_REFERENCE = {"signum": "numpy (optax.signum)", "adabelief": "numpy (optax.adabelief)", "yogi": "numpy (optax.yogi)"}
 OPTAX_CONFIGS = [
     ("signum", {}),
     ("signum", {"lr": 0.01, "beta": 0.5}),
@@ -672,6 +672,10 @@ OPTAX_CONFIGS = [
     ("yogi", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-4}),
     ("yogi", {"lr": 0.01, "initial_accumulator_value": 0.1}),
     ("yogi", {"lr": 0.01, "maximize": True}),
+    ("adabelief", {}),
+    ("adabelief", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-8, "eps_root": 0.0}),
+    ("adabelief", {"lr": 0.01, "nesterov": True}),
+    ("adabelief", {"lr": 0.01, "weight_decay": 0.1, "maximize": True}),
 ]
 
 # ---- Lookahead and weight EMA around a torch optimizer -------------------------------------
