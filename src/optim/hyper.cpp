@@ -37,7 +37,7 @@ std::string_view describe_hyper(std::string_view name) {
         {"alpha", "RMSprop's decay α of the squared-gradient average; ASGD's power α of the step's decay"},
         {"centered", "centered RMSprop: divide by the variance estimate"},
         {"rho", "AdaDelta's decay ρ"},
-        {"betas", "decay rates β1,β2 of the moment estimates"},
+        {"betas", "decay rates β1,β2 of the moment estimates (Adan: β1,β2,β3, of m, of the gradient's change, of n)"},
         {"amsgrad", "AMSGrad: the running maximum of the second moment"},
         {"decoupled_weight_decay", "decoupled weight decay θ ← θ(1 − γλ), as AdamW"},
         {"momentum_decay", "NAdam's momentum decay ψ"},

@@ -15,6 +15,7 @@
 #include "optlab/optim/adagrad.hpp"
 #include "optlab/optim/adam.hpp"
 #include "optlab/optim/adamax.hpp"
+#include "optlab/optim/adan.hpp"
 #include "optlab/optim/asgd.hpp"
 #include "optlab/optim/ftrl.hpp"
 #include "optlab/optim/lamb.hpp"
@@ -151,6 +152,9 @@ const std::array kRegistry = {
         "yogi", "Yogi", "Yogi: Adam whose second moment moves towards g² by an additive step at most", {4, 3}),
     entry<Adabelief, AdabeliefOptions::defaults>(
         "adabelief", "AdaBelief", "AdaBelief: Adam whose second moment averages (g − m)², the gradient's surprise", {4, 3}),
+    // p, g, m, v, n, g_prev → all but g.
+    entry<Adan, AdanOptions::defaults>(
+        "adan", "Adan", "Adan: Adam with a third average, of the gradient's change (Nesterov without a second gradient)", {6, 5}),
 };
 
 const std::array<std::string_view, kRegistry.size()> kNames = [] {

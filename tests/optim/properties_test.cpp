@@ -281,6 +281,7 @@ const std::map<std::string, Convergence>& convergence_settings() {
         {"signum", {0.01, 1e-3, {}}},  // Optax's 1e-2 on the parabola; ±γ steps, so Lion's 1e-3 on Rosenbrock
         {"yogi", {0.1, 0.1, {}}},  // Optax's
         {"adabelief", {1e-2, 1e-2, {}}},  // Optax's
+        {"adan", {0.1, 0.1, {}}},  // Optax's
     };
     return settings;
 }

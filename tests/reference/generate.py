@@ -661,8 +661,8 @@ def run_signum(params, grads, hyper, dtype):
     return history, {"exp_avg": [t.astype(np.float64).tolist() for t in m]}
 
 
-OPTAX_RUNNERS = {"signum": run_signum, "adabelief": run_adabelief, "yogi": run_yogi}
-OPTAX_REFERENCE = {"signum": "numpy (optax.signum)", "adabelief": "numpy (optax.adabelief)", "yogi": "numpy (optax.yogi)"}
+OPTAX_RUNNERS = {"signum": run_signum, "adan": run_adan, "adabelief": run_adabelief, "yogi": run_yogi}
+OPTAX_REFERENCE = {"signum": "numpy (optax.signum)", "adan": "numpy (optax.adan)", "adabelief": "numpy (optax.adabelief)", "yogi": "numpy (optax.yogi)"}
 OPTAX_CONFIGS = [
     ("signum", {}),
     ("signum", {"lr": 0.01, "beta": 0.5}),
@@ -676,6 +676,10 @@ OPTAX_CONFIGS = [
     ("adabelief", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-8, "eps_root": 0.0}),
     ("adabelief", {"lr": 0.01, "nesterov": True}),
     ("adabelief", {"lr": 0.01, "weight_decay": 0.1, "maximize": True}),
+    ("adan", {}),
+    ("adan", {"lr": 0.01, "betas": [0.9, 0.8, 0.95], "eps": 1e-6, "eps_root": 0.0}),
+    ("adan", {"lr": 0.01, "weight_decay": 0.1}),
+    ("adan", {"lr": 0.01, "maximize": True}),
 ]
 
 # ---- Lookahead and weight EMA around a torch optimizer -------------------------------------
