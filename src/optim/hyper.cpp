@@ -24,7 +24,7 @@ std::string to_string(const HyperValue& v) {
 
 std::string_view describe_hyper(std::string_view name) {
     // PyTorch's vocabulary, one line each; the symbols are docs/optimizers.md's.
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 34> kMeaning = {{
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 36> kMeaning = {{
         {"lr", "learning rate γ"},
         {"momentum", "momentum factor μ"},
         {"dampening", "momentum dampening τ (torch)"},
@@ -59,6 +59,8 @@ std::string_view describe_hyper(std::string_view name) {
         {"l2_regularization_strength", "FTRL's stabilising L2 strength λ2"},
         {"l2_shrinkage_regularization_strength", "FTRL's shrinkage L2 strength λs, added to the gradient as 2λs·θ"},
         {"beta", "FTRL's β, added to n^q in the denominator; Signum's decay β of the gradients' average"},
+        {"trust_coefficient", "LARS's η: the trust ratio is η·‖θ‖/(‖u‖ + ε), per tensor"},
+        {"trust_ratio_mask", "LARS: scale this group's tensors by the trust ratio (false: r = 1)"},
     }};
     for (const auto& [key, meaning] : kMeaning) {
         if (key == name) return meaning;

@@ -19,6 +19,7 @@
 #include "optlab/optim/asgd.hpp"
 #include "optlab/optim/ftrl.hpp"
 #include "optlab/optim/lamb.hpp"
+#include "optlab/optim/lars.hpp"
 #include "optlab/optim/lion.hpp"
 #include "optlab/optim/muon.hpp"
 #include "optlab/optim/nadam.hpp"
@@ -155,6 +156,10 @@ const std::array kRegistry = {
     // p, g, m, v, n, g_prev → all but g.
     entry<Adan, AdanOptions::defaults>(
         "adan", "Adan", "Adan: Adam with a third average, of the gradient's change (Nesterov without a second gradient)", {6, 5}),
+    // Two passes: p, g → the norms; then p, g, b → p, b.
+    entry<Lars, LarsOptions::defaults>(
+        "lars", "LARS", "LARS: SGD with momentum, each tensor's step scaled by the trust ratio η‖θ‖/‖u‖",
+        {StepPass{2, 0}, StepPass{3, 2}}),
 };
 
 const std::array<std::string_view, kRegistry.size()> kNames = [] {

@@ -282,6 +282,7 @@ const std::map<std::string, Convergence>& convergence_settings() {
         {"yogi", {0.1, 0.1, {}}},  // Optax's
         {"adabelief", {1e-2, 1e-2, {}}},  // Optax's
         {"adan", {0.1, 0.1, {}}},  // Optax's
+        {"lars", {1.0, 1.0, {}}},  // Optax's; per tensor of one: steps of γη‖θ‖
     };
     return settings;
 }

@@ -618,7 +618,7 @@ def run_lars(params, grads, hyper, dtype):
     """optax.lars: add_decayed_weights, masked scale_by_trust_ratio(trust_coefficient, eps)
     (min_norm 0), scale_by_learning_rate, trace(momentum, nesterov). trust_ratio_mask false
     is the mask's False for the group's tensors (the ratio is not applied)."""
-    lr = hyper.get("lr", 3e-3)
+    lr = hyper.get("lr", 1.0)
     wd = hyper.get("weight_decay", 0.0)
     tc, eps = dtype(hyper.get("trust_coefficient", 0.001)), dtype(hyper.get("eps", 0.0))
     masked = hyper.get("trust_ratio_mask", True)
@@ -661,8 +661,8 @@ def run_signum(params, grads, hyper, dtype):
     return history, {"exp_avg": [t.astype(np.float64).tolist() for t in m]}
 
 
-OPTAX_RUNNERS = {"signum": run_signum, "adan": run_adan, "adabelief": run_adabelief, "yogi": run_yogi}
-OPTAX_REFERENCE = {"signum": "numpy (optax.signum)", "adan": "numpy (optax.adan)", "adabelief": "numpy (optax.adabelief)", "yogi": "numpy (optax.yogi)"}
+OPTAX_RUNNERS = {"signum": run_signum, "lars": run_lars, "adan": run_adan, "adabelief": run_adabelief, "yogi": run_yogi}
+OPTAX_REFERENCE = {"signum": "numpy (optax.signum)", "lars": "numpy (optax.lars)", "adan": "numpy (optax.adan)", "adabelief": "numpy (optax.adabelief)", "yogi": "numpy (optax.yogi)"}
 OPTAX_CONFIGS = [
     ("signum", {}),
     ("signum", {"lr": 0.01, "beta": 0.5}),
@@ -680,6 +680,11 @@ OPTAX_CONFIGS = [
     ("adan", {"lr": 0.01, "betas": [0.9, 0.8, 0.95], "eps": 1e-6, "eps_root": 0.0}),
     ("adan", {"lr": 0.01, "weight_decay": 0.1}),
     ("adan", {"lr": 0.01, "maximize": True}),
+    ("lars", {}),
+    ("lars", {"lr": 0.5, "weight_decay": 0.01, "trust_coefficient": 0.01, "eps": 1e-3}),
+    ("lars", {"lr": 0.5, "nesterov": True, "momentum": 0.8}),
+    ("lars", {"lr": 0.05, "trust_ratio_mask": False}),
+    ("lars", {"lr": 0.5, "maximize": True}),
 ]
 
 # ---- Lookahead and weight EMA around a torch optimizer -------------------------------------
