@@ -19,7 +19,8 @@ std::string dashed(std::string name) {
 // Every hyper-parameter of every registered optimizer: its default's kind and who has it.
 struct HyperInfo {
     HyperValue example;
-    bool mixed = false;  // a number for some, a pair for others
+    std::set<std::size_t> kinds;  // the kinds of its defaults (HyperValue's index): a number for
+                                  // some, a pair for others (eps); a pair or three (betas)
     std::vector<std::string_view> used_by;
 };
 std::map<std::string, HyperInfo> all_hyper_parameters() {
@@ -27,7 +28,7 @@ std::map<std::string, HyperInfo> all_hyper_parameters() {
     for (const OptimizerInfo& o : optimizers()) {
         for (const auto& [name, value] : o.defaults(Convention::torch)) {
             HyperInfo& info = all[name];
-            info.mixed = info.mixed || (!info.used_by.empty() && info.example.index() != value.index());
+            info.kinds.insert(value.index());
             info.example = value;
             info.used_by.push_back(o.name);
         }
@@ -92,8 +93,16 @@ void add_optimizer_flags(CLI::App& app, OptimizerFlags& f) {
             help += " (" + who + ")";
         }
         const std::string flag = "--" + dashed(name);
-        if (info.mixed) {
-            app.add_option(flag, f.texts[name], "NUMBER or A,B: " + help)->group(group);
+        if (info.kinds.size() > 1) {  // parsed by each optimizer's own kind (parse_hyper)
+            std::string forms;
+            for (std::size_t kind : info.kinds) {
+                const char* form = kind == HyperValue(0.0).index()      ? "NUMBER"
+                                   : kind == HyperValue(Betas{}).index() ? "A,B"
+                                   : kind == HyperValue(Triple{}).index() ? "A,B,C"
+                                                                          : "TEXT";
+                forms += (forms.empty() ? "" : " or ") + std::string(form);
+            }
+            app.add_option(flag, f.texts[name], forms + ": " + help)->group(group);
         } else if (std::holds_alternative<double>(info.example)) {
             app.add_option(flag, f.numbers[name], help)->check(finite_number())->group(group);
         } else if (std::holds_alternative<Betas>(info.example)) {

@@ -24,7 +24,7 @@ std::string to_string(const HyperValue& v) {
 
 std::string_view describe_hyper(std::string_view name) {
     // PyTorch's vocabulary, one line each; the symbols are docs/optimizers.md's.
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 34> kMeaning = {{
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 36> kMeaning = {{
         {"lr", "learning rate γ"},
         {"momentum", "momentum factor μ"},
         {"dampening", "momentum dampening τ (torch)"},
@@ -32,12 +32,12 @@ std::string_view describe_hyper(std::string_view name) {
         {"nesterov", "Nesterov momentum"},
         {"maximize", "ascend instead of descend"},
         {"lr_decay", "AdaGrad's lr decay: γ/(1 + (t−1)·lr_decay)"},
-        {"initial_accumulator_value", "the initial sum of squared gradients (AdaGrad's, FTRL's n)"},
+        {"initial_accumulator_value", "the initial sum of squared gradients (AdaGrad's, FTRL's n); Yogi's start of m and v"},
         {"eps", "ε, added to the denominator (Adafactor: the pair ε1,ε2; ε1 none: the dtype's epsilon)"},
         {"alpha", "RMSprop's decay α of the squared-gradient average; ASGD's power α of the step's decay"},
         {"centered", "centered RMSprop: divide by the variance estimate"},
         {"rho", "AdaDelta's decay ρ"},
-        {"betas", "decay rates β1,β2 of the moment estimates"},
+        {"betas", "decay rates β1,β2 of the moment estimates (Adan: β1,β2,β3, of m, of the gradient's change, of n)"},
         {"amsgrad", "AMSGrad: the running maximum of the second moment"},
         {"decoupled_weight_decay", "decoupled weight decay θ ← θ(1 − γλ), as AdamW"},
         {"momentum_decay", "NAdam's momentum decay ψ"},
@@ -58,7 +58,9 @@ std::string_view describe_hyper(std::string_view name) {
         {"l1_regularization_strength", "FTRL's L1 strength λ1: |z| ≤ λ1 gives θ = 0"},
         {"l2_regularization_strength", "FTRL's stabilising L2 strength λ2"},
         {"l2_shrinkage_regularization_strength", "FTRL's shrinkage L2 strength λs, added to the gradient as 2λs·θ"},
-        {"beta", "FTRL's β, added to n^q in the denominator"},
+        {"beta", "FTRL's β, added to n^q in the denominator; Signum's decay β of the gradients' average"},
+        {"trust_coefficient", "LARS's η: the trust ratio is η·‖θ‖/(‖u‖ + ε), per tensor"},
+        {"trust_ratio_mask", "LARS: scale this group's tensors by the trust ratio (false: r = 1)"},
     }};
     for (const auto& [key, meaning] : kMeaning) {
         if (key == name) return meaning;

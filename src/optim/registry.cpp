@@ -9,14 +9,17 @@
 #include <string>
 
 #include "optlab/core/text.hpp"
+#include "optlab/optim/adabelief.hpp"
 #include "optlab/optim/adadelta.hpp"
 #include "optlab/optim/adafactor.hpp"
 #include "optlab/optim/adagrad.hpp"
 #include "optlab/optim/adam.hpp"
 #include "optlab/optim/adamax.hpp"
+#include "optlab/optim/adan.hpp"
 #include "optlab/optim/asgd.hpp"
 #include "optlab/optim/ftrl.hpp"
 #include "optlab/optim/lamb.hpp"
+#include "optlab/optim/lars.hpp"
 #include "optlab/optim/lion.hpp"
 #include "optlab/optim/muon.hpp"
 #include "optlab/optim/nadam.hpp"
@@ -25,6 +28,8 @@
 #include "optlab/optim/rprop.hpp"
 #include "optlab/optim/schedule_free.hpp"
 #include "optlab/optim/sgd.hpp"
+#include "optlab/optim/yogi.hpp"
+#include "optlab/optim/signum.hpp"
 #include "optlab/optim/sparse_adam.hpp"
 
 namespace optlab {
@@ -142,6 +147,19 @@ const std::array kRegistry = {
         "sparse-adam", "SparseAdam", "SparseAdam: Adam that moves only the rows a sparse gradient reached", {4, 3}),
     entry<Ftrl, FtrlOptions::defaults>(
         "ftrl", "FTRL", "FTRL-Proximal: weights solved from the summed gradients, with L1 for exact zeros", {4, 3}),
+    entry<Signum, SignumOptions::defaults>(
+        "signum", "Signum", "Signum: every parameter moves by γ against the sign of its gradients' average", {3, 2}),
+    entry<Yogi, YogiOptions::defaults>(
+        "yogi", "Yogi", "Yogi: Adam whose second moment moves towards g² by an additive step at most", {4, 3}),
+    entry<Adabelief, AdabeliefOptions::defaults>(
+        "adabelief", "AdaBelief", "AdaBelief: Adam whose second moment averages (g − m)², the gradient's surprise", {4, 3}),
+    // p, g, m, v, n, g_prev → all but g.
+    entry<Adan, AdanOptions::defaults>(
+        "adan", "Adan", "Adan: Adam with a third average, of the gradient's change (Nesterov without a second gradient)", {6, 5}),
+    // Two passes: p, g → the norms; then p, g, b → p, b.
+    entry<Lars, LarsOptions::defaults>(
+        "lars", "LARS", "LARS: SGD with momentum, each tensor's step scaled by the trust ratio η‖θ‖/‖u‖",
+        {StepPass{2, 0}, StepPass{3, 2}}),
 };
 
 const std::array<std::string_view, kRegistry.size()> kNames = [] {

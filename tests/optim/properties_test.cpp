@@ -50,6 +50,17 @@ TEST_P(EveryOptimizer, ZeroGradientWithoutWeightDecayChangesNothing) {
         const std::vector<double> before(store.params().begin(), store.params().end());
         HyperParams hyper = test::weight_decay_if_any(GetParam(), 0.0);
         if (GetParam() == "asgd") hyper["lambd"] = 0.0;  // ASGD's λ shrinks θ by λη a step: a decay of its own
+        if (GetParam() == "yogi") {
+            // Yogi's m starts at v₀ (Optax fills both moments with it), so with v₀ > 0 a zero
+            // gradient still steps θ by about γ·v₀/ε at first; with v₀ = 0 it changes nothing.
+            ParamStore<double> moved;
+            moved.add("w", {4});
+            fill(moved.params(), 7);
+            const std::vector<double> start(moved.params().begin(), moved.params().end());
+            make_optimizer<double>("yogi", moved, HyperParams{}, c)->step();
+            EXPECT_NE(std::vector<double>(moved.params().begin(), moved.params().end()), start);
+            hyper["initial_accumulator_value"] = 0.0;
+        }
         auto opt = make_optimizer<double>(GetParam(), store, hyper, c);
         for (int i = 0; i < 5; ++i) opt->step();
         if (GetParam() == "ftrl") {
@@ -267,6 +278,11 @@ const std::map<std::string, Convergence>& convergence_settings() {
         {"asgd", {0.1, 1.5e-3, {}}},
         {"sparse-adam", {0.1, 0.1, {}}},  // Adam's
         {"ftrl", {1.0, 1.0, {}}},
+        {"signum", {0.01, 1e-3, {}}},  // Optax's 1e-2 on the parabola; ±γ steps, so Lion's 1e-3 on Rosenbrock
+        {"yogi", {0.1, 0.1, {}}},  // Optax's
+        {"adabelief", {1e-2, 1e-2, {}}},  // Optax's
+        {"adan", {0.1, 0.1, {}}},  // Optax's
+        {"lars", {1.0, 1.0, {}}},  // Optax's; per tensor of one: steps of γη‖θ‖
     };
     return settings;
 }

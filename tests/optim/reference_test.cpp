@@ -53,6 +53,8 @@ constexpr std::array kInexact = {
     Bound{"adafactor", 2},
     // The norms summed in float64 in blocks of 4096, NumPy's pairwise. Measured: 1 (float64).
     Bound{"lamb", 1},
+    // The trust ratio's norms likewise (float32 bit for bit). Measured: 1 (float64).
+    Bound{"lars", 1},
 };
 
 Bound bound_for(const std::string& optimizer) {

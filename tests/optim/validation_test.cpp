@@ -73,6 +73,16 @@ TEST(Validation, MessagesNameOptimizerFieldValueAndRange) {
     expect_message(error_of("ftrl", {{"learning_rate_power", 0.5}}), {"ftrl", "learning_rate_power = 0.5", "<= 0"});
     expect_message(error_of("ftrl", {{"l1_regularization_strength", -1.0}}), {"l1_regularization_strength = -1"});
     EXPECT_EQ(error_of("ftrl", {{"learning_rate_power", 0.0}}), "");
+    // Optax's Signum
+    expect_message(error_of("signum", {{"beta", 1.0}}), {"signum", "beta = 1", "0 <= value < 1"});
+    EXPECT_EQ(error_of("signum", {{"beta", 0.0}}), "");  // optax.sign_sgd
+    expect_message(error_of("lars", {{"trust_coefficient", -1.0}}), {"lars", "trust_coefficient = -1", ">= 0"});
+    expect_message(error_of("lars", {{"momentum", -0.5}}), {"lars", "momentum = -0.5"});
+    expect_message(error_of("adan", {{"betas", Triple{0.98, 0.92, 1.0}}}), {"adan", "betas[2] = 1", "0 <= value < 1"});
+    expect_message(error_of("adan", {{"betas", Betas{0.9, 0.99}}}), {"adan", "betas", "three numbers"});
+    expect_message(error_of("adabelief", {{"eps_root", -1e-16}}), {"adabelief", "eps_root = -1e-16", ">= 0"});
+    expect_message(error_of("yogi", {{"betas", Betas{0.9, 1.0}}}), {"yogi", "betas[1] = 1", "0 <= value < 1"});
+    expect_message(error_of("yogi", {{"initial_accumulator_value", -1.0}}), {"yogi", "initial_accumulator_value = -1"});
 }
 
 TEST(Validation, NesterovNeedsMomentumAndNoDampening) {

@@ -467,6 +467,226 @@ def run_ftrl(params, grads, hyper, dtype):
                      "linear": [t.astype(np.float64).tolist() for t in z]}
 
 
+# ---- Optax's AdaBelief, Yogi, Adan, NovoGrad, LARS and Signum, in NumPy ----------------------
+# Each as optax/_src/alias.py chains it (transform.py's scale_by_* pieces, then scale(-lr) and
+# apply_updates), every array in the parameters' dtype and every Python scalar cast to it, as
+# JAX's weak types do; the bias corrections 1 - b**t in float64, then cast (JAX with x64, as
+# for LAMB). maximize (g <- -g) is optlab's. Per-tensor norms are summed in float64 and
+# rounded to the dtype before the square root's result is used (Optax: jnp.linalg.norm in the
+# dtype).
+def optax_norm(x, dtype):
+    """||x|| of one tensor: the sum of squares in float64, its root rounded to the dtype."""
+    return dtype(np.sqrt(np.sum(np.asarray(x, dtype=np.float64) ** 2)))
+
+
+def optax_bias_correction(moment, decay, t, dtype):
+    return moment / dtype(1.0 - decay ** t)
+
+
+def run_adabelief(params, grads, hyper, dtype):
+    """optax.adabelief: scale_by_belief(b1, b2, eps, eps_root, nesterov), add_decayed_weights
+    (when weight_decay is not 0), scale_by_learning_rate."""
+    lr = hyper.get("lr", 3e-3)
+    b1, b2 = hyper.get("betas", (0.9, 0.999))
+    eps, eps_root = dtype(hyper.get("eps", 1e-16)), dtype(hyper.get("eps_root", 1e-16))
+    wd, nesterov = hyper.get("weight_decay", 0.0), hyper.get("nesterov", False)
+    sign = dtype(-1.0 if hyper.get("maximize", False) else 1.0)
+    p = [np.array(t, dtype=dtype) for t in params]
+    mu = [np.zeros_like(t) for t in p]
+    nu = [np.zeros_like(t) for t in p]
+    history = {}
+    for k, step in enumerate(grads, start=1):
+        for i, g in enumerate(step):
+            g = np.array(g, dtype=dtype) * sign
+            mu[i] = dtype(1.0 - b1) * g + dtype(b1) * mu[i]                      # update_moment
+            e = g - mu[i]                                                          # prediction error
+            nu[i] = dtype(1.0 - b2) * (e * e) + dtype(b2) * nu[i]                # ..._per_elem_norm
+            nu[i] = nu[i] + eps_root
+            if nesterov:
+                mu_hat = (dtype(b1) * optax_bias_correction(mu[i], b1, k + 1, dtype)
+                          + dtype(1.0 - b1) * optax_bias_correction(g, b1, k, dtype))
+            else:
+                mu_hat = optax_bias_correction(mu[i], b1, k, dtype)
+            nu_hat = optax_bias_correction(nu[i], b2, k, dtype)
+            u = mu_hat / (np.sqrt(nu_hat) + eps)
+            if wd != 0.0:
+                u = u + dtype(wd) * p[i]                                           # add_decayed_weights
+            p[i] = p[i] + dtype(-lr) * u                                           # scale(-lr), apply
+        if k in CHECKPOINTS:
+            history[str(k)] = [t.astype(np.float64).tolist() for t in p]
+    return history, {"exp_avg": [t.astype(np.float64).tolist() for t in mu],
+                     "exp_avg_var": [t.astype(np.float64).tolist() for t in nu]}
+
+
+def run_yogi(params, grads, hyper, dtype):
+    """optax.yogi: scale_by_yogi(b1, b2, eps; eps_root 0, initial_accumulator_value 1e-6 for
+    both moments), scale_by_learning_rate."""
+    lr = hyper.get("lr", 2e-3)
+    b1, b2 = hyper.get("betas", (0.9, 0.999))
+    eps = dtype(hyper.get("eps", 1e-3))
+    v0 = dtype(hyper.get("initial_accumulator_value", 1e-6))
+    sign = dtype(-1.0 if hyper.get("maximize", False) else 1.0)
+    p = [np.array(t, dtype=dtype) for t in params]
+    mu = [np.full_like(t, v0) for t in p]
+    nu = [np.full_like(t, v0) for t in p]
+    history = {}
+    for k, step in enumerate(grads, start=1):
+        for i, g in enumerate(step):
+            g = np.array(g, dtype=dtype) * sign
+            mu[i] = dtype(1.0 - b1) * g + dtype(b1) * mu[i]
+            g2 = g * g                                                             # abs_sq
+            nu[i] = nu[i] - dtype(1.0 - b2) * np.sign(nu[i] - g2) * g2
+            mu_hat = optax_bias_correction(mu[i], b1, k, dtype)
+            nu_hat = optax_bias_correction(nu[i], b2, k, dtype)
+            u = mu_hat / (np.sqrt(nu_hat + dtype(0.0)) + eps)
+            p[i] = p[i] + dtype(-lr) * u
+        if k in CHECKPOINTS:
+            history[str(k)] = [t.astype(np.float64).tolist() for t in p]
+    return history, {"exp_avg": [t.astype(np.float64).tolist() for t in mu],
+                     "exp_avg_sq": [t.astype(np.float64).tolist() for t in nu]}
+
+
+def run_adan(params, grads, hyper, dtype):
+    """optax.adan: scale_by_adan(b1, b2, b3, eps, eps_root), add_decayed_weights,
+    scale_by_learning_rate. The gradient difference is 0 at the first step."""
+    lr = hyper.get("lr", 0.1)
+    b1, b2, b3 = hyper.get("betas", (0.98, 0.92, 0.99))
+    eps, eps_root = dtype(hyper.get("eps", 1e-8)), dtype(hyper.get("eps_root", 1e-8))
+    wd = hyper.get("weight_decay", 0.0)
+    sign = dtype(-1.0 if hyper.get("maximize", False) else 1.0)
+    p = [np.array(t, dtype=dtype) for t in params]
+    m = [np.zeros_like(t) for t in p]
+    v = [np.zeros_like(t) for t in p]
+    n = [np.zeros_like(t) for t in p]
+    prev = [np.zeros_like(t) for t in p]
+    history = {}
+    for k, step in enumerate(grads, start=1):
+        for i, g in enumerate(step):
+            g = np.array(g, dtype=dtype) * sign
+            diff = np.zeros_like(g) if k == 1 else g - prev[i]
+            m[i] = dtype(1.0 - b1) * g + dtype(b1) * m[i]
+            v[i] = dtype(1.0 - b2) * diff + dtype(b2) * v[i]
+            sq = g + dtype(1.0 - b2) * diff                                        # add_scale
+            n[i] = dtype(1.0 - b3) * (sq * sq) + dtype(b3) * n[i]
+            m_hat = optax_bias_correction(m[i], b1, k, dtype)
+            v_hat = optax_bias_correction(v[i], b2, k, dtype)
+            n_hat = optax_bias_correction(n[i], b3, k, dtype)
+            u = m_hat + dtype(1.0 - b2) * v_hat
+            u = u / (np.sqrt(n_hat + eps_root) + eps)
+            if wd != 0.0:
+                u = u + dtype(wd) * p[i]
+            p[i] = p[i] + dtype(-lr) * u
+            prev[i] = g
+        if k in CHECKPOINTS:
+            history[str(k)] = [t.astype(np.float64).tolist() for t in p]
+    return history, {"exp_avg": [t.astype(np.float64).tolist() for t in m],
+                     "exp_avg_diff": [t.astype(np.float64).tolist() for t in v],
+                     "exp_avg_sq": [t.astype(np.float64).tolist() for t in n],
+                     "pre_grad": [t.astype(np.float64).tolist() for t in prev]}
+
+
+def run_novograd(params, grads, hyper, dtype):
+    """optax.novograd: scale_by_novograd(b1, b2, eps, eps_root, weight_decay),
+    scale_by_learning_rate. nu is one number per tensor, ||g||**2 (the norm squared)."""
+    lr = hyper.get("lr", 3e-3)
+    b1, b2 = hyper.get("betas", (0.9, 0.25))
+    eps, eps_root = dtype(hyper.get("eps", 1e-6)), dtype(hyper.get("eps_root", 0.0))
+    wd = dtype(hyper.get("weight_decay", 0.0))
+    sign = dtype(-1.0 if hyper.get("maximize", False) else 1.0)
+    p = [np.array(t, dtype=dtype) for t in params]
+    mu = [np.zeros_like(t) for t in p]
+    nu = [dtype(0.0) for _ in p]
+    history = {}
+    for k, step in enumerate(grads, start=1):
+        for i, g in enumerate(step):
+            g = np.array(g, dtype=dtype).reshape(p[i].shape) * sign
+            norm = optax_norm(g, dtype)
+            if k == 1:
+                nu[i] = norm * norm                                                # init_nu
+            else:
+                nu[i] = dtype(1.0 - b2) * (norm * norm) + dtype(b2) * nu[i]       # update_nu
+            addition = g / (np.sqrt(nu[i] + eps_root) + eps) + wd * p[i]           # mu_addition
+            mu[i] = addition if k == 1 else dtype(b1) * mu[i] + addition
+            p[i] = p[i] + dtype(-lr) * mu[i]
+        if k in CHECKPOINTS:
+            history[str(k)] = [t.astype(np.float64).tolist() for t in p]
+    return history, {"exp_avg": [t.astype(np.float64).tolist() for t in mu],
+                     "exp_avg_sq": [[float(x)] for x in nu]}
+
+
+def run_lars(params, grads, hyper, dtype):
+    """optax.lars: add_decayed_weights, masked scale_by_trust_ratio(trust_coefficient, eps)
+    (min_norm 0), scale_by_learning_rate, trace(momentum, nesterov). trust_ratio_mask false
+    is the mask's False for the group's tensors (the ratio is not applied)."""
+    lr = hyper.get("lr", 1.0)
+    wd = hyper.get("weight_decay", 0.0)
+    tc, eps = dtype(hyper.get("trust_coefficient", 0.001)), dtype(hyper.get("eps", 0.0))
+    masked = hyper.get("trust_ratio_mask", True)
+    mom, nesterov = dtype(hyper.get("momentum", 0.9)), hyper.get("nesterov", False)
+    sign = dtype(-1.0 if hyper.get("maximize", False) else 1.0)
+    p = [np.array(t, dtype=dtype) for t in params]
+    trace = [np.zeros_like(t) for t in p]
+    history = {}
+    for k, step in enumerate(grads, start=1):
+        for i, g in enumerate(step):
+            u = np.array(g, dtype=dtype) * sign
+            if wd != 0.0:
+                u = u + dtype(wd) * p[i]                                           # add_decayed_weights
+            if masked:
+                pn, un = optax_norm(p[i], dtype), optax_norm(u, dtype)
+                ratio = dtype(1.0) if pn == 0.0 or un == 0.0 else tc * pn / (un + eps)
+                u = u * ratio                                                      # scale_by_trust_ratio
+            u = dtype(-lr) * u                                                     # scale(-lr)
+            trace[i] = u + mom * trace[i]                                          # trace
+            p[i] = p[i] + (u + mom * trace[i] if nesterov else trace[i])
+        if k in CHECKPOINTS:
+            history[str(k)] = [t.astype(np.float64).tolist() for t in p]
+    return history, {"momentum_buffer": [t.astype(np.float64).tolist() for t in trace]}
+
+
+def run_signum(params, grads, hyper, dtype):
+    """optax.signum: ema(beta, debias=False), scale_by_sign, scale_by_learning_rate."""
+    lr, beta = hyper.get("lr", 3e-3), hyper.get("beta", 0.9)
+    sign = dtype(-1.0 if hyper.get("maximize", False) else 1.0)
+    p = [np.array(t, dtype=dtype) for t in params]
+    m = [np.zeros_like(t) for t in p]
+    history = {}
+    for k, step in enumerate(grads, start=1):
+        for i, g in enumerate(step):
+            g = np.array(g, dtype=dtype) * sign
+            m[i] = dtype(1.0 - beta) * g + dtype(beta) * m[i]                    # ema, not debiased
+            p[i] = p[i] + dtype(-lr) * np.sign(m[i])                              # sign, scale(-lr)
+        if k in CHECKPOINTS:
+            history[str(k)] = [t.astype(np.float64).tolist() for t in p]
+    return history, {"exp_avg": [t.astype(np.float64).tolist() for t in m]}
+
+
+OPTAX_RUNNERS = {"signum": run_signum, "lars": run_lars, "adan": run_adan, "adabelief": run_adabelief, "yogi": run_yogi}
+OPTAX_REFERENCE = {"signum": "numpy (optax.signum)", "lars": "numpy (optax.lars)", "adan": "numpy (optax.adan)", "adabelief": "numpy (optax.adabelief)", "yogi": "numpy (optax.yogi)"}
+OPTAX_CONFIGS = [
+    ("signum", {}),
+    ("signum", {"lr": 0.01, "beta": 0.5}),
+    ("signum", {"lr": 0.01, "beta": 0.0}),  # optax.sign_sgd
+    ("signum", {"lr": 0.01, "maximize": True}),
+    ("yogi", {}),
+    ("yogi", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-4}),
+    ("yogi", {"lr": 0.01, "initial_accumulator_value": 0.1}),
+    ("yogi", {"lr": 0.01, "maximize": True}),
+    ("adabelief", {}),
+    ("adabelief", {"lr": 0.01, "betas": [0.8, 0.99], "eps": 1e-8, "eps_root": 0.0}),
+    ("adabelief", {"lr": 0.01, "nesterov": True}),
+    ("adabelief", {"lr": 0.01, "weight_decay": 0.1, "maximize": True}),
+    ("adan", {}),
+    ("adan", {"lr": 0.01, "betas": [0.9, 0.8, 0.95], "eps": 1e-6, "eps_root": 0.0}),
+    ("adan", {"lr": 0.01, "weight_decay": 0.1}),
+    ("adan", {"lr": 0.01, "maximize": True}),
+    ("lars", {}),
+    ("lars", {"lr": 0.5, "weight_decay": 0.01, "trust_coefficient": 0.01, "eps": 1e-3}),
+    ("lars", {"lr": 0.5, "nesterov": True, "momentum": 0.8}),
+    ("lars", {"lr": 0.05, "trust_ratio_mask": False}),
+    ("lars", {"lr": 0.5, "maximize": True}),
+]
+
 # ---- Lookahead and weight EMA around a torch optimizer -------------------------------------
 def run_wrapped(name, hyper, wrapper, params, grads, dtype):
     """Lookahead as Zhang et al.'s PyTorch reference writes the sync (slow.add_(fast - slow,
@@ -700,7 +920,7 @@ def main():
     out_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                                   "torch_reference.json")
     cases = []
-    all_configs = [(n, [h]) for n, h in CONFIGS] + [(n, [a, b]) for n, a, b in GROUP_CONFIGS]
+    all_configs = [(n, [h]) for n, h in CONFIGS + OPTAX_CONFIGS] + [(n, [a, b]) for n, a, b in GROUP_CONFIGS]
     for name, hypers in all_configs:
         label = ",".join(f"{k}={v}" for k, v in hypers[0].items()) or "defaults"
         if len(hypers) > 1:
@@ -735,6 +955,8 @@ def main():
                                                        adam=name.endswith("adamw"))
                 elif name == "ftrl":
                     history, state = run_ftrl(params, grads, hypers[0], np_dtype)
+                elif name in OPTAX_RUNNERS:
+                    history, state = OPTAX_RUNNERS[name](params, grads, hypers[0], np_dtype)
                 elif name == "sparse-adam":
                     dtype = torch.float64 if dtype_name == "float64" else torch.float32
                     history, state = run_sparse_adam(groups, params, grads, shapes, {}, dtype)
@@ -751,7 +973,7 @@ def main():
             cases.append({
                 "name": case_name,
                 "optimizer": name,
-                "reference": REFERENCE_OF.get(name, f"torch.optim.{torch_class}"),
+                "reference": REFERENCE_OF.get(name) or OPTAX_REFERENCE.get(name) or f"torch.optim.{torch_class}",
                 "dtype": dtype_name,
                 "seed": seed,
                 "shapes": shapes,

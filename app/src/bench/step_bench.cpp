@@ -4,6 +4,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <atomic>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -101,6 +102,43 @@ void rmw_3_1(std::size_t b, std::size_t e, float* __restrict p, const float* __r
     for (std::size_t i = b; i < e; ++i) p[i] = p[i] * 0.5f + x[i] * y[i];
 }
 
+// Adan's: p, g, m, v, n, g_prev → all but g.
+void rmw_6_5(std::size_t b, std::size_t e, float* __restrict p, const float* __restrict g,
+             float* __restrict x, float* __restrict y, float* __restrict z, float* __restrict w) {
+    for (std::size_t i = b; i < e; ++i) {
+        const float d = g[i] - w[i];
+        x[i] = x[i] * 0.5f + g[i];
+        y[i] = y[i] * 0.5f + d;
+        z[i] = z[i] * 0.5f + d * d;
+        p[i] = p[i] * 0.5f + x[i] * z[i] + y[i];
+        w[i] = g[i];
+    }
+}
+// A first pass that only reads, for per-tensor norms (LARS's ‖θ‖ and ‖u‖, NovoGrad's ‖g‖):
+// sums of squares of one or two arrays, stored (kept_sum) so that the loop is not dropped.
+void kept_sum(double x) {
+    static std::atomic<double> kept{0.0};
+    kept.store(x, std::memory_order_relaxed);
+}
+void read_1_0(std::size_t b, std::size_t e, const float* __restrict g) {
+    double acc[8] = {};
+    for (std::size_t i = b; i + 8 <= e; i += 8) {
+        for (std::size_t k = 0; k < 8; ++k) acc[k] += double(g[i + k]) * double(g[i + k]);
+    }
+    kept_sum(((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])));
+}
+void read_2_0(std::size_t b, std::size_t e, const float* __restrict p, const float* __restrict g) {
+    double acc_p[8] = {}, acc_g[8] = {};
+    for (std::size_t i = b; i + 8 <= e; i += 8) {
+        for (std::size_t k = 0; k < 8; ++k) {
+            acc_p[k] += double(p[i + k]) * double(p[i + k]);
+            acc_g[k] += double(g[i + k]) * double(g[i + k]);
+        }
+    }
+    kept_sum(((acc_p[0] + acc_p[1]) + (acc_p[2] + acc_p[3])) + ((acc_p[4] + acc_p[5]) + (acc_p[6] + acc_p[7])) +
+             ((acc_g[0] + acc_g[1]) + (acc_g[2] + acc_g[3])) + ((acc_g[4] + acc_g[5]) + (acc_g[6] + acc_g[7])));
+}
+
 // Lookahead's synchronisation: p, x → both (x ← x + α(p − x), p ← x).
 void rmw_2_2(std::size_t b, std::size_t e, float* __restrict p, float* __restrict x) {
     for (std::size_t i = b; i < e; ++i) {
@@ -110,7 +148,7 @@ void rmw_2_2(std::size_t b, std::size_t e, float* __restrict p, float* __restric
 }
 
 // Which kernel reads `reads` arrays and writes `writes` of them (10·reads + writes).
-constexpr int kShapes[] = {21, 32, 43, 54, 42, 31, 22};
+constexpr int kShapes[] = {21, 32, 43, 54, 65, 42, 31, 22, 10, 20};
 
 bool has_pass_kernel(StepPass pass) {
     return std::find(std::begin(kShapes), std::end(kShapes), pass.reads * 10 + pass.writes) != std::end(kShapes);
@@ -126,7 +164,7 @@ std::function<void()> shape_kernel(std::vector<AlignedVector<float>>& arrays, St
                                   " (add one beside rmw_2_1 ... rmw_3_1)");
         }
     }
-    float* a[5] = {};
+    float* a[6] = {};
     for (std::size_t j = 0; j < arrays.size(); ++j) a[j] = arrays[j].data();
     const int first = shape.first.reads * 10 + shape.first.writes;
     const int second = shape.second.reads * 10 + shape.second.writes;
@@ -142,6 +180,9 @@ std::function<void()> shape_kernel(std::vector<AlignedVector<float>>& arrays, St
                     case 42: rmw_4_2(b, e, a[0], a[1], a[2], a[3]); break;
                     case 31: rmw_3_1(b, e, a[0], a[2], a[3]); break;  // p and the state
                     case 22: rmw_2_2(b, e, a[0], a[1]); break;
+                    case 65: rmw_6_5(b, e, a[0], a[1], a[2], a[3], a[4], a[5]); break;
+                    case 10: read_1_0(b, e, a[1]); break;
+                    case 20: read_2_0(b, e, a[0], a[1]); break;
                 }
             };
             if (key != 0) {
