@@ -19,7 +19,9 @@ std::string dashed(std::string name) {
 // Every hyper-parameter of every registered optimizer: its default's kind and who has it.
 struct HyperInfo {
     HyperValue example;
-    bool mixed = false;  // a number for some, a pair for others
+    bool mixed = false;  // a number for some, a pair for others (or a pair and three numbers)
+    std::set<std::string_view> shapes;  // NUMBER, A,B, A,B,C: the forms it takes
+    bool unset = false;  // a number that may be none (torch's None): its default for some, or its help offers it
     std::vector<std::string_view> used_by;
 };
 std::map<std::string, HyperInfo> all_hyper_parameters() {
@@ -28,6 +30,9 @@ std::map<std::string, HyperInfo> all_hyper_parameters() {
         for (const auto& [name, value] : o.defaults(Convention::torch)) {
             HyperInfo& info = all[name];
             info.mixed = info.mixed || (!info.used_by.empty() && info.example.index() != value.index());
+            const double* number = std::get_if<double>(&value);
+            info.unset = info.unset || (number != nullptr && std::isnan(*number));
+            info.shapes.insert(std::holds_alternative<Triple>(value) ? "A,B,C" : std::holds_alternative<Betas>(value) ? "A,B" : "NUMBER");
             info.example = value;
             info.used_by.push_back(o.name);
         }
@@ -93,7 +98,11 @@ void add_optimizer_flags(CLI::App& app, OptimizerFlags& f) {
         }
         const std::string flag = "--" + dashed(name);
         if (info.mixed) {
-            app.add_option(flag, f.texts[name], "NUMBER or A,B: " + help)->group(group);
+            std::string shapes;  // "NUMBER or A,B", "A,B or A,B,C"
+            for (std::string_view shape : info.shapes) shapes += (shapes.empty() ? "" : " or ") + std::string(shape);
+            app.add_option(flag, f.texts[name], shapes + ": " + help)->group(group);
+        } else if (info.unset || (std::holds_alternative<double>(info.example) && help.find("(none") != std::string::npos)) {
+            app.add_option(flag, f.texts[name], "NUMBER or none: " + help)->group(group);
         } else if (std::holds_alternative<double>(info.example)) {
             app.add_option(flag, f.numbers[name], help)->check(finite_number())->group(group);
         } else if (std::holds_alternative<Betas>(info.example)) {

@@ -14,6 +14,7 @@
 #include "optlab/optim/adagrad.hpp"
 #include "optlab/optim/adam.hpp"
 #include "optlab/optim/adamax.hpp"
+#include "optlab/optim/ademamix.hpp"
 #include "optlab/optim/asgd.hpp"
 #include "optlab/optim/ftrl.hpp"
 #include "optlab/optim/lamb.hpp"
@@ -142,6 +143,8 @@ const std::array kRegistry = {
         "sparse-adam", "SparseAdam", "SparseAdam: Adam that moves only the rows a sparse gradient reached", {4, 3}),
     entry<Ftrl, FtrlOptions::defaults>(
         "ftrl", "FTRL", "FTRL-Proximal: weights solved from the summed gradients, with L1 for exact zeros", {4, 3}),
+    entry<Ademamix, AdemamixOptions::defaults>(
+        "ademamix", "AdEMAMix", "AdEMAMix: Adam whose numerator adds a slow EMA of the gradient (β3), weighted by α", {5, 4}),
 };
 
 const std::array<std::string_view, kRegistry.size()> kNames = [] {
@@ -207,7 +210,7 @@ HyperValue parse_hyper(std::string_view optimizer, std::string_view name, std::s
         [&](const auto& example) -> HyperValue {
             using V = std::remove_cvref_t<decltype(example)>;
             if constexpr (std::is_same_v<V, bool>) return boolean();
-            else if constexpr (std::is_same_v<V, double>) return parse_number(text, w);
+            else if constexpr (std::is_same_v<V, double>) return text == "none" ? std::nan("") : parse_number(text, w);
             else if constexpr (std::is_same_v<V, Betas>) return pair();
             else if constexpr (std::is_same_v<V, Triple>) return triple();
             else return std::string(text);
