@@ -25,7 +25,7 @@ std::string to_string(const HyperValue& v) {
 
 std::string_view describe_hyper(std::string_view name) {
     // PyTorch's vocabulary, one line each; the symbols are docs/optimizers.md's.
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 36> kMeaning = {{
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 38> kMeaning = {{
         {"lr", "learning rate γ"},
         {"momentum", "momentum factor μ"},
         {"dampening", "momentum dampening τ (torch)"},
@@ -62,6 +62,8 @@ std::string_view describe_hyper(std::string_view name) {
         {"beta", "FTRL's β, added to n^q in the denominator"},
         {"beta3_warmup", "AdEMAMix's steps T over which β3's half-life grows linearly from β1's (none: no warm-up)"},
         {"alpha_warmup", "AdEMAMix's steps T over which α grows linearly from 0 (none: no warm-up)"},
+        {"clip_exponent", "ADOPT's clip: the normalised gradient is clamped to ±(t−1)^p (none: no clip)"},
+        {"decouple", "decoupled weight decay (AdamW's) instead of the L2 term in the gradient"},
     }};
     for (const auto& [key, meaning] : kMeaning) {
         if (key == name) return meaning;

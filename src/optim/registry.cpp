@@ -15,6 +15,7 @@
 #include "optlab/optim/adam.hpp"
 #include "optlab/optim/adamax.hpp"
 #include "optlab/optim/ademamix.hpp"
+#include "optlab/optim/adopt.hpp"
 #include "optlab/optim/asgd.hpp"
 #include "optlab/optim/ftrl.hpp"
 #include "optlab/optim/lamb.hpp"
@@ -145,6 +146,8 @@ const std::array kRegistry = {
         "ftrl", "FTRL", "FTRL-Proximal: weights solved from the summed gradients, with L1 for exact zeros", {4, 3}),
     entry<Ademamix, AdemamixOptions::defaults>(
         "ademamix", "AdEMAMix", "AdEMAMix: Adam whose numerator adds a slow EMA of the gradient (β3), weighted by α", {5, 4}),
+    entry<Adopt, AdoptOptions::defaults>(
+        "adopt", "ADOPT", "ADOPT: the gradient normalised by the previous steps' second moment, then averaged", {4, 3}),
 };
 
 const std::array<std::string_view, kRegistry.size()> kNames = [] {

@@ -26,8 +26,8 @@ Sources of truth:
   * SparseAdam: torch.optim 1.13 on sparse gradients (sparse_coo_tensor of the rows seen, a
     tensor's first index; every row for the tensors a case gives dense gradients).
   * FTRL: PyTorch has none; Keras 3's keras.optimizers.Ftrl update_step in NumPy.
-  * AdEMAMix: its authors' PyTorch class (apple/ml-ademamix), its step written below with the
-    same torch operations in the same order.
+  * AdEMAMix, ADOPT: their authors' PyTorch classes (apple/ml-ademamix, iShohei220/adopt),
+    their steps written below with the same torch operations in the same order.
 float64 cases run with torch's default dtype set to float64, so the scalar state PyTorch
 keeps in tensors (step, NAdam's mu_product) is float64 too.
 
@@ -469,7 +469,7 @@ def run_ftrl(params, grads, hyper, dtype):
                      "linear": [t.astype(np.float64).tolist() for t in z]}
 
 
-# ---- AdEMAMix, the authors' PyTorch class written with the same torch ops -------------------
+# ---- AdEMAMix and ADOPT, the authors' PyTorch classes written with the same torch ops -------
 def ademamix_alpha(step, alpha, warmup):
     """apple/ml-ademamix's linear_warmup_scheduler with alpha_start = 0: alpha grows linearly."""
     if warmup is None or not step < warmup:
@@ -529,8 +529,53 @@ class AdEMAMixRef(torch.optim.Optimizer):
                 p.add_(-lr * update)
 
 
+class ADOPTRef(torch.optim.Optimizer):
+    """ADOPT's _single_tensor_adopt (iShohei220/adopt, src/adopt/adopt.py): step a tensor of the
+    default dtype, read as a Python float before it counts this step; the first step only
+    initialises exp_avg_sq. clip_exponent p stands for the reference's clip_lambda =
+    lambda step: step**p (None: clip_lambda=None)."""
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.9999), eps=1e-6, clip_exponent=0.25,
+                 weight_decay=0.0, decouple=False, maximize=False):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, clip_exponent=clip_exponent,
+                                      weight_decay=weight_decay, decouple=decouple, maximize=maximize))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            lr, wd, eps = group["lr"], group["weight_decay"], group["eps"]
+            p_clip = group["clip_exponent"]
+            clip_lambda = None if p_clip is None else (lambda step: step ** p_clip)
+            for param in group["params"]:
+                grad = -param.grad if group["maximize"] else param.grad
+                state = self.state[param]
+                if not state:
+                    state["step"] = torch.tensor(0.0, dtype=torch.get_default_dtype())
+                    state["exp_avg"] = torch.zeros_like(param)
+                    state["exp_avg_sq"] = torch.zeros_like(param)
+                exp_avg, exp_avg_sq, step_t = state["exp_avg"], state["exp_avg_sq"], state["step"]
+                step = step_t.item()
+                if wd != 0 and not group["decouple"]:
+                    grad = grad.add(param, alpha=wd)
+                if step == 0:
+                    exp_avg_sq.addcmul_(grad, grad)
+                    step_t += 1
+                    continue
+                if wd != 0 and group["decouple"]:
+                    param.add_(param, alpha=-lr * wd)
+                denom = torch.clamp(exp_avg_sq.sqrt(), eps)
+                normed_grad = grad.div(denom)
+                if clip_lambda is not None:
+                    clip = clip_lambda(step)
+                    normed_grad.clamp_(-clip, clip)
+                exp_avg.lerp_(normed_grad, 1 - beta1)
+                param.add_(exp_avg, alpha=-lr)
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                step_t += 1
+
+
 # The authors' classes above, by registry name: run as torch.optim's are (run_authors).
-AUTHORS_CLASSES = {"ademamix": AdEMAMixRef}
+AUTHORS_CLASSES = {"ademamix": AdEMAMixRef, "adopt": ADOPTRef}
 
 
 def run_authors(name, groups, params, grads, dtype):
@@ -716,6 +761,12 @@ CONFIGS = [
     ("ademamix", {"lr": 0.01, "alpha_warmup": 30, "beta3_warmup": 40}),
     ("ademamix", {"lr": 0.01, "betas": [0.0, 0.99, 0.99], "beta3_warmup": 20, "eps": 1e-6}),
     ("ademamix", {"lr": 0.01, "weight_decay": 0.1, "maximize": True}),
+    ("adopt", {}),
+    ("adopt", {"lr": 0.01, "betas": [0.8, 0.99]}),
+    ("adopt", {"lr": 0.01, "clip_exponent": None}),
+    ("adopt", {"lr": 0.01, "clip_exponent": 0.5, "eps": 1e-3}),
+    ("adopt", {"lr": 0.01, "weight_decay": 0.1}),
+    ("adopt", {"lr": 0.01, "weight_decay": 0.1, "decouple": True, "maximize": True}),
 ]
 # SparseAdam on an embedding's row-sparse gradient: tensors 0 and 2 of SPARSE_SHAPES receive a
 # gradient in some rows only (rows_seen, drawn per case), tensor 1 a dense one, all in one group.
@@ -733,6 +784,7 @@ GROUP_CONFIGS = [
     ("adam", {"lr": 0.01}, {"lr": 0.001, "amsgrad": True, "betas": [0.8, 0.9]}),
     ("asgd", {"lr": 0.05, "t0": 10}, {"lr": 0.01, "lambd": 0.001, "t0": 3}),
     ("ademamix", {"lr": 0.01, "alpha_warmup": 20}, {"lr": 0.001, "betas": [0.8, 0.9, 0.99]}),
+    ("adopt", {"lr": 0.01}, {"lr": 0.001, "decouple": True, "weight_decay": 0.5}),
 ]
 
 
@@ -778,6 +830,7 @@ REFERENCE_OF = {"lion": "numpy (Lion paper)", "nadam": "torch ops (PyTorch 2.x N
                 "sparse-adam": "torch.optim.SparseAdam (1.13, sparse gradients)",
                 "ftrl": "numpy (Keras 3 Ftrl)",
                 "ademamix": "torch ops (apple/ml-ademamix AdEMAMix)",
+                "adopt": "torch ops (iShohei220/adopt ADOPT)",
                 "lamb": "numpy (optax.lamb)", "adafactor": "torch ops (PyTorch 2.5 Adafactor)",
                 "muon": "torch ops (PyTorch 2.9 Muon, Newton-Schulz in the parameters' dtype)",
                 "schedule-free-adamw": "torch ops (schedule_free 1.3 AdamWScheduleFree)",
@@ -801,6 +854,8 @@ def main():
             label = "two groups"
         shape_list = MATRIX_SHAPES if name == "muon" else SHAPES
         shapes = shape_list[seed_of(f"{name}[{label}]") % len(shape_list)]
+        if len(hypers) > 1 and len(shapes) < 2:  # two groups need two tensors: the next list that has them
+            shapes = next(s for s in shape_list[shape_list.index(shapes):] + shape_list if len(s) > 1)
         if len(hypers) == 1:
             groups = [(list(range(len(shapes))), hypers[0])]
         else:
