@@ -21,6 +21,7 @@ struct HyperInfo {
     HyperValue example;
     std::set<std::size_t> kinds;  // the kinds of its defaults (HyperValue's index): a number for
                                   // some, a pair for others (eps); a pair or three (betas)
+    bool unset = false;  // a number that may be none (torch's None): its default for some, or its help offers it
     std::vector<std::string_view> used_by;
 };
 std::map<std::string, HyperInfo> all_hyper_parameters() {
@@ -29,6 +30,8 @@ std::map<std::string, HyperInfo> all_hyper_parameters() {
         for (const auto& [name, value] : o.defaults(Convention::torch)) {
             HyperInfo& info = all[name];
             info.kinds.insert(value.index());
+            const double* number = std::get_if<double>(&value);
+            info.unset = info.unset || (number != nullptr && std::isnan(*number));
             info.example = value;
             info.used_by.push_back(o.name);
         }
@@ -103,6 +106,8 @@ void add_optimizer_flags(CLI::App& app, OptimizerFlags& f) {
                 forms += (forms.empty() ? "" : " or ") + std::string(form);
             }
             app.add_option(flag, f.texts[name], forms + ": " + help)->group(group);
+        } else if (info.unset || (std::holds_alternative<double>(info.example) && help.find("(none") != std::string::npos)) {
+            app.add_option(flag, f.texts[name], "NUMBER or none: " + help)->group(group);
         } else if (std::holds_alternative<double>(info.example)) {
             app.add_option(flag, f.numbers[name], help)->check(finite_number())->group(group);
         } else if (std::holds_alternative<Betas>(info.example)) {

@@ -136,7 +136,7 @@ HyperParams hyper_from_python(const py::dict& values) {
 py::object to_python(const HyperValue& value) {
     auto member = [](double x) { return std::isnan(x) ? py::object(py::none()) : py::object(py::float_(x)); };
     if (const bool* b = std::get_if<bool>(&value)) return py::bool_(*b);
-    if (const double* d = std::get_if<double>(&value)) return py::float_(*d);
+    if (const double* d = std::get_if<double>(&value)) return member(*d);
     if (const std::string* s = std::get_if<std::string>(&value)) return py::str(*s);
     if (const Betas* p = std::get_if<Betas>(&value)) return py::make_tuple(member((*p)[0]), member((*p)[1]));
     const Triple& t = std::get<Triple>(value);

@@ -107,13 +107,16 @@ def _who(index, name):
 
 def _hyper_value(where, value, default):
     """A hyper-parameter from a group dict as the library takes it, by the kind of its default:
-    None is the default; numbers may be Python, NumPy or 0-d torch values."""
+    numbers may be Python, NumPy or 0-d torch values; None is torch's None for a number (unset:
+    NaN in the library, as AdEMAMix's warm-ups and ADOPT's clip take it, whose default may be
+    None too) and the default for the rest."""
+    number = default is None or (isinstance(default, float) and not isinstance(default, bool))
     if value is None:
-        return default
+        return float("nan") if number else default
     try:
         if isinstance(default, bool):
             return bool(value)
-        if isinstance(default, float):
+        if number:
             return float(value)
         if isinstance(default, tuple):
             return tuple(None if v is None else float(v) for v in value)

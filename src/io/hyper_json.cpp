@@ -39,6 +39,8 @@ HyperParams hyper_from_json(std::string_view text, const std::string& where) {
             out[name] = v.get<bool>();
         } else if (v.is_number()) {
             out[name] = v.get<double>();
+        } else if (v.is_null()) {
+            out[name] = std::nan("");  // an unset number (torch's None), NaN in memory
         } else if (v.is_array() && v.size() == 2 && (v[0].is_number() || v[0].is_null()) &&
                    (v[1].is_number() || v[1].is_null())) {
             // null: an unset member (Adafactor's ε1, torch's None), NaN in memory (JSON has none)
@@ -50,7 +52,7 @@ HyperParams hyper_from_json(std::string_view text, const std::string& where) {
             out[name] = v.get<std::string>();
         } else {
             throw IoError(where + ": hyper-parameter '" + name + "' has value " + v.dump() +
-                          " (expected a number, a boolean, a pair, three numbers or a name)");
+                          " (expected a number, none, a boolean, a pair, three numbers or a name)");
         }
     }
     return out;

@@ -11,7 +11,8 @@ namespace optlab {
 
 std::string to_string(const HyperValue& v) {
     if (const bool* b = std::get_if<bool>(&v)) return *b ? "true" : "false";
-    if (const double* d = std::get_if<double>(&v)) return format_number(*d);
+    // An unset number (torch's None: AdEMAMix's warm-ups, Prodigy's beta3) is NaN.
+    if (const double* d = std::get_if<double>(&v)) return std::isnan(*d) ? "none" : format_number(*d);
     if (const std::string* name = std::get_if<std::string>(&v)) return *name;
     if (const Triple* t = std::get_if<Triple>(&v)) {
         return "(" + format_number((*t)[0]) + ", " + format_number((*t)[1]) + ", " + format_number((*t)[2]) + ")";
@@ -24,7 +25,7 @@ std::string to_string(const HyperValue& v) {
 
 std::string_view describe_hyper(std::string_view name) {
     // PyTorch's vocabulary, one line each; the symbols are docs/optimizers.md's.
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 36> kMeaning = {{
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 40> kMeaning = {{
         {"lr", "learning rate γ"},
         {"momentum", "momentum factor μ"},
         {"dampening", "momentum dampening τ (torch)"},
@@ -34,10 +35,10 @@ std::string_view describe_hyper(std::string_view name) {
         {"lr_decay", "AdaGrad's lr decay: γ/(1 + (t−1)·lr_decay)"},
         {"initial_accumulator_value", "the initial sum of squared gradients (AdaGrad's, FTRL's n); Yogi's start of m and v"},
         {"eps", "ε, added to the denominator (Adafactor: the pair ε1,ε2; ε1 none: the dtype's epsilon)"},
-        {"alpha", "RMSprop's decay α of the squared-gradient average; ASGD's power α of the step's decay"},
+        {"alpha", "RMSprop's decay α of the squared-gradient average; ASGD's power α of the step's decay; AdEMAMix's weight α of the slow EMA"},
         {"centered", "centered RMSprop: divide by the variance estimate"},
         {"rho", "AdaDelta's decay ρ"},
-        {"betas", "decay rates β1,β2 of the moment estimates (Adan: β1,β2,β3, of m, of the gradient's change, of n)"},
+        {"betas", "decay rates β1,β2 of the moment estimates (Adan: β1,β2,β3, of m, of the gradient's change, of n; AdEMAMix: β1,β2,β3, β3 the slow EMA's)"},
         {"amsgrad", "AMSGrad: the running maximum of the second moment"},
         {"decoupled_weight_decay", "decoupled weight decay θ ← θ(1 − γλ), as AdamW"},
         {"momentum_decay", "NAdam's momentum decay ψ"},
@@ -61,6 +62,10 @@ std::string_view describe_hyper(std::string_view name) {
         {"beta", "FTRL's β, added to n^q in the denominator; Signum's decay β of the gradients' average"},
         {"trust_coefficient", "LARS's η: the trust ratio is η·‖θ‖/(‖u‖ + ε), per tensor"},
         {"trust_ratio_mask", "LARS: scale this group's tensors by the trust ratio (false: r = 1)"},
+        {"beta3_warmup", "AdEMAMix's steps T over which β3's half-life grows linearly from β1's (none: no warm-up)"},
+        {"alpha_warmup", "AdEMAMix's steps T over which α grows linearly from 0 (none: no warm-up)"},
+        {"clip_exponent", "ADOPT's clip: the normalised gradient is clamped to ±(t−1)^p (none: no clip)"},
+        {"decouple", "decoupled weight decay (AdamW's) instead of the L2 term in the gradient"},
     }};
     for (const auto& [key, meaning] : kMeaning) {
         if (key == name) return meaning;

@@ -16,6 +16,8 @@
 #include "optlab/optim/adam.hpp"
 #include "optlab/optim/adamax.hpp"
 #include "optlab/optim/adan.hpp"
+#include "optlab/optim/ademamix.hpp"
+#include "optlab/optim/adopt.hpp"
 #include "optlab/optim/asgd.hpp"
 #include "optlab/optim/ftrl.hpp"
 #include "optlab/optim/lamb.hpp"
@@ -160,6 +162,10 @@ const std::array kRegistry = {
     entry<Lars, LarsOptions::defaults>(
         "lars", "LARS", "LARS: SGD with momentum, each tensor's step scaled by the trust ratio η‖θ‖/‖u‖",
         {StepPass{2, 0}, StepPass{3, 2}}),
+    entry<Ademamix, AdemamixOptions::defaults>(
+        "ademamix", "AdEMAMix", "AdEMAMix: Adam whose numerator adds a slow EMA of the gradient (β3), weighted by α", {5, 4}),
+    entry<Adopt, AdoptOptions::defaults>(
+        "adopt", "ADOPT", "ADOPT: the gradient normalised by the previous steps' second moment, then averaged", {4, 3}),
 };
 
 const std::array<std::string_view, kRegistry.size()> kNames = [] {
@@ -225,7 +231,7 @@ HyperValue parse_hyper(std::string_view optimizer, std::string_view name, std::s
         [&](const auto& example) -> HyperValue {
             using V = std::remove_cvref_t<decltype(example)>;
             if constexpr (std::is_same_v<V, bool>) return boolean();
-            else if constexpr (std::is_same_v<V, double>) return parse_number(text, w);
+            else if constexpr (std::is_same_v<V, double>) return text == "none" ? std::nan("") : parse_number(text, w);
             else if constexpr (std::is_same_v<V, Betas>) return pair();
             else if constexpr (std::is_same_v<V, Triple>) return triple();
             else return std::string(text);

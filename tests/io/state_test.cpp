@@ -6,6 +6,8 @@
 
 #include <fstream>
 #include <functional>
+#include <map>
+#include <string>
 #include <unistd.h>
 
 #include "../test_name.hpp"
@@ -69,6 +71,14 @@ INSTANTIATE_TEST_SUITE_P(All, Resume, ::testing::ValuesIn(resume_cases()), [](co
     return test::test_name(info.param.optimizer + "_" + std::string(to_string(info.param.convention)));
 });
 
+// Hyper-parameters as printed: a number left unset (torch's None, NaN in memory) is "none",
+// equal to itself, where NaN != NaN would make a state unequal to its own copy.
+std::map<std::string, std::string> printed(const HyperParams& hyper) {
+    std::map<std::string, std::string> out;
+    for (const auto& [name, value] : hyper) out[name] = to_string(value);
+    return out;
+}
+
 TEST_P(Resume, SaveLoadContinueEqualsNeverStopping) {
     const Case& c = GetParam();
     const HyperParams hyper = test::weight_decay_if_any(c.optimizer, 0.01);
@@ -92,7 +102,7 @@ TEST_P(Resume, SaveLoadContinueEqualsNeverStopping) {
               resumed_store.params().begin());
     auto resumed = make_optimizer<float>(c.optimizer, resumed_store, HyperParams{}, c.convention);
     load_optimizer_state(path, *resumed);
-    EXPECT_EQ(resumed->hyper(0), straight->hyper(0));
+    EXPECT_EQ(printed(resumed->hyper(0)), printed(straight->hyper(0)));
     EXPECT_EQ(resumed->step_count(0), 10);
     for (int step = 11; step <= 20; ++step) {
         fill_grads(straight_store, step);

@@ -283,6 +283,10 @@ const std::map<std::string, Convergence>& convergence_settings() {
         {"adabelief", {1e-2, 1e-2, {}}},  // Optax's
         {"adan", {0.1, 0.1, {}}},  // Optax's
         {"lars", {1.0, 1.0, {}}},  // Optax's; per tensor of one: steps of γη‖θ‖
+        // β3 0.999: the default's slow EMA remembers ~10 000 steps, the whole run, and carries the
+        // parabola's long descent (11 units) past the minimum, where it still is at the end.
+        {"ademamix", {0.01, 0.01, {{"betas", Triple{0.9, 0.999, 0.999}}}}},
+        {"adopt", {0.01, 0.01, {}}},
     };
     return settings;
 }

@@ -83,6 +83,16 @@ TEST(Validation, MessagesNameOptimizerFieldValueAndRange) {
     expect_message(error_of("adabelief", {{"eps_root", -1e-16}}), {"adabelief", "eps_root = -1e-16", ">= 0"});
     expect_message(error_of("yogi", {{"betas", Betas{0.9, 1.0}}}), {"yogi", "betas[1] = 1", "0 <= value < 1"});
     expect_message(error_of("yogi", {{"initial_accumulator_value", -1.0}}), {"yogi", "initial_accumulator_value = -1"});
+    // AdEMAMix's three betas, α and warm-ups; ADOPT's clip exponent
+    expect_message(error_of("ademamix", {{"betas", Triple{0.9, 0.999, 1.0}}}), {"ademamix", "betas[2] = 1", "0 <= value < 1"});
+    expect_message(error_of("ademamix", {{"alpha", -1.0}}), {"ademamix", "alpha = -1"});
+    expect_message(error_of("ademamix", {{"alpha_warmup", -5.0}}), {"alpha_warmup = -5", "none or"});
+    expect_message(error_of("ademamix", {{"beta3_warmup", kInf}}), {"beta3_warmup = inf"});
+    EXPECT_EQ(error_of("ademamix", {{"beta3_warmup", kNaN}, {"alpha_warmup", 0.0}}), "");
+    expect_message(error_of("ademamix", {{"betas", Betas{0.9, 0.999}}}), {"ademamix", "betas", "three numbers"});
+    expect_message(error_of("adopt", {{"clip_exponent", -0.25}}), {"adopt", "clip_exponent = -0.25", "none or"});
+    expect_message(error_of("adopt", {{"betas", Betas{0.9, 1.0}}}), {"adopt", "betas[1] = 1"});
+    EXPECT_EQ(error_of("adopt", {{"clip_exponent", kNaN}}), "");
 }
 
 TEST(Validation, NesterovNeedsMomentumAndNoDampening) {

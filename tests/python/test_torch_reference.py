@@ -6,7 +6,8 @@ optlab.torch does not wrap): its 50 steps of gradients handed to torch parameter
 (replaced at odd steps, written in place at even ones; SparseAdam's given as sparse
 gradients of the rows the case draws), the parameters at the checkpoints and at
 the evaluation point and the state dict's buffers against the file, within what reference_test
-allows — bit for bit, but Muon 8, Adafactor 2 and LAMB 1 ulps of the tensor's largest value.
+allows — bit for bit, but the ulps of the tensor's largest value reference_test.cpp's kInexact allows
+(Muon, Adafactor, LAMB, LARS).
 
 And the optimizers torch 1.13 lacks — Muon, Adafactor, Lion, LAMB, Schedule-Free — training the
 model of test_torch_exact.py, with three groups and a torch scheduler, bit for bit as the NumPy
@@ -16,6 +17,7 @@ import copy
 import json
 import math
 import os
+import re
 
 import numpy as np
 import pytest
@@ -32,7 +34,19 @@ REFERENCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "refe
 with open(REFERENCE) as f:
     FILE = json.load(f)
 CASES = [c for c in FILE["cases"] if "wrapper" not in c]
-BOUNDS = {"muon": 8, "adafactor": 2, "lamb": 1}  # as tests/optim/reference_test.cpp's kInexact
+
+def reference_test_bounds():
+    """tests/optim/reference_test.cpp's kInexact, read from its source (Bound{"muon", 8}, ...), so
+    the two tests allow the same ulps and a bound added there holds here."""
+    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "optim", "reference_test.cpp")
+    text = open(source).read()
+    table = text[text.index("constexpr std::array kInexact"):]
+    table = table[:table.index("};")]
+    return {m.group(1): float(m.group(2)) for m in re.finditer(r'Bound\{"([a-z0-9-]+)",\s*([0-9.]+)\}', table)}
+
+
+BOUNDS = reference_test_bounds()
+assert BOUNDS, "no bounds read from reference_test.cpp's kInexact"
 
 
 # ---- the file's inputs (its "generator" block; tests/reference/generate.py writes them) --------

@@ -26,6 +26,8 @@ Sources of truth:
   * SparseAdam: torch.optim 1.13 on sparse gradients (sparse_coo_tensor of the rows seen, a
     tensor's first index; every row for the tensors a case gives dense gradients).
   * FTRL: PyTorch has none; Keras 3's keras.optimizers.Ftrl update_step in NumPy.
+  * AdEMAMix, ADOPT: their authors' PyTorch classes (apple/ml-ademamix, iShohei220/adopt),
+    their steps written below with the same torch operations in the same order.
 float64 cases run with torch's default dtype set to float64, so the scalar state PyTorch
 keeps in tensors (step, NAdam's mu_product) is float64 too.
 
@@ -687,6 +689,138 @@ OPTAX_CONFIGS = [
     ("lars", {"lr": 0.5, "maximize": True}),
 ]
 
+
+
+# ---- AdEMAMix and ADOPT, the authors' PyTorch classes written with the same torch ops -------
+def ademamix_alpha(step, alpha, warmup):
+    """apple/ml-ademamix's linear_warmup_scheduler with alpha_start = 0: alpha grows linearly."""
+    if warmup is None or not step < warmup:
+        return alpha
+    a = step / float(warmup)
+    return (1.0 - a) * 0 + a * alpha
+
+
+def ademamix_beta3(step, beta1, beta3, warmup):
+    """apple/ml-ademamix's linear_hl_warmup_scheduler from beta1: the half-life
+    ln(0.5)/ln(beta + 1e-8) - 1 grows linearly, and beta3 = 0.5^(1/(half-life + 1))."""
+    if warmup is None or not step < warmup:
+        return beta3
+    half_life = lambda beta: math.log(0.5) / math.log(beta + 1e-8) - 1
+    a = step / float(warmup)
+    return math.pow(0.5, 1 / ((1.0 - a) * half_life(beta1) + a * half_life(beta3) + 1))
+
+
+class AdEMAMixRef(torch.optim.Optimizer):
+    """AdEMAMix.step (apple/ml-ademamix, pytorch/ademamix.py): step a Python int, the
+    scalars Python floats, the same tensor operations in the same order. maximize is optlab's."""
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999, 0.9999), alpha=2.0, beta3_warmup=None,
+                 alpha_warmup=None, eps=1e-8, weight_decay=0, maximize=False):
+        super().__init__(params, dict(lr=lr, betas=betas, alpha=alpha, beta3_warmup=beta3_warmup,
+                                      alpha_warmup=alpha_warmup, eps=eps, weight_decay=weight_decay,
+                                      maximize=maximize))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            beta1, beta2, beta3_end = group["betas"]
+            lr, lmbda, eps = group["lr"], group["weight_decay"], group["eps"]
+            for p in group["params"]:
+                grad = -p.grad if group["maximize"] else p.grad
+                state = self.state[p]
+                if not state:
+                    state["step"] = 0
+                    state["exp_avg_fast"] = torch.zeros_like(p) if beta1 != 0.0 else None
+                    state["exp_avg_slow"] = torch.zeros_like(p)
+                    state["exp_avg_sq"] = torch.zeros_like(p)
+                state["step"] += 1
+                t = state["step"]
+                bias_correction1 = 1 - beta1 ** t
+                bias_correction2 = 1 - beta2 ** t
+                alpha = ademamix_alpha(t, group["alpha"], group["alpha_warmup"])
+                beta3 = ademamix_beta3(t, beta1, beta3_end, group["beta3_warmup"])
+                fast, slow, sq = state["exp_avg_fast"], state["exp_avg_slow"], state["exp_avg_sq"]
+                if beta1 != 0.0:
+                    fast.mul_(beta1).add_(grad, alpha=1 - beta1)
+                else:
+                    fast = grad
+                slow.mul_(beta3).add_(grad, alpha=1 - beta3)
+                sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                denom = (sq.sqrt() / math.sqrt(bias_correction2)).add_(eps)
+                update = (fast.div(bias_correction1) + alpha * slow) / denom
+                update.add_(p, alpha=lmbda)
+                p.add_(-lr * update)
+
+
+class ADOPTRef(torch.optim.Optimizer):
+    """ADOPT's _single_tensor_adopt (iShohei220/adopt, src/adopt/adopt.py): step a tensor of the
+    default dtype, read as a Python float before it counts this step; the first step only
+    initialises exp_avg_sq. clip_exponent p stands for the reference's clip_lambda =
+    lambda step: step**p (None: clip_lambda=None)."""
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.9999), eps=1e-6, clip_exponent=0.25,
+                 weight_decay=0.0, decouple=False, maximize=False):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, clip_exponent=clip_exponent,
+                                      weight_decay=weight_decay, decouple=decouple, maximize=maximize))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            lr, wd, eps = group["lr"], group["weight_decay"], group["eps"]
+            p_clip = group["clip_exponent"]
+            clip_lambda = None if p_clip is None else (lambda step: step ** p_clip)
+            for param in group["params"]:
+                grad = -param.grad if group["maximize"] else param.grad
+                state = self.state[param]
+                if not state:
+                    state["step"] = torch.tensor(0.0, dtype=torch.get_default_dtype())
+                    state["exp_avg"] = torch.zeros_like(param)
+                    state["exp_avg_sq"] = torch.zeros_like(param)
+                exp_avg, exp_avg_sq, step_t = state["exp_avg"], state["exp_avg_sq"], state["step"]
+                step = step_t.item()
+                if wd != 0 and not group["decouple"]:
+                    grad = grad.add(param, alpha=wd)
+                if step == 0:
+                    exp_avg_sq.addcmul_(grad, grad)
+                    step_t += 1
+                    continue
+                if wd != 0 and group["decouple"]:
+                    param.add_(param, alpha=-lr * wd)
+                denom = torch.clamp(exp_avg_sq.sqrt(), eps)
+                normed_grad = grad.div(denom)
+                if clip_lambda is not None:
+                    clip = clip_lambda(step)
+                    normed_grad.clamp_(-clip, clip)
+                exp_avg.lerp_(normed_grad, 1 - beta1)
+                param.add_(exp_avg, alpha=-lr)
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                step_t += 1
+
+
+# The authors' classes above, by registry name: run as torch.optim's are (run_authors).
+AUTHORS_CLASSES = {"ademamix": AdEMAMixRef, "adopt": ADOPTRef}
+
+
+def run_authors(name, groups, params, grads, dtype):
+    """A class of AUTHORS_CLASSES over the case's groups, each group's hyper-parameters its own;
+    returns what run_torch returns."""
+    tensors = [torch.tensor(t, dtype=dtype) for t in params]
+    kwargs = lambda hyper: {k: tuple(v) if isinstance(v, list) else v for k, v in hyper.items()}
+    opt = AUTHORS_CLASSES[name]([{"params": [tensors[i] for i in idx], **kwargs(hyper)} for idx, hyper in groups])
+    history = {}
+    for k, step in enumerate(grads, start=1):
+        for t, g in zip(tensors, step):
+            t.grad = torch.tensor(g, dtype=dtype)
+        opt.step()
+        if k in CHECKPOINTS:
+            history[str(k)] = [t.detach().to(torch.float64).flatten().tolist() for t in tensors]
+    state = {}
+    for i, t in enumerate(tensors):
+        for key, value in opt.state[t].items():
+            if torch.is_tensor(value) and value.shape == t.shape and key != "step":
+                state.setdefault(key, [None] * len(tensors))[i] = value.detach().to(torch.float64).flatten().tolist()
+    return history, state
+
+
 # ---- Lookahead and weight EMA around a torch optimizer -------------------------------------
 def run_wrapped(name, hyper, wrapper, params, grads, dtype):
     """Lookahead as Zhang et al.'s PyTorch reference writes the sync (slow.add_(fast - slow,
@@ -844,6 +978,17 @@ CONFIGS = [
     ("ftrl", {"lr": 0.1, "learning_rate_power": -0.3, "initial_accumulator_value": 0.5}),
     ("ftrl", {"lr": 0.1, "learning_rate_power": 0.0}),
     ("ftrl", {"lr": 0.1, "weight_decay": 0.1, "maximize": True}),
+    ("ademamix", {}),
+    ("ademamix", {"lr": 0.01, "alpha": 5.0, "betas": [0.9, 0.999, 0.999]}),
+    ("ademamix", {"lr": 0.01, "alpha_warmup": 30, "beta3_warmup": 40}),
+    ("ademamix", {"lr": 0.01, "betas": [0.0, 0.99, 0.99], "beta3_warmup": 20, "eps": 1e-6}),
+    ("ademamix", {"lr": 0.01, "weight_decay": 0.1, "maximize": True}),
+    ("adopt", {}),
+    ("adopt", {"lr": 0.01, "betas": [0.8, 0.99]}),
+    ("adopt", {"lr": 0.01, "clip_exponent": None}),
+    ("adopt", {"lr": 0.01, "clip_exponent": 0.5, "eps": 1e-3}),
+    ("adopt", {"lr": 0.01, "weight_decay": 0.1}),
+    ("adopt", {"lr": 0.01, "weight_decay": 0.1, "decouple": True, "maximize": True}),
 ]
 # SparseAdam on an embedding's row-sparse gradient: tensors 0 and 2 of SPARSE_SHAPES receive a
 # gradient in some rows only (rows_seen, drawn per case), tensor 1 a dense one, all in one group.
@@ -860,6 +1005,8 @@ GROUP_CONFIGS = [
     ("sgd", {"lr": 0.1, "momentum": 0.9}, {"lr": 0.01, "momentum": 0.5, "weight_decay": 0.1}),
     ("adam", {"lr": 0.01}, {"lr": 0.001, "amsgrad": True, "betas": [0.8, 0.9]}),
     ("asgd", {"lr": 0.05, "t0": 10}, {"lr": 0.01, "lambd": 0.001, "t0": 3}),
+    ("ademamix", {"lr": 0.01, "alpha_warmup": 20}, {"lr": 0.001, "betas": [0.8, 0.9, 0.99]}),
+    ("adopt", {"lr": 0.01}, {"lr": 0.001, "decouple": True, "weight_decay": 0.5}),
 ]
 
 
@@ -904,6 +1051,8 @@ REFERENCE_OF = {"lion": "numpy (Lion paper)", "nadam": "torch ops (PyTorch 2.x N
                 "asgd": "torch.optim.ASGD (1.13; 2.9's step in torch ops agrees bit for bit)",
                 "sparse-adam": "torch.optim.SparseAdam (1.13, sparse gradients)",
                 "ftrl": "numpy (Keras 3 Ftrl)",
+                "ademamix": "torch ops (apple/ml-ademamix AdEMAMix)",
+                "adopt": "torch ops (iShohei220/adopt ADOPT)",
                 "lamb": "numpy (optax.lamb)", "adafactor": "torch ops (PyTorch 2.5 Adafactor)",
                 "muon": "torch ops (PyTorch 2.9 Muon, Newton-Schulz in the parameters' dtype)",
                 "schedule-free-adamw": "torch ops (schedule_free 1.3 AdamWScheduleFree)",
@@ -927,6 +1076,8 @@ def main():
             label = "two groups"
         shape_list = MATRIX_SHAPES if name == "muon" else SHAPES
         shapes = shape_list[seed_of(f"{name}[{label}]") % len(shape_list)]
+        if len(hypers) > 1 and len(shapes) < 2:  # two groups need two tensors: the next list that has them
+            shapes = next(s for s in shape_list[shape_list.index(shapes):] + shape_list if len(s) > 1)
         if len(hypers) == 1:
             groups = [(list(range(len(shapes))), hypers[0])]
         else:
@@ -960,6 +1111,9 @@ def main():
                 elif name == "sparse-adam":
                     dtype = torch.float64 if dtype_name == "float64" else torch.float32
                     history, state = run_sparse_adam(groups, params, grads, shapes, {}, dtype)
+                elif name in AUTHORS_CLASSES:
+                    dtype = torch.float64 if dtype_name == "float64" else torch.float32
+                    history, state = run_authors(name, groups, params, grads, dtype)
                 else:
                     dtype = torch.float64 if dtype_name == "float64" else torch.float32
                     history, state = run_torch(name, groups, params, grads, dtype)
