@@ -131,6 +131,13 @@ TEST(TrainMemory, PeakIsTheDatasetPlusAtMostOneAndAHalfModels) {
     std::filesystem::remove_all(out);
 }
 
+// What the same run adds varies by 64 KB from run to run (measured 2026-12-06: the quadratic's
+// 2.515 and 2.580 MB alternating over four identical runs, on 1 and 2 threads; the
+// page-granular measures, not training, move): more than the quadratic's whole model allows
+// (1.5 × 0.083 MB). The rule holds within twice that; a copy of any split of the data (0.8 MB)
+// still fails it.
+constexpr double kJitterBytes = 131072;
+
 // The other problems (docs/problems.md), Adam, 2 threads. words-charlm's data is bigger
 // than its model, so what is kept per example decides it: its sampler's order is computed
 // (data/sampler.hpp), not stored (a stored order of its 500k examples was 2 MB against a
@@ -152,8 +159,9 @@ TEST(TrainMemory, EveryProblemStaysWithinTheRule) {
         const double dataset = double(m.at("dataset_bytes").get<std::uint64_t>());
         const double model = double(m.at("model_bytes").get<std::uint64_t>());
         EXPECT_GT(added, dataset) << problem << ": the data is resident";
-        EXPECT_LE(added, dataset + 1.5 * model) << problem << ": training added " << added / 1e6 << " MB for "
-                                                << dataset / 1e6 << " MB of data and a model of " << model / 1e6 << " MB";
+        EXPECT_LE(added, dataset + 1.5 * model + kJitterBytes)
+            << problem << ": training added " << added / 1e6 << " MB for " << dataset / 1e6
+            << " MB of data and a model of " << model / 1e6 << " MB";
     }
     std::filesystem::remove_all(out);
 }
