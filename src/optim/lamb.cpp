@@ -3,6 +3,7 @@
 #include "optlab/optim/lamb.hpp"
 
 #include <cmath>
+#include <type_traits>
 
 #include "optlab/optim/optimizer_impl.hpp"
 
@@ -34,8 +35,46 @@ struct LambScalars {
     T sign, wd;                                 // ±1; λ
     T beta1, beta2, one_minus_beta1, one_minus_beta2;
     T bias_correction1, bias_correction2;       // 1−β1^t, 1−β2^t
+    double inverse1, inverse2;                  // 1/(1−β1^t), 1/(1−β2^t) in float64 (float32 only)
     T eps, eps_root, neg_lr;                    // ε, ε_root, −γ
 };
+
+// x/d for a divisor fixed for the whole step, bit for bit as the division: in float32 as
+// float(double(x)·r) with r = 1/d rounded to float64 — a multiplication instead of a division
+// (a third of the first pass's arithmetic was the two divisions by the bias corrections).
+// Exact for every float32 x (zeros, subnormals, infinities, a quotient past the largest float)
+// and every normal d, because a float32 quotient is never near a rounding boundary of float32:
+// with x = X·2^a, d = D·2^b (X, D integers below 2^24, D ≥ 2^23) and a boundary m = (2M+1)·2^c
+// (c = the quotient's exponent − 24, or −150 among the subnormals), x/d − m =
+// (X·2^a − (2M+1)·D·2^(b+c))/(D·2^b) is a nonzero multiple of 2^min(a, b+c)/(D·2^b) (x/d is
+// never exactly such a boundary: it would need a significand of 25 bits, or, for d ≤ 1, a bit
+// below 2^-149), so |x/d − m| > 2^-49·|x/d|, while float(double(x)·r)'s double value is within
+// (2^-53 + 2^-53 + 2^-106)·|x/d| < 2^-51·|x/d| of x/d: both are on the same side of every
+// boundary and round to the same float. (Checked against the division for every one of the
+// 2^32 float32 numerators and some divisors by lamb_test's DISABLED_ test; on a sample of
+// numerators for every bias correction of the tested betas by its enabled one.) float64 keeps
+// the division: there is no wider type to multiply in, and Markstein's correction
+// (q = x·r; q + fma(−q, d, x)·r) needs a condition on each divisor, fused multiply-adds the
+// baseline x86-64 copy does not have, and a fallback where the quotient is subnormal.
+// 1/d in float64 for a divisor d of the parameters' dtype. d goes through memory on purpose:
+// GCC 12, vectorising the two bias corrections' computation, divided 1 by 1 − β^t as it was
+// before the cast to float (double(float(y)) folded to y), and the quotients came out an ulp
+// off in the reference cases.
+template <class T>
+double inverse_of(T d) {
+    volatile T stored = d;
+    return 1.0 / double(stored);
+}
+
+template <class T>
+inline T divide_by(T x, T divisor, double inverse) {
+    if constexpr (std::is_same_v<T, float>) {
+        return float(double(x) * inverse);
+    } else {
+        (void)inverse;
+        return x / divisor;
+    }
+}
 
 // Σx² in float64: element j in running sum j mod 8, the eight added in a fixed tree, so the
 // same bits whatever the instruction set (each running sum is one lane of a vector).
@@ -53,8 +92,8 @@ double sum_of_squares(const T* __restrict x, std::size_t n) {
 // u for element i from the moments already updated: m̂/(√(v̂ + ε_root) + ε) + λθ.
 template <class T>
 inline T direction(T m, T v, T p, const LambScalars<T>& s) {
-    const T m_hat = m / s.bias_correction1;                      // m̂ = m/(1−β1^t)
-    const T v_hat = v / s.bias_correction2;                      // v̂ = v/(1−β2^t)
+    const T m_hat = divide_by(m, s.bias_correction1, s.inverse1);  // m̂ = m/(1−β1^t)
+    const T v_hat = divide_by(v, s.bias_correction2, s.inverse2);  // v̂ = v/(1−β2^t)
     return m_hat / (std::sqrt(v_hat + s.eps_root) + s.eps) + s.wd * p;  // u = m̂/(√v̂+ε) + λθ
 }
 
@@ -109,6 +148,7 @@ void Lamb<T>::step_group(std::size_t g) {
     T* m = this->state("exp_avg");
     T* v = this->state("exp_avg_sq");
     const double t = double(this->groups_[g].step);
+    const T bias_correction1 = T(1.0 - std::pow(o.betas[0], t)), bias_correction2 = T(1.0 - std::pow(o.betas[1], t));
     const LambScalars<T> s{
         .sign = o.maximize ? T(-1) : T(1),
         .wd = T(o.weight_decay),
@@ -116,8 +156,10 @@ void Lamb<T>::step_group(std::size_t g) {
         .beta2 = T(o.betas[1]),
         .one_minus_beta1 = T(1.0 - o.betas[0]),
         .one_minus_beta2 = T(1.0 - o.betas[1]),
-        .bias_correction1 = T(1.0 - std::pow(o.betas[0], t)),
-        .bias_correction2 = T(1.0 - std::pow(o.betas[1], t)),
+        .bias_correction1 = bias_correction1,
+        .bias_correction2 = bias_correction2,
+        .inverse1 = inverse_of(bias_correction1),
+        .inverse2 = inverse_of(bias_correction2),
         .eps = T(o.eps),
         .eps_root = T(o.eps_root),
         .neg_lr = T(-o.lr),
