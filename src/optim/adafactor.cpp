@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "optlab/optim/optimizer_impl.hpp"
+#include "known_divisor.hpp"
 
 namespace optlab {
 
@@ -97,32 +98,13 @@ inline void add_squares(Lanes& lanes, const T* __restrict x, std::size_t n) {
 }
 
 // One row of a matrix tile: returns Σg² over its n columns (summed as add_squares does) and
-// adds each column's g² to col[c].
+// adds each column's g² to col[c]. Two loops over the row (the second reads it from L1): each
+// vectorises on its own, the two together did not.
 template <class T>
 inline double row_squares(const T* __restrict g, std::size_t n, double* __restrict col) {
-    if (n < kInOrder) {
-        double s = 0;
-        for (std::size_t j = 0; j < n; ++j) {
-            const double gg = double(g[j]) * double(g[j]);  // ±g alike: the sign squares away
-            s += gg;
-            col[j] += gg;
-        }
-        return s;
-    }
+    for (std::size_t j = 0; j < n; ++j) col[j] += double(g[j]) * double(g[j]);  // ±g alike: the sign squares away
     Lanes lanes;
-    std::size_t j = 0;
-    for (; j + kLanes <= n; j += kLanes) {
-        for (std::size_t k = 0; k < kLanes; ++k) {
-            const double gg = double(g[j + k]) * double(g[j + k]);
-            lanes.sum[k] += gg;
-            col[j + k] += gg;
-        }
-    }
-    for (std::size_t k = 0; j < n; ++j, ++k) {
-        const double gg = double(g[j]) * double(g[j]);
-        lanes.sum[k] += gg;
-        col[j] += gg;
-    }
+    add_squares(lanes, g, n);
     return lanes.total();
 }
 
@@ -156,19 +138,43 @@ void vector_statistics(const T* __restrict g, T* __restrict v, T* __restrict u, 
     }
 }
 
-// A matrix row's run: u from v̂ = r·c / max(mean(r), ε1), into u[0, n).
+// v̂ = r·c / mean for a matrix row: with the mean's float64 reciprocal where that gives the
+// division's bits (known_divisor.hpp: float32 and a mean below 2), else the division.
+template <bool kReciprocal, class T>
+inline T matrix_v_hat(T row_var, T col_var, T mean, double inverse) {
+    if constexpr (kReciprocal) {
+        return by_reciprocal(row_var * col_var, inverse);
+    } else {
+        (void)inverse;
+        return row_var * col_var / mean;
+    }
+}
+
+// The row of a matrix a loop walks: its r, its matrix's c (from the tile's first column) and
+// max(mean(r), ε1) with its reciprocal.
 template <class T>
+struct MatrixRow {
+    T row_var, mean;
+    const T* col_var;
+    double inverse;
+    bool reciprocal;
+};
+
+// A matrix row's run: u from v̂ = r·c / max(mean(r), ε1), into u[0, n).
+template <bool kReciprocal, class T>
 void matrix_directions(const T* __restrict g, const T* __restrict col_var, T* __restrict u, std::size_t n,
-                       T row_var, T mean, Scalars<T> s) {
-    for (std::size_t j = 0; j < n; ++j) u[j] = direction(row_var * col_var[j] / mean, g[j], s);
+                       MatrixRow<T> row, Scalars<T> s) {
+    for (std::size_t j = 0; j < n; ++j) {
+        u[j] = direction(matrix_v_hat<kReciprocal>(row.row_var, col_var[j], row.mean, row.inverse), g[j], s);
+    }
 }
 
 // θ ← θ(1 − γλ) (kDecays), then θ ← θ + step·u: for a matrix row (v̂ = r·c / mean) ...
-template <bool kDecays, class T>
-void matrix_apply(T* __restrict p, const T* __restrict g, const T* __restrict col_var, std::size_t n, T row_var,
-                  T mean, T step, Scalars<T> s) {
+template <bool kReciprocal, bool kDecays, class T>
+void matrix_apply(T* __restrict p, const T* __restrict g, const T* __restrict col_var, std::size_t n,
+                  MatrixRow<T> row, T step, Scalars<T> s) {
     for (std::size_t j = 0; j < n; ++j) {
-        const T u = direction(row_var * col_var[j] / mean, g[j], s);
+        const T u = direction(matrix_v_hat<kReciprocal>(row.row_var, col_var[j], row.mean, row.inverse), g[j], s);
         const T q = kDecays ? p[j] * s.decay : p[j];
         p[j] = q + step * u;
     }
@@ -387,14 +393,12 @@ void Adafactor<T>::step_group(std::size_t g) {
                 }
             }
 
-            // A matrix's v̂ = r·c / max(mean(r), ε1) for row `r` (counted over its matrices).
-            struct RowOfMatrix {
-                T row_var, mean;
-                const T* col_var;
-            };
+            // Row `r` of a matrix (counted over its matrices).
             auto row_of = [&](const Plan& plan, const Tile& tile, std::size_t r) {
                 const std::size_t m = r / plan.rows;
-                return RowOfMatrix{plan.row_var[r], means[plan.means + m], plan.col_var + m * plan.cols + tile.col};
+                const T mean = means[plan.means + m];
+                return MatrixRow<T>{plan.row_var[r], mean, plan.col_var + m * plan.cols + tile.col,
+                                    reciprocal_exact(mean) ? inverse_of(mean) : 0.0, reciprocal_exact(mean)};
             };
 
             // Second pass, matrices only: ‖u‖², a second read of g.
@@ -406,9 +410,13 @@ void Adafactor<T>::step_group(std::size_t g) {
                     if (!plan.factored) continue;
                     Lanes squares_u;
                     for (std::size_t r = tile.row; r < tile.row + tile.rows; ++r) {
-                        const RowOfMatrix row = row_of(plan, tile, r);
+                        const MatrixRow<T> row = row_of(plan, tile, r);
                         const T* gr = grad + offset_of(plan) + r * plan.cols + tile.col;
-                        matrix_directions(gr, row.col_var, u, tile.cols, row.row_var, row.mean, s);
+                        if (row.reciprocal) {
+                            matrix_directions<true>(gr, row.col_var, u, tile.cols, row, s);
+                        } else {
+                            matrix_directions<false>(gr, row.col_var, u, tile.cols, row, s);
+                        }
                         add_squares(squares_u, u, tile.cols);
                     }
                     tile_sums[2 * i + 1] = squares_u.total();
@@ -440,8 +448,12 @@ void Adafactor<T>::step_group(std::size_t g) {
                     for (std::size_t r = tile.row; r < tile.row + tile.rows; ++r) {
                         const std::size_t at = offset_of(plan) + (plan.factored ? r * plan.cols : 0) + tile.col;
                         if (plan.factored) {
-                            const RowOfMatrix row = row_of(plan, tile, r);
-                            matrix_apply<kDecays>(p + at, grad + at, row.col_var, tile.cols, row.row_var, row.mean, step, s);
+                            const MatrixRow<T> row = row_of(plan, tile, r);
+                            if (row.reciprocal) {
+                                matrix_apply<true, kDecays>(p + at, grad + at, row.col_var, tile.cols, row, step, s);
+                            } else {
+                                matrix_apply<false, kDecays>(p + at, grad + at, row.col_var, tile.cols, row, step, s);
+                            }
                         } else {
                             vector_apply<kDecays>(p + at, grad + at, plan.variance + tile.col, tile.cols, step, s);
                         }

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "optlab/optim/optimizer_impl.hpp"
+#include "known_divisor.hpp"
 
 namespace optlab {
 
@@ -39,37 +40,12 @@ struct LambScalars {
     T eps, eps_root, neg_lr;                    // ε, ε_root, −γ
 };
 
-// x/d for a divisor fixed for the whole step, bit for bit as the division: in float32 as
-// float(double(x)·r) with r = 1/d rounded to float64 — a multiplication instead of a division
-// (a third of the first pass's arithmetic was the two divisions by the bias corrections).
-// Exact for every float32 x (zeros, subnormals, infinities, a quotient past the largest float)
-// and every normal d, because a float32 quotient is never near a rounding boundary of float32:
-// with x = X·2^a, d = D·2^b (X, D integers below 2^24, D ≥ 2^23) and a boundary m = (2M+1)·2^c
-// (c = the quotient's exponent − 24, or −150 among the subnormals), x/d − m =
-// (X·2^a − (2M+1)·D·2^(b+c))/(D·2^b) is a nonzero multiple of 2^min(a, b+c)/(D·2^b) (x/d is
-// never exactly such a boundary: it would need a significand of 25 bits, or, for d ≤ 1, a bit
-// below 2^-149), so |x/d − m| > 2^-49·|x/d|, while float(double(x)·r)'s double value is within
-// (2^-53 + 2^-53 + 2^-106)·|x/d| < 2^-51·|x/d| of x/d: both are on the same side of every
-// boundary and round to the same float. (Checked against the division for every one of the
-// 2^32 float32 numerators and some divisors by lamb_test's DISABLED_ test; on a sample of
-// numerators for every bias correction of the tested betas by its enabled one.) float64 keeps
-// the division: there is no wider type to multiply in, and Markstein's correction
-// (q = x·r; q + fma(−q, d, x)·r) needs a condition on each divisor, fused multiply-adds the
-// baseline x86-64 copy does not have, and a fallback where the quotient is subnormal.
-// 1/d in float64 for a divisor d of the parameters' dtype. d goes through memory on purpose:
-// GCC 12, vectorising the two bias corrections' computation, divided 1 by 1 − β^t as it was
-// before the cast to float (double(float(y)) folded to y), and the quotients came out an ulp
-// off in the reference cases.
-template <class T>
-double inverse_of(T d) {
-    volatile T stored = d;
-    return 1.0 / double(stored);
-}
-
+// x/d for a bias correction d (≤ 1): by a float64 reciprocal in float32, the division's bits
+// (known_divisor.hpp); the division in float64.
 template <class T>
 inline T divide_by(T x, T divisor, double inverse) {
     if constexpr (std::is_same_v<T, float>) {
-        return float(double(x) * inverse);
+        return by_reciprocal(x, inverse);
     } else {
         (void)inverse;
         return x / divisor;
