@@ -12,7 +12,9 @@
 //
 // Matrices keep R + C numbers per matrix, not R·C: the state is not arena-sized, so it lives
 // here per tensor (row_var, col_var, variance, as torch names them) and is saved by overriding
-// state_dict(). See docs/optimizers.md#adafactor.
+// state_dict(). Each pass is split between optlab's threads by tiles that the shapes alone fix,
+// its sums taken in the tiles' order: the same bits on any number of threads (adafactor.cpp).
+// See docs/optimizers.md#adafactor.
 #pragma once
 
 #include <limits>
