@@ -3,8 +3,10 @@
 #include "optlab/optim/lamb.hpp"
 
 #include <cmath>
+#include <type_traits>
 
 #include "optlab/optim/optimizer_impl.hpp"
+#include "known_divisor.hpp"
 
 namespace optlab {
 
@@ -34,8 +36,21 @@ struct LambScalars {
     T sign, wd;                                 // ±1; λ
     T beta1, beta2, one_minus_beta1, one_minus_beta2;
     T bias_correction1, bias_correction2;       // 1−β1^t, 1−β2^t
+    double inverse1, inverse2;                  // 1/(1−β1^t), 1/(1−β2^t) in float64 (float32 only)
     T eps, eps_root, neg_lr;                    // ε, ε_root, −γ
 };
+
+// x/d for a bias correction d (≤ 1): by a float64 reciprocal in float32, the division's bits
+// (known_divisor.hpp); the division in float64.
+template <class T>
+inline T divide_by(T x, T divisor, double inverse) {
+    if constexpr (std::is_same_v<T, float>) {
+        return by_reciprocal(x, inverse);
+    } else {
+        (void)inverse;
+        return x / divisor;
+    }
+}
 
 // Σx² in float64: element j in running sum j mod 8, the eight added in a fixed tree, so the
 // same bits whatever the instruction set (each running sum is one lane of a vector).
@@ -53,8 +68,8 @@ double sum_of_squares(const T* __restrict x, std::size_t n) {
 // u for element i from the moments already updated: m̂/(√(v̂ + ε_root) + ε) + λθ.
 template <class T>
 inline T direction(T m, T v, T p, const LambScalars<T>& s) {
-    const T m_hat = m / s.bias_correction1;                      // m̂ = m/(1−β1^t)
-    const T v_hat = v / s.bias_correction2;                      // v̂ = v/(1−β2^t)
+    const T m_hat = divide_by(m, s.bias_correction1, s.inverse1);  // m̂ = m/(1−β1^t)
+    const T v_hat = divide_by(v, s.bias_correction2, s.inverse2);  // v̂ = v/(1−β2^t)
     return m_hat / (std::sqrt(v_hat + s.eps_root) + s.eps) + s.wd * p;  // u = m̂/(√v̂+ε) + λθ
 }
 
@@ -109,6 +124,7 @@ void Lamb<T>::step_group(std::size_t g) {
     T* m = this->state("exp_avg");
     T* v = this->state("exp_avg_sq");
     const double t = double(this->groups_[g].step);
+    const T bias_correction1 = T(1.0 - std::pow(o.betas[0], t)), bias_correction2 = T(1.0 - std::pow(o.betas[1], t));
     const LambScalars<T> s{
         .sign = o.maximize ? T(-1) : T(1),
         .wd = T(o.weight_decay),
@@ -116,8 +132,10 @@ void Lamb<T>::step_group(std::size_t g) {
         .beta2 = T(o.betas[1]),
         .one_minus_beta1 = T(1.0 - o.betas[0]),
         .one_minus_beta2 = T(1.0 - o.betas[1]),
-        .bias_correction1 = T(1.0 - std::pow(o.betas[0], t)),
-        .bias_correction2 = T(1.0 - std::pow(o.betas[1], t)),
+        .bias_correction1 = bias_correction1,
+        .bias_correction2 = bias_correction2,
+        .inverse1 = inverse_of(bias_correction1),
+        .inverse2 = inverse_of(bias_correction2),
         .eps = T(o.eps),
         .eps_root = T(o.eps_root),
         .neg_lr = T(-o.lr),

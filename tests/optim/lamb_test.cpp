@@ -5,7 +5,10 @@
 // bits on 1, 2 and 3 threads for tensors of many blocks.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 
 #include "optlab/core/parallel.hpp"
 #include "optlab/optim/lamb.hpp"
@@ -75,6 +78,67 @@ TEST(Lamb, ManyBlocksGiveTheSameBitsOnAnyNumberOfThreads) {
     set_num_threads(original);
     EXPECT_EQ(results[0], results[1]);
     EXPECT_EQ(results[0], results[2]);
+}
+
+// lamb.cpp's float32 quotient x/d: float(double(x)·r), r = 1/d in float64.
+float by_reciprocal(float x, double r) { return float(double(x) * r); }
+
+bool same_bits(float a, float b) {
+    return std::bit_cast<std::uint32_t>(a) == std::bit_cast<std::uint32_t>(b) || (std::isnan(a) && std::isnan(b));
+}
+
+// The float32 bias corrections 1 − β^t (computed in float64 and cast, as lamb.cpp does) of
+// every step t until they round to 1 (where the division is exact), at the default and
+// tested betas.
+std::vector<float> bias_corrections() {
+    std::vector<float> out;
+    for (double beta : {0.9, 0.999, 0.8, 0.99}) {
+        for (double t = 1;; ++t) {
+            const float d = float(1.0 - std::pow(beta, t));
+            out.push_back(d);
+            if (d == 1.0f) break;
+        }
+    }
+    return out;
+}
+
+TEST(Lamb, Float32QuotientByReciprocalIsTheDivisionForEveryBiasCorrection) {
+    // Numerators: the edges (zeros, subnormals, the normal range's ends, infinities, NaN) and
+    // a spread of bit patterns over every exponent, either sign.
+    std::vector<float> numerators = {0.0f, -0.0f, std::numeric_limits<float>::denorm_min(),
+                                     std::numeric_limits<float>::min(), std::nextafter(std::numeric_limits<float>::min(), 0.0f),
+                                     std::numeric_limits<float>::max(), std::numeric_limits<float>::infinity(),
+                                     -std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()};
+    for (std::uint64_t i = 0; i < 2000; ++i) numerators.push_back(std::bit_cast<float>(std::uint32_t(i * 2147483.0 + i * i)));
+    test::SplitMix64 rng(29);
+    for (int i = 0; i < 2000; ++i) numerators.push_back(std::bit_cast<float>(std::uint32_t(rng.next())));
+    const std::vector<float> divisors = bias_corrections();
+    ASSERT_GT(divisors.size(), 19000u);  // 0.999 alone: ~17 300 steps before 1 − β^t rounds to 1
+    std::size_t checked = 0;
+    for (float d : divisors) {
+        const double r = 1.0 / double(d);
+        for (float x : numerators) {
+            ASSERT_TRUE(same_bits(by_reciprocal(x, r), x / d)) << x << " / " << d;
+            ++checked;
+        }
+    }
+    EXPECT_GT(checked, 70000000u);
+}
+
+// Every float32 numerator (2^32) for the first steps' and some later bias corrections.
+TEST(Lamb, DISABLED_Float32QuotientByReciprocalIsTheDivisionForEveryNumerator) {
+    for (double beta : {0.9, 0.999, 0.8, 0.99}) {
+        for (double t : {1.0, 2.0, 3.0, 10.0, 100.0, 1000.0}) {
+            const float d = float(1.0 - std::pow(beta, t));
+            const double r = 1.0 / double(d);
+            std::uint64_t differ = 0;
+            for (std::uint64_t i = 0; i < (std::uint64_t{1} << 32); ++i) {
+                const float x = std::bit_cast<float>(std::uint32_t(i));
+                differ += !same_bits(by_reciprocal(x, r), x / d);
+            }
+            EXPECT_EQ(differ, 0u) << "beta " << beta << ", t " << t;
+        }
+    }
 }
 
 }  // namespace

@@ -12,7 +12,9 @@
 //
 // Matrices keep R + C numbers per matrix, not R·C: the state is not arena-sized, so it lives
 // here per tensor (row_var, col_var, variance, as torch names them) and is saved by overriding
-// state_dict(). See docs/optimizers.md#adafactor.
+// state_dict(). Each pass is split between optlab's threads by tiles that the shapes alone fix,
+// its sums taken in the tiles' order: the same bits on any number of threads (adafactor.cpp).
+// See docs/optimizers.md#adafactor.
 #pragma once
 
 #include <limits>
@@ -68,11 +70,44 @@ class Adafactor final : public BasicOptimizer<T, Adafactor<T>, AdafactorOptions>
     OptimizerState<T> state_dict() const override;
     void load_state_dict(const OptimizerState<T>& state) override;
 
+    /// The sums the passes carry between them (adafactor.cpp), not state: no checkpoint holds them.
+    std::size_t workspace_bytes() const override;
+
   private:
+    /// How a group's tensor is cut into tiles (adafactor.cpp): a matrix's rows in blocks and
+    /// its columns in blocks, or a vector's elements in blocks.
+    struct Plan {
+        std::size_t index = 0;                       // the store's tensor index
+        bool factored = false;
+        std::size_t count = 1, rows = 1, cols = 0;   // count matrices of rows × cols; a vector 1 × 1 × n
+        std::size_t block_rows = 1;                  // rows of a block: R when a tile holds whole matrices
+        std::size_t row_blocks = 0, col_blocks = 0;  // per matrix
+        std::size_t row_sums = 0, col_sums = 0;      // where its partial sums start in row_sums_, col_sums_
+        std::size_t means = 0;                       // where its max(mean(r), ε1) start in means_
+        std::size_t first_tile = 0, tiles = 0;       // its tiles in the group's list
+        // Set each step: the statistics (they move when a state is loaded) and the step.
+        T* row_var = nullptr;
+        T* col_var = nullptr;
+        T* variance = nullptr;
+        T step = 0;
+    };
+    /// `rows` rows of `cols` elements from row `row` (counted over the tensor's matrices, m·R + r)
+    /// and column `col`; a vector's tile is one row of it. `start`: the group's elements before it.
+    struct Tile {
+        std::size_t plan, row, rows, col, cols, start;
+    };
+
     void step_group(std::size_t g) override;
-    void step_tensor(std::size_t index, const AdafactorOptions& o, double t);
+    void plan_group(std::size_t g);
 
     std::vector<TensorState> state_;  // by tensor index of the store
+    // Made at a group's first step and reused, so a step allocates nothing after the first.
+    std::vector<std::vector<Plan>> plans_;  // per group, per tensor
+    std::vector<std::vector<Tile>> tiles_;  // per group
+    std::vector<double> tile_sums_;         // per tile: Σθ², Σu²
+    std::vector<double> row_sums_;          // per row and column block: Σg² over the block's columns
+    std::vector<double> col_sums_;          // per row block and column: Σg² over the block's rows
+    std::vector<T> means_;                  // per matrix: max(mean(r), ε1)
 };
 
 extern template class Adafactor<float>;
