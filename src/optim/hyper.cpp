@@ -25,8 +25,8 @@ std::string to_string(const HyperValue& v) {
 
 std::string_view describe_hyper(std::string_view name) {
     // PyTorch's vocabulary, one line each; the symbols are docs/optimizers.md's.
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 38> kMeaning = {{
-        {"lr", "learning rate γ"},
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 44> kMeaning = {{
+        {"lr", "learning rate γ (Prodigy: the multiplier of its estimated step size d, 1)"},
         {"momentum", "momentum factor μ"},
         {"dampening", "momentum dampening τ (torch)"},
         {"weight_decay", "weight decay λ"},
@@ -64,6 +64,12 @@ std::string_view describe_hyper(std::string_view name) {
         {"alpha_warmup", "AdEMAMix's steps T over which α grows linearly from 0 (none: no warm-up)"},
         {"clip_exponent", "ADOPT's clip: the normalised gradient is clamped to ±(t−1)^p (none: no clip)"},
         {"decouple", "decoupled weight decay (AdamW's) instead of the L2 term in the gradient"},
+        {"beta3", "Prodigy's decay β3 of its sums for d (none: √β2)"},
+        {"d0", "the initial estimate d0 of the distance to the solution, d (Prodigy, D-Adaptation)"},
+        {"d_coef", "Prodigy's multiplier of the estimate d̂"},
+        {"growth_rate", "the largest factor by which d may grow in a step (none: no limit, the reference's inf)"},
+        {"use_bias_correction", "Adam's bias correction in the step size d·γ (Prodigy, D-Adaptation)"},
+        {"safeguard_warmup", "Prodigy's s grows by (d/d0)·d instead of (d/d0)·d·γ, for warm-up schedules"},
     }};
     for (const auto& [key, meaning] : kMeaning) {
         if (key == name) return meaning;

@@ -22,6 +22,7 @@
 #include "optlab/optim/lion.hpp"
 #include "optlab/optim/muon.hpp"
 #include "optlab/optim/nadam.hpp"
+#include "optlab/optim/prodigy.hpp"
 #include "optlab/optim/radam.hpp"
 #include "optlab/optim/rmsprop.hpp"
 #include "optlab/optim/rprop.hpp"
@@ -148,6 +149,10 @@ const std::array kRegistry = {
         "ademamix", "AdEMAMix", "AdEMAMix: Adam whose numerator adds a slow EMA of the gradient (β3), weighted by α", {5, 4}),
     entry<Adopt, AdoptOptions::defaults>(
         "adopt", "ADOPT", "ADOPT: the gradient normalised by the previous steps' second moment, then averaged", {4, 3}),
+    // Two passes: p, g, p0, m, v, s → m, v, s (and the sums for d); then p, m, v → p.
+    entry<Prodigy, ProdigyOptions::defaults>(
+        "prodigy", "Prodigy", "Prodigy: Adam whose step size d is estimated from the distance travelled (lr a multiplier)",
+        {StepPass{6, 3}, StepPass{3, 1}}),
 };
 
 const std::array<std::string_view, kRegistry.size()> kNames = [] {

@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -72,18 +73,25 @@ TEST_P(Registered, ItsStepTrafficIsWhatItsDefaultStepTouchesAndHasABenchmarkKern
     const int buffers = int(opt->state_bytes() / (store.arena_size() * sizeof(float)));
     const int workspaces = int(opt->workspace_bytes() / (store.arena_size() * sizeof(float)));
     const StepTraffic t = info.traffic;
+    // Buffers a two-pass step reads and does not write (Prodigy's start θ0), and buffers its
+    // second pass does not read (Prodigy's s and θ0, which only the sums for d need).
+    const std::map<std::string, std::pair<int, int>> read_only_and_first_pass_only = {{"prodigy", {1, 2}}};
+    const auto unusual = read_only_and_first_pass_only.find(GetParam());
+    const int read_only = unusual == read_only_and_first_pass_only.end() ? 0 : unusual->second.first;
+    const int second_skips = unusual == read_only_and_first_pass_only.end() ? 0 : unusual->second.second;
     if (t.passes() == 1) {
         EXPECT_EQ(t.first.reads, 2 + buffers) << GetParam();
         EXPECT_EQ(t.first.writes, 1 + buffers) << GetParam();
     } else {
         EXPECT_EQ(t.first.reads, 2 + buffers) << GetParam();
-        EXPECT_EQ(t.first.writes, buffers + workspaces) << GetParam();
+        EXPECT_EQ(t.first.writes, buffers - read_only + workspaces) << GetParam();
         // p and the state, and g again where the step needs it twice (Adafactor's u = g/√v̂);
         // or p and the workspace alone
         if (workspaces > 0) {
             EXPECT_EQ(t.second.reads, 1 + workspaces) << GetParam();
         } else {
-            EXPECT_TRUE(t.second.reads == 1 + buffers || t.second.reads == 2 + buffers) << GetParam();
+            const int read = buffers - second_skips;
+            EXPECT_TRUE(t.second.reads == 1 + read || t.second.reads == 2 + read) << GetParam();
         }
         EXPECT_EQ(t.second.writes, 1) << GetParam();
     }

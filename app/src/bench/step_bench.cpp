@@ -96,6 +96,15 @@ void rmw_4_2(std::size_t b, std::size_t e, const float* __restrict p, const floa
         y[i] = y[i] * 0.5f + g[i] * p[i];
     }
 }
+// Prodigy's first pass: p, g, x, y, z and the start w read, x, y, z written (and summed).
+void rmw_6_3(std::size_t b, std::size_t e, const float* __restrict p, const float* __restrict g,
+             float* __restrict x, float* __restrict y, float* __restrict z, const float* __restrict w) {
+    for (std::size_t i = b; i < e; ++i) {
+        x[i] = x[i] * 0.5f + g[i];
+        y[i] = y[i] * 0.5f + g[i] * g[i];
+        z[i] = z[i] * 0.5f + g[i] * (w[i] - p[i]);
+    }
+}
 void rmw_3_1(std::size_t b, std::size_t e, float* __restrict p, const float* __restrict x,
              const float* __restrict y) {
     for (std::size_t i = b; i < e; ++i) p[i] = p[i] * 0.5f + x[i] * y[i];
@@ -110,7 +119,7 @@ void rmw_2_2(std::size_t b, std::size_t e, float* __restrict p, float* __restric
 }
 
 // Which kernel reads `reads` arrays and writes `writes` of them (10·reads + writes).
-constexpr int kShapes[] = {21, 32, 43, 54, 42, 31, 22};
+constexpr int kShapes[] = {21, 32, 43, 54, 42, 31, 22, 63};
 
 bool has_pass_kernel(StepPass pass) {
     return std::find(std::begin(kShapes), std::end(kShapes), pass.reads * 10 + pass.writes) != std::end(kShapes);
@@ -126,7 +135,7 @@ std::function<void()> shape_kernel(std::vector<AlignedVector<float>>& arrays, St
                                   " (add one beside rmw_2_1 ... rmw_3_1)");
         }
     }
-    float* a[5] = {};
+    float* a[6] = {};
     for (std::size_t j = 0; j < arrays.size(); ++j) a[j] = arrays[j].data();
     const int first = shape.first.reads * 10 + shape.first.writes;
     const int second = shape.second.reads * 10 + shape.second.writes;
@@ -142,6 +151,7 @@ std::function<void()> shape_kernel(std::vector<AlignedVector<float>>& arrays, St
                     case 42: rmw_4_2(b, e, a[0], a[1], a[2], a[3]); break;
                     case 31: rmw_3_1(b, e, a[0], a[2], a[3]); break;  // p and the state
                     case 22: rmw_2_2(b, e, a[0], a[1]); break;
+                    case 63: rmw_6_3(b, e, a[0], a[1], a[2], a[3], a[4], a[5]); break;
                 }
             };
             if (key != 0) {
