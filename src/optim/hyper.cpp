@@ -25,8 +25,8 @@ std::string to_string(const HyperValue& v) {
 
 std::string_view describe_hyper(std::string_view name) {
     // PyTorch's vocabulary, one line each; the symbols are docs/optimizers.md's.
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 44> kMeaning = {{
-        {"lr", "learning rate γ (Prodigy: the multiplier of its estimated step size d, 1)"},
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 45> kMeaning = {{
+        {"lr", "learning rate γ (Prodigy, D-Adaptation: the multiplier of their estimated step size, 1)"},
         {"momentum", "momentum factor μ"},
         {"dampening", "momentum dampening τ (torch)"},
         {"weight_decay", "weight decay λ"},
@@ -69,6 +69,7 @@ std::string_view describe_hyper(std::string_view name) {
         {"d_coef", "Prodigy's multiplier of the estimate d̂"},
         {"growth_rate", "the largest factor by which d may grow in a step (none: no limit, the reference's inf)"},
         {"use_bias_correction", "Adam's bias correction in the step size d·γ (Prodigy, D-Adaptation)"},
+        {"layer_scale", "D-Adaptation's scale ρ of a group's step d·γ and of its weight in d's sums"},
         {"safeguard_warmup", "Prodigy's s grows by (d/d0)·d instead of (d/d0)·d·γ, for warm-up schedules"},
     }};
     for (const auto& [key, meaning] : kMeaning) {

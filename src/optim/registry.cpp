@@ -17,6 +17,7 @@
 #include "optlab/optim/ademamix.hpp"
 #include "optlab/optim/adopt.hpp"
 #include "optlab/optim/asgd.hpp"
+#include "optlab/optim/dadapt_adam.hpp"
 #include "optlab/optim/ftrl.hpp"
 #include "optlab/optim/lamb.hpp"
 #include "optlab/optim/lion.hpp"
@@ -153,6 +154,11 @@ const std::array kRegistry = {
     entry<Prodigy, ProdigyOptions::defaults>(
         "prodigy", "Prodigy", "Prodigy: Adam whose step size d is estimated from the distance travelled (lr a multiplier)",
         {StepPass{6, 3}, StepPass{3, 1}}),
+    // Two passes: g, m, v, s → m, v, s (and the sums for d; p too with coupled decay); then p, m, v → p.
+    entry<DadaptAdam, DadaptAdamOptions::adamw_defaults>(
+        "dadapt-adamw", "D-Adapt AdamW",
+        "D-Adaptation AdamW: Adam whose step size d is a lower bound on the distance to the solution (lr a multiplier)",
+        {StepPass{4, 3}, StepPass{3, 1}}),
 };
 
 const std::array<std::string_view, kRegistry.size()> kNames = [] {

@@ -60,7 +60,7 @@ std::vector<T> run(std::string_view name, Convention c, const HyperParams& hyper
     test::SplitMix64 rng(11);
     for (T& p : store.params()) p = T(rng.symmetric());
     HyperParams second = hyper;
-    if (name == "prodigy") {
+    if (name == "prodigy" || name == "dadapt-adamw") {
         second["eps"] = 1e-6;  // one lr for every group, as its reference asks
     } else {
         second["lr"] = 0.003;

@@ -58,6 +58,8 @@ constexpr std::array kInexact = {
     // sums in float64 (generate.py): bit for bit. Measured (float64, coupled decay): 9 in one
     // group, 29 in a group per tensor (test_torch_reference.py through optlab.torch).
     Bound{"prodigy", 32},
+    // The same for D-Adaptation's d (Σ g·s/(√v + ε), Σ|s|). Measured: 14 (float64, two groups).
+    Bound{"dadapt-adamw", 32},
 };
 
 Bound bound_for(const std::string& optimizer) {

@@ -90,6 +90,9 @@ TEST(Validation, MessagesNameOptimizerFieldValueAndRange) {
     expect_message(error_of("prodigy", {{"growth_rate", 0.0}}), {"growth_rate = 0", "none (no limit)"});
     expect_message(error_of("prodigy", {{"d_coef", -1.0}}), {"d_coef = -1"});
     EXPECT_EQ(error_of("prodigy", {{"growth_rate", kInf}, {"beta3", kNaN}}), "");
+    // D-Adaptation's own
+    expect_message(error_of("dadapt-adamw", {{"d0", -1.0}}), {"dadapt-adamw", "d0 = -1", "> 0"});
+    expect_message(error_of("dadapt-adamw", {{"layer_scale", -1.0}}), {"layer_scale = -1"});
 }
 
 TEST(Validation, NesterovNeedsMomentumAndNoDampening) {

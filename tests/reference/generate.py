@@ -26,9 +26,9 @@ Sources of truth:
   * SparseAdam: torch.optim 1.13 on sparse gradients (sparse_coo_tensor of the rows seen, a
     tensor's first index; every row for the tensors a case gives dense gradients).
   * FTRL: PyTorch has none; Keras 3's keras.optimizers.Ftrl update_step in NumPy.
-  * AdEMAMix, ADOPT, Prodigy: their authors' PyTorch classes (apple/ml-ademamix,
-    iShohei220/adopt, konstmish/prodigy), their steps written below with the same torch
-    operations in the same order.
+  * AdEMAMix, ADOPT, Prodigy, D-Adaptation's Adam: their authors' PyTorch classes
+    (apple/ml-ademamix, iShohei220/adopt, konstmish/prodigy, facebookresearch/dadaptation),
+    their steps written below with the same torch operations in the same order.
 float64 cases run with torch's default dtype set to float64, so the scalar state PyTorch
 keeps in tensors (step, NAdam's mu_product) is float64 too.
 
@@ -664,8 +664,83 @@ class ProdigyRef(torch.optim.Optimizer):
 
 
 
+class DAdaptAdamRef(torch.optim.Optimizer):
+    """dadaptation.DAdaptAdam.step (facebookresearch/dadaptation, dadaptation/dadapt_adam.py)
+    without FSDP or logging: d and its sums are Python floats, torch.dot and .sum() per tensor as
+    there, the step-wide settings read from the first group. maximize (g <- -g) is optlab's; p.grad
+    is left as given (the reference adds the coupled decay to it in place, which changes no
+    parameter or state). sums_in_float64: torch.dot and .sum() of the tensors cast to float64."""
+    sums_in_float64 = False
+
+    def __init__(self, params, lr=1.0, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, decouple=False,
+                 use_bias_correction=False, d0=1e-6, growth_rate=float("inf"), layer_scale=1.0, maximize=False):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, d=d0, k=0,
+                                      layer_scale=layer_scale, numerator_weighted=0.0, growth_rate=growth_rate,
+                                      use_bias_correction=use_bias_correction, decouple=decouple,
+                                      maximize=maximize))
+
+    @torch.no_grad()
+    def step(self):
+        first = self.param_groups[0]
+        beta1, beta2 = first["betas"]
+        k, d, numerator_weighted = first["k"], first["d"], first["numerator_weighted"]
+        lr = max(group["lr"] for group in self.param_groups)
+        bias_correction = ((1 - beta2 ** (k + 1)) ** 0.5) / (1 - beta1 ** (k + 1)) \
+            if first["use_bias_correction"] else 1
+        dlr = d * lr * bias_correction
+        growth_rate, decouple = first["growth_rate"], first["decouple"]
+        sqrt_beta2 = beta2 ** 0.5
+        numerator_acum, sk_l1 = 0.0, 0.0
+        for group in self.param_groups:
+            decay, eps, r = group["weight_decay"], group["eps"], group["layer_scale"]
+            assert group["lr"] in (lr, 0.0)
+            for p in group["params"]:
+                grad = -p.grad if group["maximize"] else p.grad.clone()
+                if decay != 0 and not decouple:
+                    grad.add_(p, alpha=decay)
+                state = self.state[p]
+                if "step" not in state:
+                    state["step"] = 0
+                    state["s"] = torch.zeros_like(p)
+                    state["exp_avg"] = torch.zeros_like(p)
+                    state["exp_avg_sq"] = torch.zeros_like(p)
+                exp_avg, exp_avg_sq, s = state["exp_avg"], state["exp_avg_sq"], state["s"]
+                if group["lr"] > 0.0:
+                    denom = exp_avg_sq.sqrt().add_(eps)
+                    if self.sums_in_float64:
+                        dot = torch.dot(grad.flatten().double(), s.div(denom).flatten().double()).item()
+                    else:
+                        dot = torch.dot(grad.flatten(), s.div(denom).flatten()).item()
+                    numerator_acum += r * dlr * dot
+                    exp_avg.mul_(beta1).add_(grad, alpha=r * dlr * (1 - beta1))
+                    exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                    s.mul_(sqrt_beta2).add_(grad, alpha=dlr * (1 - sqrt_beta2))
+                    sk_l1 += r * (s.double() if self.sums_in_float64 else s).abs().sum().item()
+        if sk_l1 == 0:
+            return
+        global_numerator_weighted = sqrt_beta2 * numerator_weighted + (1 - sqrt_beta2) * numerator_acum
+        if lr > 0.0:
+            d_hat = global_numerator_weighted / ((1 - sqrt_beta2) * sk_l1)
+            d = max(d, min(d_hat, d * growth_rate))
+        for group in self.param_groups:
+            group.update(numerator_weighted=global_numerator_weighted, d=d)
+            decay, eps = group["weight_decay"], group["eps"]
+            for p in group["params"]:
+                state = self.state[p]
+                state["step"] += 1
+                denom = state["exp_avg_sq"].sqrt().add_(eps)
+                if decay != 0 and decouple:
+                    p.add_(p, alpha=-decay * dlr)
+                p.addcdiv_(state["exp_avg"], denom, value=-1)
+            group["k"] = group["k"] + 1
+
+
+
 # The authors' classes above, by registry name: run as torch.optim's are (run_authors).
-AUTHORS_CLASSES = {"ademamix": AdEMAMixRef, "adopt": ADOPTRef, "prodigy": ProdigyRef}
+AUTHORS_CLASSES = {"ademamix": AdEMAMixRef, "adopt": ADOPTRef, "prodigy": ProdigyRef,
+                   "dadapt-adamw": DAdaptAdamRef}
+# optlab's registry names that are an authors' class with other defaults (registry.cpp).
+AUTHORS_ALIASES = {"dadapt-adamw": {"decouple": True}}
 
 
 def run_authors(name, groups, params, grads, dtype):
@@ -676,11 +751,12 @@ def run_authors(name, groups, params, grads, dtype):
     # The first group's hyper-parameters go to the constructor, as users write it (Prodigy's d
     # starts at the constructor's d0); a later group's over the class's defaults, as optlab takes
     # a group's (not over the first group's, which the constructor makes every group's default).
-    cls = AUTHORS_CLASSES[name]
+    cls, alias = AUTHORS_CLASSES[name], AUTHORS_ALIASES.get(name, {})
     defaults = {k: v.default for k, v in inspect.signature(cls.__init__).parameters.items() if k in groups[0][1]}
     opt = cls([{"params": [tensors[i] for i in groups[0][0]]}] +
-              [{"params": [tensors[i] for i in idx], **kwargs(defaults), **kwargs(hyper)} for idx, hyper in groups[1:]],
-              **kwargs(groups[0][1]))
+              [{"params": [tensors[i] for i in idx], **kwargs(defaults), **alias, **kwargs(hyper)}
+               for idx, hyper in groups[1:]],
+              **{**alias, **kwargs(groups[0][1])})
     # float32 runs of the optimizers whose step size comes from sums over the parameters take
     # those sums in float64 (optlab's; torch's float32 dot and sum round in their own order,
     # which the estimate of d or η amplifies: docs/optimizers.md#prodigy).
@@ -874,6 +950,10 @@ CONFIGS = [
     ("prodigy", {"betas": [0.0, 0.99], "maximize": True}),
     ("prodigy", {"use_bias_correction": True, "safeguard_warmup": True, "growth_rate": 1.02,
                  "d_coef": 2.0, "beta3": 0.9}),
+    ("dadapt-adamw", {}),
+    ("dadapt-adamw", {"lr": 0.5, "weight_decay": 0.1}),
+    ("dadapt-adamw", {"decouple": False, "weight_decay": 0.1, "d0": 1e-3, "maximize": True}),
+    ("dadapt-adamw", {"use_bias_correction": True, "growth_rate": 1.05, "betas": [0.8, 0.99], "eps": 1e-6}),
 ]
 # SparseAdam on an embedding's row-sparse gradient: tensors 0 and 2 of SPARSE_SHAPES receive a
 # gradient in some rows only (rows_seen, drawn per case), tensor 1 a dense one, all in one group.
@@ -893,6 +973,7 @@ GROUP_CONFIGS = [
     ("ademamix", {"lr": 0.01, "alpha_warmup": 20}, {"lr": 0.001, "betas": [0.8, 0.9, 0.99]}),
     ("adopt", {"lr": 0.01}, {"lr": 0.001, "decouple": True, "weight_decay": 0.5}),
     ("prodigy", {"weight_decay": 0.1}, {"eps": 1e-6, "d0": 1e-5, "safeguard_warmup": True}),
+    ("dadapt-adamw", {"weight_decay": 0.1}, {"layer_scale": 0.5, "eps": 1e-6}),
 ]
 
 
@@ -940,6 +1021,7 @@ REFERENCE_OF = {"lion": "numpy (Lion paper)", "nadam": "torch ops (PyTorch 2.x N
                 "ademamix": "torch ops (apple/ml-ademamix AdEMAMix)",
                 "adopt": "torch ops (iShohei220/adopt ADOPT)",
                 "prodigy": "torch ops (konstmish/prodigy prodigyopt.Prodigy)",
+                "dadapt-adamw": "torch ops (facebookresearch/dadaptation DAdaptAdam, decouple=True)",
                 "lamb": "numpy (optax.lamb)", "adafactor": "torch ops (PyTorch 2.5 Adafactor)",
                 "muon": "torch ops (PyTorch 2.9 Muon, Newton-Schulz in the parameters' dtype)",
                 "schedule-free-adamw": "torch ops (schedule_free 1.3 AdamWScheduleFree)",
