@@ -18,6 +18,7 @@
 #include "optlab/optim/adopt.hpp"
 #include "optlab/optim/asgd.hpp"
 #include "optlab/optim/dadapt_adam.hpp"
+#include "optlab/optim/dog.hpp"
 #include "optlab/optim/ftrl.hpp"
 #include "optlab/optim/lamb.hpp"
 #include "optlab/optim/lion.hpp"
@@ -159,6 +160,10 @@ const std::array kRegistry = {
         "dadapt-adamw", "D-Adapt AdamW",
         "D-Adaptation AdamW: Adam whose step size d is a lower bound on the distance to the solution (lr a multiplier)",
         {StepPass{4, 3}, StepPass{3, 1}}),
+    // Two passes: p, g, x0 read (the norms); then p, g → p.
+    entry<Dog, DogOptions::defaults>(
+        "dog", "DoG", "DoG: SGD whose step is the distance travelled over the root of the summed squared gradients",
+        {StepPass{3, 0}, StepPass{2, 1}}),
 };
 
 const std::array<std::string_view, kRegistry.size()> kNames = [] {

@@ -65,9 +65,9 @@ TEST_P(EveryOptimizer, ZeroGradientWithoutWeightDecayChangesNothing) {
 
 // Optimizers whose step size comes from sums over every group together (Prodigy's and
 // D-Adaptation's d): one tensor's step depends on the others', so none of them is an optimizer
-// of its own; and those whose sums run over a group's tensors.
+// of its own; and those whose sums run over a group's tensors (DoG's η, too).
 bool sums_over_groups(std::string_view optimizer) { return optimizer == "prodigy" || optimizer == "dadapt-adamw"; }
-bool sums_over_tensors(std::string_view optimizer) { return sums_over_groups(optimizer); }
+bool sums_over_tensors(std::string_view optimizer) { return sums_over_groups(optimizer) || optimizer == "dog"; }
 
 TEST_P(EveryOptimizer, GroupWithTinyLrStaysPutWhileTheOtherLearns) {
     if (sums_over_groups(GetParam())) {
@@ -131,7 +131,7 @@ TEST_P(EveryOptimizer, FusedArenaPassEqualsSeparateTensorsOnAnyThreadCount) {
             for (auto& o : opts) o->step();
         }
         if (sums_over_tensors(GetParam())) {
-            // One d for every tensor: the fused pass on 1, 2 and 3 threads gives the same bits
+            // One d (or η) for every tensor: the fused pass on 1, 2 and 3 threads gives the same bits
             // (the sums in a fixed chunking of 4096, the 300×130 tensor's over several chunks and
             // threads).
             const std::vector<float> first(fused.params().begin(), fused.params().end());
@@ -316,6 +316,7 @@ const std::map<std::string, Convergence>& convergence_settings() {
         // d bounds the distance to the solution from below (11 on the parabola), and Adam's steps
         // of about d·γ oscillate about the minimum: there γ = 0.1.
         {"dadapt-adamw", {0.1, 1.0, {}}},
+        {"dog", {1.0, 1.0, {}}},
     };
     return settings;
 }

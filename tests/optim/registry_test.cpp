@@ -73,13 +73,14 @@ TEST_P(Registered, ItsStepTrafficIsWhatItsDefaultStepTouchesAndHasABenchmarkKern
     const int buffers = int(opt->state_bytes() / (store.arena_size() * sizeof(float)));
     const int workspaces = int(opt->workspace_bytes() / (store.arena_size() * sizeof(float)));
     const StepTraffic t = info.traffic;
-    // Buffers a two-pass step reads and does not write (Prodigy's start θ0), buffers its second
-    // pass does not read (Prodigy's s and θ0, D-Adaptation's s: only the sums need them), and a first pass that does not read p (D-Adaptation's, decoupled).
+    // Buffers a two-pass step reads and does not write (Prodigy's and DoG's start θ0), buffers
+    // its second pass does not read (Prodigy's s and θ0, D-Adaptation's s, DoG's θ0: only the
+    // sums need them), and a first pass that does not read p (D-Adaptation's, decoupled).
     struct Unusual {
         int read_only, second_skips, first_skips_p;
     };
     const std::map<std::string, Unusual> unusual_buffers = {
-        {"prodigy", {1, 2, 0}}, {"dadapt-adamw", {0, 1, 1}}};
+        {"prodigy", {1, 2, 0}}, {"dadapt-adamw", {0, 1, 1}}, {"dog", {1, 1, 0}}};
     const auto unusual = unusual_buffers.find(GetParam());
     const Unusual u = unusual == unusual_buffers.end() ? Unusual{0, 0, 0} : unusual->second;
     const int read_only = u.read_only, second_skips = u.second_skips;

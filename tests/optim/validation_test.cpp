@@ -90,9 +90,12 @@ TEST(Validation, MessagesNameOptimizerFieldValueAndRange) {
     expect_message(error_of("prodigy", {{"growth_rate", 0.0}}), {"growth_rate = 0", "none (no limit)"});
     expect_message(error_of("prodigy", {{"d_coef", -1.0}}), {"d_coef = -1"});
     EXPECT_EQ(error_of("prodigy", {{"growth_rate", kInf}, {"beta3", kNaN}}), "");
-    // D-Adaptation's own
+    // D-Adaptation's and DoG's own
     expect_message(error_of("dadapt-adamw", {{"d0", -1.0}}), {"dadapt-adamw", "d0 = -1", "> 0"});
     expect_message(error_of("dadapt-adamw", {{"layer_scale", -1.0}}), {"layer_scale = -1"});
+    expect_message(error_of("dog", {{"reps_rel", 0.0}}), {"dog", "reps_rel = 0", "init_eta"});
+    expect_message(error_of("dog", {{"init_eta", 0.0}}), {"dog", "init_eta = 0", "none or"});
+    EXPECT_EQ(error_of("dog", {{"reps_rel", 0.0}, {"init_eta", 1e-3}}), "");
 }
 
 TEST(Validation, NesterovNeedsMomentumAndNoDampening) {

@@ -26,9 +26,9 @@ Sources of truth:
   * SparseAdam: torch.optim 1.13 on sparse gradients (sparse_coo_tensor of the rows seen, a
     tensor's first index; every row for the tensors a case gives dense gradients).
   * FTRL: PyTorch has none; Keras 3's keras.optimizers.Ftrl update_step in NumPy.
-  * AdEMAMix, ADOPT, Prodigy, D-Adaptation's Adam: their authors' PyTorch classes
-    (apple/ml-ademamix, iShohei220/adopt, konstmish/prodigy, facebookresearch/dadaptation),
-    their steps written below with the same torch operations in the same order.
+  * AdEMAMix, ADOPT, Prodigy, D-Adaptation's Adam, DoG: their authors' PyTorch classes
+    (apple/ml-ademamix, iShohei220/adopt, konstmish/prodigy, facebookresearch/dadaptation,
+    formll/dog), their steps written below with the same torch operations in the same order.
 float64 cases run with torch's default dtype set to float64, so the scalar state PyTorch
 keeps in tensors (step, NAdam's mu_product) is float64 too.
 
@@ -735,10 +735,55 @@ class DAdaptAdamRef(torch.optim.Optimizer):
             group["k"] = group["k"] + 1
 
 
+class DoGRef(torch.optim.Optimizer):
+    """dog.DoG.step (formll/dog, src/dog/dog.py): r̄, G and η 0-dim tensors of the parameters'
+    dtype, the group's norms and sums per tensor then stacked, as there. maximize (g <- -g) is
+    optlab's; p.grad is left as given (the reference adds the decay to it in place).
+    sums_in_float64: the norms and sums of the tensors cast to float64, then r̄ and G rounded to
+    the parameters' dtype as the reference keeps them."""
+    sums_in_float64 = False
+
+    def __init__(self, params, reps_rel=1e-6, lr=1.0, weight_decay=0.0, eps=1e-8, init_eta=None, maximize=False):
+        super().__init__(params, dict(reps_rel=reps_rel, lr=lr, weight_decay=weight_decay, eps=eps,
+                                      init_eta=init_eta, maximize=maximize))
+        self._first_step = True
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            grads = [-p.grad if group["maximize"] else p.grad.clone() for p in group["params"]]
+            if self._first_step:
+                group["init_buffer"] = [torch.clone(p).detach() for p in group["params"]]
+                for p, x0 in zip(group["params"], group["init_buffer"]):
+                    self.state[p]["init_buffer"] = x0  # (the reference keeps it in the group only)
+            if group["weight_decay"] > 0:
+                for p, g in zip(group["params"], grads):
+                    g.add_(p, alpha=group["weight_decay"])
+            reps_rel = 0 if group["init_eta"] is not None else group["reps_rel"]
+            wide = (lambda t: t.double()) if self.sums_in_float64 else (lambda t: t)
+            narrow = (lambda t: t.to(grads[0].dtype)) if self.sums_in_float64 else (lambda t: t)
+            squares = narrow(torch.stack([(wide(g) ** 2).sum() for g in grads]).sum())
+            if self._first_step:
+                norm = narrow(torch.stack([wide(p).norm() for p in group["params"]]).norm())
+                group["rbar"] = reps_rel * (1 + norm)
+                group["G"] = squares + group["eps"]
+            else:
+                distance = narrow(torch.stack([torch.norm(wide(p - x0)) for p, x0 in
+                                               zip(group["params"], group["init_buffer"])]).norm())
+                group["rbar"] = torch.maximum(group["rbar"], distance)
+                group["G"] += squares
+            assert group["G"] > 0
+            eta = group["lr"] * group["rbar"] / torch.sqrt(group["G"])
+            if self._first_step and group["init_eta"] is not None:
+                eta = eta * 0 + group["init_eta"]
+            for p, g in zip(group["params"], grads):
+                p.add_(g, alpha=-eta)
+        self._first_step = False
+
 
 # The authors' classes above, by registry name: run as torch.optim's are (run_authors).
 AUTHORS_CLASSES = {"ademamix": AdEMAMixRef, "adopt": ADOPTRef, "prodigy": ProdigyRef,
-                   "dadapt-adamw": DAdaptAdamRef}
+                   "dadapt-adamw": DAdaptAdamRef, "dog": DoGRef}
 # optlab's registry names that are an authors' class with other defaults (registry.cpp).
 AUTHORS_ALIASES = {"dadapt-adamw": {"decouple": True}}
 
@@ -954,6 +999,10 @@ CONFIGS = [
     ("dadapt-adamw", {"lr": 0.5, "weight_decay": 0.1}),
     ("dadapt-adamw", {"decouple": False, "weight_decay": 0.1, "d0": 1e-3, "maximize": True}),
     ("dadapt-adamw", {"use_bias_correction": True, "growth_rate": 1.05, "betas": [0.8, 0.99], "eps": 1e-6}),
+    ("dog", {}),
+    ("dog", {"lr": 0.5, "weight_decay": 0.1}),
+    ("dog", {"init_eta": 1e-3, "maximize": True}),
+    ("dog", {"reps_rel": 1e-4, "eps": 1e-6}),
 ]
 # SparseAdam on an embedding's row-sparse gradient: tensors 0 and 2 of SPARSE_SHAPES receive a
 # gradient in some rows only (rows_seen, drawn per case), tensor 1 a dense one, all in one group.
@@ -974,6 +1023,7 @@ GROUP_CONFIGS = [
     ("adopt", {"lr": 0.01}, {"lr": 0.001, "decouple": True, "weight_decay": 0.5}),
     ("prodigy", {"weight_decay": 0.1}, {"eps": 1e-6, "d0": 1e-5, "safeguard_warmup": True}),
     ("dadapt-adamw", {"weight_decay": 0.1}, {"layer_scale": 0.5, "eps": 1e-6}),
+    ("dog", {"reps_rel": 1e-4}, {"weight_decay": 0.1, "init_eta": 0.01}),
 ]
 
 
@@ -1022,6 +1072,7 @@ REFERENCE_OF = {"lion": "numpy (Lion paper)", "nadam": "torch ops (PyTorch 2.x N
                 "adopt": "torch ops (iShohei220/adopt ADOPT)",
                 "prodigy": "torch ops (konstmish/prodigy prodigyopt.Prodigy)",
                 "dadapt-adamw": "torch ops (facebookresearch/dadaptation DAdaptAdam, decouple=True)",
+                "dog": "torch ops (formll/dog DoG)",
                 "lamb": "numpy (optax.lamb)", "adafactor": "torch ops (PyTorch 2.5 Adafactor)",
                 "muon": "torch ops (PyTorch 2.9 Muon, Newton-Schulz in the parameters' dtype)",
                 "schedule-free-adamw": "torch ops (schedule_free 1.3 AdamWScheduleFree)",
