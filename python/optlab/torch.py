@@ -72,6 +72,9 @@ _TORCH_CLASSES = {
 
 # torch's keywords of its own implementation. optlab has one step, fused, for every optimizer:
 # foreach and fused are accepted and change nothing; capturable and differentiable are refused.
+# Optimizers whose step size is computed over a group's tensors together (DoG's η): a torch group
+# of several tensors has no counterpart in the library's group per parameter.
+_OVER_A_GROUPS_TENSORS = {"dog"}
 _TORCH_ONLY = {"foreach": None, "fused": False, "capturable": False, "differentiable": False}
 
 # ---- torch's state layout, by the library's optimizer name ----------------------------------------
@@ -178,6 +181,12 @@ class Optimizer(torch.optim.Optimizer):
         self._hyper_defaults = dict(info["defaults"][convention])
         self._built = False
         super().__init__(params, {**hyper, **extra})
+        if name in _OVER_A_GROUPS_TENSORS and any(len(g["params"]) > 1 for g in self.param_groups):
+            # A group per parameter here would make DoG's η per tensor (LDoG), not the group's.
+            raise NotImplementedError(f"{self._what()}: {name}'s step size is over all the tensors of a torch "
+                                      "group together, and optlab.torch steps a library group per parameter; "
+                                      "give each parameter its own group (per-tensor, LDoG's rule), or use "
+                                      "optlab.make_optimizer with the group's tensors in one group")
         self._build()
         self.state = _State(self)
 

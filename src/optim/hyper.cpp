@@ -25,8 +25,8 @@ std::string to_string(const HyperValue& v) {
 
 std::string_view describe_hyper(std::string_view name) {
     // PyTorch's vocabulary, one line each; the symbols are docs/optimizers.md's.
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 40> kMeaning = {{
-        {"lr", "learning rate γ"},
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 49> kMeaning = {{
+        {"lr", "learning rate γ (Prodigy, D-Adaptation, DoG: the multiplier of their estimated step size, 1)"},
         {"momentum", "momentum factor μ"},
         {"dampening", "momentum dampening τ (torch)"},
         {"weight_decay", "weight decay λ"},
@@ -66,6 +66,15 @@ std::string_view describe_hyper(std::string_view name) {
         {"alpha_warmup", "AdEMAMix's steps T over which α grows linearly from 0 (none: no warm-up)"},
         {"clip_exponent", "ADOPT's clip: the normalised gradient is clamped to ±(t−1)^p (none: no clip)"},
         {"decouple", "decoupled weight decay (AdamW's) instead of the L2 term in the gradient"},
+        {"beta3", "Prodigy's decay β3 of its sums for d (none: √β2)"},
+        {"d0", "the initial estimate d0 of the distance to the solution, d (Prodigy, D-Adaptation)"},
+        {"d_coef", "Prodigy's multiplier of the estimate d̂"},
+        {"growth_rate", "the largest factor by which d may grow in a step (none: no limit, the reference's inf)"},
+        {"use_bias_correction", "Adam's bias correction in the step size d·γ (Prodigy, D-Adaptation)"},
+        {"layer_scale", "D-Adaptation's scale ρ of a group's step d·γ and of its weight in d's sums"},
+        {"reps_rel", "DoG's first distance r_ε, relative to 1 + ‖θ0‖"},
+        {"init_eta", "DoG's first step size η, instead of reps_rel's (none: from reps_rel)"},
+        {"safeguard_warmup", "Prodigy's s grows by (d/d0)·d instead of (d/d0)·d·γ, for warm-up schedules"},
     }};
     for (const auto& [key, meaning] : kMeaning) {
         if (key == name) return meaning;

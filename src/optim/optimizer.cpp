@@ -51,9 +51,14 @@ void Optimizer<T>::step() {
     if (!training_) {
         throw Error(std::string(name()) + ": step() in evaluation mode; call train() first");
     }
+    for (GroupData& group : groups_) ++group.step;
+    step_active(nullptr);
+}
+
+template <class T>
+void Optimizer<T>::step_active(const std::vector<bool>* active) {
     for (std::size_t g = 0; g < groups_.size(); ++g) {
-        ++groups_[g].step;
-        step_group(g);
+        if (active == nullptr || (*active)[g]) step_group(g);
     }
 }
 
@@ -74,10 +79,9 @@ void Optimizer<T>::step_groups(const std::vector<bool>& active) {
         throw Error(std::string(name()) + ": step() in evaluation mode; call train() first");
     }
     for (std::size_t g = 0; g < groups_.size(); ++g) {
-        if (!active[g]) continue;
-        ++groups_[g].step;
-        step_group(g);
+        if (active[g]) ++groups_[g].step;
     }
+    step_active(&active);
 }
 
 template <class T>

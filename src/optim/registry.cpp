@@ -19,12 +19,15 @@
 #include "optlab/optim/ademamix.hpp"
 #include "optlab/optim/adopt.hpp"
 #include "optlab/optim/asgd.hpp"
+#include "optlab/optim/dadapt_adam.hpp"
+#include "optlab/optim/dog.hpp"
 #include "optlab/optim/ftrl.hpp"
 #include "optlab/optim/lamb.hpp"
 #include "optlab/optim/lars.hpp"
 #include "optlab/optim/lion.hpp"
 #include "optlab/optim/muon.hpp"
 #include "optlab/optim/nadam.hpp"
+#include "optlab/optim/prodigy.hpp"
 #include "optlab/optim/radam.hpp"
 #include "optlab/optim/rmsprop.hpp"
 #include "optlab/optim/rprop.hpp"
@@ -166,6 +169,19 @@ const std::array kRegistry = {
         "ademamix", "AdEMAMix", "AdEMAMix: Adam whose numerator adds a slow EMA of the gradient (β3), weighted by α", {5, 4}),
     entry<Adopt, AdoptOptions::defaults>(
         "adopt", "ADOPT", "ADOPT: the gradient normalised by the previous steps' second moment, then averaged", {4, 3}),
+    // Two passes: p, g, p0, m, v, s → m, v, s (and the sums for d); then p, m, v → p.
+    entry<Prodigy, ProdigyOptions::defaults>(
+        "prodigy", "Prodigy", "Prodigy: Adam whose step size d is estimated from the distance travelled (lr a multiplier)",
+        {StepPass{6, 3}, StepPass{3, 1}}),
+    // Two passes: g, m, v, s → m, v, s (and the sums for d; p too with coupled decay); then p, m, v → p.
+    entry<DadaptAdam, DadaptAdamOptions::adamw_defaults>(
+        "dadapt-adamw", "D-Adapt AdamW",
+        "D-Adaptation AdamW: Adam whose step size d is a lower bound on the distance to the solution (lr a multiplier)",
+        {StepPass{4, 3}, StepPass{3, 1}}),
+    // Two passes: p, g, x0 read (the norms); then p, g → p.
+    entry<Dog, DogOptions::defaults>(
+        "dog", "DoG", "DoG: SGD whose step is the distance travelled over the root of the summed squared gradients",
+        {StepPass{3, 0}, StepPass{2, 1}}),
 };
 
 const std::array<std::string_view, kRegistry.size()> kNames = [] {

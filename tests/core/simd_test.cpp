@@ -60,7 +60,11 @@ std::vector<T> run(std::string_view name, Convention c, const HyperParams& hyper
     test::SplitMix64 rng(11);
     for (T& p : store.params()) p = T(rng.symmetric());
     HyperParams second = hyper;
-    second["lr"] = 0.003;
+    if (name == "prodigy" || name == "dadapt-adamw") {
+        second["eps"] = 1e-6;  // one lr for every group, as its reference asks
+    } else {
+        second["lr"] = 0.003;
+    }
     auto opt = make_optimizer<T>(name, store, std::vector<GroupSpec>{{{"w"}, hyper}, {{"b"}, second}}, c);
     for (int step = 0; step < 5; ++step) {
         for (T& g : store.grads()) g = T(rng.symmetric() * 0.1);

@@ -93,6 +93,19 @@ TEST(Validation, MessagesNameOptimizerFieldValueAndRange) {
     expect_message(error_of("adopt", {{"clip_exponent", -0.25}}), {"adopt", "clip_exponent = -0.25", "none or"});
     expect_message(error_of("adopt", {{"betas", Betas{0.9, 1.0}}}), {"adopt", "betas[1] = 1"});
     EXPECT_EQ(error_of("adopt", {{"clip_exponent", kNaN}}), "");
+    // Prodigy's d0, eps, beta3 and growth_rate
+    expect_message(error_of("prodigy", {{"d0", 0.0}}), {"prodigy", "d0 = 0", "> 0"});
+    expect_message(error_of("prodigy", {{"eps", 0.0}}), {"prodigy", "eps = 0", "> 0"});
+    expect_message(error_of("prodigy", {{"beta3", 1.0}}), {"prodigy", "beta3 = 1", "0 <= value < 1"});
+    expect_message(error_of("prodigy", {{"growth_rate", 0.0}}), {"growth_rate = 0", "none (no limit)"});
+    expect_message(error_of("prodigy", {{"d_coef", -1.0}}), {"d_coef = -1"});
+    EXPECT_EQ(error_of("prodigy", {{"growth_rate", kInf}, {"beta3", kNaN}}), "");
+    // D-Adaptation's and DoG's own
+    expect_message(error_of("dadapt-adamw", {{"d0", -1.0}}), {"dadapt-adamw", "d0 = -1", "> 0"});
+    expect_message(error_of("dadapt-adamw", {{"layer_scale", -1.0}}), {"layer_scale = -1"});
+    expect_message(error_of("dog", {{"reps_rel", 0.0}}), {"dog", "reps_rel = 0", "init_eta"});
+    expect_message(error_of("dog", {{"init_eta", 0.0}}), {"dog", "init_eta = 0", "none or"});
+    EXPECT_EQ(error_of("dog", {{"reps_rel", 0.0}, {"init_eta", 1e-3}}), "");
 }
 
 TEST(Validation, NesterovNeedsMomentumAndNoDampening) {

@@ -26,8 +26,9 @@ Sources of truth:
   * SparseAdam: torch.optim 1.13 on sparse gradients (sparse_coo_tensor of the rows seen, a
     tensor's first index; every row for the tensors a case gives dense gradients).
   * FTRL: PyTorch has none; Keras 3's keras.optimizers.Ftrl update_step in NumPy.
-  * AdEMAMix, ADOPT: their authors' PyTorch classes (apple/ml-ademamix, iShohei220/adopt),
-    their steps written below with the same torch operations in the same order.
+  * AdEMAMix, ADOPT, Prodigy, D-Adaptation's Adam, DoG: their authors' PyTorch classes
+    (apple/ml-ademamix, iShohei220/adopt, konstmish/prodigy, facebookresearch/dadaptation,
+    formll/dog), their steps written below with the same torch operations in the same order.
 float64 cases run with torch's default dtype set to float64, so the scalar state PyTorch
 keeps in tensors (step, NAdam's mu_product) is float64 too.
 
@@ -38,6 +39,7 @@ add_(x, alpha=a) (vec::fmadd), which moves float32 results by some ulps (docs/te
 """
 import ctypes
 import hashlib
+import inspect
 import json
 import math
 import os
@@ -796,8 +798,216 @@ class ADOPTRef(torch.optim.Optimizer):
                 step_t += 1
 
 
+# ---- Prodigy, D-Adaptation's Adam and DoG: their authors' classes, the same torch ops -------
+class ProdigyRef(torch.optim.Optimizer):
+    """prodigyopt.Prodigy.step (konstmish/prodigy, prodigyopt/prodigy.py) with slice_p = 1 and
+    without FSDP: d and its sums are Python floats, torch.dot and .sum() per tensor as there,
+    the step-wide settings read from the first group. maximize (g <- -g) is optlab's; p.grad is
+    left as given (the reference adds the coupled decay to it in place, which changes no
+    parameter or state). sums_in_float64: torch.dot and .sum() of the tensors cast to float64."""
+    sums_in_float64 = False
+
+    def __init__(self, params, lr=1.0, betas=(0.9, 0.999), beta3=None, eps=1e-8, weight_decay=0,
+                 decouple=True, use_bias_correction=False, safeguard_warmup=False, d0=1e-6,
+                 d_coef=1.0, growth_rate=float("inf"), maximize=False):
+        super().__init__(params, dict(lr=lr, betas=betas, beta3=beta3, eps=eps, weight_decay=weight_decay,
+                                      d=d0, d0=d0, d_max=d0, d_numerator=0.0, d_coef=d_coef, k=0,
+                                      growth_rate=growth_rate, use_bias_correction=use_bias_correction,
+                                      decouple=decouple, safeguard_warmup=safeguard_warmup,
+                                      maximize=maximize))
+
+    @torch.no_grad()
+    def step(self):
+        first = self.param_groups[0]
+        beta1, beta2 = first["betas"]
+        beta3 = first["beta3"] if first["beta3"] is not None else math.sqrt(beta2)
+        k, d, d_max, d_coef = first["k"], first["d"], first["d_max"], first["d_coef"]
+        lr = max(group["lr"] for group in self.param_groups)
+        bias_correction = ((1 - beta2 ** (k + 1)) ** 0.5) / (1 - beta1 ** (k + 1)) \
+            if first["use_bias_correction"] else 1
+        dlr = d * lr * bias_correction
+        growth_rate, decouple = first["growth_rate"], first["decouple"]
+        d_numerator = first["d_numerator"] * beta3
+        delta_numerator, d_denom = 0.0, 0.0
+        grads = {}
+        for group in self.param_groups:
+            decay, d0 = group["weight_decay"], group["d0"]
+            assert group["lr"] in (lr, 0.0)
+            for p in group["params"]:
+                grad = -p.grad if group["maximize"] else p.grad.clone()
+                if decay != 0 and not decouple:
+                    grad.add_(p, alpha=decay)
+                grads[p] = grad
+                state = self.state[p]
+                if "step" not in state:
+                    state["step"] = 0
+                    state["s"] = torch.zeros_like(p.flatten())
+                    state["p0"] = p.flatten().clone() if p.any() else torch.tensor(0, dtype=p.dtype)
+                    if beta1 > 0:
+                        state["exp_avg"] = torch.zeros_like(p)
+                    state["exp_avg_sq"] = torch.zeros_like(p)
+                if group["lr"] > 0.0:
+                    flat = grad.flatten()
+                    if self.sums_in_float64:
+                        dot = torch.dot(flat.double(), (state["p0"] - p.flatten()).double()).item()
+                    else:
+                        dot = torch.dot(flat, state["p0"] - p.flatten()).item()
+                    delta_numerator += (d / d0) * dlr * dot
+                    if beta1 > 0:
+                        state["exp_avg"].mul_(beta1).add_(grad, alpha=d * (1 - beta1))
+                    state["exp_avg_sq"].mul_(beta2).addcmul_(grad, grad, value=d * d * (1 - beta2))
+                    rate = (d / d0) * d if group["safeguard_warmup"] else (d / d0) * dlr
+                    state["s"].mul_(beta3).add_(flat, alpha=rate)
+                    d_denom += (state["s"].double() if self.sums_in_float64 else state["s"]).abs().sum().item()
+        if d_denom == 0:
+            return
+        last_d0 = group["d0"]  # the reference's loop variable, left over from the loop above
+        if lr > 0.0:
+            global_d_numerator = d_numerator + delta_numerator
+            d_hat = d_coef * global_d_numerator / d_denom
+            if d == last_d0:
+                d = max(d, d_hat)
+            d_max = max(d_max, d_hat)
+            d = min(d_max, d * growth_rate)
+        for group in self.param_groups:
+            group.update(d_numerator=global_d_numerator, d=d, d_max=d_max)
+            decay, eps = group["weight_decay"], group["eps"]
+            for p in group["params"]:
+                state = self.state[p]
+                state["step"] += 1
+                denom = state["exp_avg_sq"].sqrt().add_(d * eps)
+                if decay != 0 and decouple:
+                    p.add_(p, alpha=-decay * dlr)
+                if beta1 > 0:
+                    p.addcdiv_(state["exp_avg"], denom, value=-dlr)
+                else:
+                    p.addcdiv_(grads[p], denom, value=-dlr * d)
+            group["k"] = group["k"] + 1
+
+
+
+class DAdaptAdamRef(torch.optim.Optimizer):
+    """dadaptation.DAdaptAdam.step (facebookresearch/dadaptation, dadaptation/dadapt_adam.py)
+    without FSDP or logging: d and its sums are Python floats, torch.dot and .sum() per tensor as
+    there, the step-wide settings read from the first group. maximize (g <- -g) is optlab's; p.grad
+    is left as given (the reference adds the coupled decay to it in place, which changes no
+    parameter or state). sums_in_float64: torch.dot and .sum() of the tensors cast to float64."""
+    sums_in_float64 = False
+
+    def __init__(self, params, lr=1.0, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, decouple=False,
+                 use_bias_correction=False, d0=1e-6, growth_rate=float("inf"), layer_scale=1.0, maximize=False):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, d=d0, k=0,
+                                      layer_scale=layer_scale, numerator_weighted=0.0, growth_rate=growth_rate,
+                                      use_bias_correction=use_bias_correction, decouple=decouple,
+                                      maximize=maximize))
+
+    @torch.no_grad()
+    def step(self):
+        first = self.param_groups[0]
+        beta1, beta2 = first["betas"]
+        k, d, numerator_weighted = first["k"], first["d"], first["numerator_weighted"]
+        lr = max(group["lr"] for group in self.param_groups)
+        bias_correction = ((1 - beta2 ** (k + 1)) ** 0.5) / (1 - beta1 ** (k + 1)) \
+            if first["use_bias_correction"] else 1
+        dlr = d * lr * bias_correction
+        growth_rate, decouple = first["growth_rate"], first["decouple"]
+        sqrt_beta2 = beta2 ** 0.5
+        numerator_acum, sk_l1 = 0.0, 0.0
+        for group in self.param_groups:
+            decay, eps, r = group["weight_decay"], group["eps"], group["layer_scale"]
+            assert group["lr"] in (lr, 0.0)
+            for p in group["params"]:
+                grad = -p.grad if group["maximize"] else p.grad.clone()
+                if decay != 0 and not decouple:
+                    grad.add_(p, alpha=decay)
+                state = self.state[p]
+                if "step" not in state:
+                    state["step"] = 0
+                    state["s"] = torch.zeros_like(p)
+                    state["exp_avg"] = torch.zeros_like(p)
+                    state["exp_avg_sq"] = torch.zeros_like(p)
+                exp_avg, exp_avg_sq, s = state["exp_avg"], state["exp_avg_sq"], state["s"]
+                if group["lr"] > 0.0:
+                    denom = exp_avg_sq.sqrt().add_(eps)
+                    if self.sums_in_float64:
+                        dot = torch.dot(grad.flatten().double(), s.div(denom).flatten().double()).item()
+                    else:
+                        dot = torch.dot(grad.flatten(), s.div(denom).flatten()).item()
+                    numerator_acum += r * dlr * dot
+                    exp_avg.mul_(beta1).add_(grad, alpha=r * dlr * (1 - beta1))
+                    exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                    s.mul_(sqrt_beta2).add_(grad, alpha=dlr * (1 - sqrt_beta2))
+                    sk_l1 += r * (s.double() if self.sums_in_float64 else s).abs().sum().item()
+        if sk_l1 == 0:
+            return
+        global_numerator_weighted = sqrt_beta2 * numerator_weighted + (1 - sqrt_beta2) * numerator_acum
+        if lr > 0.0:
+            d_hat = global_numerator_weighted / ((1 - sqrt_beta2) * sk_l1)
+            d = max(d, min(d_hat, d * growth_rate))
+        for group in self.param_groups:
+            group.update(numerator_weighted=global_numerator_weighted, d=d)
+            decay, eps = group["weight_decay"], group["eps"]
+            for p in group["params"]:
+                state = self.state[p]
+                state["step"] += 1
+                denom = state["exp_avg_sq"].sqrt().add_(eps)
+                if decay != 0 and decouple:
+                    p.add_(p, alpha=-decay * dlr)
+                p.addcdiv_(state["exp_avg"], denom, value=-1)
+            group["k"] = group["k"] + 1
+
+
+class DoGRef(torch.optim.Optimizer):
+    """dog.DoG.step (formll/dog, src/dog/dog.py): r̄, G and η 0-dim tensors of the parameters'
+    dtype, the group's norms and sums per tensor then stacked, as there. maximize (g <- -g) is
+    optlab's; p.grad is left as given (the reference adds the decay to it in place).
+    sums_in_float64: the norms and sums of the tensors cast to float64, then r̄ and G rounded to
+    the parameters' dtype as the reference keeps them."""
+    sums_in_float64 = False
+
+    def __init__(self, params, reps_rel=1e-6, lr=1.0, weight_decay=0.0, eps=1e-8, init_eta=None, maximize=False):
+        super().__init__(params, dict(reps_rel=reps_rel, lr=lr, weight_decay=weight_decay, eps=eps,
+                                      init_eta=init_eta, maximize=maximize))
+        self._first_step = True
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            grads = [-p.grad if group["maximize"] else p.grad.clone() for p in group["params"]]
+            if self._first_step:
+                group["init_buffer"] = [torch.clone(p).detach() for p in group["params"]]
+                for p, x0 in zip(group["params"], group["init_buffer"]):
+                    self.state[p]["init_buffer"] = x0  # (the reference keeps it in the group only)
+            if group["weight_decay"] > 0:
+                for p, g in zip(group["params"], grads):
+                    g.add_(p, alpha=group["weight_decay"])
+            reps_rel = 0 if group["init_eta"] is not None else group["reps_rel"]
+            wide = (lambda t: t.double()) if self.sums_in_float64 else (lambda t: t)
+            narrow = (lambda t: t.to(grads[0].dtype)) if self.sums_in_float64 else (lambda t: t)
+            squares = narrow(torch.stack([(wide(g) ** 2).sum() for g in grads]).sum())
+            if self._first_step:
+                norm = narrow(torch.stack([wide(p).norm() for p in group["params"]]).norm())
+                group["rbar"] = reps_rel * (1 + norm)
+                group["G"] = squares + group["eps"]
+            else:
+                distance = narrow(torch.stack([torch.norm(wide(p - x0)) for p, x0 in
+                                               zip(group["params"], group["init_buffer"])]).norm())
+                group["rbar"] = torch.maximum(group["rbar"], distance)
+                group["G"] += squares
+            assert group["G"] > 0
+            eta = group["lr"] * group["rbar"] / torch.sqrt(group["G"])
+            if self._first_step and group["init_eta"] is not None:
+                eta = eta * 0 + group["init_eta"]
+            for p, g in zip(group["params"], grads):
+                p.add_(g, alpha=-eta)
+        self._first_step = False
+
+
 # The authors' classes above, by registry name: run as torch.optim's are (run_authors).
-AUTHORS_CLASSES = {"ademamix": AdEMAMixRef, "adopt": ADOPTRef}
+AUTHORS_CLASSES = {"ademamix": AdEMAMixRef, "adopt": ADOPTRef, "prodigy": ProdigyRef,
+                   "dadapt-adamw": DAdaptAdamRef, "dog": DoGRef}
+# optlab's registry names that are an authors' class with other defaults (registry.cpp).
+AUTHORS_ALIASES = {"dadapt-adamw": {"decouple": True}}
 
 
 def run_authors(name, groups, params, grads, dtype):
@@ -805,7 +1015,19 @@ def run_authors(name, groups, params, grads, dtype):
     returns what run_torch returns."""
     tensors = [torch.tensor(t, dtype=dtype) for t in params]
     kwargs = lambda hyper: {k: tuple(v) if isinstance(v, list) else v for k, v in hyper.items()}
-    opt = AUTHORS_CLASSES[name]([{"params": [tensors[i] for i in idx], **kwargs(hyper)} for idx, hyper in groups])
+    # The first group's hyper-parameters go to the constructor, as users write it (Prodigy's d
+    # starts at the constructor's d0); a later group's over the class's defaults, as optlab takes
+    # a group's (not over the first group's, which the constructor makes every group's default).
+    cls, alias = AUTHORS_CLASSES[name], AUTHORS_ALIASES.get(name, {})
+    defaults = {k: v.default for k, v in inspect.signature(cls.__init__).parameters.items() if k in groups[0][1]}
+    opt = cls([{"params": [tensors[i] for i in groups[0][0]]}] +
+              [{"params": [tensors[i] for i in idx], **kwargs(defaults), **alias, **kwargs(hyper)}
+               for idx, hyper in groups[1:]],
+              **{**alias, **kwargs(groups[0][1])})
+    # float32 runs of the optimizers whose step size comes from sums over the parameters take
+    # those sums in float64 (optlab's; torch's float32 dot and sum round in their own order,
+    # which the estimate of d or η amplifies: docs/optimizers.md#prodigy).
+    opt.sums_in_float64 = dtype == torch.float32 and hasattr(opt, "sums_in_float64")
     history = {}
     for k, step in enumerate(grads, start=1):
         for t, g in zip(tensors, step):
@@ -989,6 +1211,20 @@ CONFIGS = [
     ("adopt", {"lr": 0.01, "clip_exponent": 0.5, "eps": 1e-3}),
     ("adopt", {"lr": 0.01, "weight_decay": 0.1}),
     ("adopt", {"lr": 0.01, "weight_decay": 0.1, "decouple": True, "maximize": True}),
+    ("prodigy", {}),
+    ("prodigy", {"lr": 0.5, "weight_decay": 0.1}),
+    ("prodigy", {"decouple": False, "weight_decay": 0.1, "d0": 1e-3}),
+    ("prodigy", {"betas": [0.0, 0.99], "maximize": True}),
+    ("prodigy", {"use_bias_correction": True, "safeguard_warmup": True, "growth_rate": 1.02,
+                 "d_coef": 2.0, "beta3": 0.9}),
+    ("dadapt-adamw", {}),
+    ("dadapt-adamw", {"lr": 0.5, "weight_decay": 0.1}),
+    ("dadapt-adamw", {"decouple": False, "weight_decay": 0.1, "d0": 1e-3, "maximize": True}),
+    ("dadapt-adamw", {"use_bias_correction": True, "growth_rate": 1.05, "betas": [0.8, 0.99], "eps": 1e-6}),
+    ("dog", {}),
+    ("dog", {"lr": 0.5, "weight_decay": 0.1}),
+    ("dog", {"init_eta": 1e-3, "maximize": True}),
+    ("dog", {"reps_rel": 1e-4, "eps": 1e-6}),
 ]
 # SparseAdam on an embedding's row-sparse gradient: tensors 0 and 2 of SPARSE_SHAPES receive a
 # gradient in some rows only (rows_seen, drawn per case), tensor 1 a dense one, all in one group.
@@ -1007,6 +1243,9 @@ GROUP_CONFIGS = [
     ("asgd", {"lr": 0.05, "t0": 10}, {"lr": 0.01, "lambd": 0.001, "t0": 3}),
     ("ademamix", {"lr": 0.01, "alpha_warmup": 20}, {"lr": 0.001, "betas": [0.8, 0.9, 0.99]}),
     ("adopt", {"lr": 0.01}, {"lr": 0.001, "decouple": True, "weight_decay": 0.5}),
+    ("prodigy", {"weight_decay": 0.1}, {"eps": 1e-6, "d0": 1e-5, "safeguard_warmup": True}),
+    ("dadapt-adamw", {"weight_decay": 0.1}, {"layer_scale": 0.5, "eps": 1e-6}),
+    ("dog", {"reps_rel": 1e-4}, {"weight_decay": 0.1, "init_eta": 0.01}),
 ]
 
 
@@ -1053,6 +1292,9 @@ REFERENCE_OF = {"lion": "numpy (Lion paper)", "nadam": "torch ops (PyTorch 2.x N
                 "ftrl": "numpy (Keras 3 Ftrl)",
                 "ademamix": "torch ops (apple/ml-ademamix AdEMAMix)",
                 "adopt": "torch ops (iShohei220/adopt ADOPT)",
+                "prodigy": "torch ops (konstmish/prodigy prodigyopt.Prodigy)",
+                "dadapt-adamw": "torch ops (facebookresearch/dadaptation DAdaptAdam, decouple=True)",
+                "dog": "torch ops (formll/dog DoG)",
                 "lamb": "numpy (optax.lamb)", "adafactor": "torch ops (PyTorch 2.5 Adafactor)",
                 "muon": "torch ops (PyTorch 2.9 Muon, Newton-Schulz in the parameters' dtype)",
                 "schedule-free-adamw": "torch ops (schedule_free 1.3 AdamWScheduleFree)",

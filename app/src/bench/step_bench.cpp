@@ -97,6 +97,26 @@ void rmw_4_2(std::size_t b, std::size_t e, const float* __restrict p, const floa
         y[i] = y[i] * 0.5f + g[i] * p[i];
     }
 }
+// Prodigy's first pass: p, g, x, y, z and the start w read, x, y, z written (and summed).
+void rmw_6_3(std::size_t b, std::size_t e, const float* __restrict p, const float* __restrict g,
+             float* __restrict x, float* __restrict y, float* __restrict z, const float* __restrict w) {
+    for (std::size_t i = b; i < e; ++i) {
+        x[i] = x[i] * 0.5f + g[i];
+        y[i] = y[i] * 0.5f + g[i] * g[i];
+        z[i] = z[i] * 0.5f + g[i] * (w[i] - p[i]);
+    }
+}
+// DoG's first pass: p, g and the start w read (the norms), nothing written.
+float sink_3_0 = 0.f;
+void rmw_3_0(std::size_t b, std::size_t e, const float* __restrict p, const float* __restrict g,
+             const float* __restrict w) {
+    float d = 0.f, s = 0.f;
+    for (std::size_t i = b; i < e; ++i) {
+        d += (p[i] - w[i]) * (p[i] - w[i]);
+        s += g[i] * g[i];
+    }
+    sink_3_0 += d + s;
+}
 void rmw_3_1(std::size_t b, std::size_t e, float* __restrict p, const float* __restrict x,
              const float* __restrict y) {
     for (std::size_t i = b; i < e; ++i) p[i] = p[i] * 0.5f + x[i] * y[i];
@@ -148,7 +168,7 @@ void rmw_2_2(std::size_t b, std::size_t e, float* __restrict p, float* __restric
 }
 
 // Which kernel reads `reads` arrays and writes `writes` of them (10·reads + writes).
-constexpr int kShapes[] = {21, 32, 43, 54, 65, 42, 31, 22, 10, 20};
+constexpr int kShapes[] = {21, 32, 43, 54, 65, 42, 31, 22, 10, 20, 63, 30};
 
 bool has_pass_kernel(StepPass pass) {
     return std::find(std::begin(kShapes), std::end(kShapes), pass.reads * 10 + pass.writes) != std::end(kShapes);
@@ -183,6 +203,8 @@ std::function<void()> shape_kernel(std::vector<AlignedVector<float>>& arrays, St
                     case 65: rmw_6_5(b, e, a[0], a[1], a[2], a[3], a[4], a[5]); break;
                     case 10: read_1_0(b, e, a[1]); break;
                     case 20: read_2_0(b, e, a[0], a[1]); break;
+                    case 63: rmw_6_3(b, e, a[0], a[1], a[2], a[3], a[4], a[5]); break;
+                    case 30: rmw_3_0(b, e, a[0], a[1], a[2]); break;
                 }
             };
             if (key != 0) {

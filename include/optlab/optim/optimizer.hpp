@@ -157,6 +157,20 @@ class Optimizer {
     void add_group(const std::vector<std::string>& params);
     /// Updates group g (its step counter is already incremented).
     virtual void step_group(std::size_t g) = 0;
+    /// Updates the groups whose flag in `active` is set (every group when null), their step
+    /// counters already incremented: step_group(g) for each, in order. An optimizer whose
+    /// groups share state — Prodigy's and D-Adaptation's d, estimated from sums over every
+    /// group before any group steps — overrides this instead.
+    virtual void step_active(const std::vector<bool>* active);
+    /// Sums K quantities over group g's elements, the same bits on any number of threads:
+    /// kernel(begin, end, sums) writes the K sums of one chunk — kChunk elements cut from the
+    /// start of each of the group's ranges, whatever the thread count — and the chunks' sums
+    /// are added in chunk order, in float64. The chunks are split between threads and the
+    /// kernel compiled for the CPU's vector width (lane_sum sums within a chunk in an order
+    /// every instruction set keeps). The sums' workspace is allocated at the first call.
+    template <std::size_t K, class Kernel>
+    std::array<double, K> sum_chunks(std::size_t g, Kernel&& kernel);
+    static constexpr std::size_t kChunk = 4096;
     /// Validates and stores typed options for a new group (implemented by BasicOptimizer).
     virtual void load_group_hyper(std::size_t g, const HyperParams& values) = 0;
 
@@ -183,6 +197,7 @@ class Optimizer {
 
   private:
     bool training_ = true;
+    std::vector<double> chunk_sums_;  // sum_chunks' K sums per chunk
     std::vector<std::string> buffer_names_;
     std::map<std::string, AlignedVector<T>, std::less<>> buffers_;
     std::vector<bool> in_group_;  // per tensor index

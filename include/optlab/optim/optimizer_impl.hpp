@@ -69,4 +69,55 @@ void Optimizer<T>::for_each_row_seen(std::size_t g, Kernel&& kernel) {
     }
 }
 
+/// Σ term(j) for j in [0, n), in float64: term j in running sum j mod 8, the eight added in a
+/// fixed tree (LAMB's norms), so the same bits on every instruction set, each running sum a
+/// lane of a vector.
+template <class Term>
+inline double lane_sum(std::size_t n, Term&& term) {
+    constexpr std::size_t kLanes = 8;
+    double acc[kLanes] = {};
+    std::size_t j = 0;
+    for (; j + kLanes <= n; j += kLanes) {
+        for (std::size_t k = 0; k < kLanes; ++k) acc[k] += term(j + k);
+    }
+    for (std::size_t k = 0; j < n; ++j, ++k) acc[k] += term(j);
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+template <class T>
+template <std::size_t K, class Kernel>
+std::array<double, K> Optimizer<T>::sum_chunks(std::size_t g, Kernel&& kernel) {
+    const std::vector<Range>& ranges = groups_[g].ranges;
+    std::size_t count = 0;
+    for (const Range& r : ranges) count += (r.size + kChunk - 1) / kChunk;
+    if (chunk_sums_.size() < count * K) chunk_sums_.resize(count * K);  // the first step's only
+    double* sums = chunk_sums_.data();
+    // Chunks [first, last) of the group, numbered range by range.
+    auto chunks = [&](std::size_t first, std::size_t last) {
+        std::size_t index = 0;
+        for (const Range& r : ranges) {
+            const std::size_t n = (r.size + kChunk - 1) / kChunk;
+            for (std::size_t c = index < first ? std::min(first - index, n) : 0; c < n && index + c < last; ++c) {
+                const std::size_t begin = r.offset + c * kChunk;
+                kernel(begin, std::min(begin + kChunk, r.offset + r.size), sums + (index + c) * K);
+            }
+            index += n;
+        }
+    };
+    const SimdTarget target = simd_target();
+    if (num_threads() <= 1 || count * kChunk < kSerialThreshold) {
+        run_kernel(target, chunks, 0, count);
+    } else {
+        parallel_run([&](Part part) {
+            const auto [first, last] = part.share(count);
+            run_kernel(target, chunks, first, last);
+        });
+    }
+    std::array<double, K> total{};
+    for (std::size_t c = 0; c < count; ++c) {
+        for (std::size_t k = 0; k < K; ++k) total[k] += sums[c * K + k];
+    }
+    return total;
+}
+
 }  // namespace optlab
