@@ -23,6 +23,7 @@
 #include "optlab/optim/lion.hpp"
 #include "optlab/optim/muon.hpp"
 #include "optlab/optim/nadam.hpp"
+#include "optlab/optim/novograd.hpp"
 #include "optlab/optim/radam.hpp"
 #include "optlab/optim/rmsprop.hpp"
 #include "optlab/optim/rprop.hpp"
@@ -76,10 +77,13 @@ struct Make {
 };
 
 // The state an optimizer keeps and saves, by name: its arena buffers, or the per-tensor state
-// of one that keeps none (Adafactor's row_var, col_var, variance).
+// of one that keeps none (Adafactor's row_var, col_var, variance), or both where it names them
+// all (NovoGrad's exp_avg and per-tensor exp_avg_sq).
 template <class Opt>
 constexpr std::span<const std::string_view> saved_state() {
-    if constexpr (requires { Opt::tensor_state_names(); }) {
+    if constexpr (requires { Opt::saved_state_names(); }) {
+        return Opt::saved_state_names();
+    } else if constexpr (requires { Opt::tensor_state_names(); }) {
         return Opt::tensor_state_names();
     } else {
         return Opt::kBuffers;
@@ -160,6 +164,10 @@ const std::array kRegistry = {
     entry<Lars, LarsOptions::defaults>(
         "lars", "LARS", "LARS: SGD with momentum, each tensor's step scaled by the trust ratio η‖θ‖/‖u‖",
         {StepPass{2, 0}, StepPass{3, 2}}),
+    // Two passes: g → ‖g‖ per tensor; then p, g, m → p, m (ν is one number per tensor).
+    entry<Novograd, NovogradOptions::defaults>(
+        "novograd", "NovoGrad", "NovoGrad: Adam with one second moment per tensor, of ‖g‖², and an undamped first moment",
+        {StepPass{1, 0}, StepPass{3, 2}}),
 };
 
 const std::array<std::string_view, kRegistry.size()> kNames = [] {

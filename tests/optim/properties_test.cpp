@@ -283,6 +283,7 @@ const std::map<std::string, Convergence>& convergence_settings() {
         {"adabelief", {1e-2, 1e-2, {}}},  // Optax's
         {"adan", {0.1, 0.1, {}}},  // Optax's
         {"lars", {1.0, 1.0, {}}},  // Optax's; per tensor of one: steps of γη‖θ‖
+        {"novograd", {1e-3, 1e-3, {}}},  // Optax's
     };
     return settings;
 }

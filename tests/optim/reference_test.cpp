@@ -55,6 +55,8 @@ constexpr std::array kInexact = {
     Bound{"lamb", 1},
     // The trust ratio's norms likewise (float32 bit for bit). Measured: 1 (float64).
     Bound{"lars", 1},
+    // NovoGrad's ‖g‖ likewise (float32 bit for bit). Measured: 1 (float64).
+    Bound{"novograd", 1},
 };
 
 Bound bound_for(const std::string& optimizer) {
