@@ -32,7 +32,7 @@ REFERENCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "refe
 with open(REFERENCE) as f:
     FILE = json.load(f)
 CASES = [c for c in FILE["cases"] if "wrapper" not in c]
-BOUNDS = {"muon": 8, "adafactor": 2, "lamb": 1}  # as tests/optim/reference_test.cpp's kInexact
+BOUNDS = {"muon": 8, "adafactor": 2, "lamb": 1, "lars": 1, "novograd": 1}  # as tests/optim/reference_test.cpp's kInexact
 
 
 # ---- the file's inputs (its "generator" block; tests/reference/generate.py writes them) --------
