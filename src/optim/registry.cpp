@@ -154,7 +154,7 @@ const std::array kRegistry = {
     entry<Signum, SignumOptions::defaults>(
         "signum", "Signum", "Signum: every parameter moves by γ against the sign of its gradients' average", {3, 2}),
     entry<Yogi, YogiOptions::defaults>(
-        "yogi", "Yogi", "Yogi: Adam whose second moment moves towards g² by an additive step at most", {4, 3}),
+        "yogi", "Yogi", "Yogi: Adam whose second moment moves towards g² by an additive (1−β2)·g²", {4, 3}),
     entry<Adabelief, AdabeliefOptions::defaults>(
         "adabelief", "AdaBelief", "AdaBelief: Adam whose second moment averages (g − m)², the gradient's surprise", {4, 3}),
     // p, g, m, v, n, g_prev → all but g.
