@@ -26,6 +26,8 @@ Sources of truth:
   * SparseAdam: torch.optim 1.13 on sparse gradients (sparse_coo_tensor of the rows seen, a
     tensor's first index; every row for the tensors a case gives dense gradients).
   * FTRL: PyTorch has none; Keras 3's keras.optimizers.Ftrl update_step in NumPy.
+  * AdaBelief, Yogi, Adan, NovoGrad, LARS, Signum: PyTorch has none; Optax's chains
+    (optax/_src/alias.py, transform.py) in NumPy, in OPTAX_RUNNERS / OPTAX_CONFIGS below.
 float64 cases run with torch's default dtype set to float64, so the scalar state PyTorch
 keeps in tensors (step, NAdam's mu_product) is float64 too.
 
