@@ -7,6 +7,7 @@
 
 #include "optlab/optim/optimizer_impl.hpp"
 #include "known_divisor.hpp"
+#include "tensor_blocks.hpp"
 
 namespace optlab {
 
@@ -25,11 +26,9 @@ void Lamb<T>::validate(const LambOptions& o) {
 
 namespace {
 
-// The norms are sums over blocks of kBlock elements, each block's in a fixed order, then the
-// blocks' sums in order: the same bits on any number of threads and any instruction set (the
-// compiler may not reorder the additions, so the eight running sums are written out).
-constexpr std::size_t kBlock = 4096;
-constexpr std::size_t kLanes = 8;
+// The norms are sums over blocks (tensor_blocks.hpp), each block's in a fixed order, then the
+// blocks' sums in order: the same bits on any number of threads and any instruction set.
+using tensor_blocks::sum_of_squares;
 
 template <class T>
 struct LambScalars {
@@ -50,19 +49,6 @@ inline T divide_by(T x, T divisor, double inverse) {
         (void)inverse;
         return x / divisor;
     }
-}
-
-// Σx² in float64: element j in running sum j mod 8, the eight added in a fixed tree, so the
-// same bits whatever the instruction set (each running sum is one lane of a vector).
-template <class T>
-double sum_of_squares(const T* __restrict x, std::size_t n) {
-    double acc[kLanes] = {};
-    std::size_t j = 0;
-    for (; j + kLanes <= n; j += kLanes) {
-        for (std::size_t k = 0; k < kLanes; ++k) acc[k] += double(x[j + k]) * double(x[j + k]);
-    }
-    for (std::size_t k = 0; j < n; ++j, ++k) acc[k] += double(x[j]) * double(x[j]);
-    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
 // u for element i from the moments already updated: m̂/(√(v̂ + ε_root) + ε) + λθ.
@@ -99,21 +85,6 @@ void lamb_apply(std::size_t begin, std::size_t end, T* __restrict p, const T* __
     for (std::size_t i = begin; i < end; ++i) p[i] = p[i] + neg_lr * (dir[i] * ratio);  // θ ← θ − γ·(r·u)
 }
 
-// kernel(first, last) over blocks [first, last), split between optlab's threads by whole
-// blocks and compiled for the CPU's vector width (simd.hpp).
-template <class Kernel>
-void for_blocks(std::size_t count, Kernel& kernel) {
-    const SimdTarget target = simd_target();
-    if (num_threads() <= 1 || count * kBlock < kSerialThreshold) {
-        run_kernel(target, kernel, 0, count);
-        return;
-    }
-    parallel_run([&](Part part) {
-        const auto [first, last] = part.share(count);
-        run_kernel(target, kernel, first, last);
-    });
-}
-
 }  // namespace
 
 template <class T>
@@ -143,14 +114,7 @@ void Lamb<T>::step_group(std::size_t g) {
     if (blocks_.size() <= g) blocks_.resize(g + 1);
     std::vector<LambBlock>& blocks = blocks_[g];
     const auto& tensors = this->group_tensors(g);
-    if (blocks.empty()) {
-        for (std::size_t k = 0; k < tensors.size(); ++k) {
-            const TensorInfo& info = this->store_.info(tensors[k]);
-            for (std::size_t b = 0; b < info.size; b += kBlock) {
-                blocks.push_back({k, info.offset + b, info.offset + std::min(info.size, b + kBlock)});
-            }
-        }
-    }
+    if (blocks.empty()) blocks = tensor_blocks::make_blocks<LambBlock>(this->store_, tensors);
     block_sums_.resize(std::max(block_sums_.size(), 2 * blocks.size()));
     directions_.resize(this->store_.arena_size());  // by arena offset; allocated at the first step
     T* dir = directions_.data();
@@ -159,14 +123,10 @@ void Lamb<T>::step_group(std::size_t g) {
             lamb_moments<T>(blocks[b].begin, blocks[b].end, p, grad, m, v, dir, s, &block_sums_[2 * b]);
         }
     };
-    for_blocks(blocks.size(), moments);
+    tensor_blocks::for_blocks(blocks.size(), moments);
     // Per tensor: r = ‖θ‖/‖u‖, 1 where either is 0 (Optax's safe trust ratio). The blocks'
     // sums are added in block order: the same on any number of threads.
-    tensor_sums_.assign(2 * tensors.size(), 0.0);
-    for (std::size_t b = 0; b < blocks.size(); ++b) {
-        tensor_sums_[2 * blocks[b].tensor] += block_sums_[2 * b];
-        tensor_sums_[2 * blocks[b].tensor + 1] += block_sums_[2 * b + 1];
-    }
+    tensor_blocks::add_by_tensor(blocks, block_sums_, 2, tensors.size(), tensor_sums_);
     ratios_.resize(tensors.size());
     for (std::size_t k = 0; k < tensors.size(); ++k) {
         const double pn = std::sqrt(tensor_sums_[2 * k]), un = std::sqrt(tensor_sums_[2 * k + 1]);
@@ -177,7 +137,7 @@ void Lamb<T>::step_group(std::size_t g) {
             lamb_apply<T>(blocks[b].begin, blocks[b].end, p, dir, s.neg_lr, T(ratios_[blocks[b].tensor]));
         }
     };
-    for_blocks(blocks.size(), apply);
+    tensor_blocks::for_blocks(blocks.size(), apply);
 }
 
 template class Lamb<float>;

@@ -28,6 +28,7 @@
 #include "optlab/optim/muon.hpp"
 #include "optlab/optim/nadam.hpp"
 #include "optlab/optim/prodigy.hpp"
+#include "optlab/optim/novograd.hpp"
 #include "optlab/optim/radam.hpp"
 #include "optlab/optim/rmsprop.hpp"
 #include "optlab/optim/rprop.hpp"
@@ -81,10 +82,13 @@ struct Make {
 };
 
 // The state an optimizer keeps and saves, by name: its arena buffers, or the per-tensor state
-// of one that keeps none (Adafactor's row_var, col_var, variance).
+// of one that keeps none (Adafactor's row_var, col_var, variance), or both where it names them
+// all (NovoGrad's exp_avg and per-tensor exp_avg_sq).
 template <class Opt>
 constexpr std::span<const std::string_view> saved_state() {
-    if constexpr (requires { Opt::tensor_state_names(); }) {
+    if constexpr (requires { Opt::saved_state_names(); }) {
+        return Opt::saved_state_names();
+    } else if constexpr (requires { Opt::tensor_state_names(); }) {
         return Opt::tensor_state_names();
     } else {
         return Opt::kBuffers;
@@ -155,7 +159,7 @@ const std::array kRegistry = {
     entry<Signum, SignumOptions::defaults>(
         "signum", "Signum", "Signum: every parameter moves by γ against the sign of its gradients' average", {3, 2}),
     entry<Yogi, YogiOptions::defaults>(
-        "yogi", "Yogi", "Yogi: Adam whose second moment moves towards g² by an additive step at most", {4, 3}),
+        "yogi", "Yogi", "Yogi: Adam whose second moment moves towards g² by an additive (1−β2)·g²", {4, 3}),
     entry<Adabelief, AdabeliefOptions::defaults>(
         "adabelief", "AdaBelief", "AdaBelief: Adam whose second moment averages (g − m)², the gradient's surprise", {4, 3}),
     // p, g, m, v, n, g_prev → all but g.
@@ -182,6 +186,10 @@ const std::array kRegistry = {
     entry<Dog, DogOptions::defaults>(
         "dog", "DoG", "DoG: SGD whose step is the distance travelled over the root of the summed squared gradients",
         {StepPass{3, 0}, StepPass{2, 1}}),
+    // Two passes: g → ‖g‖ per tensor; then p, g, m → p, m (ν is one number per tensor).
+    entry<Novograd, NovogradOptions::defaults>(
+        "novograd", "NovoGrad", "NovoGrad: Adam with one second moment per tensor, of ‖g‖², and an undamped first moment",
+        {StepPass{1, 0}, StepPass{3, 2}}),
 };
 
 const std::array<std::string_view, kRegistry.size()> kNames = [] {

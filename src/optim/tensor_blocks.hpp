@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// What the optimizers with a per-tensor norm (LARS's trust ratio, NovoGrad's ‖g‖²) share: a
-// group's tensors cut into blocks of kBlock elements, each block's sums of squares taken in a
-// fixed order and the blocks' sums added in block order — so a norm is the same bits on any
-// number of threads and any instruction set — and the blocks shared between optlab's threads.
-// LAMB (lamb.cpp) sums the same way. Private to src/optim.
+// What the optimizers with a per-tensor norm (LAMB's and LARS's trust ratios, NovoGrad's ‖g‖²)
+// share: a group's tensors cut into blocks of kBlock elements, each block's sums of squares
+// taken in a fixed order and the blocks' sums added in block order — so a norm is the same bits
+// on any number of threads and any instruction set — and the blocks shared between optlab's
+// threads.
+// Private to src/optim.
 #pragma once
 
 #include <algorithm>

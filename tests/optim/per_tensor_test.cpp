@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The Optax optimizers with a per-tensor norm (LARS's trust ratio), beyond the reference cases
+// The Optax optimizers with a per-tensor norm (LARS's trust ratio, NovoGrad's ‖g‖), beyond the reference cases
 // (whose tensors are small): what the norm does to the step, and the norms, summed in blocks,
 // giving the same bits on 1, 2 and 3 threads for tensors of many blocks.
 #include <gtest/gtest.h>
@@ -57,8 +57,34 @@ TEST(Lars, AZeroTensorTakesTheGradientStepAndTheMaskTurnsTheRatioOff) {
     EXPECT_DOUBLE_EQ(store.params()[3], 4.0 - 0.1 * 2.0 * (1e-3 * 5.0 / std::sqrt(8.0)) - 0.2);
 }
 
+TEST(Novograd, ItsFirstStepIsTheNormalisedGradientPerTensorAndItsStateOneNumberPerTensor) {
+    ParamStore<double> store;
+    store.add("w", {2});
+    store.add("b", {1});
+    store.grads()[0] = 3.0;
+    store.grads()[1] = 4.0;  // ‖g‖ = 5
+    store.grads()[2] = -2.0;
+    auto opt = make_optimizer<double>("novograd", store, {{"lr", 0.1}, {"eps", 0.0}});
+    opt->step();  // m = g/‖g‖: θ ← −γ·g/‖g‖
+    EXPECT_DOUBLE_EQ(store.params()[0], -0.1 * 0.6);
+    EXPECT_DOUBLE_EQ(store.params()[1], -0.1 * 0.8);
+    EXPECT_DOUBLE_EQ(store.params()[2], 0.1);
+    const auto state = opt->state_dict();
+    for (const auto& b : state.buffers) {
+        if (b.buffer != "exp_avg_sq") continue;
+        EXPECT_TRUE(b.shape.empty()) << b.param;  // a 0-d tensor, as Optax's nu
+        ASSERT_EQ(b.data.size(), 1u);
+        EXPECT_DOUBLE_EQ(b.data[0], b.param == "w" ? 25.0 : 4.0);
+    }
+    auto wrong = state;
+    for (auto& b : wrong.buffers) {
+        if (b.buffer == "exp_avg_sq") b.data.push_back(0.0);
+    }
+    EXPECT_THROW(opt->load_state_dict(wrong), StateMismatch);
+}
+
 TEST(PerTensorNorms, ManyBlocksGiveTheSameBitsOnAnyNumberOfThreads) {
-    for (const char* name : {"lars"}) {
+    for (const char* name : {"lars", "novograd"}) {
         std::vector<std::vector<float>> results;
         const int original = num_threads();
         for (int threads : {1, 2, 3}) {

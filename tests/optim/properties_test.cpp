@@ -52,7 +52,7 @@ TEST_P(EveryOptimizer, ZeroGradientWithoutWeightDecayChangesNothing) {
         if (GetParam() == "asgd") hyper["lambd"] = 0.0;  // ASGD's λ shrinks θ by λη a step: a decay of its own
         if (GetParam() == "yogi") {
             // Yogi's m starts at v₀ (Optax fills both moments with it), so with v₀ > 0 a zero
-            // gradient still steps θ by about γ·v₀/ε at first; with v₀ = 0 it changes nothing.
+            // gradient still steps θ at first (by about 6e-7 at the defaults); with v₀ = 0 it changes nothing.
             ParamStore<double> moved;
             moved.add("w", {4});
             fill(moved.params(), 7);
@@ -333,6 +333,7 @@ const std::map<std::string, Convergence>& convergence_settings() {
         // of about d·γ oscillate about the minimum: there γ = 0.1.
         {"dadapt-adamw", {0.1, 1.0, {}}},
         {"dog", {1.0, 1.0, {}}},
+        {"novograd", {1e-3, 1e-3, {}}},  // Optax's
     };
     return settings;
 }

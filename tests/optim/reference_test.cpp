@@ -55,6 +55,8 @@ constexpr std::array kInexact = {
     Bound{"lamb", 1},
     // The trust ratio's norms likewise (float32 bit for bit). Measured: 1 (float64).
     Bound{"lars", 1},
+    // NovoGrad's ‖g‖ likewise (float32 bit for bit). Measured: 1 (float64).
+    Bound{"novograd", 1},
     // d's sums (Σ g·(θ0 − θ), Σ|s|) in float64 in fixed chunks, torch's per tensor (dot, sum)
     // added in Python; the estimate of d amplifies their last bits. float32 cases take the
     // sums in float64 (generate.py): bit for bit. Measured (float64, coupled decay): 9 in one

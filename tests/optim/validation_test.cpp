@@ -76,6 +76,7 @@ TEST(Validation, MessagesNameOptimizerFieldValueAndRange) {
     // Optax's Signum
     expect_message(error_of("signum", {{"beta", 1.0}}), {"signum", "beta = 1", "0 <= value < 1"});
     EXPECT_EQ(error_of("signum", {{"beta", 0.0}}), "");  // optax.sign_sgd
+    expect_message(error_of("novograd", {{"betas", Betas{0.9, 1.0}}}), {"novograd", "betas[1] = 1", "0 <= value < 1"});
     expect_message(error_of("lars", {{"trust_coefficient", -1.0}}), {"lars", "trust_coefficient = -1", ">= 0"});
     expect_message(error_of("lars", {{"momentum", -0.5}}), {"lars", "momentum = -0.5"});
     expect_message(error_of("adan", {{"betas", Triple{0.98, 0.92, 1.0}}}), {"adan", "betas[2] = 1", "0 <= value < 1"});

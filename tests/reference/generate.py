@@ -26,6 +26,8 @@ Sources of truth:
   * SparseAdam: torch.optim 1.13 on sparse gradients (sparse_coo_tensor of the rows seen, a
     tensor's first index; every row for the tensors a case gives dense gradients).
   * FTRL: PyTorch has none; Keras 3's keras.optimizers.Ftrl update_step in NumPy.
+  * AdaBelief, Yogi, Adan, NovoGrad, LARS, Signum: PyTorch has none; Optax's chains
+    (optax/_src/alias.py, transform.py) in NumPy, in OPTAX_RUNNERS / OPTAX_CONFIGS below.
   * AdEMAMix, ADOPT, Prodigy, D-Adaptation's Adam, DoG: their authors' PyTorch classes
     (apple/ml-ademamix, iShohei220/adopt, konstmish/prodigy, facebookresearch/dadaptation,
     formll/dog), their steps written below with the same torch operations in the same order.
@@ -665,8 +667,8 @@ def run_signum(params, grads, hyper, dtype):
     return history, {"exp_avg": [t.astype(np.float64).tolist() for t in m]}
 
 
-OPTAX_RUNNERS = {"signum": run_signum, "lars": run_lars, "adan": run_adan, "adabelief": run_adabelief, "yogi": run_yogi}
-OPTAX_REFERENCE = {"signum": "numpy (optax.signum)", "lars": "numpy (optax.lars)", "adan": "numpy (optax.adan)", "adabelief": "numpy (optax.adabelief)", "yogi": "numpy (optax.yogi)"}
+OPTAX_RUNNERS = {"signum": run_signum, "novograd": run_novograd, "lars": run_lars, "adan": run_adan, "adabelief": run_adabelief, "yogi": run_yogi}
+OPTAX_REFERENCE = {"signum": "numpy (optax.signum)", "novograd": "numpy (optax.novograd)", "lars": "numpy (optax.lars)", "adan": "numpy (optax.adan)", "adabelief": "numpy (optax.adabelief)", "yogi": "numpy (optax.yogi)"}
 OPTAX_CONFIGS = [
     ("signum", {}),
     ("signum", {"lr": 0.01, "beta": 0.5}),
@@ -689,6 +691,10 @@ OPTAX_CONFIGS = [
     ("lars", {"lr": 0.5, "nesterov": True, "momentum": 0.8}),
     ("lars", {"lr": 0.05, "trust_ratio_mask": False}),
     ("lars", {"lr": 0.5, "maximize": True}),
+    ("novograd", {}),
+    ("novograd", {"lr": 0.01, "betas": [0.95, 0.5], "eps": 1e-8, "eps_root": 1e-8}),
+    ("novograd", {"lr": 0.01, "weight_decay": 0.1}),
+    ("novograd", {"lr": 0.01, "maximize": True}),
 ]
 
 

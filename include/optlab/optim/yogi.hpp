@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Yogi (Zaheer et al. 2018, "Adaptive Methods for Nonconvex Optimization") as Optax's `yogi`
 // computes it (optax/_src/alias.py: scale_by_yogi, scale_by_learning_rate): Adam whose second
-// moment moves towards g² by an additive (1−β2)·g² at most, in the direction of g², instead of
-// the multiplicative average — so the effective step cannot grow suddenly when g² drops.
+// moment moves by an additive (1−β2)·g², in the direction of g², instead of the multiplicative
+// average — so the effective step cannot grow suddenly when g² drops.
 //
 //   g ← ±g;   m ← (1−β1)·g + β1·m
 //   v ← v − ((1−β2)·sign(v − g²))·g²
