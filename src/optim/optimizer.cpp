@@ -57,8 +57,50 @@ void Optimizer<T>::step() {
 
 template <class T>
 void Optimizer<T>::step_active(const std::vector<bool>* active) {
-    for (std::size_t g = 0; g < groups_.size(); ++g) {
-        if (active == nullptr || (*active)[g]) step_group(g);
+    auto steps = [&](std::size_t g) { return active == nullptr || (*active)[g]; };
+    for (std::size_t g = 0; g < groups_.size();) {
+        if (!steps(g)) {
+            ++g;
+            continue;
+        }
+        // The run [g, last) of groups that step as g does: every element's update the same
+        // function of the same options, step count and scalars.
+        std::size_t last = g + 1;
+        while (last < groups_.size() && steps(last) && groups_[last].step == groups_[g].step &&
+               groups_[last].scalars == groups_[g].scalars && alike_options(g, last)) {
+            ++last;
+        }
+        if (last == g + 1) {
+            step_group(g);
+            g = last;
+            continue;
+        }
+        fused_ranges_.clear();
+        for (std::size_t k = g; k < last; ++k) {
+            for (const Range& r : groups_[k].ranges) fused_ranges_.push_back(r);
+        }
+        std::sort(fused_ranges_.begin(), fused_ranges_.end(),
+                  [](const Range& a, const Range& b) { return a.offset < b.offset; });
+        std::size_t merged = 0;  // neighbours in the arena become one range, one parallel loop
+        for (std::size_t k = 1; k < fused_ranges_.size(); ++k) {
+            Range& back = fused_ranges_[merged];
+            if (back.offset + back.size == fused_ranges_[k].offset) {
+                back.size += fused_ranges_[k].size;
+            } else {
+                fused_ranges_[++merged] = fused_ranges_[k];
+            }
+        }
+        fused_ranges_.resize(merged + 1);
+        fused_group_ = g;
+        try {
+            step_group(g);
+        } catch (...) {
+            fused_group_ = kNoGroup;
+            throw;
+        }
+        fused_group_ = kNoGroup;
+        for (std::size_t k = g + 1; k < last; ++k) groups_[k].scalars = groups_[g].scalars;
+        g = last;
     }
 }
 

@@ -234,6 +234,64 @@ TEST_P(EveryOptimizer, SteppingSomeGroupsEqualsSkippingThoseTensors) {
     EXPECT_THROW(opt->step_groups({true, false}), InvalidArgument);
 }
 
+// Neighbouring groups alike in options, step count and scalars step in one pass (step_active):
+// a group per tensor (optlab.torch's layout), alike but for one group's lr, a tensor that skips
+// a step (its count falls behind, splitting the run) — on 1 and 2 threads, bit for bit as one
+// optimizer per tensor, and as each group stepped on its own.
+TEST_P(EveryOptimizer, AlikeGroupsSteppedInOnePassEqualOneOptimizerPerTensor) {
+    if (sums_over_groups(GetParam())) GTEST_SKIP() << "its groups share d: no group is an optimizer of its own";
+    const std::vector<std::size_t> sizes = {4099, 33, 2048, 4096, 1, 3000};  // not whole vectors
+    HyperParams hyper = test::weight_decay_if_any(GetParam(), 0.01);
+    HyperParams other = hyper;
+    other["lr"] = optimizer_defaults(GetParam(), Convention::torch).contains("lr")
+                      ? std::get<double>(optimizer_defaults(GetParam(), Convention::torch).at("lr")) * 0.5
+                      : 0.5;
+    for (int threads : {1, 2}) {
+        set_num_threads(threads);
+        ParamStore<double> together;
+        std::vector<ParamStore<double>> alone(sizes.size());
+        std::vector<GroupSpec> groups;
+        for (std::size_t i = 0; i < sizes.size(); ++i) {
+            together.add("t" + std::to_string(i), test::taken_as(GetParam(), {sizes[i]}));
+            alone[i].add("t", test::taken_as(GetParam(), {sizes[i]}));
+            fill(together.view(i).param, 31 + i);
+            fill(alone[i].param("t"), 31 + i);
+            groups.push_back({{"t" + std::to_string(i)}, i == 2 ? other : hyper});
+        }
+        auto opt = make_optimizer<double>(GetParam(), together, groups);
+        std::vector<std::unique_ptr<Optimizer<double>>> opts;
+        for (std::size_t i = 0; i < sizes.size(); ++i) {
+            opts.push_back(make_optimizer<double>(GetParam(), alone[i], i == 2 ? other : hyper));
+        }
+        for (int step = 0; step < 5; ++step) {
+            std::vector<bool> active(sizes.size(), true);
+            if (step == 1) active[4] = false;  // t4 falls a step behind t3 and t5
+            for (std::size_t i = 0; i < sizes.size(); ++i) {
+                fill(together.view(i).grad, 3000 * step + i);
+                fill(alone[i].grad("t"), 3000 * step + i);
+                if (active[i]) opts[i]->step();
+            }
+            if (step == 1) {
+                opt->step_groups(active);
+            } else {
+                opt->step();
+            }
+            for (std::size_t i = 0; i < sizes.size(); ++i) {
+                auto a = together.view(i).param;
+                auto b = alone[i].param("t");
+                ASSERT_TRUE(std::equal(a.begin(), a.end(), b.begin(), b.end()))
+                    << GetParam() << " tensor " << i << " after step " << step << " on " << threads << " threads";
+            }
+        }
+        // The scalars every group keeps (SGD's started buffer, NAdam's μ product) are each its own.
+        const OptimizerState<double> state = opt->state_dict();
+        for (std::size_t i = 0; i < sizes.size(); ++i) {
+            EXPECT_EQ(state.groups[i].scalars, opts[i]->state_dict().groups[0].scalars) << GetParam() << " group " << i;
+        }
+    }
+    set_num_threads(2);
+}
+
 TEST(Optimizer, StepGroupsWithEveryFlagIsStepAndWrappersRefuseTheRest) {
     ParamStore<float> store;
     store.add("a", {3});

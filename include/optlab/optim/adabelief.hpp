@@ -30,6 +30,10 @@ struct AdabeliefOptions {
     static AdabeliefOptions defaults(Convention c);
 };
 
+// Each element's update is its own (optimizer.hpp): groups alike step in one pass.
+template <>
+inline constexpr bool steps_elementwise<AdabeliefOptions> = true;
+
 // The class: its registry name and state buffers, by the authors' PyTorch names (Optax's mu, nu).
 OPTLAB_OPTIMIZER(Adabelief, AdabeliefOptions, "adabelief", "exp_avg", "exp_avg_var");
 

@@ -23,6 +23,10 @@ struct AdadeltaOptions {
     static AdadeltaOptions defaults(Convention c);
 };
 
+// Each element's update is its own (optimizer.hpp): groups alike step in one pass.
+template <>
+inline constexpr bool steps_elementwise<AdadeltaOptions> = true;
+
 // The class: its registry name and state buffers, by PyTorch's names (optimizer.hpp).
 OPTLAB_OPTIMIZER(Adadelta, AdadeltaOptions, "adadelta", "square_avg", "acc_delta");
 

@@ -25,6 +25,10 @@ struct AdagradOptions {
     static AdagradOptions defaults(Convention c);
 };
 
+// Each element's update is its own (optimizer.hpp): groups alike step in one pass.
+template <>
+inline constexpr bool steps_elementwise<AdagradOptions> = true;
+
 template <class T>
 class Adagrad final : public BasicOptimizer<T, Adagrad<T>, AdagradOptions> {
     using Base = BasicOptimizer<T, Adagrad<T>, AdagradOptions>;

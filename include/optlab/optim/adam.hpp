@@ -32,6 +32,10 @@ struct AdamOptions {
     static AdamOptions adamw_defaults(Convention c);
 };
 
+// Each element's update is its own (optimizer.hpp): groups alike step in one pass.
+template <>
+inline constexpr bool steps_elementwise<AdamOptions> = true;
+
 // The class: its registry name and state buffers, by PyTorch's names (optimizer.hpp).
 OPTLAB_OPTIMIZER(Adam, AdamOptions, "adam", "exp_avg", "exp_avg_sq", "max_exp_avg_sq");
 

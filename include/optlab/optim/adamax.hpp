@@ -21,6 +21,10 @@ struct AdamaxOptions {
     static AdamaxOptions defaults(Convention c);
 };
 
+// Each element's update is its own (optimizer.hpp): groups alike step in one pass.
+template <>
+inline constexpr bool steps_elementwise<AdamaxOptions> = true;
+
 // The class: its registry name and state buffers, by PyTorch's names (optimizer.hpp).
 OPTLAB_OPTIMIZER(Adamax, AdamaxOptions, "adamax", "exp_avg", "exp_inf");
 

@@ -34,6 +34,10 @@ struct AdanOptions {
 
 // The class: its registry name and state buffers, by the authors' PyTorch names (sail-sg/Adan;
 // Optax's m, v, n, g).
+// Each element's update is its own (optimizer.hpp): groups alike step in one pass.
+template <>
+inline constexpr bool steps_elementwise<AdanOptions> = true;
+
 OPTLAB_OPTIMIZER(Adan, AdanOptions, "adan", "exp_avg", "exp_avg_diff", "exp_avg_sq", "pre_grad");
 
 }  // namespace optlab

@@ -40,6 +40,10 @@ struct AdemamixOptions {
     static AdemamixOptions defaults(Convention c);
 };
 
+// Each element's update is its own (optimizer.hpp): groups alike step in one pass.
+template <>
+inline constexpr bool steps_elementwise<AdemamixOptions> = true;
+
 // The class: its registry name and state buffers, by the reference's names (optimizer.hpp).
 OPTLAB_OPTIMIZER(Ademamix, AdemamixOptions, "ademamix", "exp_avg_fast", "exp_avg_slow", "exp_avg_sq");
 

@@ -33,6 +33,10 @@ struct AdoptOptions {
     static AdoptOptions defaults(Convention c);
 };
 
+// Each element's update is its own (optimizer.hpp): groups alike step in one pass.
+template <>
+inline constexpr bool steps_elementwise<AdoptOptions> = true;
+
 // The class: its registry name and state buffers, by the reference's names (optimizer.hpp).
 OPTLAB_OPTIMIZER(Adopt, AdoptOptions, "adopt", "exp_avg", "exp_avg_sq");
 

@@ -36,6 +36,10 @@ struct FtrlOptions {
     static FtrlOptions defaults(Convention c);
 };
 
+// Each element's update is its own (optimizer.hpp): groups alike step in one pass.
+template <>
+inline constexpr bool steps_elementwise<FtrlOptions> = true;
+
 // The class: its registry name and state buffers, by Keras' names (optimizer.hpp).
 OPTLAB_OPTIMIZER(Ftrl, FtrlOptions, "ftrl", "accumulator", "linear");
 

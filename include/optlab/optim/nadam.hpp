@@ -29,6 +29,10 @@ struct NadamOptions {
     static NadamOptions defaults(Convention c);
 };
 
+// Each element's update is its own (optimizer.hpp): groups alike step in one pass.
+template <>
+inline constexpr bool steps_elementwise<NadamOptions> = true;
+
 // The class: its registry name and state buffers, by PyTorch's names (optimizer.hpp).
 OPTLAB_OPTIMIZER(Nadam, NadamOptions, "nadam", "exp_avg", "exp_avg_sq");
 

@@ -157,8 +157,16 @@ class Optimizer {
     void add_group(const std::vector<std::string>& params);
     /// Updates group g (its step counter is already incremented).
     virtual void step_group(std::size_t g) = 0;
+    /// Whether groups a < b (a run of neighbours in group order) can step in one pass: their
+    /// update is elementwise (steps_elementwise below) and their options are alike.
+    virtual bool alike_options(std::size_t /*a*/, std::size_t /*b*/) const { return false; }
     /// Updates the groups whose flag in `active` is set (every group when null), their step
-    /// counters already incremented: step_group(g) for each, in order. An optimizer whose
+    /// counters already incremented: step_group(g) for each, in order — except that a run of
+    /// neighbouring groups alike in options, step count and scalars steps in one call of
+    /// step_group(first of them) whose for_each_range walks all their ranges (one parallel loop
+    /// instead of one per group: optlab.torch makes a group per tensor, a hundred of them in a
+    /// model, and would otherwise start and join the threads a hundred times a step); their
+    /// scalars after it are the first's. An optimizer whose
     /// groups share state — Prodigy's and D-Adaptation's d, estimated from sums over every
     /// group before any group steps — overrides this instead.
     virtual void step_active(const std::vector<bool>* active);
@@ -178,7 +186,8 @@ class Optimizer {
     /// first use.
     T* state(std::string_view name, T init = T(0));
     bool has_state(std::string_view name) const;
-    /// Calls kernel(begin, end) over every range of group g, split across threads.
+    /// Calls kernel(begin, end) over every range of group g (of the run of groups stepping
+    /// with it, step_active), split across threads.
     template <class Kernel>
     void for_each_range(std::size_t g, Kernel&& kernel);
     /// Calls kernel(begin, end) over the elements of group g that received a gradient: every
@@ -196,12 +205,26 @@ class Optimizer {
     std::vector<GroupData> groups_;
 
   private:
+    /// Group g's ranges, or the ranges of the run of groups that g steps for (step_active).
+    const std::vector<Range>& ranges_of(std::size_t g) const {
+        return g == fused_group_ ? fused_ranges_ : groups_[g].ranges;
+    }
     bool training_ = true;
+    static constexpr std::size_t kNoGroup = std::size_t(-1);
+    std::size_t fused_group_ = kNoGroup;  // the group stepping for a run of alike groups, if any
+    std::vector<Range> fused_ranges_;     // that run's ranges, neighbours merged
     std::vector<double> chunk_sums_;  // sum_chunks' K sums per chunk
     std::vector<std::string> buffer_names_;
     std::map<std::string, AlignedVector<T>, std::less<>> buffers_;
     std::vector<bool> in_group_;  // per tensor index
 };
+
+/// Set (specialised to true) beside an optimizer's options struct when its update of each
+/// element reads only that element's values, its group's options, step count and scalars — no
+/// sums over a group or a tensor, no per-tensor shapes. Groups alike in those then step in one
+/// pass (step_active), which leaves every bit as stepping them one by one.
+template <class Opt>
+inline constexpr bool steps_elementwise = false;
 
 /// The common body of every optimizer: groups of typed options `Opt` (an aggregate of Fields
 /// with PyTorch's defaults, core/fields.hpp), validated by the derived class's static
@@ -227,6 +250,7 @@ class BasicOptimizer : public Optimizer<T> {
         Derived::validate(group.options);
         this->add_group(group.params);
         options_.push_back(group.options);
+        ++options_version_;
     }
 
     const Opt& options(std::size_t g) const { return options_.at(g); }
@@ -235,6 +259,7 @@ class BasicOptimizer : public Optimizer<T> {
         check_convention(options);
         Derived::validate(options);
         options_.at(g) = options;
+        ++options_version_;
     }
 
     double lr(std::size_t g) const override { return options_.at(g).lr; }
@@ -244,6 +269,21 @@ class BasicOptimizer : public Optimizer<T> {
         set_options(g, o);
     }
     HyperParams hyper(std::size_t g) const override { return to_hyper(options_.at(g)); }
+    bool alike_options(std::size_t a, std::size_t b) const override {
+        if constexpr (!steps_elementwise<Opt>) {
+            return false;
+        } else {
+            if (alike_.size() != options_.size() || alike_version_ != options_version_) {
+                // Each group's first alike predecessor, found once per change of options.
+                alike_.resize(options_.size());
+                for (std::size_t g = 0; g < options_.size(); ++g) {
+                    alike_[g] = g > 0 && to_hyper(options_[g]) == to_hyper(options_[g - 1]) ? alike_[g - 1] : g;
+                }
+                alike_version_ = options_version_;
+            }
+            return alike_[a] == alike_[b];
+        }
+    }
     void set_hyper(std::size_t g, const HyperParams& values) override {
         Opt o = options_.at(g);
         apply_hyper(o, values, Derived::kName);
@@ -279,11 +319,15 @@ class BasicOptimizer : public Optimizer<T> {
         } else {
             options_.push_back(o);
         }
+        ++options_version_;
     }
 
     std::vector<Opt> options_;
 
   private:
+    std::uint64_t options_version_ = 0;            // counts changes of options_
+    mutable std::uint64_t alike_version_ = 0;      // the options_version_ alike_ was found for
+    mutable std::vector<std::size_t> alike_;       // alike_options' cache
     void check_convention(const Opt& o) const {
         if (o.convention != this->convention_) {
             throw InvalidArgument(std::string(Derived::kName) + ": a group's convention (" +

@@ -29,7 +29,7 @@ template <class Kernel>
 void Optimizer<T>::for_each_range(std::size_t g, Kernel&& kernel) {
     // The kernel's loop is compiled once per instruction set (simd.hpp); this picks the copy.
     const SimdTarget target = simd_target();
-    for (const Range& r : groups_[g].ranges) {
+    for (const Range& r : ranges_of(g)) {
         parallel_for(r.offset, r.offset + r.size, ParamStore<T>::kAlign,
                      [&](std::size_t begin, std::size_t end) {
                          run_kernel(target, kernel, begin, end);
@@ -48,7 +48,7 @@ void Optimizer<T>::for_each_row_seen(std::size_t g, Kernel&& kernel) {
     };
     // A group's range is its tensors back to back: the untracked ones are stepped whole, the
     // tracked ones (few: a model's embeddings) run by run of consecutive rows seen.
-    for (const Range& r : groups_[g].ranges) {
+    for (const Range& r : ranges_of(g)) {
         const std::size_t end = r.offset + r.size;
         std::size_t next = r.offset;  // the first element not yet walked
         for (std::size_t index : store_.tracked_tensors()) {
@@ -87,7 +87,7 @@ inline double lane_sum(std::size_t n, Term&& term) {
 template <class T>
 template <std::size_t K, class Kernel>
 std::array<double, K> Optimizer<T>::sum_chunks(std::size_t g, Kernel&& kernel) {
-    const std::vector<Range>& ranges = groups_[g].ranges;
+    const std::vector<Range>& ranges = ranges_of(g);
     std::size_t count = 0;
     for (const Range& r : ranges) count += (r.size + kChunk - 1) / kChunk;
     if (chunk_sums_.size() < count * K) chunk_sums_.resize(count * K);  // the first step's only

@@ -26,6 +26,10 @@ struct RadamOptions {
     static RadamOptions defaults(Convention c);
 };
 
+// Each element's update is its own (optimizer.hpp): groups alike step in one pass.
+template <>
+inline constexpr bool steps_elementwise<RadamOptions> = true;
+
 // The class: its registry name and state buffers, by PyTorch's names (optimizer.hpp).
 OPTLAB_OPTIMIZER(Radam, RadamOptions, "radam", "exp_avg", "exp_avg_sq");
 

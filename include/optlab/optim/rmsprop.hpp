@@ -26,6 +26,10 @@ struct RmspropOptions {
     static RmspropOptions defaults(Convention c);
 };
 
+// Each element's update is its own (optimizer.hpp): groups alike step in one pass.
+template <>
+inline constexpr bool steps_elementwise<RmspropOptions> = true;
+
 // The class: its registry name and state buffers, by PyTorch's names (optimizer.hpp).
 OPTLAB_OPTIMIZER(Rmsprop, RmspropOptions, "rmsprop", "square_avg", "grad_avg", "momentum_buffer");
 

@@ -27,6 +27,10 @@ struct RpropOptions {
     static RpropOptions defaults(Convention c);
 };
 
+// Each element's update is its own (optimizer.hpp): groups alike step in one pass.
+template <>
+inline constexpr bool steps_elementwise<RpropOptions> = true;
+
 // The class: its registry name and state buffers, by PyTorch's names (optimizer.hpp).
 OPTLAB_OPTIMIZER(Rprop, RpropOptions, "rprop", "prev", "step_size");
 

@@ -24,6 +24,10 @@ struct SgdOptions {
     static SgdOptions defaults(Convention c);
 };
 
+// Each element's update is its own (optimizer.hpp): groups alike step in one pass.
+template <>
+inline constexpr bool steps_elementwise<SgdOptions> = true;
+
 // The class: its registry name and state buffers, by PyTorch's names (optimizer.hpp).
 OPTLAB_OPTIMIZER(Sgd, SgdOptions, "sgd", "momentum_buffer");
 

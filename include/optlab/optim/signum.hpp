@@ -23,6 +23,10 @@ struct SignumOptions {
     static SignumOptions defaults(Convention c);
 };
 
+// Each element's update is its own (optimizer.hpp): groups alike step in one pass.
+template <>
+inline constexpr bool steps_elementwise<SignumOptions> = true;
+
 // The class: its registry name and state buffer, Optax's ema in PyTorch's vocabulary.
 OPTLAB_OPTIMIZER(Signum, SignumOptions, "signum", "exp_avg");
 

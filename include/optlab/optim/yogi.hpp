@@ -27,6 +27,10 @@ struct YogiOptions {
     static YogiOptions defaults(Convention c);
 };
 
+// Each element's update is its own (optimizer.hpp): groups alike step in one pass.
+template <>
+inline constexpr bool steps_elementwise<YogiOptions> = true;
+
 // The class: its registry name and state buffers, Optax's mu and nu in PyTorch's vocabulary.
 OPTLAB_OPTIMIZER(Yogi, YogiOptions, "yogi", "exp_avg", "exp_avg_sq");
 
