@@ -103,6 +103,11 @@ constexpr OptimizerInfo entry(std::string_view name, std::string_view label,
             &M::template make<float>, &M::template make<double>, matrices_only};
 }
 
+constexpr OptimizerInfo learning_rate_free(OptimizerInfo info) {
+    info.learning_rate_free = true;
+    return info;
+}
+
 // Traffic: p and g, plus every state buffer the default step keeps (registry_test checks it
 // against the buffers a default step really allocates), pass by pass.
 const std::array kRegistry = {
@@ -174,18 +179,18 @@ const std::array kRegistry = {
     entry<Adopt, AdoptOptions::defaults>(
         "adopt", "ADOPT", "ADOPT: the gradient normalised by the previous steps' second moment, then averaged", {4, 3}),
     // Two passes: p, g, p0, m, v, s → m, v, s (and the sums for d); then p, m, v → p.
-    entry<Prodigy, ProdigyOptions::defaults>(
+    learning_rate_free(entry<Prodigy, ProdigyOptions::defaults>(
         "prodigy", "Prodigy", "Prodigy: Adam whose step size d is estimated from the distance travelled (lr a multiplier)",
-        {StepPass{6, 3}, StepPass{3, 1}}),
+        {StepPass{6, 3}, StepPass{3, 1}})),
     // Two passes: g, m, v, s → m, v, s (and the sums for d; p too with coupled decay); then p, m, v → p.
-    entry<DadaptAdam, DadaptAdamOptions::adamw_defaults>(
+    learning_rate_free(entry<DadaptAdam, DadaptAdamOptions::adamw_defaults>(
         "dadapt-adamw", "D-Adapt AdamW",
         "D-Adaptation AdamW: Adam whose step size d is a lower bound on the distance to the solution (lr a multiplier)",
-        {StepPass{4, 3}, StepPass{3, 1}}),
+        {StepPass{4, 3}, StepPass{3, 1}})),
     // Two passes: p, g, x0 read (the norms); then p, g → p.
-    entry<Dog, DogOptions::defaults>(
+    learning_rate_free(entry<Dog, DogOptions::defaults>(
         "dog", "DoG", "DoG: SGD whose step is the distance travelled over the root of the summed squared gradients",
-        {StepPass{3, 0}, StepPass{2, 1}}),
+        {StepPass{3, 0}, StepPass{2, 1}})),
     // Two passes: g → ‖g‖ per tensor; then p, g, m → p, m (ν is one number per tensor).
     entry<Novograd, NovogradOptions::defaults>(
         "novograd", "NovoGrad", "NovoGrad: Adam with one second moment per tensor, of ‖g‖², and an undamped first moment",

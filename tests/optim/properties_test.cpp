@@ -469,6 +469,41 @@ TEST(Adagrad, StepsShrinkAsLrOverRootT) {
     }
 }
 
+// The registry's learning_rate_free flag: those optimizers find the step size themselves, so
+// at their defaults they reach the minimum of ½‖θ − D·c‖² from 0 whether the distance D is 1
+// or 1000 (300 steps, within 1e-3 of the distance); Adam and SGD at their fixed default lr do
+// not, at either scale: the control that makes the first claim mean something.
+TEST(Registry, TheLearningRateFreeOnesFindTheirStepSizeAtEveryScale) {
+    auto relative_distance = [](std::string_view name, double scale) {
+        ParamStore<double> store;
+        store.add("w", {4, 4});
+        std::vector<double> target(16);
+        for (std::size_t i = 0; i < 16; ++i) target[i] = scale * (0.5 + double(i) / 15.0);
+        auto opt = make_optimizer<double>(name, store, HyperParams{});
+        auto p = store.params();
+        auto g = store.grads();
+        for (int step = 0; step < 300; ++step) {
+            for (std::size_t i = 0; i < 16; ++i) g[i] = p[i] - target[i];
+            opt->step();
+        }
+        double d = 0, norm = 0;
+        for (std::size_t i = 0; i < 16; ++i) d += (p[i] - target[i]) * (p[i] - target[i]), norm += target[i] * target[i];
+        return std::sqrt(d / norm);
+    };
+    int flagged = 0;
+    for (const OptimizerInfo& info : optimizers()) {
+        if (!info.learning_rate_free) continue;
+        ++flagged;
+        for (double scale : {1.0, 1000.0}) {
+            EXPECT_LT(relative_distance(info.name, scale), 1e-3) << info.name << " at scale " << scale;
+        }
+    }
+    EXPECT_EQ(flagged, 3) << "Prodigy, D-Adaptation AdamW and DoG";
+    for (std::string_view fixed_lr : {"adam", "sgd"}) {
+        for (double scale : {1.0, 1000.0}) EXPECT_GT(relative_distance(fixed_lr, scale), 0.5) << fixed_lr;
+    }
+}
+
 TEST(Adam, FirstStepIsLrTimesGradOverAbsGradPlusEps) {
     for (double g : {2.0, -0.3, 1e-3, 1e-6}) {
         ParamStore<double> store;

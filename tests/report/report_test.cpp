@@ -490,6 +490,29 @@ TEST_F(Report, TheAcrossProblemsSentencesMatchTheSuitesArms) {
         ASSERT_NE(mark, std::string::npos) << p;
         EXPECT_EQ(attribute(html, mark, "data-winner"), winner[p]) << p;
     }
+    // The learning-rate-free methods: each one's defaults (mean over seeds) ranked among every
+    // other optimizer's tuned mean, per problem.
+    int learning_rate_free = 0;
+    for (const auto& o : optimizers) {
+        if (!optlab::optimizer_info(o).learning_rate_free) continue;
+        ++learning_rate_free;
+        std::string ranks;
+        for (const auto& p : problems) {
+            const Tuned& mine = t[{p, o}];
+            if (!mine.has_arms) continue;
+            const double untuned = mine.default_n > 0 ? mine.default_sum / mine.default_n : -inf;
+            int rank = 1;
+            for (const auto& other : optimizers) {
+                const Tuned& x = t[{p, other}];
+                if (other != o && x.has_arms && x.n > 0 && x.sum / x.n > untuned) ++rank;
+            }
+            ranks += (ranks.empty() ? "" : ",") + p + ":" + std::to_string(rank);
+        }
+        const std::size_t mark = html.find("class=\"lr-free-ranks\" data-optimizer=\"" + o + "\"");
+        ASSERT_NE(mark, std::string::npos) << o;
+        EXPECT_EQ(attribute(html, mark, "data-ranks"), ranks) << o;
+    }
+    EXPECT_GE(learning_rate_free, 1) << "the report's suite compares a method that needs no learning rate";
     std::set<std::string> distinct;
     for (const auto& [p, o] : winner) distinct.insert(o);
     const std::size_t findings = html.find("class=\"suite-findings\"");

@@ -82,8 +82,13 @@ TrainTest suite_images(TrainTest all, bool quick) {
 SuiteProtocol SuiteProtocol::defaults(bool quick) {
     SuiteProtocol p;
     for (const ProblemInfo& info : problem_catalogue()) p.problems.emplace_back(info.name);
-    p.optimizers = {"sgd", "momentum", "nag", "adagrad", "rmsprop", "adadelta", "adam",
-                    "adamw", "lion", "muon", "schedule-free-adamw"};
+    // The lecture's seven, then a member of each family the anchors ship: decoupled decay,
+    // sign methods, orthogonalised and schedule-free steps, sign-adaptive step sizes (Rprop),
+    // Optax's Adam variants, the authors' AdEMAMix and ADOPT, and the three that need no
+    // learning rate (registry's learning_rate_free), whose defaults phase is their comparison.
+    p.optimizers = {"sgd",   "momentum",  "nag",  "adagrad",  "rmsprop", "adadelta", "adam",
+                    "adamw", "lion",      "muon", "schedule-free-adamw", "rprop",    "adabelief",
+                    "adan",  "ademamix",  "adopt", "prodigy", "dadapt-adamw", "dog"};
     p.quick = quick;
     p.grid = quick ? 3 : 5;
     p.seeds = quick ? 2 : 3;

@@ -409,6 +409,47 @@ std::string join_names(const std::vector<std::string>& names) {
     return out;
 }
 
+// The methods that need no learning rate, compared as AlgoPerf's self-tuning track compares
+// them: each at its defaults, untuned, against every other optimizer tuned on the same grid —
+// its rank on each problem if its defaults' test metric (mean over seeds) stood among the
+// others' tuned ones, beside its own tuned rank. Each rank is in data-ranks for report_test.
+std::string learning_rate_free_findings(const SuiteResult& s) {
+    const std::size_t O = s.protocol.optimizers.size();
+    std::string html;
+    for (std::size_t o = 0; o < O; ++o) {
+        if (!optimizer_info(s.protocol.optimizers[o]).learning_rate_free) continue;
+        std::string ranks, untuned, tuned;
+        for (std::size_t p = 0; p < s.problems.size(); ++p) {
+            const SuiteRow& mine = s.rows[p * O + o];
+            if (!mine.applicable) continue;
+            const bool lower = s.problems[p].lower_is_better;
+            // A finite metric beats a diverged one (NaN); a diverged one beats nothing.
+            auto beats = [&](double a, double b) { return std::isfinite(a) && (!std::isfinite(b) || (lower ? a < b : a > b)); };
+            int rank = 1, field = 1;
+            for (std::size_t other = 0; other < O; ++other) {
+                const SuiteRow& row = s.rows[p * O + other];
+                if (other == o || !row.applicable) continue;
+                ++field;
+                rank += beats(row.tuned_mean, mine.default_mean);
+            }
+            const std::string& name = s.problems[p].name;
+            ranks += (ranks.empty() ? "" : ",") + name + ":" + std::to_string(rank);
+            untuned += (untuned.empty() ? "" : ", ") + std::to_string(rank) + " of " + std::to_string(field) + " on " + name;
+            tuned += (tuned.empty() ? "" : ", ") + std::to_string(mine.rank);
+        }
+        if (ranks.empty()) continue;
+        if (html.empty()) {
+            html = "<p class=\"lr-free\">The methods that need no learning rate estimate their step size as they go (their lr "
+                   "is a multiplier, 1 by default), so their honest comparison is untuned, as in AlgoPerf's self-tuning "
+                   "track: at their defaults, against every other optimizer tuned on the grid. ";
+        }
+        const std::string label = esc(label_of(s.protocol.optimizers[o]));
+        html += "<span class=\"lr-free-ranks\" data-optimizer=\"" + s.protocol.optimizers[o] + "\" data-ranks=\"" + ranks +
+                "\"></span>" + label + " at its defaults would rank " + untuned + " (tuned like the others: " + tuned + "). ";
+    }
+    return html.empty() ? html : html + "</p>\n";
+}
+
 // The sentences say what the suite's numbers say, whatever they are; each claim carries its
 // numbers in data- attributes, which report_test recomputes from the arms.
 std::string suite_section(const Results& r) {
@@ -533,7 +574,7 @@ std::string suite_section(const Results& r) {
                                 : "Tuning the learning rate mattered on " + std::to_string(tuning_won) + " of " +
                                       std::to_string(s.problems.size()) +
                                       " problems: there even the tuned winner's worst seed beats every optimizer at its defaults.";
-    html += findings + "</p>\n<p class=\"note\">Data: <a href=\"" + r.suite_dir + "/suite.json\">suite.json</a>, <a href=\"" +
+    html += findings + "</p>\n" + learning_rate_free_findings(s) + "<p class=\"note\">Data: <a href=\"" + r.suite_dir + "/suite.json\">suite.json</a>, <a href=\"" +
             r.suite_dir + "/suite-table.csv\">suite-table.csv</a>, one file per run in <code>" + r.suite_dir +
             "/arms/</code>; learning-rate sensitivity in <a href=\"" + r.suite_dir + "/suite-lr.svg\">suite-lr</a>, curves in <a href=\"" +
             r.suite_dir + "/suite-curves.svg\">suite-curves</a>.</p>\n";
@@ -618,11 +659,11 @@ std::filesystem::path write_report(const ReportOptions& o, const std::function<v
     say("7/7 which optimizer, across problems (optlab suite)");
     {
         // The quick suite (every problem, every default optimizer, short budgets); --quick: three
-        // problems that load fast and four optimizers.
+        // problems that load fast and five optimizers, one of them free of a learning rate.
         SuiteProtocol protocol = SuiteProtocol::defaults(true);
         if (o.quick) {
             protocol.problems = {"quadratic", "fmnist-logreg", "words-charlm"};
-            protocol.optimizers = {"sgd", "momentum", "adam", "lion"};
+            protocol.optimizers = {"sgd", "momentum", "adam", "lion", "prodigy"};
         }
         r.suite_dir = o.quick ? "suite-quick" : "suite";
         const TrainTest images = suite_images(data, true);

@@ -63,6 +63,9 @@ struct OptimizerInfo {
     OptimizerFactory<float> make_float;
     OptimizerFactory<double> make_double;
     bool matrices_only = false;                 // refuses tensors that are not 2-D (Muon)
+    /// Estimates its own step size; lr is a multiplier of it, 1 by default (Prodigy,
+    /// D-Adaptation, DoG). The suite's defaults phase is their honest comparison.
+    bool learning_rate_free = false;
 };
 
 /// The registry, in the lecture's order.
