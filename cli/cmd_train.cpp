@@ -58,9 +58,20 @@ void check_resume_flags(const TrainFlags& f, TrainConfig& c, TrainPaths& paths) 
     differs("--lookahead", c.lookahead, saved.lookahead);
     auto decay = [](const std::optional<double>& d) { return d ? format_number(*d) : std::string("none"); };
     differs("--ema", decay(c.ema), decay(saved.ema));
-    // The wrappers are part of the optimizer's state: a resumed run keeps them unasked.
+    auto swa = [](const std::optional<SwaOptions>& s, auto field) { return s ? field(*s) : std::string("none"); };
+    differs("--swa-start", swa(c.swa, [](const SwaOptions& s) { return std::to_string(s.swa_start); }),
+            swa(saved.swa, [](const SwaOptions& s) { return std::to_string(s.swa_start); }));
+    differs("--swa-lr", swa(c.swa, [](const SwaOptions& s) { return format_number(s.swa_lr); }),
+            swa(saved.swa, [](const SwaOptions& s) { return format_number(s.swa_lr); }));
+    differs("--swa-anneal-epochs", swa(c.swa, [](const SwaOptions& s) { return std::to_string(s.anneal_epochs); }),
+            swa(saved.swa, [](const SwaOptions& s) { return std::to_string(s.anneal_epochs); }));
+    differs("--swa-anneal-strategy", swa(c.swa, [](const SwaOptions& s) { return s.anneal_strategy; }),
+            swa(saved.swa, [](const SwaOptions& s) { return s.anneal_strategy; }));
+    // The wrappers are part of the optimizer's state: a resumed run keeps them unasked (and
+    // SWA's flags not given take the checkpoint's, not their defaults).
     if (f.options.at("--lookahead")->count() == 0) c.lookahead = saved.lookahead;
     if (f.options.at("--ema")->count() == 0) c.ema = saved.ema;
+    c.swa = saved.swa;
     differs("--adamw-lr", format_number(c.adamw_lr), format_number(saved.adamw_lr));
     if (f.options.at("--adamw-lr")->count() == 0) c.adamw_lr = saved.adamw_lr;
     if (f.checkpoint.empty()) paths.checkpoint = f.resume;  // keep checkpointing in place
@@ -165,6 +176,7 @@ int run_train(TrainFlags& f) {
     c.hyper = f.optimizer.hyper();
     c.convention = f.optimizer.parsed_convention();
     c.lookahead = f.optimizer.lookahead;
+    c.swa = f.optimizer.swa();
     TrainPaths paths{f.out_dir, f.checkpoint, f.resume};
     if (!f.resume.empty()) {
         check_resume_flags(f, c, paths);
@@ -263,6 +275,9 @@ void setup_train(CLI::App& app, int& exit_code) {
         ->capture_default_str();
     o["--optimizer"] = sub->get_option("--optimizer");
     o["--lookahead"] = sub->get_option("--lookahead");
+    for (const char* flag : {"--swa-start", "--swa-lr", "--swa-anneal-epochs", "--swa-anneal-strategy"}) {
+        o[flag] = sub->get_option(flag);
+    }
     o["--convention"] = sub->get_option("--convention");
     sub->footer("Example: optlab train --optimizer adam --lr 1e-3 --epochs 5 --out runs/adam --checkpoint runs/adam.safetensors");
     sub->callback([f, &exit_code] { exit_code = run_train(*f); });

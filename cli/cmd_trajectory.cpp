@@ -15,6 +15,7 @@
 #include "optlab/core/text.hpp"
 #include "optlab/io/hyper_json.hpp"
 #include "optlab/problems/trajectory.hpp"
+#include "optlab/train/config.hpp"
 
 namespace optlab::cli {
 
@@ -41,13 +42,15 @@ int run_trajectory(const TrajectoryOptions& o) {
         j["optimizer"] = o.optimizer.optimizer;
         j["convention"] = o.optimizer.convention;
         if (!o.optimizer.lookahead.empty()) j["lookahead"] = o.optimizer.lookahead;
+        if (const std::optional<SwaOptions> swa = o.optimizer.swa()) j["swa"] = nlohmann::json::parse(swa_to_json(swa));
         j["hyper"] = nlohmann::json::parse(hyper_to_json(t.hyper));
         j["path"] = nlohmann::json::array();
         // JSON has no inf/NaN: they become null.
         auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
         for (std::size_t k = 0; k < t.points.size(); ++k) {
             nlohmann::json row = {{"step", k}, {"x", num(t.points[k][0])}, {"y", num(t.points[k][1])}, {"f", num(t.f[k])}};
-            // Where the gradient was taken, when the optimizer evaluates elsewhere (Schedule-Free, ASGD).
+            // Where the gradient was taken, when the optimizer evaluates elsewhere (Schedule-Free,
+            // ASGD, the EMA's and SWA's averages).
             if (!t.train_points.empty()) row["train_point"] = {num(t.train_points[k][0]), num(t.train_points[k][1])};
             j["path"].push_back(row);
         }
@@ -91,8 +94,9 @@ void setup_trajectory(CLI::App& app, int& exit_code) {
         ->capture_default_str();
     add_optimizer_flags(*sub, o->optimizer);
     sub->footer("Functions:\n" + functions +
-                "\nRow 0 is the start, row k the point after k updates; float64, printed "
-                "round-trippable.\nExample: optlab trajectory --function ravine --optimizer "
+                "\nRow 0 is the start, row k the point after k updates — where the optimizer evaluates "
+                "(Schedule-Free's x, SWA's average; under Lookahead the fast weights), the JSON giving the "
+                "training point too; float64, printed round-trippable.\nExample: optlab trajectory --function ravine --optimizer "
                 "adam --lr 0.3 --convention book");
     sub->callback([o, &exit_code] { exit_code = run_trajectory(*o); });
 }

@@ -86,6 +86,17 @@ void add_optimizer_flags(CLI::App& app, OptimizerFlags& f) {
     app.add_option("--lookahead", f.lookahead,
                    "K,ALPHA: wrap the optimizer in Lookahead; every K steps the slow weights move "
                    "ALPHA of the way to the fast ones and the fast ones restart there (e.g. 5,0.5)");
+    app.add_option("--swa-start", f.swa_start,
+                   "N: stochastic weight averaging (torch.optim.swa_utils): after every optimizer step past the "
+                   "first N, average the weights equally and let SWALR anneal the lr to --swa-lr, in place of "
+                   "--schedule; the model is evaluated (and checkpointed) at the average. Needs --swa-lr");
+    app.add_option("--swa-lr", f.swa_lr, "X: with --swa-start, the lr SWALR anneals to (torch's swa_lr)")
+        ->check(finite_number());
+    app.add_option("--swa-anneal-epochs", f.swa_anneal_epochs,
+                   "N: with --swa-start, SWALR's anneal_epochs, counted in optimizer steps (SWALR steps once "
+                   "per step here); 0 jumps to --swa-lr at once (default 10)");
+    app.add_option("--swa-anneal-strategy", f.swa_anneal_strategy,
+                   "cos or linear: with --swa-start, SWALR's anneal_strategy (default cos)");
     const std::string group = "Hyper-parameters (unset: the optimizer's default in the convention)";
     const std::size_t registered = optimizers().size();
     for (const auto& [name, info] : all_hyper_parameters()) {

@@ -20,6 +20,10 @@ struct OptimizerFlags {
     std::string optimizer = "sgd";
     std::string convention = "torch";
     std::string lookahead;  // "" or K,ALPHA: Lookahead around the optimizer
+    // SWA's flags as given (swa_from_flags checks them together).
+    std::optional<std::int64_t> swa_start, swa_anneal_epochs;
+    std::optional<double> swa_lr;
+    std::optional<std::string> swa_anneal_strategy;
     // By hyper-parameter name ("weight_decay"): what was given. Map nodes do not move, so
     // CLI11 can keep pointers into them.
     std::map<std::string, std::optional<double>> numbers;
@@ -32,8 +36,13 @@ struct OptimizerFlags {
     /// The hyper-parameters given on the command line (unset flags are absent).
     HyperParams hyper() const;
     Convention parsed_convention() const { return parse_convention(convention); }
-    /// Lookahead when given (a subcommand with --ema adds it to this).
-    Wrapping wrapping() const { return parse_wrapping(lookahead, std::nullopt); }
+    /// SWA when --swa-start and --swa-lr are given; throws InvalidArgument naming the flag
+    /// when only some of SWA's flags are.
+    std::optional<SwaOptions> swa() const {
+        return swa_from_flags(swa_start, swa_lr, swa_anneal_epochs, swa_anneal_strategy);
+    }
+    /// Lookahead or SWA when given (a subcommand with --ema adds it to this).
+    Wrapping wrapping() const { return parse_wrapping(lookahead, std::nullopt, swa()); }
 };
 
 void add_optimizer_flags(CLI::App& app, OptimizerFlags& flags);

@@ -40,9 +40,11 @@ HyperValue hyper_from_python(std::string_view name, py::handle value);
 HyperParams hyper_from_python(const py::dict& values);
 py::object to_python(const HyperValue& value);
 py::dict to_python(const HyperParams& hyper);
-/// Lookahead ("K,ALPHA" or (k, alpha), None: none) and a weight EMA's decay (None: none) as
-/// the library's Wrapping, validated by it.
-Wrapping wrapping_from_python(py::handle lookahead, py::handle ema);
+/// Lookahead ("K,ALPHA" or (k, alpha), None: none), a weight EMA's decay (None: none) and SWA
+/// (swa_start and swa_lr, None: none; the anneal's epochs and strategy, None: SWALR's
+/// defaults) as the library's Wrapping, validated by it.
+Wrapping wrapping_from_python(py::handle lookahead, py::handle ema, py::handle swa_start, py::handle swa_lr,
+                              py::handle swa_anneal_epochs, py::handle swa_anneal_strategy);
 /// The name of a value's type, for messages: "list", "ndarray".
 std::string type_name(py::handle value);
 

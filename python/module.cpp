@@ -218,7 +218,29 @@ Point2 pair_from_python(std::string_view what, py::handle value) {
 
 }  // namespace
 
-Wrapping wrapping_from_python(py::handle lookahead, py::handle ema) {
+namespace {
+
+/// A whole number (a Python int or anything with __index__, not a bool), or none for None.
+std::optional<std::int64_t> count_from_python(const char* what, py::handle value) {
+    if (value.is_none()) return std::nullopt;
+    if (py::isinstance<py::bool_>(value) || !PyIndex_Check(value.ptr())) {
+        throw py::type_error(std::string(what) + ": expected an integer, got " + type_name(value));
+    }
+    const py::object index = py::reinterpret_steal<py::object>(PyNumber_Index(value.ptr()));
+    if (!index) throw py::error_already_set();  // e.g. an array of several values
+    int overflow = 0;
+    const long long n = PyLong_AsLongLongAndOverflow(index.ptr(), &overflow);
+    if (overflow != 0) {
+        throw InvalidArgument(std::string(what) + ": " + std::string(py::str(index)) +
+                              " is out of range (expected an integer of 64 bits)");
+    }
+    return std::int64_t(n);
+}
+
+}  // namespace
+
+Wrapping wrapping_from_python(py::handle lookahead, py::handle ema, py::handle swa_start, py::handle swa_lr,
+                              py::handle swa_anneal_epochs, py::handle swa_anneal_strategy) {
     Wrapping w;
     if (py::isinstance<py::str>(lookahead)) {
         w.lookahead = parse_lookahead(lookahead.cast<std::string>(), "lookahead");
@@ -232,6 +254,21 @@ Wrapping wrapping_from_python(py::handle lookahead, py::handle ema) {
         if (!std::holds_alternative<double>(decay)) throw py::type_error("ema: expected a number, got " + type_name(ema));
         w.ema = std::get<double>(decay);
     }
+    std::optional<double> lr;
+    if (!swa_lr.is_none()) {
+        const HyperValue value = hyper_from_python("swa_lr", swa_lr);
+        if (!std::holds_alternative<double>(value)) throw py::type_error("swa_lr: expected a number, got " + type_name(swa_lr));
+        lr = std::get<double>(value);
+    }
+    std::optional<std::string> strategy;
+    if (!swa_anneal_strategy.is_none()) {
+        if (!py::isinstance<py::str>(swa_anneal_strategy)) {
+            throw py::type_error("swa_anneal_strategy: expected 'cos' or 'linear', got " + type_name(swa_anneal_strategy));
+        }
+        strategy = swa_anneal_strategy.cast<std::string>();
+    }
+    w.swa = swa_from_flags(count_from_python("swa_start", swa_start), lr,
+                           count_from_python("swa_anneal_epochs", swa_anneal_epochs), strategy);
     w.validate();
     return w;
 }
@@ -240,13 +277,14 @@ namespace {
 
 py::array_t<double> trajectory(const std::string& function, const std::string& optimizer, py::object lr,
                                std::int64_t steps, py::object start, const std::string& convention,
-                               py::object lookahead, py::object ema, py::kwargs kwargs) {
+                               py::object lookahead, py::object ema, py::object swa_start, py::object swa_lr,
+                               py::object swa_anneal_epochs, py::object swa_anneal_strategy, py::kwargs kwargs) {
     const Function2d& fn = function_2d(function);
     HyperParams hyper = hyper_from_python(kwargs);
     if (!lr.is_none()) hyper["lr"] = hyper_from_python("lr", lr);
     const Point2 from = start.is_none() ? fn.start : pair_from_python("start", start);
     const Convention c = parse_convention(convention);
-    const Wrapping w = wrapping_from_python(lookahead, ema);
+    const Wrapping w = wrapping_from_python(lookahead, ema, swa_start, swa_lr, swa_anneal_epochs, swa_anneal_strategy);
     Trajectory t;
     {
         py::gil_scoped_release unlocked;
@@ -288,9 +326,11 @@ void bind_catalogue(py::module_& m) {
     m.def("trajectory", &trajectory, py::arg("function") = "ravine", py::arg("optimizer") = "sgd",
           py::arg("lr") = py::none(), py::arg("steps") = 30, py::arg("start") = py::none(),
           py::arg("convention") = "torch", py::kw_only(), py::arg("lookahead") = py::none(),
-          py::arg("ema") = py::none(),
+          py::arg("ema") = py::none(), py::arg("swa_start") = py::none(), py::arg("swa_lr") = py::none(),
+          py::arg("swa_anneal_epochs") = py::none(), py::arg("swa_anneal_strategy") = py::none(),
           "An optimizer's path on a 2-D test function as a float64 array of rows [step, x, y, f]: row 0 is "
-          "the start, row k the point after k updates — `optlab trajectory`'s numbers bit for bit. Other "
+          "the start, row k the point after k updates — `optlab trajectory`'s numbers bit for bit (where the "
+          "optimizer evaluates: an EMA's or SWA's average). lookahead, ema and swa_*: as make_optimizer's. Other "
           "keyword arguments are hyper-parameters by their PyTorch names (betas=(0.9, 0.999), ...).");
     m.def("num_threads", &num_threads, "Threads optlab's kernels use (OPTLAB_NUM_THREADS, else all cores).");
     m.def("set_num_threads", &set_num_threads, py::arg("n"), "Sets the threads optlab's kernels use; n >= 1.");

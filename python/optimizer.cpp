@@ -183,14 +183,16 @@ std::unique_ptr<Optimizer<T>> build(const std::string& name, ParamStore<T>& stor
 }
 
 PyOptimizer make(const std::string& name, py::object store, const std::string& convention, py::object groups,
-                 py::object lookahead, py::object ema, py::object schedule, py::object clip, py::kwargs kwargs) {
+                 py::object lookahead, py::object ema, py::object swa_start, py::object swa_lr,
+                 py::object swa_anneal_epochs, py::object swa_anneal_strategy, py::object schedule, py::object clip,
+                 py::kwargs kwargs) {
     if (!py::isinstance<Store>(store)) {
         throw py::type_error("make_optimizer: expected an optlab.ParamStore, got " +
                              type_name(store));
     }
     const HyperParams hyper = hyper_from_python(kwargs);
     const Convention c = parse_convention(convention);
-    const Wrapping wrapping = wrapping_from_python(lookahead, ema);
+    const Wrapping wrapping = wrapping_from_python(lookahead, ema, swa_start, swa_lr, swa_anneal_epochs, swa_anneal_strategy);
     PyOptimizer out;
     out.store = store;
     std::visit([&](auto& s) {
@@ -545,7 +547,7 @@ C++ library and the CLI read.)")
         .def_property_readonly("state_bytes", [](const PyOptimizer& o) { return o.with([](const auto& opt) { return opt.state_bytes(); }); })
         .def_property_readonly("has_eval_point", [](const PyOptimizer& o) {
             return o.with([](const auto& opt) { return opt.has_eval_point(); });
-        }, "Whether the model is evaluated elsewhere than trained (Schedule-Free's x, Lookahead, EMA).")
+        }, "Whether the model is evaluated elsewhere than trained (Schedule-Free's x, Lookahead, EMA, SWA).")
         .def_property_readonly("training", [](const PyOptimizer& o) { return o.with([](const auto& opt) { return opt.training(); }); })
         .def("eval", [](PyOptimizer& o) { o.locked([](auto& opt) { opt.eval(); }); },
              "Puts the evaluation point into the parameters (nothing for most optimizers).")
@@ -594,14 +596,17 @@ C++ library and the CLI read.)")
 
     m.def("make_optimizer", &make, py::arg("name"), py::arg("store"), py::arg("convention") = "torch", py::kw_only(),
           py::arg("groups") = py::none(), py::arg("lookahead") = py::none(), py::arg("ema") = py::none(),
-          py::arg("schedule") = py::none(), py::arg("clip") = py::none(),
+          py::arg("swa_start") = py::none(), py::arg("swa_lr") = py::none(), py::arg("swa_anneal_epochs") = py::none(),
+          py::arg("swa_anneal_strategy") = py::none(), py::arg("schedule") = py::none(), py::arg("clip") = py::none(),
           R"(Optimizer `name` (a registry name: optlab.optimizers()) over `store`, with its defaults under
 `convention` and the hyper-parameters given as keywords by their PyTorch names (lr=, betas=(0.9, 0.999),
 weight_decay=, eps=(None, 1e-3) for Adafactor, ...).
 
 groups: torch's list of dicts ({"params": ["w"], "lr": 0.1}) or (names, {hyper}) pairs, each over the
   keywords given here; without it one group holds every tensor.
-lookahead: "K,ALPHA" or (k, alpha), Lookahead around the optimizer; ema: a decay, a weight EMA.
+lookahead: "K,ALPHA" or (k, alpha), Lookahead around the optimizer; ema: a decay, a weight EMA;
+  swa_start=N, swa_lr=X: stochastic weight averaging after N steps, SWALR annealing the lr to X over
+  swa_anneal_epochs steps (10) as swa_anneal_strategy says ("cos" or "linear"), as --swa-* do.
 schedule: a --schedule text ("cosine:1000,50"), stepped after each step(); clip: a --clip text
   ("global-norm:1") or an optlab.GradClip, applied before it.)");
 }

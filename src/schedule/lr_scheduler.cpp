@@ -59,6 +59,7 @@ LrScheduler<T>::LrScheduler(Optimizer<T>& optimizer, std::shared_ptr<const LrSch
 
 template <class T>
 void LrScheduler<T>::step() {
+    if (optimizer_.schedules_own_lr()) return;  // SWA's SWALR has taken over: torch steps no scheduler then
     if (t_ >= schedule_->last_step()) {
         throw InvalidArgument("schedule " + schedule_->describe() + ": stepped past its last step " +
                               std::to_string(schedule_->last_step()));
@@ -76,6 +77,10 @@ void LrScheduler<T>::set_last_step(std::int64_t t) {
     if (t > schedule_->last_step()) {
         throw_invalid("LrScheduler", "last_step", double(t), "at most the schedule's last step " +
                                                                  std::to_string(schedule_->last_step()));
+    }
+    if (optimizer_.schedules_own_lr()) {  // the lrs are SWALR's, loaded with the optimizer's state
+        t_ = t;
+        return;
     }
     for (std::size_t g = 0; g < base_lrs_.size(); ++g) {
         double lr = schedule_->next(base_lrs_[g], base_lrs_[g], 0);
@@ -126,6 +131,7 @@ void ReduceLrOnPlateau<T>::load_state(const PlateauState& state) {
 
 template <class T>
 bool ReduceLrOnPlateau<T>::step(double metric) {
+    if (optimizer_.schedules_own_lr()) return false;  // SWA's SWALR has taken over
     if (std::isnan(metric)) throw NonFiniteError("reduce-on-plateau: the metric is NaN");
     const bool better = options_.mode_max ? metric > best_ * (1.0 + options_.threshold)
                                           : metric < best_ * (1.0 - options_.threshold);

@@ -207,6 +207,39 @@ TEST(Cli, LookaheadTrajectoriesFollowTheFastWeights) {
     EXPECT_NE(path[4]["x"], path[3]["x"]);  // and it walks on from there
 }
 
+// SWA's rows are its evaluation point, as the EMA's: θ itself (the plain path) through step
+// swa_start, then the equal running average of the θ past it (torch's AveragedModel: the first
+// update copies, then a + (θ − a)/(n + 1)), θ given as train_point; the CSV prints the same rows.
+TEST(Cli, SwaTrajectoriesAreTheAverageAfterSwaStart) {
+    const CliRun plain = optlab_run("trajectory --optimizer sgd --lr 0.1 --steps 6 --format json");
+    const std::string flags = "trajectory --optimizer sgd --lr 0.1 --steps 6 --swa-start 2 --swa-lr 0.05 "
+                              "--swa-anneal-epochs 2 --swa-anneal-strategy linear";
+    const CliRun swa = optlab_run(flags + " --format json");
+    const CliRun csv_rows = optlab_run(flags);
+    ASSERT_EQ(plain.code, 0) << plain.err;
+    ASSERT_EQ(swa.code, 0) << swa.err;
+    ASSERT_EQ(csv_rows.code, 0) << csv_rows.err;
+    const auto p = nlohmann::json::parse(plain.out)["path"], w = nlohmann::json::parse(swa.out);
+    EXPECT_EQ(w["swa"], nlohmann::json::parse(R"({"swa_start": 2, "swa_lr": 0.05, "anneal_epochs": 2, "anneal_strategy": "linear"})"));
+    const auto& path = w["path"];
+    ASSERT_EQ(path.size(), 7u);
+    for (std::size_t k = 0; k <= 3; ++k) {  // the lr is the plain run's through step 3 (SWALR sets the 4th's)
+        EXPECT_EQ(path[k]["train_point"][0], p[k]["x"]) << "row " << k;
+    }
+    for (std::size_t k = 0; k <= 2; ++k) EXPECT_EQ(path[k]["x"], p[k]["x"]) << "row " << k << " is θ";
+    for (std::size_t c = 0; c < 2; ++c) {
+        double average = 0;
+        for (std::size_t k = 3, n = 0; k <= 6; ++k, ++n) {
+            const double theta = path[k]["train_point"][c];
+            average = n == 0 ? theta : average + (theta - average) / double(n + 1);
+            EXPECT_EQ(path[k][c == 0 ? "x" : "y"].get<double>(), average) << "row " << k;
+        }
+    }
+    EXPECT_NE(path[6]["x"], path[6]["train_point"][0]);
+    EXPECT_NE(path[4]["train_point"][0], p[4]["x"]) << "SWALR's lr from step 4 on";
+    EXPECT_NE(csv_rows.out.find("\n6," + path[6]["x"].dump() + ","), std::string::npos) << csv_rows.out;
+}
+
 // The registry for scripts: every registered optimizer, in order, with its defaults.
 TEST(Cli, OptimizersAsJsonIsTheRegistry) {
     const CliRun r = optlab_run("optimizers --json --convention book");

@@ -3,6 +3,7 @@
 // at random points, numerics, and the flags they refuse.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -79,6 +80,52 @@ TEST_F(CliTrain, ResumeKeepsTheWrapperAndGoesOnAfterMaxIterations) {
     EXPECT_NE(more.out.find("\"ema\":0.9"), std::string::npos) << more.out;
 }
 
+// SWA through the CLI: the summary and the checkpoint say so, the model saved is the average,
+// the lr is the schedule's through step --swa-start and SWALR's after (swa_lr once annealed);
+// a resume keeps SWA unasked and refuses other SWA flags, naming them.
+TEST_F(CliTrain, SwaTrainsEvaluatesAtTheAverageAndResumesWithIt) {
+    const std::string ck = (dir / "swa.safetensors").string(), out = (dir / "swa").string(), plain = (dir / "plain").string();
+    const std::string common = "--optimizer sgd --lr 0.1 --schedule exponential:0.9 --schedule-unit iteration ";
+    const std::string swa = "--swa-start 10 --swa-lr 0.02 --swa-anneal-epochs 4";
+    const CliRun r = optlab_run(base(common + swa + " --epochs 2 --json --checkpoint '" + ck + "' --out '" + out + "'"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    ASSERT_EQ(optlab_run(base(common + "--epochs 2 --out '" + plain + "'")).code, 0);
+    const auto summary = nlohmann::json::parse(r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1));
+    EXPECT_EQ(summary["swa"], nlohmann::json::parse(R"({"swa_start": 10, "swa_lr": 0.02, "anneal_epochs": 4, "anneal_strategy": "cos"})"));
+    auto lrs = [](const std::string& folder) {
+        std::ifstream in(std::filesystem::path(folder) / "iterations.csv");
+        std::string line;
+        std::getline(in, line);
+        const std::size_t column = std::size_t(std::count(line.begin(), line.begin() + std::ptrdiff_t(line.find("lr")), ','));
+        std::vector<std::string> out;
+        while (std::getline(in, line)) {
+            std::stringstream cells(line);
+            std::string cell;
+            for (std::size_t i = 0; i <= column; ++i) std::getline(cells, cell, ',');
+            out.push_back(cell);
+        }
+        return out;
+    };
+    const std::vector<std::string> with_swa = lrs(out), without = lrs(plain);
+    ASSERT_EQ(with_swa.size(), 32u);
+    ASSERT_EQ(without.size(), with_swa.size());
+    for (std::size_t i = 0; i < 10; ++i) EXPECT_EQ(with_swa[i], without[i]) << "iteration " << i + 1;
+    for (std::size_t i = 10; i < with_swa.size(); ++i) EXPECT_NE(with_swa[i], without[i]) << "iteration " << i + 1;
+    for (std::size_t i = 13; i < with_swa.size(); ++i) EXPECT_EQ(std::stod(with_swa[i]), 0.02) << "iteration " << i + 1;
+    const SafetensorsFile f = read_safetensors(ck);
+    EXPECT_EQ(f.metadata.at("optimizer/optimizer"), "sgd+swa");
+    EXPECT_EQ(f.find("model/layer1.weight")->data, f.find("optimizer/layer1.weight/swa_model")->data);
+    EXPECT_NE(f.find("model/layer1.weight")->data, f.find("optimizer/layer1.weight/train_point")->data);
+    const CliRun other = optlab_run(base(common + "--swa-start 10 --swa-lr 0.03 --epochs 3 --resume '" + ck + "'"));
+    EXPECT_EQ(other.code, 2);
+    EXPECT_NE(other.err.find("--swa-lr 0.03 differs from the checkpoint's 0.02"), std::string::npos) << other.err;
+    const CliRun none = optlab_run(base("--optimizer sgd --epochs 3 --swa-start 11 --swa-lr 0.02 --resume '" + ck + "'"));
+    EXPECT_NE(none.err.find("--swa-start 11 differs from the checkpoint's 10"), std::string::npos) << none.err;
+    const CliRun more = optlab_run(base("--optimizer sgd --epochs 3 --resume '" + ck + "' --json"));
+    EXPECT_EQ(more.code, 0) << more.err;
+    EXPECT_NE(more.out.find("\"swa\":{\"anneal_epochs\":4"), std::string::npos) << more.out;
+}
+
 // --optimizer muon trains the matrices with Muon and the biases with AdamW at --adamw-lr.
 TEST_F(CliTrain, MuonTrainsWithAdamWForTheBiases) {
     const std::string ck = (dir / "muon.safetensors").string();
@@ -150,7 +197,23 @@ INSTANTIATE_TEST_SUITE_P(
                       BadTrain{"ema_decay_of_one", "--ema 1", "--ema: invalid DECAY = 1"},
                       BadTrain{"lookahead_and_ema", "--lookahead 5,0.5 --ema 0.9", "--lookahead and --ema cannot be combined"},
                       BadTrain{"ema_around_schedule_free", "--optimizer schedule-free-adamw --ema 0.9",
-                               "schedule-free-adamw evaluates at a point of its own"}),
+                               "schedule-free-adamw evaluates at a point of its own"},
+                      BadTrain{"swa_start_without_lr", "--swa-start 5", "--swa-start without --swa-lr"},
+                      BadTrain{"swa_lr_without_start", "--swa-lr 0.01", "--swa-lr without --swa-start"},
+                      BadTrain{"swa_anneal_without_swa", "--swa-anneal-strategy linear",
+                               "--swa-anneal-strategy without --swa-start and --swa-lr"},
+                      BadTrain{"swa_start_negative", "--swa-start -1 --swa-lr 0.01",
+                               "--swa-start: invalid swa_start = -1 (expected an integer >= 0)"},
+                      BadTrain{"swa_lr_zero", "--swa-start 5 --swa-lr 0", "--swa-lr: invalid swa_lr = 0 (expected a finite number > 0)"},
+                      BadTrain{"swa_anneal_epochs_negative", "--swa-start 5 --swa-lr 0.01 --swa-anneal-epochs -2",
+                               "--swa-anneal-epochs: invalid anneal_epochs = -2 (expected an integer >= 0)"},
+                      BadTrain{"swa_anneal_strategy_unknown", "--swa-start 5 --swa-lr 0.01 --swa-anneal-strategy cosine",
+                               "--swa-anneal-strategy: invalid anneal_strategy 'cosine' (expected cos or linear)"},
+                      BadTrain{"swa_and_ema", "--swa-start 5 --swa-lr 0.01 --ema 0.9", "--ema and --swa-start cannot be combined"},
+                      BadTrain{"swa_and_lookahead", "--swa-start 5 --swa-lr 0.01 --lookahead 5,0.5",
+                               "--lookahead and --swa-start cannot be combined"},
+                      BadTrain{"swa_around_schedule_free", "--optimizer schedule-free-sgd --swa-start 5 --swa-lr 0.01",
+                               "schedule-free-sgd evaluates at a point of its own"}),
     case_name<BadTrain>);
 
 TEST(CliTrainData, AnUnknownDatasetNameIsRefused) {

@@ -287,10 +287,12 @@ TEST(DocsDefaults, EveryTableIsTheRegistrysDefaultsUnderEveryConvention) {
 }
 
 // Every "N cases" in a text; where it goes on "in `tests/reference/F.json`" (or "with a wrapper
-// in ..."), F is the file it counts, torch_reference or torch_schedules.
+// in ...", or "with a wrapper (`kind`, ...) in ..."), F is the file it counts, torch_reference or
+// torch_schedules.
 struct CaseCount {
     std::size_t documented = 0;
     bool wrapped = false;
+    std::set<std::string> wrapper_kinds;  // "(`swa`)": those wrappers' cases only; empty: every wrapper's
     std::string file;  // empty: the count names no reference file
     std::string text;  // as the page has it, for the message
 };
@@ -309,6 +311,11 @@ std::vector<CaseCount> case_counts(const std::string& text) {
         if (text.compare(rest, wrapper.size(), wrapper) == 0) {
             count.wrapped = true;
             rest += wrapper.size();
+            if (text.compare(rest, 2, " (") == 0 && text.find(')', rest) != std::string::npos) {
+                const std::size_t close = text.find(')', rest);
+                for (const std::string& kind : backquoted(text.substr(rest, close - rest))) count.wrapper_kinds.insert(kind);
+                rest = close + 1;
+            }
         }
         for (const char* file : {"torch_reference", "torch_schedules"}) {
             const std::string named = std::string(" in `tests/reference/") + file + ".json`";
@@ -324,7 +331,8 @@ std::vector<CaseCount> case_counts(const std::string& text) {
 }
 
 // "N cases in `tests/reference/torch_reference.json`" in a section counts its registry names'
-// cases (a wrapper's aside), "N cases with a wrapper in …" the wrapped ones, and "N cases in
+// cases (a wrapper's aside), "N cases with a wrapper in …" the wrapped ones ("with a wrapper
+// (`swa`) in …": those of the wrappers named), and "N cases in
 // `tests/reference/torch_schedules.json`" the schedules'. Any other "N cases" on the page is a
 // count nothing checks: say which file it counts, or drop it.
 TEST(DocsCounts, EveryCountOfReferenceCasesIsTheFiles) {
@@ -365,8 +373,15 @@ TEST(DocsCounts, EveryCountOfReferenceCasesIsTheFiles) {
             } else {
                 EXPECT_TRUE(count.wrapped || !s.names.empty())
                     << "docs/optimizers.md, '" << s.title << "': '" << count.text << "' in a section of no registry name";
+                auto of_kinds = [&](const json& c) {
+                    if (count.wrapper_kinds.empty()) return true;
+                    for (const auto& [kind, setting] : c["wrapper"].items()) {
+                        if (count.wrapper_kinds.contains(kind)) return true;
+                    }
+                    return false;
+                };
                 for (const json& c : optim["cases"]) {
-                    actual += count.wrapped ? c.contains("wrapper")
+                    actual += count.wrapped ? c.contains("wrapper") && of_kinds(c)
                                             : !c.contains("wrapper") && s.names.contains(c["optimizer"].get<std::string>());
                 }
             }

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "optlab/optim/adam.hpp"
 #include "optlab/optim/registry.hpp"
 #include "optlab/optim/sgd.hpp"
+#include "optlab/optim/wrappers.hpp"
 #include "../optim/splitmix.hpp"
 #include "../optim/taken_as.hpp"
 
@@ -269,6 +271,78 @@ TEST_F(Mismatch, ACorruptFileIsRefusedAndTheOptimizerUnchanged) {
     Adam<float> adam(store);
     expect_has(error(adam), "CRC-32");
     EXPECT_EQ(adam.step_count(0), 0);
+}
+
+// SWA saved mid-anneal (two groups, each with its lr, after 2 of 5 SWALR steps): a new
+// optimizer that loads the file goes on as the one that never stopped — parameters, average,
+// n_averaged, lrs, evaluation point; an average that does not add up is refused, naming it.
+TEST(StateFile, SwaSavedMidAnnealContinuesExactlyAndAnInconsistentAverageIsRefused) {
+    const SwaOptions swa{4, 0.002, 5, "cos"};
+    const std::vector<GroupSpec> groups = {{{"layer1.weight"}, {{"lr", 0.01}}}, {{"layer1.bias"}, {{"lr", 0.02}}}};
+    auto make = [&](ParamStore<float>& store) { return with_swa(make_optimizer<float>("adam", store, groups), swa); };
+    auto straight_store = model<float>(), first_store = model<float>();
+    auto straight = make(straight_store), first = make(first_store);
+    for (int step = 1; step <= 6; ++step) {
+        fill_grads(straight_store, step);
+        fill_grads(first_store, step);
+        straight->step();
+        first->step();
+    }
+    const auto path = temp_file("swa.safetensors");
+    save_optimizer_state(path, *first);
+    auto resumed_store = model<float>(99);
+    std::copy(first_store.params().begin(), first_store.params().end(), resumed_store.params().begin());
+    auto resumed = make(resumed_store);
+    load_optimizer_state(path, *resumed);
+    EXPECT_NE(resumed->lr(0), 0.01) << "saved mid-anneal: SWALR has moved the lr";
+    for (int step = 7; step <= 12; ++step) {
+        fill_grads(straight_store, step);
+        fill_grads(resumed_store, step);
+        straight->step();
+        resumed->step();
+        ASSERT_TRUE(std::equal(straight_store.params().begin(), straight_store.params().end(),
+                               resumed_store.params().begin())) << "step " << step;
+        for (std::size_t g = 0; g < 2; ++g) EXPECT_EQ(resumed->lr(g), straight->lr(g)) << "step " << step;
+    }
+    const auto a = straight->buffer("swa_model"), b = resumed->buffer("swa_model");
+    EXPECT_TRUE(!a.empty() && std::equal(a.begin(), a.end(), b.begin(), b.end()));
+    EXPECT_EQ(resumed->state_dict().groups[1].scalars.at("n_averaged"), 8.0);
+    straight->eval();
+    resumed->eval();
+    EXPECT_TRUE(std::equal(straight_store.params().begin(), straight_store.params().end(), resumed_store.params().begin()));
+
+    // The file, edited: n_averaged not a whole number, different between groups, or > 0 with
+    // no average saved.
+    auto refused = [&](const std::function<void(SafetensorsFile&)>& change, const std::string& part) {
+        SafetensorsFile f = read_safetensors(path);
+        f.metadata.erase("crc32");
+        change(f);
+        write_safetensors(path, f);
+        auto store = model<float>();
+        auto opt = make(store);
+        try {
+            load_optimizer_state(path, *opt);
+            ADD_FAILURE() << "loaded a state with " << part;
+        } catch (const StateMismatch& e) {
+            expect_has(e.what(), part);
+        }
+        EXPECT_EQ(opt->step_count(0), 0) << "a refused state changes nothing";
+        save_optimizer_state(path, *first);
+    };
+    auto set_count = [](double n, std::size_t group) {
+        return [=](SafetensorsFile& f) {
+            auto groups = nlohmann::json::parse(f.metadata.at("optimizer/groups"));
+            groups[group]["scalars"]["n_averaged"] = n;
+            f.metadata["optimizer/groups"] = groups.dump();
+        };
+    };
+    refused(set_count(2.5, 0), "has n_averaged 2.5 (expected a whole number >= 0, the same in every group)");
+    refused(set_count(-1, 0), "has n_averaged -1");
+    refused(set_count(3, 1), "group 1 of adam+swa has n_averaged 3");
+    refused([](SafetensorsFile& f) {
+        std::erase_if(f.tensors, [](const SafeTensor& t) { return t.name == "optimizer/layer1.bias/swa_model"; });
+    }, "has averaged 2 models but saved no swa_model of tensor 'layer1.bias'");
+    std::filesystem::remove(path);
 }
 
 }  // namespace

@@ -293,17 +293,70 @@ TEST_P(EveryOptimizer, AlikeGroupsSteppedInOnePassEqualOneOptimizerPerTensor) {
 }
 
 TEST(Optimizer, StepGroupsWithEveryFlagIsStepAndWrappersRefuseTheRest) {
-    ParamStore<float> store;
-    store.add("a", {3});
-    store.add("b", {3});
-    auto lookahead = wrap(make_optimizer<float>("sgd", store, std::vector<GroupSpec>{{{"a"}, {}}, {{"b"}, {}}}),
-                          parse_wrapping("2,0.5", std::nullopt));
-    for (float& g : store.grads()) g = 1.f;
-    lookahead->step_groups({true, true});
-    EXPECT_EQ(lookahead->step_count(0), 1);
-    EXPECT_FALSE(lookahead->steps_by_group());
-    EXPECT_THROW(lookahead->step_groups({true, false}), InvalidArgument);
-    EXPECT_EQ(lookahead->step_count(1), 1);
+    for (const Wrapping& w : {parse_wrapping("2,0.5", std::nullopt), parse_wrapping("", 0.9),
+                              parse_wrapping("", std::nullopt, SwaOptions{1, 0.05})}) {
+        ParamStore<float> store;
+        store.add("a", {3});
+        store.add("b", {3});
+        auto wrapped = wrap(make_optimizer<float>("sgd", store, std::vector<GroupSpec>{{{"a"}, {}}, {{"b"}, {}}}), w);
+        for (float& g : store.grads()) g = 1.f;
+        wrapped->step_groups({true, true});
+        EXPECT_EQ(wrapped->step_count(0), 1) << wrapped->name();
+        EXPECT_FALSE(wrapped->steps_by_group()) << wrapped->name();
+        EXPECT_THROW(wrapped->step_groups({true, false}), InvalidArgument) << wrapped->name();
+        EXPECT_EQ(wrapped->step_count(1), 1) << wrapped->name();
+    }
+}
+
+// SWA around every optimizer that has no evaluation point of its own (the others are refused,
+// naming it): until its first average (step swa_start + 1) the model is evaluated at θ itself;
+// after, at the equal running average of the θ of the steps past swa_start, computed here as
+// torch's AveragedModel does; train() puts θ back bit for bit; SWALR takes every group's lr to
+// swa_lr (anneal_epochs 2) and holds it there.
+TEST_P(EveryOptimizer, SwaEvaluatesAtTheEqualAverageOfTheStepsAfterSwaStart) {
+    const SwaOptions swa{3, 1e-3, 2, "linear"};
+    ParamStore<double> store;
+    store.add("w", test::taken_as(GetParam(), {4, 3}));
+    store.add("b", test::taken_as(GetParam(), {3}));
+    fill(store.params(), 5);
+    std::unique_ptr<Optimizer<double>> inner = make_optimizer<double>(GetParam(), store, HyperParams{});
+    if (inner->has_eval_point()) {
+        EXPECT_THROW(
+            {
+                try {
+                    with_swa(std::move(inner), swa);
+                } catch (const InvalidArgument& e) {
+                    EXPECT_NE(std::string(e.what()).find("evaluates at a point of its own"), std::string::npos) << e.what();
+                    throw;
+                }
+            },
+            InvalidArgument);
+        return;
+    }
+    const std::string name = std::string(inner->name()) + "+swa";  // (momentum's class is sgd)
+    auto opt = with_swa(std::move(inner), swa);
+    EXPECT_EQ(opt->name(), name);
+    std::vector<double> average;
+    double n = 0;
+    for (int step = 1; step <= 7; ++step) {
+        fill(store.grads(), 40 + step);
+        opt->step();
+        const std::vector<double> theta(store.params().begin(), store.params().end());
+        if (step > swa.swa_start) {
+            if (n == 0) average = theta;
+            for (std::size_t i = 0; i < theta.size() && n > 0; ++i) average[i] = average[i] + (theta[i] - average[i]) / (n + 1);
+            ++n;
+        }
+        opt->eval();
+        const std::vector<double> evaluated(store.params().begin(), store.params().end());
+        EXPECT_EQ(evaluated, n == 0 ? theta : average) << GetParam() << " evaluated after step " << step;
+        opt->train();
+        EXPECT_EQ(std::vector<double>(store.params().begin(), store.params().end()), theta) << "train() after step " << step;
+        EXPECT_EQ(opt->schedules_own_lr(), step > swa.swa_start);
+    }
+    EXPECT_EQ(opt->state_dict().groups[0].scalars.at("n_averaged"), n);
+    EXPECT_NE(average, std::vector<double>(store.params().begin(), store.params().end())) << "the average is θ: the test shows nothing";
+    for (std::size_t g = 0; g < opt->num_groups(); ++g) EXPECT_EQ(opt->lr(g), swa.swa_lr) << GetParam() << " group " << g;
 }
 
 // loss = Σ (a_i θ_i − y_i)², 20 steps: strictly lower, and strictly higher with maximize.

@@ -21,12 +21,15 @@
 #include <fstream>
 #include <iostream>
 #include <limits>
+#include <optional>
 #include <set>
 #include <nlohmann/json.hpp>
 
+#include "optlab/core/text.hpp"
 #include "optlab/io/hyper_json.hpp"
 #include "optlab/optim/registry.hpp"
 #include "optlab/optim/wrappers.hpp"
+#include "optlab/schedule/lr_scheduler.hpp"
 #include "../test_name.hpp"
 #include "splitmix.hpp"
 
@@ -167,12 +170,32 @@ Agreement run_case(const json& c) {
         groups.push_back({g["params"].get<std::vector<std::string>>(), hyper_from_json(g["hyper"].dump(), "torch_reference.json")});
     }
     auto opt = make_optimizer<T>(c["optimizer"].get<std::string>(), store, groups);
-    if (c.contains("wrapper")) {  // Lookahead or weight EMA around it
+    if (c.contains("wrapper")) {  // Lookahead, weight EMA or SWA around it
         const json& w = c["wrapper"];
-        opt = w.contains("lookahead")
-                  ? with_lookahead<T>(std::move(opt), {w["lookahead"][0].get<std::int64_t>(), w["lookahead"][1].get<double>()})
-                  : with_ema<T>(std::move(opt), w["ema"].get<double>());
+        if (w.contains("lookahead")) {
+            opt = with_lookahead<T>(std::move(opt), {w["lookahead"][0].get<std::int64_t>(), w["lookahead"][1].get<double>()});
+        } else if (w.contains("ema")) {
+            opt = with_ema<T>(std::move(opt), w["ema"].get<double>());
+        } else {
+            const json& s = w.at("swa");
+            opt = with_swa<T>(std::move(opt), {s["swa_start"].get<std::int64_t>(), s["swa_lr"].get<double>(),
+                                               s["anneal_epochs"].get<std::int64_t>(), s["anneal_strategy"].get<std::string>()});
+        }
     }
+    // A schedule stepped after every step (SWA's cases: torch's scheduler until swa_start,
+    // which optlab's LrScheduler leaves to SWALR by itself: Optimizer::schedules_own_lr).
+    std::optional<LrScheduler<T>> scheduler;
+    if (c.contains("schedule")) scheduler.emplace(*opt, std::shared_ptr<const LrSchedule>(parse_schedule(c["schedule"].get<std::string>())));
+    // The evaluation point after step k (an average's), compared and left again: train() must
+    // put the training point back bit for bit, or the later steps differ.
+    auto expect_eval_point = [&](const json& expected, const std::string& when) {
+        opt->eval();
+        for (std::size_t i = 0; i < sizes.size(); ++i) {
+            expect_close<T>(expected[i].get<std::vector<double>>(), store.view(i).param,
+                            "param t" + std::to_string(i) + " at the evaluation point" + when, bound, agreement);
+        }
+        opt->train();
+    };
     for (int k = 1; k <= steps; ++k) {
         for (std::size_t i = 0; i < sizes.size(); ++i) {
             auto g = store.view(i).grad;
@@ -183,6 +206,7 @@ Agreement run_case(const json& c) {
             for (std::size_t row : steps_rows[k - 1].template get<std::vector<std::size_t>>()) store.mark_row(std::stoul(index), row);
         }
         opt->step();
+        if (scheduler) scheduler->step();
         const std::string key = std::to_string(k);
         if (c["params_after"].contains(key)) {
             for (std::size_t i = 0; i < sizes.size(); ++i) {
@@ -191,15 +215,25 @@ Agreement run_case(const json& c) {
                                 "param t" + std::to_string(i) + " after step " + key, bound, agreement);
             }
         }
+        if (c.contains("eval_after") && c["eval_after"].contains(key)) expect_eval_point(c["eval_after"][key], " after step " + key);
+        if (c.contains("lr_after")) {  // torch's group["lr"], a Python float: the same double
+            for (std::size_t g = 0; g < opt->num_groups(); ++g) {
+                EXPECT_EQ(opt->lr(g), c["lr_after"][key][g].get<double>()) << "lr of group " << g << " after step " << key;
+            }
+        }
     }
     // An optimizer that evaluates elsewhere than it trains (Schedule-Free's x): its eval().
-    if (c["params_after"].contains("eval")) {
-        opt->eval();
-        for (std::size_t i = 0; i < sizes.size(); ++i) {
-            expect_close<T>(c["params_after"]["eval"][i].get<std::vector<double>>(), store.view(i).param,
-                            "param t" + std::to_string(i) + " at the evaluation point", bound, agreement);
+    if (c["params_after"].contains("eval")) expect_eval_point(c["params_after"]["eval"], "");
+    // Per-group scalars torch keeps beside the tensors (AveragedModel's n_averaged).
+    const json scalars = c.value("scalars", json::object());
+    for (const auto& [scalar, value] : scalars.items()) {
+        const OptimizerState<T> state = opt->state_dict();
+        for (std::size_t g = 0; g < state.groups.size(); ++g) {
+            const auto it = state.groups[g].scalars.find(scalar);
+            EXPECT_TRUE(it != state.groups[g].scalars.end() && it->second == value.template get<double>())
+                << scalar << " of group " << g << ": " << (it == state.groups[g].scalars.end() ? "none" : format_number(it->second))
+                << ", torch's " << value;
         }
-        opt->train();
     }
     // Plain SGD (no momentum) is the only optimizer without state.
     const bool stateless = c["optimizer"] == "sgd" && !c["groups"][0]["hyper"].contains("momentum") &&

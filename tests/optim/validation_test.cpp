@@ -9,6 +9,7 @@
 #include "optlab/optim/adam.hpp"
 #include "optlab/optim/registry.hpp"
 #include "optlab/optim/sgd.hpp"
+#include "optlab/optim/wrappers.hpp"
 #include "taken_as.hpp"
 
 namespace optlab {
@@ -175,6 +176,62 @@ TEST(Validation, TheKerasConventionHasKerasDefaultsAndRanges) {
                    {"rmsprop has no hyper-parameter 'rho'", "RMSprop rho is PyTorch's alpha", "use alpha"});
     expect_message(error_of("adam", {{"epsilon", 1e-7}}), {"adam has no hyper-parameter 'epsilon'", "use eps"});
     EXPECT_EQ(error_of("adam", {{"rho", 0.9}}), "adam has no hyper-parameter 'rho'") << "no hint where it has no alpha";
+}
+
+// SWA's options as torch's SWALR checks them (anneal_strategy cos or linear, anneal_epochs an
+// integer >= 0) and as its loop needs them (swa_start >= 0, swa_lr finite > 0): with_swa names
+// the field, Wrapping (the CLI's and Python's) the flag, each with the value and the range; its
+// flags come together or not at all; and it is one evaluation point, not two.
+TEST(Validation, SwaOptionsNameTheFieldOrFlagTheValueAndTheRange) {
+    auto swa_error = [](const SwaOptions& o) -> std::string {
+        ParamStore<float> store;
+        store.add("w", {3});
+        try {
+            with_swa(make_optimizer<float>("sgd", store), o);
+        } catch (const InvalidArgument& e) {
+            return e.what();
+        }
+        return "";
+    };
+    auto wrapping_error = [](auto&& make) -> std::string {
+        try {
+            make();
+        } catch (const InvalidArgument& e) {
+            return e.what();
+        }
+        return "";
+    };
+    EXPECT_EQ(swa_error({0, 0.05}), "");
+    EXPECT_EQ(swa_error({5, 0.05, 0, "linear"}), "") << "torch's SWALR takes anneal_epochs = 0";
+    expect_message(swa_error({-1, 0.05}), {"swa: invalid swa_start = -1", "an integer >= 0"});
+    expect_message(swa_error({0, 0.0}), {"swa: invalid swa_lr = 0", "a finite number > 0"});
+    expect_message(swa_error({0, kInf}), {"swa_lr = inf", "a finite number > 0"});
+    expect_message(swa_error({0, kNaN}), {"swa_lr = nan"});
+    expect_message(swa_error({0, 0.05, -1}), {"swa: invalid anneal_epochs = -1", "an integer >= 0"});
+    expect_message(swa_error({0, 0.05, 10, "cosine"}), {"swa: invalid anneal_strategy 'cosine'", "cos or linear"});
+    expect_message(wrapping_error([] { parse_wrapping("", std::nullopt, SwaOptions{0, -2}); }),
+                   {"--swa-lr: invalid swa_lr = -2", "a finite number > 0"});
+    expect_message(wrapping_error([] { swa_from_flags(-3, 0.1, std::nullopt, std::nullopt); }),
+                   {"--swa-start: invalid swa_start = -3"});
+    expect_message(wrapping_error([] { swa_from_flags(1, 0.1, -5, std::nullopt); }),
+                   {"--swa-anneal-epochs: invalid anneal_epochs = -5"});
+    expect_message(wrapping_error([] { swa_from_flags(1, 0.1, std::nullopt, "exp"); }),
+                   {"--swa-anneal-strategy: invalid anneal_strategy 'exp'", "cos or linear"});
+    expect_message(wrapping_error([] { swa_from_flags(5, std::nullopt, std::nullopt, std::nullopt); }),
+                   {"--swa-start without --swa-lr"});
+    expect_message(wrapping_error([] { swa_from_flags(std::nullopt, 0.1, std::nullopt, std::nullopt); }),
+                   {"--swa-lr without --swa-start"});
+    expect_message(wrapping_error([] { swa_from_flags(std::nullopt, std::nullopt, 3, std::nullopt); }),
+                   {"--swa-anneal-epochs without --swa-start and --swa-lr"});
+    EXPECT_FALSE(swa_from_flags(std::nullopt, std::nullopt, std::nullopt, std::nullopt));
+    const std::optional<SwaOptions> given = swa_from_flags(4, 0.1, std::nullopt, "linear");
+    ASSERT_TRUE(given);
+    EXPECT_EQ(given->anneal_epochs, SwaOptions{}.anneal_epochs) << "an anneal flag not given keeps SWALR's default";
+    EXPECT_EQ(given->anneal_strategy, "linear");
+    expect_message(wrapping_error([] { parse_wrapping("5,0.5", std::nullopt, SwaOptions{0, 0.1}); }),
+                   {"--lookahead and --swa-start cannot be combined"});
+    expect_message(wrapping_error([] { parse_wrapping("", 0.9, SwaOptions{0, 0.1}); }),
+                   {"--ema and --swa-start cannot be combined"});
 }
 
 }  // namespace

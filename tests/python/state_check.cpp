@@ -6,8 +6,8 @@
 // bit for bit and continued from each other's files.
 //
 //   optlab_python_check OPTIMIZER float32|float64 STEPS [--from K] [--convention C]
-//       [--lookahead K,ALPHA] [--ema DECAY] [--params-in RAW] [--load STATE]
-//       [--save STATE] [--params-out RAW]
+//       [--lookahead K,ALPHA] [--ema DECAY] [--swa-start N --swa-lr X [--swa-anneal-epochs N]
+//       [--swa-anneal-strategy S]] [--params-in RAW] [--load STATE] [--save STATE] [--params-out RAW]
 //
 // Tensors: w (3, 4) and b (4,) — w (3, 4) and v (4, 2) for an optimizer of matrices only.
 // Start:   p[i] = ((5i) mod 7 − 3) / 4 over the arena (or RAW, float32/64 little-endian).
@@ -31,7 +31,9 @@ struct Args {
     std::string optimizer, dtype;
     long long steps = 0, from = 0;
     std::string convention = "torch", lookahead, params_in, load, save, params_out;
-    std::optional<double> ema;
+    std::optional<double> ema, swa_lr;
+    std::optional<long long> swa_start, swa_anneal_epochs;
+    std::optional<std::string> swa_anneal_strategy;
 };
 
 template <class T>
@@ -53,7 +55,8 @@ int run(const Args& a) {
         for (std::size_t i = 0; i < p.size(); ++i) p[i] = T(double(long((5 * i) % 7) - 3) / 4);
     }
     auto opt = wrap(make_optimizer<T>(a.optimizer, store, HyperParams{}, parse_convention(a.convention)),
-                    parse_wrapping(a.lookahead, a.ema));
+                    parse_wrapping(a.lookahead, a.ema,
+                                   swa_from_flags(a.swa_start, a.swa_lr, a.swa_anneal_epochs, a.swa_anneal_strategy)));
     if (!a.load.empty()) load_optimizer_state(a.load, *opt);
     std::span<T> g = store.grads();
     for (long long k = a.from + 1; k <= a.from + a.steps; ++k) {
@@ -74,8 +77,8 @@ int run(const Args& a) {
 int main(int argc, char** argv) {
     if (argc < 4) {
         std::cerr << "usage: optlab_python_check OPTIMIZER float32|float64 STEPS [--from K] [--convention C] "
-                     "[--lookahead K,ALPHA] [--ema DECAY] [--params-in RAW] [--load STATE] [--save STATE] "
-                     "[--params-out RAW]\n";
+                     "[--lookahead K,ALPHA] [--ema DECAY] [--swa-start N --swa-lr X [--swa-anneal-epochs N] "
+                     "[--swa-anneal-strategy S]] [--params-in RAW] [--load STATE] [--save STATE] [--params-out RAW]\n";
         return 2;
     }
     Args a;
@@ -88,6 +91,10 @@ int main(int argc, char** argv) {
         else if (flag == "--convention") a.convention = value;
         else if (flag == "--lookahead") a.lookahead = value;
         else if (flag == "--ema") a.ema = std::atof(value.c_str());
+        else if (flag == "--swa-start") a.swa_start = std::atoll(value.c_str());
+        else if (flag == "--swa-lr") a.swa_lr = std::atof(value.c_str());
+        else if (flag == "--swa-anneal-epochs") a.swa_anneal_epochs = std::atoll(value.c_str());
+        else if (flag == "--swa-anneal-strategy") a.swa_anneal_strategy = value;
         else if (flag == "--params-in") a.params_in = value;
         else if (flag == "--load") a.load = value;
         else if (flag == "--save") a.save = value;

@@ -109,6 +109,11 @@ def test_trajectory_is_the_clis_bit_for_bit(cli, optimizer, convention, function
     (["--optimizer", "lion", "--lr", "0.001", "--lookahead", "3,0.5"],
      dict(optimizer="lion", lr=0.001, lookahead=(3, 0.5))),
     (["--optimizer", "adamw", "--lookahead", "5,0.25"], dict(optimizer="adamw", lookahead="5,0.25")),
+    (["--optimizer", "adam", "--lr", "0.05", "--swa-start", "20", "--swa-lr", "0.01", "--swa-anneal-epochs", "5",
+      "--swa-anneal-strategy", "linear"],
+     dict(optimizer="adam", lr=0.05, swa_start=20, swa_lr=0.01, swa_anneal_epochs=5, swa_anneal_strategy="linear")),
+    (["--optimizer", "momentum", "--lr", "0.001", "--swa-start", "0", "--swa-lr", "0.002"],
+     dict(optimizer="momentum", lr=0.001, swa_start=0, swa_lr=0.002)),
 ])
 def test_trajectory_takes_the_clis_hyper_parameters_by_name(cli, flags, kwargs):
     expected, _ = cli_rows(cli, "--function", "rosenbrock", "--steps", 60, *flags)
@@ -154,6 +159,13 @@ def test_a_diverging_path_warns_and_keeps_its_rows():
     (dict(lookahead=(5, 0.5), ema=0.9), ValueError, r"cannot be combined"),
     (dict(ema=1.0), ValueError, r"DECAY = 1"),
     (dict(optimizer="schedule-free-sgd", ema=0.9), ValueError, r"evaluates at a point of its own"),
+    (dict(swa_start=5), ValueError, r"--swa-start without --swa-lr"),
+    (dict(swa_lr=0.1, swa_anneal_epochs=3), ValueError, r"--swa-lr without --swa-start"),
+    (dict(swa_start=5, swa_lr=0.1, ema=0.9), ValueError, r"--ema and --swa-start cannot be combined"),
+    (dict(swa_start=5, swa_lr=0.0), ValueError, r"invalid swa_lr = 0 \(expected a finite number > 0\)"),
+    (dict(swa_start=5, swa_lr=0.1, swa_anneal_strategy="cosine"), ValueError, r"anneal_strategy 'cosine'"),
+    (dict(swa_start=2.5, swa_lr=0.1), TypeError, r"swa_start: expected an integer, got float"),
+    (dict(swa_start=2, swa_lr="fast"), TypeError, r"swa_lr: expected a number, got str"),
 ])
 def test_bad_arguments_raise_the_librarys_message(kwargs, error, match):
     with pytest.raises(error, match=match) as caught:

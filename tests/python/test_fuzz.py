@@ -117,8 +117,10 @@ def test_make_optimizer_and_a_step_take_any_hyper_parameters(name, hyper, conven
 @given(function=st.one_of(st.sampled_from([f["name"] for f in optlab.functions()]), st.text(max_size=8)),
        optimizer=names, lr=values, steps=st.one_of(st.integers(-5, 60), st.integers(-2**63, 2**63 - 1)),
        start=values, convention=st.sampled_from(["torch", "keras", "book", "nope"]), hyper=hyper,
-       lookahead=st.one_of(st.none(), values), ema=st.one_of(st.none(), values))
-def test_trajectory_takes_any_arguments(function, optimizer, lr, steps, start, convention, hyper, lookahead, ema):
+       lookahead=st.one_of(st.none(), values), ema=st.one_of(st.none(), values),
+       swa_start=st.one_of(st.none(), st.integers(-3, 40), values), swa_lr=st.one_of(st.none(), values))
+def test_trajectory_takes_any_arguments(function, optimizer, lr, steps, start, convention, hyper, lookahead, ema,
+                                        swa_start, swa_lr):
     hyper.pop("lr", None)
     # Paths of millions of steps are valid and slow: keep the valid ones short.
     if 100 < steps <= 100_000_000:
@@ -127,7 +129,8 @@ def test_trajectory_takes_any_arguments(function, optimizer, lr, steps, start, c
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a diverging path warns, as documented
         rows = expect_clear(optlab.trajectory, function=function, optimizer=optimizer, lr=lr, steps=steps,
-                            start=start, convention=convention, lookahead=lookahead, ema=ema, **hyper)
+                            start=start, convention=convention, lookahead=lookahead, ema=ema,
+                            swa_start=swa_start, swa_lr=swa_lr, **hyper)
     if rows is not REFUSED:
         assert rows.ndim == 2 and rows.shape[1] == 4 and 1 <= rows.shape[0] <= steps + 1
 

@@ -93,6 +93,12 @@ def test_hyper_parameters_by_their_pytorch_names():
     ("adam", dict(lookahead=(5, 1.5)), ValueError, r"ALPHA = 1.5"),
     ("adam", dict(ema=-0.1), ValueError, r"DECAY = -0.1"),
     ("adam", dict(ema=(1, 2)), TypeError, r"ema: expected a number"),
+    ("adam", dict(swa_start=3, swa_lr=-0.1), ValueError, r"swa_lr = -0.1"),
+    ("adam", dict(swa_start=-3, swa_lr=0.1), ValueError, r"swa_start = -3"),
+    ("adam", dict(swa_start=3, swa_lr=0.1, swa_anneal_epochs=-1), ValueError, r"anneal_epochs = -1"),
+    ("adam", dict(swa_start=True, swa_lr=0.1), TypeError, r"swa_start: expected an integer, got bool"),
+    ("adam", dict(swa_start=3, swa_lr=0.1, swa_anneal_strategy=1), TypeError, r"swa_anneal_strategy: expected 'cos'"),
+    ("adam", dict(swa_start=3), ValueError, r"--swa-start without --swa-lr"),
     ("adam", dict(schedule="cosine:0"), ValueError, r"cosine"),
     ("adam", dict(schedule="plateau:0.5"), ValueError, r"steps on a metric.*LrScheduler"),
     ("adam", dict(schedule="wiggle:3"), ValueError, r"wiggle"),
@@ -208,7 +214,8 @@ def test_clipping_before_each_step():
 
 @pytest.mark.parametrize("kwargs, name", [(dict(lookahead=(3, 0.5)), "adam+lookahead"),
                                           (dict(lookahead="3,0.25"), "adam+lookahead"),
-                                          (dict(ema=0.9), "adam+ema")])
+                                          (dict(ema=0.9), "adam+ema"),
+                                          (dict(swa_start=1, swa_lr=0.05), "adam+swa")])
 def test_wrappers_evaluate_at_weights_of_their_own(kwargs, name):
     store = make_store("float64")
     opt = optlab.make_optimizer("adam", store, lr=0.1, **kwargs)
@@ -223,6 +230,26 @@ def test_wrappers_evaluate_at_weights_of_their_own(kwargs, name):
         opt.step()
     opt.train()
     assert_same_bits(store.params(), fast)
+
+
+def test_swa_takes_the_lr_over_from_the_schedule_after_swa_start():
+    # torch's SWA loop steps SWALR instead of the scheduler once it averages: the schedule's lrs
+    # through step swa_start, SWALR's after (swa_lr at once with swa_anneal_epochs=0), and the
+    # schedule's count stops where SWA took over.
+    swa = dict(swa_start=2, swa_lr=0.01, swa_anneal_epochs=0)
+    plain_store, store = make_store("float64"), make_store("float64")
+    plain = optlab.make_optimizer("sgd", plain_store, lr=0.1, schedule="exponential:0.5")
+    opt = optlab.make_optimizer("sgd", store, lr=0.1, schedule="exponential:0.5", **swa)
+    for k in range(1, 6):
+        set_grads(plain_store, k)
+        set_grads(store, k)
+        plain.step()
+        opt.step()
+        if k <= swa["swa_start"]:
+            assert opt.lr == plain.lr and opt.scheduler.last_step == k
+        else:
+            assert opt.lr == swa["swa_lr"] != plain.lr and opt.scheduler.last_step == swa["swa_start"]
+    assert opt.state_dict()["groups"][0]["scalars"]["n_averaged"] == 3
 
 
 def test_buffers_are_copies_by_tensor():

@@ -31,6 +31,9 @@ Sources of truth:
   * AdEMAMix, ADOPT, Prodigy, D-Adaptation's Adam, DoG: their authors' PyTorch classes
     (apple/ml-ademamix, iShohei220/adopt, konstmish/prodigy, facebookresearch/dadaptation,
     formll/dog), their steps written below with the same torch operations in the same order.
+  * SWA: torch.optim.swa_utils' own AveragedModel and SWALR (1.13) around torch.optim's SGD
+    and Adam, in the loop their docstrings write (run_swa): the parameters, the average and
+    the lr after the steps.
 float64 cases run with torch's default dtype set to float64, so the scalar state PyTorch
 keeps in tensors (step, NAdam's mu_product) is float64 too.
 
@@ -46,6 +49,7 @@ import json
 import math
 import os
 import sys
+import warnings
 
 os.environ.setdefault("ATEN_CPU_CAPABILITY", "default")  # before torch is loaded
 
@@ -1097,6 +1101,78 @@ WRAPPED_CONFIGS = [
 ]
 
 
+# ---- SWA around a torch optimizer: torch.optim.swa_utils' own classes ---------------------
+# --schedule specs the SWA cases step before swa_start, as the torch classes they name.
+SWA_SCHEDULES = {"exponential:0.9": lambda opt: torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9),
+                 "step:5,0.5": lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=5, gamma=0.5)}
+
+
+def run_swa(name, hyper, swa, schedule, params, grads, dtype):
+    """torch's SWA loop, as swa_utils' docstrings write it, counted in optimizer steps:
+
+        for i in range(STEPS):
+            optimizer.step()
+            if i >= swa_start: swa_model.update_parameters(model); swa_scheduler.step()
+            else: scheduler.step()           (when the case has a schedule)
+
+    swa_model = AveragedModel(model) (the equal average, n_averaged counting), swa_scheduler =
+    SWALR(optimizer, swa_lr, anneal_epochs, anneal_strategy), made when averaging starts (made
+    before the loop, anneal_epochs = 0 would set swa_lr at step 0; otherwise the same). Returns
+    what run_wrapped returns, plus the average at the checkpoints where there is one, the lrs
+    after every step (group["lr"], which the next step uses) and n_averaged."""
+    model = torch.nn.ParameterList([torch.nn.Parameter(torch.tensor(t, dtype=dtype)) for t in params])
+    tensors = list(model.parameters())
+    opt = getattr(torch.optim, TORCH_NAME[ALIASES.get(name, (name,))[0]])(tensors, **torch_kwargs(name, hyper))
+    swa_model = torch.optim.swa_utils.AveragedModel(model)
+    scheduler = SWA_SCHEDULES[schedule](opt) if schedule else None
+    swa_scheduler = None
+    history, averages, lrs = {}, {}, {}
+    for i, step in enumerate(grads):
+        for t, g in zip(tensors, step):
+            t.grad = torch.tensor(g, dtype=dtype)
+        opt.step()
+        if i >= swa["swa_start"]:
+            # Made when averaging starts; its construction resets the optimizer's step counter,
+            # so torch warns (wrongly here) that its first step comes before optimizer.step().
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                if swa_scheduler is None:
+                    swa_scheduler = torch.optim.swa_utils.SWALR(opt, swa_lr=swa["swa_lr"],
+                                                                anneal_epochs=swa["anneal_epochs"],
+                                                                anneal_strategy=swa["anneal_strategy"])
+                swa_model.update_parameters(model)
+                swa_scheduler.step()
+        elif scheduler is not None:
+            scheduler.step()
+        k = str(i + 1)
+        lrs[k] = [group["lr"] for group in opt.param_groups]
+        if i + 1 in CHECKPOINTS:
+            history[k] = [t.detach().to(torch.float64).flatten().tolist() for t in tensors]
+            if swa_model.n_averaged.item() > 0:
+                averages[k] = [a.detach().to(torch.float64).flatten().tolist() for a in swa_model.parameters()]
+    history["eval"] = [a.detach().to(torch.float64).flatten().tolist() for a in swa_model.parameters()]
+    state = {}
+    for i, t in enumerate(tensors):
+        for key, value in opt.state[t].items():
+            if torch.is_tensor(value) and value.shape == t.shape and key != "step":
+                state.setdefault(key, [None] * len(tensors))[i] = value.detach().to(torch.float64).flatten().tolist()
+    state["swa_model"] = history["eval"]
+    return history, state, averages, lrs, int(swa_model.n_averaged.item())
+
+
+# (registry name, its hyper-parameters, SWA's options by torch's names, a schedule before
+# swa_start or None). swa_lr above the lr anneals up; anneal_epochs 0 jumps.
+SWA_CONFIGS = [
+    ("sgd", {"lr": 0.05}, {"swa_start": 10, "swa_lr": 0.01, "anneal_epochs": 5, "anneal_strategy": "cos"}, None),
+    ("adam", {"lr": 0.01}, {"swa_start": 20, "swa_lr": 0.002, "anneal_epochs": 10, "anneal_strategy": "linear"}, None),
+    ("momentum", {"lr": 0.02}, {"swa_start": 30, "swa_lr": 0.005, "anneal_epochs": 0, "anneal_strategy": "cos"}, None),
+    ("adam", {"lr": 0.01}, {"swa_start": 15, "swa_lr": 0.02, "anneal_epochs": 4, "anneal_strategy": "cos"},
+     "exponential:0.9"),
+    ("momentum", {"lr": 0.05}, {"swa_start": 7, "swa_lr": 0.01, "anneal_epochs": 3, "anneal_strategy": "linear"},
+     "step:5,0.5"),
+]
+
+
 # ---- the cases -----------------------------------------------------------------------------
 SHAPES = [[[3, 4], [5]], [[7]], [[2, 3, 2], [1], [4, 4]]]
 # Muon takes matrices only: wide, square, tall (transposed for Newton-Schulz) and one row.
@@ -1430,6 +1506,33 @@ def main():
                 "groups": [{"params": [f"t{i}" for i in range(len(shapes))], "hyper": hyper}],
                 "steps": STEPS, "params_after": history, "state": state,
             })
+    for name, hyper, swa, schedule in SWA_CONFIGS:
+        label = (",".join(f"{k}={v}" for k, v in hyper.items()) +
+                 f"+swa=start {swa['swa_start']},lr {swa['swa_lr']},{swa['anneal_strategy']} {swa['anneal_epochs']}" +
+                 (f",after {schedule}" if schedule else ""))
+        shapes = SHAPES[seed_of(f"{name}[{label}]") % len(SHAPES)]
+        for dtype_name in ("float64", "float32"):
+            case_name = f"{name}[{label}]/{dtype_name}"
+            seed = seed_of(case_name)
+            params, grads = inputs(seed, shapes)
+            dtype = torch.float64 if dtype_name == "float64" else torch.float32
+            torch.set_default_dtype(dtype)
+            try:
+                history, state, averages, lrs, n_averaged = run_swa(name, hyper, swa, schedule, params, grads, dtype)
+            finally:
+                torch.set_default_dtype(torch.float32)
+            case = {
+                "name": case_name, "optimizer": name, "wrapper": {"swa": swa},
+                "reference": f"torch.optim.{TORCH_NAME[ALIASES.get(name, (name,))[0]]} + "
+                             "torch.optim.swa_utils AveragedModel and SWALR",
+                "dtype": dtype_name, "seed": seed, "shapes": shapes,
+                "groups": [{"params": [f"t{i}" for i in range(len(shapes))], "hyper": hyper}],
+                "steps": STEPS, "params_after": history, "state": state,
+                "eval_after": averages, "lr_after": lrs, "scalars": {"n_averaged": n_averaged},
+            }
+            if schedule:
+                case["schedule"] = schedule
+            cases.append(case)
     names = [c["name"] for c in cases]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

@@ -11,6 +11,7 @@
 #include "optlab/core/error.hpp"
 #include "optlab/optim/registry.hpp"
 #include "optlab/optim/sgd.hpp"
+#include "optlab/optim/wrappers.hpp"
 #include "../test_name.hpp"
 
 namespace optlab {
@@ -181,6 +182,41 @@ TEST(Scheduler, WritesEachGroupsLrFromItsBaseBetweenSteps) {
     LrScheduler<double> resumed(fresh, step_schedule(2, 0.1));
     resumed.set_last_step(2);
     EXPECT_DOUBLE_EQ(fresh.lr(0), opt.lr(0));
+}
+
+// Once SWA averages (after swa_start steps), its SWALR sets the lrs and a schedule changes
+// nothing, neither the lrs nor its own count, as torch's SWA loop stops stepping the scheduler;
+// a resumed schedule (set_last_step) leaves the lrs the loaded state holds; plateau too.
+TEST(Scheduler, StandsStillOnceSwaSchedulesItsOwnLr) {
+    const SwaOptions swa{2, 0.01, 0};  // anneal_epochs 0: SWALR jumps to swa_lr at once
+    ParamStore<double> store, plain_store;
+    store.add("a", {2});
+    plain_store.add("a", {2});
+    auto opt = with_swa(make_optimizer<double>("sgd", store, HyperParams{{"lr", 0.1}}), swa);
+    auto plain = make_optimizer<double>("sgd", plain_store, HyperParams{{"lr", 0.1}});
+    LrScheduler<double> sched(*opt, exponential_schedule(0.5));
+    LrScheduler<double> plain_sched(*plain, exponential_schedule(0.5));
+    ReduceLrOnPlateau<double> plateau(*opt, {.factor = 0.5, .patience = 0});
+    for (int step = 1; step <= 5; ++step) {
+        for (auto* s : {&store, &plain_store}) s->grad("a")[0] = s->grad("a")[1] = 1.0;
+        opt->step();
+        plain->step();
+        sched.step();
+        plain_sched.step();
+        if (step <= swa.swa_start) {
+            EXPECT_EQ(opt->lr(0), plain->lr(0)) << "the schedule's, before SWA, after step " << step;
+            EXPECT_EQ(sched.last_step(), step);
+        } else {
+            EXPECT_EQ(opt->lr(0), swa.swa_lr) << "SWALR's, after step " << step;
+            EXPECT_EQ(sched.last_step(), swa.swa_start) << "the schedule does not count the steps it leaves to SWALR";
+            EXPECT_FALSE(plateau.step(1.0 + step)) << "a worse metric reduces nothing once SWALR has the lr";
+            EXPECT_EQ(opt->lr(0), swa.swa_lr);
+        }
+    }
+    EXPECT_NE(plain->lr(0), swa.swa_lr);
+    sched.set_last_step(1);  // a resume: the lrs stay the loaded ones, SWALR's
+    EXPECT_EQ(opt->lr(0), swa.swa_lr);
+    EXPECT_EQ(sched.last_step(), 1);
 }
 
 TEST(ReduceOnPlateau, ReducesAfterPatienceBadStepsAndRespectsCooldownAndMin) {

@@ -247,6 +247,41 @@ TEST_P(WrappedRun, WeightEmaResumesExactly) {
     check(c, "ema");
 }
 
+// SWA, with accumulation (3 batches a step, 6 steps an epoch, 24 in all): its average from step
+// swa_start + 1 on, SWALR's lr in place of the schedule's from then. Stopped at an epoch's end
+// (step 6) and by a signal (after step 10) — before averaging starts (swa_start 12), and in the
+// middle of SWALR's anneal (swa_start 7, 5 steps of it) — then resumed: the run that never
+// stopped, byte for byte; the checkpoint's model is the average, the last epochs' lr swa_lr.
+class SwaRun : public WrappedRun {
+  protected:
+    void check_swa(const SwaOptions& swa) {
+        TrainConfig c = config();
+        c.swa = swa;
+        check(c, "swa_model");  // the signal's stop
+        c.accumulate = 3;
+        const TrainResult straight = train(c, {"", dir / "straight.st", ""}, {}, &data);
+        c.epochs = kStopAfter;
+        train(c, {"", dir / "epoch.st", ""}, {}, &data);
+        c.epochs = kEpochs;
+        train(c, {"", dir / "epoch.st", dir / "epoch.st"}, {}, &data);
+        EXPECT_TRUE(test::same_file(dir / "straight.st", dir / "epoch.st"));
+        EXPECT_EQ(straight.epochs.back().lr, swa.swa_lr) << "SWALR holds swa_lr after its anneal";
+        EXPECT_NE(straight.epochs.at(kStopAfter - 1).lr, swa.swa_lr);
+        const SafetensorsFile f = read_safetensors(dir / "straight.st");
+        const auto groups = nlohmann::json::parse(f.metadata.at("optimizer/groups"));
+        EXPECT_EQ(groups[0]["scalars"]["n_averaged"].get<double>(), double(24 - swa.swa_start));
+    }
+};
+INSTANTIATE_TEST_SUITE_P(Resume, SwaRun,
+                         ::testing::Values(ScheduleCase{"cosine_per_iteration", "cosine:80,10", "iteration"},
+                                           ScheduleCase{"step_per_epoch", "step:1,0.5", "epoch"},
+                                           ScheduleCase{"plateau_per_epoch", "plateau:0.5,0", "epoch"}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST_P(SwaRun, StoppedMidAnnealAndResumedEqualsNeverStopping) { check_swa({7, 0.05, 5, "cos"}); }
+
+TEST_P(SwaRun, StoppedBeforeAveragingAndResumedEqualsNeverStopping) { check_swa({12, 0.02, 3, "linear"}); }
+
 // --optimizer muon: Muon for the matrices, AdamW (--adamw-lr) for the biases, as one
 // "muon+adamw" whose two groups the schedule scales alike; resumed after a signal, exact.
 class MuonRun : public EverySchedule {};

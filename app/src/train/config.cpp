@@ -51,12 +51,24 @@ void TrainConfig::validate() const {
     if (!parse_plateau(schedule)) parse_schedule(schedule);
 }
 
+namespace {
+
+json swa_json(const std::optional<SwaOptions>& swa) {
+    if (!swa) return json();
+    return {{"swa_start", swa->swa_start}, {"swa_lr", swa->swa_lr}, {"anneal_epochs", swa->anneal_epochs},
+            {"anneal_strategy", swa->anneal_strategy}};
+}
+
+}  // namespace
+
+std::string swa_to_json(const std::optional<SwaOptions>& swa) { return swa_json(swa).dump(); }
+
 std::string config_to_json(const TrainConfig& c) {
     const json j = {{"problem", c.problem}, {"dataset", c.dataset}, {"data_dir", c.data_dir}, {"net", c.net},
                     {"activation", c.activation}, {"init", c.init}, {"loss", c.loss},
                     {"batchnorm", c.batchnorm}, {"dropout", c.dropout}, {"optimizer", c.optimizer},
                     {"hyper", json::parse(hyper_to_json(c.hyper))}, {"convention", std::string(to_string(c.convention))},
-                    {"lookahead", c.lookahead}, {"ema", c.ema ? json(*c.ema) : json()}, {"adamw_lr", c.adamw_lr},
+                    {"lookahead", c.lookahead}, {"ema", c.ema ? json(*c.ema) : json()}, {"swa", swa_json(c.swa)}, {"adamw_lr", c.adamw_lr},
                     {"batch", c.batch}, {"accumulate", c.accumulate}, {"epochs", c.epochs}, {"max_iterations", c.max_iterations},
                     {"seed", c.seed}, {"validation", c.validation}, {"schedule", c.schedule},
                     {"schedule_unit", c.schedule_unit}, {"clip", c.clip}, {"nonfinite", c.nonfinite},
@@ -84,6 +96,11 @@ TrainConfig config_from_json(std::string_view text, const std::string& where) {
         // Absent before the wrappers existed: no wrapper.
         c.lookahead = j.value("lookahead", std::string());
         if (j.contains("ema") && !j["ema"].is_null()) c.ema = j["ema"].get<double>();
+        if (j.contains("swa") && !j["swa"].is_null()) {
+            const json& s = j["swa"];
+            c.swa = SwaOptions{s.at("swa_start").get<std::int64_t>(), s.at("swa_lr").get<double>(),
+                               s.at("anneal_epochs").get<std::int64_t>(), s.at("anneal_strategy").get<std::string>()};
+        }
         c.adamw_lr = j.value("adamw_lr", 1e-3);
         c.batch = j.at("batch");
         c.accumulate = j.at("accumulate");

@@ -389,6 +389,7 @@ std::string result_json(const TrainConfig& config, const TrainResult& r) {
     j["optimizer"] = config.optimizer;
     if (!config.lookahead.empty()) j["lookahead"] = config.lookahead;
     if (config.ema) j["ema"] = *config.ema;
+    if (config.swa) j["swa"] = json::parse(swa_to_json(config.swa));
     if (config.accumulate > 1) j["accumulate"] = config.accumulate;
     j["convention"] = std::string(to_string(config.convention));
     // The model: --net's sizes for the MLP (the one problem whose layers are flags), the

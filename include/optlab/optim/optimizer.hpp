@@ -104,6 +104,10 @@ class Optimizer {
     /// Changes the named hyper-parameters of group g; validates like the constructor, and on
     /// error leaves the group as it was.
     virtual void set_hyper(std::size_t g, const HyperParams& values) = 0;
+    /// Whether the optimizer now sets its learning rates itself — SWA once it averages, whose
+    /// SWALR replaces the run's schedule as torch's SWA loop steps SWALR instead of the
+    /// scheduler. LrScheduler and ReduceLrOnPlateau then change nothing, their counts included.
+    virtual bool schedules_own_lr() const { return false; }
 
     /// The names of the state buffers this optimizer can keep, in PyTorch's vocabulary.
     const std::vector<std::string>& buffer_names() const { return buffer_names_; }

@@ -124,11 +124,13 @@ class LrScheduler {
     /// momentum nor betas.
     LrScheduler(Optimizer<T>& optimizer, std::shared_ptr<const LrSchedule> schedule);
     /// t ← t + 1, then every group's lr ← next(its lr, its base, t). Past the schedule's last
-    /// step it throws InvalidArgument (torch's OneCycleLR refuses the same).
+    /// step it throws InvalidArgument (torch's OneCycleLR refuses the same). Nothing at all
+    /// once the optimizer schedules its own lr (SWA's SWALR: Optimizer::schedules_own_lr).
     void step();
     std::int64_t last_step() const { return t_; }
     /// For resuming: the lrs and momentum of step t, replayed from the base lrs (what t calls
-    /// of step() give, whatever the optimizer's state held).
+    /// of step() give, whatever the optimizer's state held) — unless the optimizer schedules
+    /// its own lr by then, whose loaded state holds its lrs: then t alone is set.
     void set_last_step(std::int64_t t);
     const std::vector<double>& base_lrs() const { return base_lrs_; }
     const LrSchedule& schedule() const { return *schedule_; }
@@ -169,7 +171,8 @@ template <class T>
 class ReduceLrOnPlateau {
   public:
     ReduceLrOnPlateau(Optimizer<T>& optimizer, const PlateauOptions& options = {});
-    /// Returns true when the lrs were reduced at this step. A NaN metric throws.
+    /// Returns true when the lrs were reduced at this step. A NaN metric throws. Nothing at
+    /// all (false) once the optimizer schedules its own lr (Optimizer::schedules_own_lr).
     bool step(double metric);
     double best() const { return best_; }
     std::int64_t num_bad_steps() const { return num_bad_; }

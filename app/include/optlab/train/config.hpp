@@ -29,6 +29,7 @@ struct TrainConfig {
     Convention convention = Convention::torch;
     std::string lookahead;              // "" or K,ALPHA: Lookahead around the optimizer
     std::optional<double> ema;          // a weight EMA's decay: evaluated and saved at the average
+    std::optional<SwaOptions> swa;      // stochastic weight averaging: evaluated and saved at the average
     double adamw_lr = 1e-3;             // muon: the lr of AdamW, which trains the tensors that are not matrices
     std::size_t batch = 128;
     std::int64_t accumulate = 1;      // batches whose gradients one step averages
@@ -48,13 +49,16 @@ struct TrainConfig {
 
     /// Throws InvalidArgument naming the first field out of range.
     void validate() const;
-    /// Lookahead or weight EMA around the optimizer, as lookahead and ema say.
-    Wrapping wrapping() const { return parse_wrapping(lookahead, ema); }
+    /// Lookahead, weight EMA or SWA around the optimizer, as lookahead, ema and swa say.
+    Wrapping wrapping() const { return parse_wrapping(lookahead, ema, swa); }
 };
 
 /// The settings as one JSON object (threads and eval_every, which a resumed run may change,
 /// are not stored), and back; `where` names the source in errors.
 std::string config_to_json(const TrainConfig& config);
+/// SWA's options as the config stores them, one JSON object by torch's names ({"swa_start": 20,
+/// "swa_lr": 0.05, "anneal_epochs": 10, "anneal_strategy": "cos"}; null for none).
+std::string swa_to_json(const std::optional<SwaOptions>& swa);
 TrainConfig config_from_json(std::string_view json, const std::string& where);
 
 }  // namespace optlab
