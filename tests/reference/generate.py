@@ -83,6 +83,15 @@ def numel(shape):
     return math.prod(shape) if shape else 1
 
 
+def in_default_dtype(dtype, run):
+    """run() with torch's default dtype set to dtype (the tensors it makes are of it), float32 after."""
+    torch.set_default_dtype(dtype)
+    try:
+        return run()
+    finally:
+        torch.set_default_dtype(torch.float32)
+
+
 def inputs(seed, shapes):
     """Initial parameters (in [-2, 2)) and the gradients of steps 1..STEPS, as float64 lists."""
     rng = SplitMix64(seed)
@@ -1469,12 +1478,9 @@ def main():
             params, grads = inputs(seed, SPARSE_SHAPES)
             rows_seen = draw_rows_seen(case_name, SPARSE_SHAPES, SPARSE_TRACKED)
             dtype = torch.float64 if dtype_name == "float64" else torch.float32
-            torch.set_default_dtype(dtype)
-            try:
-                groups = [(list(range(len(SPARSE_SHAPES))), hyper)]
-                history, state = run_sparse_adam(groups, params, grads, SPARSE_SHAPES, rows_seen, dtype)
-            finally:
-                torch.set_default_dtype(torch.float32)
+            groups = [(list(range(len(SPARSE_SHAPES))), hyper)]
+            history, state = in_default_dtype(
+                dtype, lambda: run_sparse_adam(groups, params, grads, SPARSE_SHAPES, rows_seen, dtype))
             cases.append({
                 "name": case_name, "optimizer": "sparse-adam",
                 "reference": REFERENCE_OF["sparse-adam"] + ", rows seen only",
@@ -1492,11 +1498,7 @@ def main():
             seed = seed_of(case_name)
             params, grads = inputs(seed, shapes)
             dtype = torch.float64 if dtype_name == "float64" else torch.float32
-            torch.set_default_dtype(dtype)
-            try:
-                history, state = run_wrapped(name, hyper, wrapper, params, grads, dtype)
-            finally:
-                torch.set_default_dtype(torch.float32)
+            history, state = in_default_dtype(dtype, lambda: run_wrapped(name, hyper, wrapper, params, grads, dtype))
             cases.append({
                 "name": case_name, "optimizer": name, "wrapper": wrapper,
                 "reference": f"torch.optim.{TORCH_NAME[ALIASES.get(name, (name,))[0]]} + "
@@ -1516,11 +1518,8 @@ def main():
             seed = seed_of(case_name)
             params, grads = inputs(seed, shapes)
             dtype = torch.float64 if dtype_name == "float64" else torch.float32
-            torch.set_default_dtype(dtype)
-            try:
-                history, state, averages, lrs, n_averaged = run_swa(name, hyper, swa, schedule, params, grads, dtype)
-            finally:
-                torch.set_default_dtype(torch.float32)
+            history, state, averages, lrs, n_averaged = in_default_dtype(
+                dtype, lambda: run_swa(name, hyper, swa, schedule, params, grads, dtype))
             case = {
                 "name": case_name, "optimizer": name, "wrapper": {"swa": swa},
                 "reference": f"torch.optim.{TORCH_NAME[ALIASES.get(name, (name,))[0]]} + "
