@@ -57,6 +57,12 @@ TrainConfig with_problem_settings(TrainConfig c, const TrainConfig& made) {
     c.activation = made.activation;
     c.init = made.init;
     c.loss = made.loss;
+    c.hidden = made.hidden;
+    c.features = made.features;
+    c.points = made.points;
+    c.noise = made.noise;
+    c.train_ratio = made.train_ratio;
+    c.l2 = made.l2;
     c.batchnorm = made.batchnorm;
     c.dropout = made.dropout;
     c.batch = made.batch;
@@ -107,7 +113,7 @@ class Run {
                                               " epochs of " + std::to_string(steps_per_epoch) + " steps" +
                                               (steps < all ? ", up to --max-iterations" : ""));
         }
-        log_.open(paths.out_dir, !paths.resume.empty());
+        log_.open(paths.out_dir, !paths.resume.empty(), problem_info(c.problem).every_step);
     }
 
     TrainResult run() {
@@ -148,7 +154,10 @@ class Run {
     }
 
     void on_iteration(const IterationRecord& r) {
-        log_.add(IterationRow{r.iteration, r.epoch, r.loss, r.lr, r.skipped});
+        IterationRow row{r.iteration, r.epoch, r.loss, r.lr, r.skipped};
+        // The 2-D problems' test loss after every step: the curve the explorable draws.
+        if (problem_info(c_.problem).every_step) row.test_loss = evaluate(Split::test).loss;
+        log_.add(row);
         if (r.skipped) return;
         samples_ += std::int64_t(r.rows);
         train_seconds_ += r.seconds;
@@ -296,6 +305,7 @@ RunProblem::RunProblem(const TrainConfig& config, const TrainTest* given) : conf
     s.init = c.init;
     s.max_batch = c.batch;
     s.seed = c.seed;
+    if (c.is_2d()) s.classify2d = classify2d_spec(c);
     if (c.problem == "words-charlm" && !c.data_dir.empty()) s.words = c.data_dir;  // another word list
     const ClassificationData images{&data_.train, &data_.test, validation_ ? &*validation_ : nullptr, data_.classes};
     problem_ = make_problem(s, images);
@@ -395,7 +405,8 @@ std::string result_json(const TrainConfig& config, const TrainResult& r) {
     // The model: --net's sizes for the MLP (the one problem whose layers are flags), the
     // catalogue's description for the others, whose models are fixed.
     j["model"] = config.problem == "fmnist-mlp" ? config.net + " " + config.activation
-                                               : std::string(problem_info(config.problem).model);
+                 : config.is_2d() ? "hidden " + config.hidden + " " + config.activation + ", features " + config.features
+                                  : std::string(problem_info(config.problem).model);
     if (config.problem == "fmnist-mlp") j["net"] = config.net;
     j["batch"] = config.batch;
     j["seed"] = config.seed;

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+#include "optlab/core/plain_math.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace optlab::plain {
+
+namespace {
+
+// ln 2 = kLn2Hi + kLn2Lo, kLn2Hi with its low 32 bits zero, so k·kLn2Hi is exact for |k| < 2^20
+// (fdlibm's split).
+constexpr double kLn2Hi = 6.93147180369123816490e-01;
+constexpr double kLn2Lo = 1.90821492927058770002e-10;
+constexpr double kLog2e = 1.44269504088896338700e+00;
+// 2π = kTwoPiHi + kTwoPiLo.
+constexpr double kTwoPiHi = 6.28318530717958623200e+00;
+constexpr double kTwoPiLo = 2.44929359829470635445e-16;
+
+}  // namespace
+
+double exp(double x) {
+    if (x != x) return x;
+    if (x > 709.782712893384) return std::numeric_limits<double>::infinity();
+    if (x < -745.1332191019412) return 0.0;
+    const double k = std::floor(x * kLog2e + 0.5);
+    const double r = (x - k * kLn2Hi) - k * kLn2Lo;
+    // Σ r^n/n! for n = 0..14, by Horner from the highest term.
+    double p = 1.0;
+    for (int n = 14; n >= 1; --n) p = 1.0 + p * r / double(n);
+    // 2^k in two factors, so neither over- nor underflows before the product does.
+    const int half = int(k) / 2;
+    return std::ldexp(std::ldexp(p, half), int(k) - half);
+}
+
+double log(double x) {
+    if (x != x || x < 0) return std::numeric_limits<double>::quiet_NaN();
+    if (x == 0) return -std::numeric_limits<double>::infinity();
+    if (x == std::numeric_limits<double>::infinity()) return x;
+    int e = 0;
+    double m = std::frexp(x, &e);  // x = m·2^e, m in [0.5, 1)
+    if (m < 0.70710678118654752440) {
+        m *= 2.0;
+        --e;
+    }
+    const double s = (m - 1.0) / (m + 1.0), s2 = s * s;  // |s| ≤ 0.1716, s² ≤ 0.0295
+    // atanh(s)/s = Σ s^(2n)/(2n + 1) for n = 0..12.
+    double p = 1.0 / 25.0;
+    for (int n = 11; n >= 0; --n) p = 1.0 / double(2 * n + 1) + s2 * p;
+    const double de = double(e);
+    return de * kLn2Hi + (2.0 * s * p + de * kLn2Lo);
+}
+
+double sin(double x) {
+    if (!std::isfinite(x)) return std::numeric_limits<double>::quiet_NaN();
+    const double k = std::floor(x / (kTwoPiHi + kTwoPiLo) + 0.5);
+    const double r = (x - k * kTwoPiHi) - k * kTwoPiLo, r2 = r * r;
+    // Σ (−1)^n r^(2n+1)/(2n+1)! for n = 0..15, by Horner.
+    double p = 1.0;
+    for (int n = 15; n >= 1; --n) p = 1.0 - p * r2 / double((2 * n) * (2 * n + 1));
+    return r * p;
+}
+
+double tanh(double x) {
+    if (x != x) return x;
+    const double a = std::fabs(x);
+    double t;
+    if (a > 20.0) {
+        t = 1.0;  // 1 − tanh(20) < 2^−56
+    } else if (a < 0.5) {
+        const double a2 = a * a;
+        double sinh = 1.0, cosh = 1.0;  // sinh(a)/a and cosh(a), to a^18
+        for (int n = 9; n >= 1; --n) {
+            sinh = 1.0 + sinh * a2 / double((2 * n) * (2 * n + 1));
+            cosh = 1.0 + cosh * a2 / double((2 * n - 1) * (2 * n));
+        }
+        t = a * sinh / cosh;
+    } else {
+        const double e = exp(-2.0 * a);
+        t = (1.0 - e) / (1.0 + e);
+    }
+    return x < 0 ? -t : t;
+}
+
+double sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
+
+}  // namespace optlab::plain
