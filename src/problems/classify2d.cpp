@@ -42,7 +42,7 @@ double standard_normal(Rng& rng) {
 }
 
 // cos t as sin(t + π/2): one plain function for both coordinates.
-double cosine(double t) { return cosine(t); }
+double cosine(double t) { return plain::sin(t + kPi / 2); }
 
 void push(Points2d& p, double x1, double x2, double label) {
     p.x1.push_back(x1);
@@ -116,6 +116,11 @@ std::vector<std::string_view> split_commas(std::string_view text) {
     }
 }
 
+// "--noise 0.8: expected a number from 0 to 0.5 (...)": the flag of `optlab train` that sets it.
+[[noreturn]] void refuse(std::string_view flag, double value, std::string_view expected) {
+    throw InvalidArgument(std::string(flag) + " " + format_number(value) + ": expected " + std::string(expected));
+}
+
 }  // namespace
 
 std::span<const std::string_view> datasets_2d() { return kDatasets; }
@@ -170,18 +175,18 @@ void Classify2dSpec::validate() const {
     if (std::find(std::begin(kDatasets), std::end(kDatasets), dataset) == std::end(kDatasets)) {
         throw InvalidArgument("2-D dataset: unknown name '" + dataset + "' (expected one of " + list(kDatasets) + ")");
     }
-    if (points < 10 || points > 10000) throw_invalid("train", "points", double(points), "an integer from 10 to 10000");
-    if (!(noise >= 0 && noise <= 0.5)) throw_invalid("train", "noise", noise, "a number from 0 to 0.5 (Playground's 0 to 50 %)");
+    if (points < 10 || points > 10000) refuse("--points", double(points), "an integer from 10 to 10000");
+    if (!(noise >= 0 && noise <= 0.5)) refuse("--noise", noise, "a number from 0 to 0.5 (Playground's 0 to 50 %)");
     if (!(train_ratio >= 0.1 && train_ratio <= 0.9)) {
-        throw_invalid("train", "train_ratio", train_ratio, "a number from 0.1 to 0.9 (Playground's 10 to 90 %)");
+        refuse("--train-ratio", train_ratio, "a number from 0.1 to 0.9 (Playground's 10 to 90 %)");
     }
     if (features.empty()) throw InvalidArgument("--features: expected at least one feature");
     for (const std::string& f : features) parse_features_2d(f);
     if (hidden.empty() || hidden.size() > kMaxLayers) {
-        throw_invalid("train", "hidden layers", double(hidden.size()), "1 to 6 layers");
+        refuse("--hidden: layers", double(hidden.size()), "1 to 6 layers");
     }
     for (std::size_t units : hidden) {
-        if (units < 1 || units > kMaxUnits) throw_invalid("train", "hidden units", double(units), "1 to 8 units a layer");
+        if (units < 1 || units > kMaxUnits) refuse("--hidden: units", double(units), "1 to 8 units a layer");
     }
     if (activation != "relu" && activation != "tanh" && activation != "sigmoid" && activation != "linear") {
         throw InvalidArgument("--activation '" + activation + "': a 2-D problem's network takes relu, tanh, sigmoid or linear");
@@ -192,12 +197,12 @@ void Classify2dSpec::validate() const {
         throw InvalidArgument("--init '" + init + "': a 2-D problem's network takes zeros, constant:C, std=S, normal:M,S, "
                               "uniform:A,B, xavier, xavier-uniform, he, he-uniform, lecun or lecun-uniform");
     }
-    if (!(l2 >= 0) || !std::isfinite(l2)) throw_invalid("train", "l2", l2, "a finite number >= 0");
+    if (!(l2 >= 0) || !std::isfinite(l2)) refuse("--l2", l2, "a finite number >= 0");
     const std::size_t train = std::size_t(std::floor(double(points) * train_ratio));
     if (max_batch < 1 || max_batch > train) {
-        throw_invalid("train", "batch", double(max_batch),
-                      "1 to the " + std::to_string(train) + " training points (" + std::to_string(points) + " × " +
-                          format_number(train_ratio) + ")");
+        refuse("--batch", double(max_batch),
+               "1 to the " + std::to_string(train) + " training points (" + std::to_string(points) + " × " +
+                   format_number(train_ratio) + ")");
     }
 }
 
@@ -222,8 +227,7 @@ Classify2d::Classify2d(const Classify2dSpec& spec) : spec_(spec) {
     const std::size_t split = std::size_t(std::floor(double(all.size()) * spec_.train_ratio));
     for (std::size_t i = 0; i < all.size(); ++i) push(i < split ? train_ : test_, all.x1[i], all.x2[i], all.label[i]);
     if (spec_.max_batch > train_.size()) {
-        throw_invalid("train", "batch", double(spec_.max_batch),
-                      "at most the " + std::to_string(train_.size()) + " training points");
+        refuse("--batch", double(spec_.max_batch), "at most the " + std::to_string(train_.size()) + " training points");
     }
     const std::size_t nf = spec_.features.size();
     for (auto [points, features] : {std::pair{&train_, &train_features_}, std::pair{&test_, &test_features_}}) {

@@ -150,7 +150,7 @@ TEST(Classify2d, GradientMatchesFiniteDifferences) {
         std::span<float> w = p.store().params();
         for (std::size_t i = 0; i < w.size(); ++i) {
             const float original = w[i];
-            const float up = original + 1e-2f, down = original - 1e-2f;
+            const float up = original + 1e-3f, down = original - 1e-3f;
             auto penalised = [&](float value) {  // the data loss and the L2 penalty λ/2·Σw² of the weights
                 w[i] = value;
                 double penalty = 0;
@@ -182,13 +182,13 @@ TEST(Classify2d, RefusesBadSettingsByName) {
         }
     };
     refuses([](Classify2dSpec& s) { s.dataset = "moons"; }, "expected one of circle, xor, gauss, spiral");
-    refuses([](Classify2dSpec& s) { s.noise = 0.7; }, "noise");
-    refuses([](Classify2dSpec& s) { s.train_ratio = 0.95; }, "train_ratio");
+    refuses([](Classify2dSpec& s) { s.noise = 0.7; }, "--noise 0.7: expected a number from 0 to 0.5");
+    refuses([](Classify2dSpec& s) { s.train_ratio = 0.95; }, "--train-ratio 0.95");
     refuses([](Classify2dSpec& s) { s.hidden = {4, 9}; }, "1 to 8 units");
     refuses([](Classify2dSpec& s) { s.hidden = {}; }, "1 to 6 layers");
     refuses([](Classify2dSpec& s) { s.activation = "gelu"; }, "relu, tanh, sigmoid or linear");
     refuses([](Classify2dSpec& s) { s.init = "truncated-normal:0,1"; }, "--init 'truncated-normal:0,1'");
-    refuses([](Classify2dSpec& s) { s.max_batch = 251; }, "batch");
+    refuses([](Classify2dSpec& s) { s.max_batch = 251; }, "--batch 251: expected 1 to the 250 training points");
     refuses([](Classify2dSpec& s) { s.features = {"x3"}; }, "'x3' is not a feature");
     EXPECT_THROW(parse_hidden_2d("8,8,8,8,8,8,8"), InvalidArgument);
     EXPECT_THROW(parse_hidden_2d("0"), InvalidArgument);
