@@ -17,6 +17,25 @@ constexpr double kLog2e = 1.44269504088896338700e+00;
 constexpr double kTwoPiHi = 6.28318530717958623200e+00;
 constexpr double kTwoPiLo = 2.44929359829470635445e-16;
 
+// Series coefficients, computed by the compiler from exact integers (each division rounded as
+// IEEE 754 says, as every compiler does): a multiplication per term where the loop would
+// divide, which is most of the cost of a network's forward pass.
+struct Coefficients {
+    double inverse_factorial[32];  // 1/n!
+    double inverse_odd[26];        // 1/(2n + 1)
+};
+constexpr Coefficients make_coefficients() {
+    Coefficients c{};
+    double factorial = 1;
+    for (int n = 0; n < 32; ++n) {
+        if (n > 0) factorial *= n;  // exact up to 22!, then rounded, each step the same everywhere
+        c.inverse_factorial[n] = 1.0 / factorial;
+    }
+    for (int n = 0; n < 26; ++n) c.inverse_odd[n] = 1.0 / double(2 * n + 1);
+    return c;
+}
+constexpr Coefficients kC = make_coefficients();
+
 }  // namespace
 
 double exp(double x) {
@@ -26,8 +45,8 @@ double exp(double x) {
     const double k = std::floor(x * kLog2e + 0.5);
     const double r = (x - k * kLn2Hi) - k * kLn2Lo;
     // Σ r^n/n! for n = 0..14, by Horner from the highest term.
-    double p = 1.0;
-    for (int n = 14; n >= 1; --n) p = 1.0 + p * r / double(n);
+    double p = kC.inverse_factorial[14];
+    for (int n = 13; n >= 0; --n) p = kC.inverse_factorial[n] + p * r;
     // 2^k in two factors, so neither over- nor underflows before the product does.
     const int half = int(k) / 2;
     return std::ldexp(std::ldexp(p, half), int(k) - half);
@@ -45,8 +64,8 @@ double log(double x) {
     }
     const double s = (m - 1.0) / (m + 1.0), s2 = s * s;  // |s| ≤ 0.1716, s² ≤ 0.0295
     // atanh(s)/s = Σ s^(2n)/(2n + 1) for n = 0..12.
-    double p = 1.0 / 25.0;
-    for (int n = 11; n >= 0; --n) p = 1.0 / double(2 * n + 1) + s2 * p;
+    double p = kC.inverse_odd[12];
+    for (int n = 11; n >= 0; --n) p = kC.inverse_odd[n] + s2 * p;
     const double de = double(e);
     return de * kLn2Hi + (2.0 * s * p + de * kLn2Lo);
 }
@@ -55,9 +74,9 @@ double sin(double x) {
     if (!std::isfinite(x)) return std::numeric_limits<double>::quiet_NaN();
     const double k = std::floor(x / (kTwoPiHi + kTwoPiLo) + 0.5);
     const double r = (x - k * kTwoPiHi) - k * kTwoPiLo, r2 = r * r;
-    // Σ (−1)^n r^(2n+1)/(2n+1)! for n = 0..15, by Horner.
-    double p = 1.0;
-    for (int n = 15; n >= 1; --n) p = 1.0 - p * r2 / double((2 * n) * (2 * n + 1));
+    // Σ (−1)^n r^(2n+1)/(2n+1)! for n = 0..15, by Horner in r².
+    double p = kC.inverse_factorial[31];
+    for (int n = 14; n >= 0; --n) p = kC.inverse_factorial[2 * n + 1] - p * r2;
     return r * p;
 }
 
@@ -69,10 +88,10 @@ double tanh(double x) {
         t = 1.0;  // 1 − tanh(20) < 2^−56
     } else if (a < 0.5) {
         const double a2 = a * a;
-        double sinh = 1.0, cosh = 1.0;  // sinh(a)/a and cosh(a), to a^18
-        for (int n = 9; n >= 1; --n) {
-            sinh = 1.0 + sinh * a2 / double((2 * n) * (2 * n + 1));
-            cosh = 1.0 + cosh * a2 / double((2 * n - 1) * (2 * n));
+        double sinh = kC.inverse_factorial[19], cosh = kC.inverse_factorial[18];  // sinh(a)/a and cosh(a), to a^18
+        for (int n = 8; n >= 0; --n) {
+            sinh = kC.inverse_factorial[2 * n + 1] + sinh * a2;
+            cosh = kC.inverse_factorial[2 * n] + cosh * a2;
         }
         t = a * sinh / cosh;
     } else {

@@ -301,7 +301,7 @@ RunProblem::RunProblem(const TrainConfig& config, const TrainTest* given) : conf
     }
     ProblemSettings s;
     s.name = c.problem;
-    s.mlp = net_spec(c);
+    if (!c.is_2d()) s.mlp = net_spec(c);  // the 2-D problems build their own network
     s.init = c.init;
     s.max_batch = c.batch;
     s.seed = c.seed;
