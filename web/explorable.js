@@ -481,14 +481,14 @@
 
   var NET_TEXT = {
     title: 'A network learns, live',
-    intro: 'Up to four optimizers train the same small network on the same points, from the same initial weights and on the same batches. Each square is one network\'s decision: blue where it answers +1, orange where −1; filled dots are training points, ringed ones test points. The losses are those `optlab train --problem 2d-…` logs for the same settings.',
+    intro: 'Up to four optimizers train the same small network on the same points, from the same initial weights and on the same batches. Each square is one network\'s decision: blue where it answers +1, orange where −1; filled dots are training points, ringed ones test points. The losses are those that optlab train --problem 2d-… logs for the same settings.',
     play: 'Play', pause: 'Pause', step: 'One step', reset: 'Reset',
     steps: 'Step', speed: 'Steps per frame',
     data: 'Data', dataset: 'Dataset', noise: 'Noise (%)', trainRatio: 'Training points (%)', points: 'Points', seed: 'Seed',
     features: 'Input features', network: 'Network', layers: 'Hidden layers', units: 'Units in layer', activation: 'Activation',
     init: 'Initial weights', l2: 'L2 penalty λ', batch: 'Batch size', optimizers: 'Optimizers',
     optimizer: 'Optimizer', convention: 'Convention', add: 'Add an optimizer', remove: 'Remove',
-    chart: 'Loss per step: training (the batch\'s, before the step) solid, test (after it) dashed',
+    chart: 'Loss per step: training (the batch\'s, before the step) thin and solid, test (after the step) dashed',
     chartLabel: 'Training and test loss per step of every optimizer',
     board: function (label) { return label + '\'s decision boundary and the points'; },
     lossLine: function (train, test) { return 'train ' + train + ', test ' + test; },
@@ -808,14 +808,16 @@
       '<text x="' + (NET_CW - 70) + '" y="' + (NET_CH - 4) + '" class="ox-axis">' + esc(NET_TEXT.steps) + ' ' + n + '</text>' +
       '<line x1="' + L + '" y1="' + (NET_CH - B) + '" x2="' + NET_CW + '" y2="' + (NET_CH - B) + '" class="ox-frame"></line>';
     runs.forEach(function (r, i) {
-      [['train', ''], ['test', '5 3']].forEach(function (series) {
+      // The batch's loss is noisy: thin and light; the test loss carries the comparison.
+      [['train', '', 1, 0.45], ['test', '6 3', 2, 1]].forEach(function (series) {
         var v = r[series[0]], pts = '';
         var add = function (k) {
           if (isFinite(v[k])) pts += Math.round((L + k * sx) * 10) / 10 + ',' + Math.round((NET_CH - B - v[k] * sy) * 10) / 10 + ' ';
         };
         for (var k = 0; k < v.length; k += every) add(k);
         if (v.length && (v.length - 1) % every) add(v.length - 1);
-        html += '<polyline fill="none" stroke="' + NET_COLORS[i] + '" stroke-dasharray="' + series[1] + '" points="' + pts + '"></polyline>';
+        html += '<polyline fill="none" stroke="' + NET_COLORS[i] + '" stroke-dasharray="' + series[1] + '" stroke-width="' + series[2] +
+          '" stroke-opacity="' + series[3] + '" points="' + pts + '"></polyline>';
       });
     });
     document.getElementById('ox-net-loss').innerHTML = html;
