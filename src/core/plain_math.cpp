@@ -2,6 +2,8 @@
 #include "optlab/core/plain_math.hpp"
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 
 namespace optlab::plain {
@@ -44,12 +46,26 @@ double exp(double x) {
     if (x < -745.1332191019412) return 0.0;
     const double k = std::floor(x * kLog2e + 0.5);
     const double r = (x - k * kLn2Hi) - k * kLn2Lo;
-    // Σ r^n/n! for n = 0..14, by Horner from the highest term.
-    double p = kC.inverse_factorial[14];
-    for (int n = 13; n >= 0; --n) p = kC.inverse_factorial[n] + p * r;
-    // 2^k in two factors, so neither over- nor underflows before the product does.
-    const int half = int(k) / 2;
-    return std::ldexp(std::ldexp(p, half), int(k) - half);
+    // Σ r^n/n! for n = 0..13 (the rest below 2^−55 of the sum for |r| ≤ ln2/2) by Estrin's
+    // scheme: pairs, then pairs of pairs, so the products do not wait on each other in a chain
+    // as Horner's would (this exp is most of a network's forward pass in the page).
+    const double* c = kC.inverse_factorial;
+    const double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+    const double s0 = (c[0] + c[1] * r) + (c[2] + c[3] * r) * r2;
+    const double s1 = (c[4] + c[5] * r) + (c[6] + c[7] * r) * r2;
+    const double s2 = (c[8] + c[9] * r) + (c[10] + c[11] * r) * r2;
+    const double s3 = c[12] + c[13] * r;
+    const double p = (s0 + s1 * r4) + (s2 + s3 * r4) * r8;
+    // ·2^k: exact, by the exponent's bits where 2^k is a normal double, else in two factors.
+    const int e = int(k);
+    if (e >= -1022 && e <= 1023) {
+        const std::uint64_t bits = std::uint64_t(e + 1023) << 52;
+        double two_to_e;
+        std::memcpy(&two_to_e, &bits, sizeof two_to_e);  // (emscripten's libc++ has no std::bit_cast)
+        return p * two_to_e;
+    }
+    const int half = e / 2;
+    return std::ldexp(std::ldexp(p, half), e - half);
 }
 
 double log(double x) {

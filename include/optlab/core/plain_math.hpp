@@ -12,7 +12,7 @@
 namespace optlab::plain {
 
 /// e^x: x = k·ln 2 + r, |r| ≤ ln2/2 (ln 2 split in two parts, Cody–Waite), a Taylor
-/// polynomial of degree 14 for e^r, then ·2^k (exact).
+/// polynomial of degree 13 for e^r (Estrin's scheme), then ·2^k (exact).
 double exp(double x);
 /// ln x for x > 0: x = m·2^e, m in [√½, √2), ln m = 2·atanh((m − 1)/(m + 1)) by its series.
 /// ln 0 = −∞; NaN for x < 0 or NaN.
