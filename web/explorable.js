@@ -175,6 +175,7 @@
   function showFormulas() {
     var names = state.arms.map(function (a) { return a.optimizer; });
     if (state.view === 'conventions') names = names.slice(0, 1);
+    names = names.concat(net.arms.map(function (a) { return a.optimizer; }));  // and the network view's
     var sections = document.querySelectorAll('#ox-formulas section.formula');
     for (var i = 0; i < sections.length; i++) {
       var has = sections[i].getAttribute('data-optimizers').split(' ');
@@ -628,6 +629,7 @@
         '<div class="ox-hyper">' + hyperHtml(id, info, arm.convention, arm.hyper) + '</div><p class="ox-error" role="alert"></p></fieldset>';
     }).join('');
     document.getElementById('ox-net-add').disabled = net.arms.length >= NET_MAX;
+    showFormulas();
     var boards = document.getElementById('ox-net-boards');
     boards.innerHTML = net.arms.map(function (arm, i) {
       var label = optimizerInfo(arm.optimizer).label;
