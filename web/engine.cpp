@@ -9,12 +9,14 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <cmath>
 #include <exception>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "optlab/core/error.hpp"
+#include "optlab/core/text.hpp"
 #include "optlab/optim/registry.hpp"
 #include "optlab/problems/classify2d.hpp"
 #include "optlab/problems/functions2d.hpp"
@@ -183,19 +185,29 @@ T field(const val& spec, const char* name, T fallback) {
     return v.isUndefined() || v.isNull() ? fallback : v.as<T>();
 }
 
+// A whole number from JavaScript, refused by name unless in [0, most] (a cast of NaN, −1 or
+// 2^40 to an integer would be undefined or wrap, and size_t has 32 bits here).
+std::uint64_t whole_from_js(double v, const char* name, double most = 1e9) {
+    if (!(v >= 0 && v <= most && v == std::floor(v))) {
+        throw optlab::InvalidArgument(std::string(name) + " " + optlab::format_number(v) + ": expected a whole number from 0 to " +
+                                      optlab::format_number(most));
+    }
+    return std::uint64_t(v);
+}
+
 /// {dataset, points, noise, trainRatio, features: [...], hidden: [...], activation, init, l2,
 /// seed, batch} as Classify2dSpec; a name missing takes the spec's default.
 optlab::Classify2dSpec classify2d_from_js(const val& spec) {
     optlab::Classify2dSpec s;
     s.dataset = field<std::string>(spec, "dataset", s.dataset);
-    s.points = std::size_t(field<double>(spec, "points", double(s.points)));
+    s.points = whole_from_js(field<double>(spec, "points", double(s.points)), "points");
     s.noise = field<double>(spec, "noise", s.noise);
     s.train_ratio = field<double>(spec, "trainRatio", s.train_ratio);
     s.activation = field<std::string>(spec, "activation", s.activation);
     s.init = field<std::string>(spec, "init", s.init);
     s.l2 = field<double>(spec, "l2", s.l2);
-    s.seed = std::uint64_t(field<double>(spec, "seed", double(s.seed)));
-    s.max_batch = std::size_t(field<double>(spec, "batch", double(s.max_batch)));
+    s.seed = whole_from_js(field<double>(spec, "seed", double(s.seed)), "seed", 9007199254740992.0);  // 2^53
+    s.max_batch = whole_from_js(field<double>(spec, "batch", double(s.max_batch)), "batch");
     if (!spec["features"].isUndefined()) {
         s.features.clear();
         for (int i = 0, n = spec["features"]["length"].as<int>(); i < n; ++i) {
@@ -205,7 +217,7 @@ optlab::Classify2dSpec classify2d_from_js(const val& spec) {
     if (!spec["hidden"].isUndefined()) {
         s.hidden.clear();
         for (int i = 0, n = spec["hidden"]["length"].as<int>(); i < n; ++i) {
-            s.hidden.push_back(std::size_t(spec["hidden"][i].as<double>()));
+            s.hidden.push_back(whole_from_js(spec["hidden"][i].as<double>(), "hidden units"));
         }
     }
     return s;

@@ -181,7 +181,9 @@ void Classify2dSpec::validate() const {
         refuse("--train-ratio", train_ratio, "a number from 0.1 to 0.9 (Playground's 10 to 90 %)");
     }
     if (features.empty()) throw InvalidArgument("--features: expected at least one feature");
-    for (const std::string& f : features) parse_features_2d(f);
+    std::string joined;
+    for (const std::string& f : features) joined += (joined.empty() ? "" : ",") + f;
+    parse_features_2d(joined);  // each a feature, none twice
     if (hidden.empty() || hidden.size() > kMaxLayers) {
         refuse("--hidden: layers", double(hidden.size()), "1 to 6 layers");
     }

@@ -361,6 +361,8 @@ try {
   check(datasetsCovered.size === 4, `the network cases cover every dataset (${[...datasetsCovered]})`);
   const badSpec = await page.evaluate(() => { try { window.optlab.train({ dataset: 'circle', hidden: [9] }); return ''; } catch (e) { return e.message; } });
   check(/1 to 8 units/.test(badSpec), `a bad network is refused with the library's message: "${badSpec}"`);
+  const badPoints = await page.evaluate(() => { try { window.optlab.train({ dataset: 'circle', points: -1 }); return ''; } catch (e) { return e.message; } });
+  check(/points -1: expected a whole number/.test(badPoints), `a bad count is refused by name: "${badPoints}"`);
   timings.network_exactness_ms = performance.now() - t;
   console.log(`network view: ${netCases.length} runs of ${base.steps} steps equal optlab train's run log bit for bit`);
 
