@@ -51,6 +51,12 @@ void check_resume_flags(const TrainFlags& f, TrainConfig& c, TrainPaths& paths) 
     differs("--net", c.net, saved.net);
     differs("--activation", c.activation, saved.activation);
     differs("--init", c.init, saved.init);
+    differs("--hidden", c.hidden, saved.hidden);
+    differs("--features", c.features, saved.features);
+    differs("--points", std::to_string(c.points), std::to_string(saved.points));
+    differs("--noise", format_number(c.noise), format_number(saved.noise));
+    differs("--train-ratio", format_number(c.train_ratio), format_number(saved.train_ratio));
+    differs("--l2", format_number(c.l2), format_number(saved.l2));
     differs("--optimizer", c.optimizer, saved.optimizer);
     differs("--batch", std::to_string(c.batch), std::to_string(saved.batch));
     differs("--seed", std::to_string(c.seed), std::to_string(saved.seed));

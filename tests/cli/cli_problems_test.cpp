@@ -95,6 +95,27 @@ TEST(CliProblems, TrainsThe2dProblemsAndRefusesTheirBadFlags) {
     }
 }
 
+// A 2-D run stopped at iteration 17 (inside its first epoch of 25 batches) and resumed to 60 logs what the run that never stopped
+// logs, test losses included; a resumed run refuses another network.
+TEST(CliProblems, A2dRunResumesExactly) {
+    const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
+                                      ("optlab_cli_2d_resume_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    const std::string common = "train --problem 2d-spiral --noise 0.2 --optimizer adam --lr 0.02 --epochs 10 "
+                               "--progress none --threads 1 --hidden ";
+    ASSERT_EQ(optlab_run(common + "8,6 --max-iterations 60 --out " + (dir / "straight").string()).code, 0);
+    const std::string checkpoint = (dir / "run.safetensors").string();
+    const CliRun first = optlab_run(common + "8,6 --max-iterations 17 --out " + (dir / "resumed").string() + " --checkpoint " + checkpoint);
+    ASSERT_EQ(first.code, 0) << first.err;
+    const CliRun second = optlab_run(common + "8,6 --max-iterations 60 --out " + (dir / "resumed").string() + " --resume " + checkpoint);
+    ASSERT_EQ(second.code, 0) << second.err;
+    EXPECT_EQ(slurp((dir / "resumed" / "iterations.csv").string()), slurp((dir / "straight" / "iterations.csv").string()));
+    const CliRun other = optlab_run(common + "8,8 --max-iterations 70 --resume " + checkpoint);
+    EXPECT_EQ(other.code, 2);
+    EXPECT_NE(other.err.find("--hidden 8,8 differs from the checkpoint's 8,6"), std::string::npos) << other.err;
+    std::filesystem::remove_all(dir);
+}
+
 TEST(CliProblems, TrainsALanguageModelAndSamplesWordsFromIt) {
     OPTLAB_SKIP_WITHOUT(kWordListPath);
     const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
