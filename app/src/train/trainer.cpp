@@ -95,7 +95,8 @@ class Run {
           optimizer_(optimizers.make(c, std::shared_ptr<ParamStore<float>>(holder_, &problem_.store()))),
           sampler_(holder_->sampler()),
           schedule_(*optimizer_, c.schedule, parse_schedule_unit(c.schedule_unit)),
-          options_(loop_options(c)) {
+          options_(loop_options(c)),
+          every_step_(problem_info(c.problem).every_step) {
         if (!paths.resume.empty()) {
             load_checkpoint(paths.resume, parts());
             optimizer_->train();  // a checkpoint holds the evaluation point: train from y again
@@ -113,7 +114,7 @@ class Run {
                                               " epochs of " + std::to_string(steps_per_epoch) + " steps" +
                                               (steps < all ? ", up to --max-iterations" : ""));
         }
-        log_.open(paths.out_dir, !paths.resume.empty(), problem_info(c.problem).every_step);
+        log_.open(paths.out_dir, !paths.resume.empty(), every_step_);
     }
 
     TrainResult run() {
@@ -156,7 +157,7 @@ class Run {
     void on_iteration(const IterationRecord& r) {
         IterationRow row{r.iteration, r.epoch, r.loss, r.lr, r.skipped};
         // The 2-D problems' test loss after every step: the curve the explorable draws.
-        if (problem_info(c_.problem).every_step) row.test_loss = evaluate(Split::test).loss;
+        if (every_step_) row.test_loss = evaluate(Split::test).loss;
         log_.add(row);
         if (r.skipped) return;
         samples_ += std::int64_t(r.rows);
@@ -248,6 +249,7 @@ class Run {
     ShuffledSampler sampler_;
     TrainingSchedule schedule_;
     LoopOptions options_;
+    const bool every_step_;  // the test loss after every step, into the run log (the 2-D problems)
     LoopState loop_;
     RunLog log_;
     TrainResult result_;
