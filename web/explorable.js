@@ -729,10 +729,11 @@
     netFrame = requestAnimationFrame(netTick);
   }
 
-  // Playground's colours: orange for −1, white for 0, blue for +1.
+  // Playground's colours: orange for −1, white for 0, blue for +1, at most 60 % strength so
+  // that the points, in the full colours, stand out on their own side.
   function netColor(v) {
     var t = Math.max(-1, Math.min(1, v)), a, b, s;
-    if (t < 0) { a = [245, 147, 34]; s = -t; } else { a = [8, 119, 189]; s = t; }
+    if (t < 0) { a = [245, 147, 34]; s = -0.6 * t; } else { a = [8, 119, 189]; s = 0.6 * t; }
     b = [232, 234, 235];
     return [b[0] + (a[0] - b[0]) * s, b[1] + (a[1] - b[1]) * s, b[2] + (a[2] - b[2]) * s];
   }
