@@ -556,21 +556,19 @@
     netSteps += count;
   }
 
-  function netOption(value, label, selected) { return option(value, label, selected); }
-
   function buildNetwork() {
     var T = NET_TEXT, c2 = engine.classify2dCatalogue();
     var section = document.createElement('section');
     section.id = 'ox-net';
     section.className = 'ox-net';
     section.setAttribute('aria-labelledby', 'ox-net-title');
-    var datasets = c2.datasets.map(function (d) { return netOption(d, T.datasets[d] || d, d === net.dataset); }).join('');
+    var datasets = c2.datasets.map(function (d) { return option(d, T.datasets[d] || d, d === net.dataset); }).join('');
     var features = c2.features.map(function (f) {
       return '<label class="ox-check"><input type="checkbox" data-feature="' + f + '"' + (net.features.indexOf(f) >= 0 ? ' checked' : '') + '> ' + esc(T.featureNames[f] || f) + '</label>';
     }).join(' ');
-    var acts = Object.keys(T.activations).map(function (a) { return netOption(a, T.activations[a], a === net.activation); }).join('');
-    var inits = Object.keys(T.inits).map(function (a) { return netOption(a, T.inits[a], a === net.init); }).join('');
-    var layers = [1, 2, 3, 4, 5, 6].map(function (n) { return netOption(n, n, n === net.hidden.length); }).join('');
+    var acts = Object.keys(T.activations).map(function (a) { return option(a, T.activations[a], a === net.activation); }).join('');
+    var inits = Object.keys(T.inits).map(function (a) { return option(a, T.inits[a], a === net.init); }).join('');
+    var layers = [1, 2, 3, 4, 5, 6].map(function (n) { return option(n, n, n === net.hidden.length); }).join('');
     section.innerHTML =
       '<h3 id="ox-net-title">' + esc(T.title) + '</h3><p class="ox-intro">' + esc(T.intro) + '</p>' +
       '<div class="ox-net-transport">' +

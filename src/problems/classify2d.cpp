@@ -232,6 +232,9 @@ Classify2d::Classify2d(const Classify2dSpec& spec) : spec_(spec) {
         refuse("--batch", double(spec_.max_batch), "at most the " + std::to_string(train_.size()) + " training points");
     }
     const std::size_t nf = spec_.features.size();
+    for (const std::string& name : spec_.features) {
+        feature_index_.push_back(std::size_t(std::find(std::begin(kFeatures), std::end(kFeatures), name) - std::begin(kFeatures)));
+    }
     for (auto [points, features] : {std::pair{&train_, &train_features_}, std::pair{&test_, &test_features_}}) {
         features->resize(points->size() * nf);
         for (std::size_t i = 0; i < points->size(); ++i) features_of(points->x1[i], points->x2[i], &(*features)[i * nf]);
@@ -301,16 +304,19 @@ std::string Classify2d::describe() const {
            spec_.activation + " MLP, tanh output, ½(y − label)²; init " + spec_.init + ", L2 " + format_number(spec_.l2);
 }
 
+// By the features' positions in kFeatures (feature_index_), not their names: the heat map
+// asks for 2 500 points a frame.
 void Classify2d::features_of(double x1, double x2, double* f) const {
-    for (std::size_t i = 0; i < spec_.features.size(); ++i) {
-        const std::string& name = spec_.features[i];
-        f[i] = name == "x1"     ? x1
-               : name == "x2"   ? x2
-               : name == "x1sq" ? x1 * x1
-               : name == "x2sq" ? x2 * x2
-               : name == "x1x2" ? x1 * x2
-               : name == "sinx1" ? plain::sin(x1)
-                                 : plain::sin(x2);
+    for (std::size_t i = 0; i < feature_index_.size(); ++i) {
+        switch (feature_index_[i]) {
+            case 0: f[i] = x1; break;
+            case 1: f[i] = x2; break;
+            case 2: f[i] = x1 * x1; break;
+            case 3: f[i] = x2 * x2; break;
+            case 4: f[i] = x1 * x2; break;
+            case 5: f[i] = plain::sin(x1); break;
+            default: f[i] = plain::sin(x2); break;
+        }
     }
 }
 

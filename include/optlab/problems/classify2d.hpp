@@ -98,6 +98,7 @@ class Classify2d final : public Problem {
     Classify2dSpec spec_;
     Act act_;
     std::vector<std::size_t> sizes_;         // features, hidden..., 1
+    std::vector<std::size_t> feature_index_; // each input's position in features_2d()
     Points2d train_, test_;
     std::vector<double> train_features_, test_features_;  // points × features, row by row
     ParamStore<float> store_;
