@@ -256,10 +256,14 @@ class Network2d {
         return out;
     }
 
-    /// The output on an nx × ny grid over [x0, x1] × [y0, y1], row by row from y0.
+    /// The output on an nx × ny grid over [x0, x1] × [y0, y1], row by row from y0 (2 to 1000
+    /// each; else, or without a run, an empty array).
     val grid(double x0, double x1, double y0, double y1, int nx, int ny) {
-        grid_.resize(std::size_t(nx) * std::size_t(ny));
-        if (run_) run_->problem().output_grid(x0, x1, y0, y1, nx, ny, grid_);
+        grid_.clear();
+        if (run_ && nx >= 2 && ny >= 2 && nx <= 1000 && ny <= 1000) {
+            grid_.resize(std::size_t(nx) * std::size_t(ny));
+            run_->problem().output_grid(x0, x1, y0, y1, nx, ny, grid_);
+        }
         return float64_array(grid_);
     }
 
