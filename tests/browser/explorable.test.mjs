@@ -425,7 +425,8 @@ try {
   await page.evaluate(arms => window.optlab.configureNetwork({ dataset: 'spiral', points: 500, noise: 0.1, seed: 1, hidden: [8, 8],
     features: ['x1', 'x2'], activation: 'tanh', init: 'xavier', batch: 10, speed: 1, arms }),
     ['sgd', 'momentum', 'rmsprop', 'adam'].map(optimizer => ({ optimizer, convention: 'torch', hyper: { lr: 0.03 } })));
-  const netFrames = await page.evaluate(() => window.optlab.measureNetworkFrames(120));
+  // In view, as a learner watches it.
+  const netFrames = await page.evaluate(() => { document.getElementById('ox-net').scrollIntoView(); return window.optlab.measureNetworkFrames(120); });
   const p90 = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)];
   const median = xs => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   timings.network_frame_work_p90_ms = p90(netFrames.ms);
