@@ -81,7 +81,10 @@ TrainTest suite_images(TrainTest all, bool quick) {
 
 SuiteProtocol SuiteProtocol::defaults(bool quick) {
     SuiteProtocol p;
-    for (const ProblemInfo& info : problem_catalogue()) p.problems.emplace_back(info.name);
+    // The 2-D problems are the explorable's, a network of a few dozen weights: not the suite's.
+    for (const ProblemInfo& info : problem_catalogue()) {
+        if (!info.name.starts_with("2d-")) p.problems.emplace_back(info.name);
+    }
     // The lecture's seven, then a member of each family the anchors ship: decoupled decay,
     // sign methods, orthogonalised and schedule-free steps, sign-adaptive step sizes (Rprop),
     // Optax's Adam variants, the authors' AdEMAMix and ADOPT, and the three that need no
