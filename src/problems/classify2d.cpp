@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "optlab/core/error.hpp"
 #include "optlab/core/plain_math.hpp"
@@ -468,7 +469,8 @@ bool Classify2dRun::step(Losses& out) {
     if (stopped()) return false;
     if (batch_in_epoch_ == 0) sampler_.start_epoch();
     optimizer_->zero_grad();
-    const BatchResult r = problem_.train_batch(sampler_.batch(batch_in_epoch_), /*backward=*/true);
+    const auto batch = sampler_.batch(batch_in_epoch_);
+    const BatchResult r = problem_.train_batch(batch, /*backward=*/true);
     bool finite = std::isfinite(r.loss);
     for (float g : problem_.store().grads()) finite = finite && std::isfinite(g);
     if (!finite) {
@@ -476,7 +478,18 @@ bool Classify2dRun::step(Losses& out) {
                        format_number(r.loss) + "); lower the learning rate";
         return false;
     }
-    optimizer_->step();
+    if (optimizer_->needs_closure()) {
+        // L-BFGS: the same batch again as often as its step asks, as the training loop does (its
+        // first call is the evaluation just made).
+        bool evaluated = true;
+        optimizer_->step([&]() -> double {
+            if (std::exchange(evaluated, false)) return r.loss;
+            optimizer_->zero_grad();
+            return problem_.train_batch(batch, /*backward=*/true).loss;
+        });
+    } else {
+        optimizer_->step();
+    }
     ++steps_;
     if (++batch_in_epoch_ == sampler_.batches_per_epoch()) {
         sampler_.end_epoch();
