@@ -25,7 +25,7 @@ std::string to_string(const HyperValue& v) {
 
 std::string_view describe_hyper(std::string_view name) {
     // PyTorch's vocabulary, one line each; the symbols are docs/optimizers.md's.
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 49> kMeaning = {{
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 61> kMeaning = {{
         {"lr", "learning rate γ (Prodigy, D-Adaptation, DoG: the multiplier of their estimated step size, 1)"},
         {"momentum", "momentum factor μ"},
         {"dampening", "momentum dampening τ (torch)"},
@@ -75,6 +75,18 @@ std::string_view describe_hyper(std::string_view name) {
         {"reps_rel", "DoG's first distance r_ε, relative to 1 + ‖θ0‖"},
         {"init_eta", "DoG's first step size η, instead of reps_rel's (none: from reps_rel)"},
         {"safeguard_warmup", "Prodigy's s grows by (d/d0)·d instead of (d/d0)·d·γ, for warm-up schedules"},
+        {"shampoo_beta", "SOAP's decay of its preconditioner statistics L, R (negative: β2)"},
+        {"precondition_frequency", "steps between refreshes of the preconditioner (SOAP: its eigenbasis; Shampoo: its inverse roots)"},
+        {"max_precond_dim", "SOAP: dimensions longer than this are not preconditioned"},
+        {"merge_dims", "SOAP: merge neighbouring dimensions while their product stays within max_precond_dim"},
+        {"precondition_1d", "SOAP: precondition vectors too (an n×n statistic), not only tensors of 2 or more dimensions"},
+        {"normalize_grads", "SOAP: divide each tensor's update by its RMS"},
+        {"correct_bias", "SOAP: Adam's bias correction of the step size"},
+        {"max_preconditioner_dim", "Shampoo: a matrix is cut into blocks of at most this many rows and columns"},
+        {"start_preconditioning_step", "Shampoo: the step from which the preconditioner is used (-1: precondition_frequency); the grafted method alone before"},
+        {"grafting", "Shampoo: the method whose step norm each block takes, adam or adagrad"},
+        {"grafting_beta2", "Shampoo: the decay β2 of the grafted Adam's second moment"},
+        {"grafting_eps", "Shampoo: ε of the grafted method's denominator"},
     }};
     for (const auto& [key, meaning] : kMeaning) {
         if (key == name) return meaning;
