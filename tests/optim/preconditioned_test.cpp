@@ -113,7 +113,9 @@ TEST_P(Preconditioned, MatchesTheReferenceInFloat64) {
 }
 
 // The same runs in float32 (statistics and bases in float32, factorised in float64): near the
-// float64 reference, within what float32's rounding over 50 steps allows.
+// float64 reference, within 1e-3 of each tensor's largest value — float32's rounding over 50
+// steps, and more where a statistic is ill-conditioned (a 1×4 block whose R has an eigenvalue
+// 1e-6 of its largest: 3.5e-4 there, at most 3.4e-6 elsewhere; docs/optimizers.md#shampoo).
 TEST_P(Preconditioned, Float32StaysNearTheFloat64Reference) {
     const json& c = find_case(GetParam());
     if (c.contains("function")) GTEST_SKIP() << "optlab trajectory runs in float64";
@@ -135,24 +137,27 @@ TEST_P(Preconditioned, Float32StaysNearTheFloat64Reference) {
         }
         opt->step();
     }
+    double worst = 0;
     for (std::size_t i = 0; i < shapes.size(); ++i) {
         const auto expected = c["params_after"]["50"][i].get<std::vector<double>>();
         double scale = 0;
         for (double x : expected) scale = std::max(scale, std::abs(x));
         for (std::size_t j = 0; j < expected.size(); ++j) {
-            EXPECT_NEAR(store.view(i).param[j], expected[j], 1e-4 * scale) << "tensor " << i << " value " << j;
+            EXPECT_NEAR(store.view(i).param[j], expected[j], 1e-3 * scale) << "tensor " << i << " value " << j;
+            worst = std::max(worst, std::abs(store.view(i).param[j] - expected[j]) / scale);
         }
     }
+    std::cout << GetParam() << ": float32 within " << worst << " of the largest value\n";
 }
 
 // ---- saved state ---------------------------------------------------------------------------
 
-struct Run {
+struct ResumeRun {
     std::string optimizer;
     HyperParams hyper;
 };
 
-std::vector<double> train(const Run& run, int steps, int save_at) {
+std::vector<double> train(const ResumeRun& run, int steps, int save_at) {
     const std::vector<std::vector<std::size_t>> shapes = {{9, 7}, {5}, {2, 3, 5}};
     auto fresh = [&](ParamStore<double>& store) {
         for (std::size_t i = 0; i < shapes.size(); ++i) store.add("t" + std::to_string(i), shapes[i]);
@@ -181,13 +186,13 @@ std::vector<double> train(const Run& run, int steps, int save_at) {
 }
 
 TEST(PreconditionedState, ResumingIsBitExactAcrossRefreshes) {
-    const std::vector<Run> runs = {
+    const std::vector<ResumeRun> runs = {
         {"soap", {{"precondition_frequency", 4.0}, {"lr", 0.01}}},
         {"soap", {{"merge_dims", true}, {"max_precond_dim", 6.0}, {"precondition_1d", true}}},
         {"shampoo", {{"max_preconditioner_dim", 4.0}, {"precondition_frequency", 3.0}, {"momentum", 0.9}}},
         {"shampoo", {{"betas", Betas{0.9, 0.99}}, {"start_preconditioning_step", 5.0}, {"precondition_frequency", 4.0}}},
     };
-    for (const Run& run : runs) {
+    for (const ResumeRun& run : runs) {
         const std::vector<double> straight = train(run, 30, -1);
         for (int save_at : {1, 5, 6}) {
             EXPECT_EQ(train(run, 30, save_at), straight) << run.optimizer << " resumed after step " << save_at;

@@ -265,7 +265,10 @@ TENSOR_CASES = [
                               "maximize": True}),
     ("soap", [[7, 6]], {"lr": 0.003, "normalize_grads": True, "precondition_frequency": 1, "eps": 1e-6}),
     ("shampoo", [[3, 4], [4], [5, 5]], {"lr": 0.01}),
-    ("shampoo", [[9, 7], [5]], {"lr": 0.01, "max_preconditioner_dim": 4, "precondition_frequency": 3,
+    # Refreshes every 4 steps: at step 3 the 1×4 block's R (three rank-one terms) would have a null
+    # direction, which the gradients of steps 4 and 5 leave, and its eigenvalue — ε plus rounding
+    # noise of 1e-16 of the largest, 1e-4 of ε = 1e-12 — would decide their step (docs: Shampoo).
+    ("shampoo", [[9, 7], [5]], {"lr": 0.01, "max_preconditioner_dim": 4, "precondition_frequency": 4,
                                 "weight_decay": 0.01}),
     ("shampoo", [[10, 3]], {"lr": 0.02, "max_preconditioner_dim": 4, "betas": (0.9, 0.999), "momentum": 0.5,
                             "start_preconditioning_step": 5, "precondition_frequency": 2}),
