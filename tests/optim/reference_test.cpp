@@ -297,7 +297,8 @@ TEST(ReferenceFile, CoversEveryOptimizerWithEnoughCases) {
     }
     // SOAP and Shampoo have theirs in preconditioned.json (preconditioned_test.cpp).
     std::ifstream in(std::string(OPTLAB_SOURCE_DIR) + "/tests/reference/preconditioned.json");
-    for (const auto& c : json::parse(in)["cases"]) seen.insert(c["optimizer"].get<std::string>());
+    const json preconditioned = json::parse(in);
+    for (const auto& c : preconditioned["cases"]) seen.insert(c["optimizer"].get<std::string>());
     for (auto name : optimizer_names()) {
         EXPECT_TRUE(seen.contains(std::string(name))) << "no reference case for the registered optimizer " << name;
     }
