@@ -194,11 +194,11 @@ void Soap<T>::refresh_bases(const Layout& l, TensorState& s, T* exp_avg_sq) {
                     std::copy_n(a_.data() + (a * d + order_[j]) * inner, inner, exp_avg_sq + (a * d + j) * inner);
                 }
             }
-            // power iteration on the reordered basis: L·Q[:, order]
+            // the power iteration on the reordered basis, L·Q[:, order], is (L·Q)[:, order]: the
+            // columns of the product above, reordered (one d³ product per refresh, not two)
             for (std::size_t i = 0; i < d; ++i) {
-                for (std::size_t j = 0; j < d; ++j) w64_[i * d + j] = v64_[i * d + order_[j]];
+                for (std::size_t j = 0; j < d; ++j) v64_[i * d + j] = w64_[i * d + order_[j]];
             }
-            matrix_ops::gemm(false, false, d, d, d, 1.0, m64_.data(), w64_.data(), 0.0, v64_.data());
             linalg::orthonormal_q(d, d, v64_.data(), tau_, "soap");
             for (std::size_t i = 0; i < d * d; ++i) Q[i] = T(v64_[i]);
             offset += d * d;
