@@ -146,8 +146,16 @@ void Shampoo<T>::step_group(std::size_t g) {
 
         // ---- statistics: L, R per block, the grafted method's v --------------------------
         const bool matrix = is_matrix(info);
-        const std::vector<Block> parts = matrix ? blocks(info.shape[0], info.shape[1], b) : std::vector<Block>{};
         TensorState& s = state_[index];
+        if (matrix && s.block_size != b) {
+            s.blocks = blocks(info.shape[0], info.shape[1], b);
+            s.block_size = b;
+            if (s.factor.size() != matrix_elements(s.blocks)) {  // b changed mid-run: statistics afresh
+                s.factor.clear();
+                s.inverse.clear();
+            }
+        }
+        const std::vector<Block>& parts = s.blocks;
         if (matrix && s.factor.empty()) {
             s.factor.assign(matrix_elements(parts), T(0));
             s.inverse.assign(matrix_elements(parts), T(0));

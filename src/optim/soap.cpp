@@ -97,7 +97,7 @@ std::size_t Soap<T>::state_bytes() const {
 template <class T>
 std::size_t Soap<T>::workspace_bytes() const {
     return (a_.size() + b_.size() + w_.size() + g_.size() + x_.size()) * sizeof(T) +
-           (m64_.size() + v64_.size() + w64_.size() + tau_.size()) * sizeof(double);
+           (m64_.size() + v64_.size() + w64_.size() + tau_.size() + estimate_.size()) * sizeof(double);
 }
 
 // ---- the products ---------------------------------------------------------------------------
@@ -180,7 +180,8 @@ void Soap<T>::refresh_bases(const Layout& l, TensorState& s, T* exp_avg_sq) {
             T* Q = s.Q.data() + offset;
             for (std::size_t i = 0; i < d * d; ++i) m64_[i] = double(L[i]), v64_[i] = double(Q[i]);
             matrix_ops::gemm(false, false, d, d, d, 1.0, m64_.data(), v64_.data(), 0.0, w64_.data());  // L·Q
-            std::vector<double> estimate(d, 0.0);
+            estimate_.assign(d, 0.0);
+            std::vector<double>& estimate = estimate_;
             for (std::size_t i = 0; i < d; ++i) {
                 for (std::size_t j = 0; j < d; ++j) estimate[j] += v64_[i * d + j] * w64_[i * d + j];
             }
@@ -236,8 +237,12 @@ void Soap<T>::step_group(std::size_t g) {
         const TensorInfo& info = this->store_.info(index);
         const std::size_t n = info.size;
         if (n == 0) continue;  // an empty tensor: nothing to update (and no valid BLAS call)
-        const Layout l = layout(info.shape, o);
         TensorState& s = state_[index];
+        if (!s.laid_out || t == 0) {  // (options that change it change it at a first step only)
+            s.layout = layout(info.shape, o);
+            s.laid_out = true;
+        }
+        const Layout& l = s.layout;
         std::size_t largest = 0;
         for (std::size_t k = 0; k < l.dims.size(); ++k) largest = std::max(largest, l.preconditioned[k] ? l.dims[k] : 0);
         a_.resize(std::max(a_.size(), n));

@@ -77,6 +77,8 @@ class Shampoo final : public BasicOptimizer<T, Shampoo<T>, ShampooOptions> {
     /// Per matrix: factor (L, R per block, back to back) and inverse (L⁻, R⁻ likewise).
     struct TensorState {
         std::vector<T> factor, inverse;
+        std::vector<Block> blocks;  // kept so a step allocates nothing
+        std::size_t block_size = 0; // the b they were cut with
     };
 
     std::size_t state_bytes() const override;

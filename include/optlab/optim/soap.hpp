@@ -77,6 +77,8 @@ class Soap final : public BasicOptimizer<T, Soap<T>, SoapOptions> {
     /// back in dimension order; empty before the first step and for tensors without any.
     struct TensorState {
         std::vector<T> GG, Q;
+        Layout layout;        // the tensor's, kept so a step allocates nothing
+        bool laid_out = false;
     };
     const TensorState& tensor_state(std::size_t index) const;
 
@@ -96,7 +98,7 @@ class Soap final : public BasicOptimizer<T, Soap<T>, SoapOptions> {
     std::vector<TensorState> state_;  // by tensor index of the store
     // Workspaces, grown to the largest tensor or matrix and reused.
     std::vector<T> a_, b_, w_, g_, x_;
-    std::vector<double> m64_, v64_, w64_, tau_;
+    std::vector<double> m64_, v64_, w64_, tau_, estimate_;
     std::vector<std::size_t> order_;
 };
 
