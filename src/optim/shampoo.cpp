@@ -87,6 +87,9 @@ std::size_t Shampoo<T>::workspace_bytes() const {
 // lifted as a whole, λ ← λ − λmin + ε.
 template <class T>
 void Shampoo<T>::inverse_root(std::size_t n, const T* factor, double bias_correction2, double eps, T* inverse) {
+    // One BLAS thread for the factorisation and its product: OpenBLAS's LAPACK gives other bits
+    // on other thread counts, and a step must give the same bits on any (test_state.py).
+    const BlasThreadScope one_thread(1);
     for (std::size_t i = 0; i < n * n; ++i) a64_[i] = double(factor[i]) / bias_correction2;
     for (std::size_t i = 0; i < n; ++i) a64_[i * n + i] = a64_[i * n + i] + eps;
     linalg::symmetric_eigh(n, a64_.data(), w64_.data(), "shampoo");

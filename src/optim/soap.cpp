@@ -149,6 +149,7 @@ void Soap<T>::update_statistics(const T* grad, const Layout& l, TensorState& s, 
 // get_orthogonal_matrix: torch.linalg.eigh, then flipped).
 template <class T>
 void Soap<T>::eigenbases(const Layout& l, TensorState& s) {
+    const BlasThreadScope one_thread(1);  // LAPACK's bits depend on the thread count (shampoo.cpp)
     std::size_t offset = 0;
     for (std::size_t k = 0; k < l.dims.size(); ++k) {
         if (!l.preconditioned[k]) continue;
@@ -170,6 +171,7 @@ void Soap<T>::eigenbases(const Layout& l, TensorState& s) {
 // index k moved with them — then Q_k ← QR(L_k·Q_k).Q.
 template <class T>
 void Soap<T>::refresh_bases(const Layout& l, TensorState& s, T* exp_avg_sq) {
+    const BlasThreadScope one_thread(1);  // LAPACK's bits depend on the thread count (shampoo.cpp)
     std::size_t n = 1;
     for (std::size_t d : l.dims) n *= d;
     std::size_t offset = 0, outer = 1;
