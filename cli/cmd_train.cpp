@@ -237,6 +237,9 @@ void setup_train(CLI::App& app, int& exit_code) {
                             ->capture_default_str();
     o["--epochs"] = sub->add_option("--epochs", c.epochs, "Epochs in total (with --resume: up to this many)")->capture_default_str();
     sub->add_option("--max-iterations", c.max_iterations, "Stop after this many updates (0: no limit)")->capture_default_str();
+    sub->add_option("--max-evaluations", c.max_evaluations,
+                    "Stop after this many loss-and-gradient evaluations (0: no limit); L-BFGS makes up to "
+                    "max_eval of them an update, every other optimizer one")->capture_default_str();
     o["--seed"] = sub->add_option("--seed", c.seed, "Seed of initialisation, shuffling and dropout")->capture_default_str();
     sub->add_option("--validation", c.validation, "Training samples held out for validation")->capture_default_str();
     sub->add_option("--schedule", c.schedule, "As torch.optim.lr_scheduler computes it: constant, step:SIZE,GAMMA, multistep:M1,M2[,gamma=G], "

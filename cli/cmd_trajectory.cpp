@@ -52,6 +52,8 @@ int run_trajectory(const TrajectoryOptions& o) {
             // Where the gradient was taken, when the optimizer evaluates elsewhere (Schedule-Free,
             // ASGD, the EMA's and SWA's averages).
             if (!t.train_points.empty()) row["train_point"] = {num(t.train_points[k][0]), num(t.train_points[k][1])};
+            // f and its gradient evaluated to reach this point (L-BFGS: several; the start none).
+            row["evaluations"] = k == 0 ? 0 : t.evaluations[k - 1];
             j["path"].push_back(row);
         }
         std::cout << j.dump() << "\n";

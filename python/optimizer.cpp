@@ -406,9 +406,13 @@ stepping the schedule after, when it was made with clip= and schedule=); zero_gr
 rates and hyper-parameters per group; save(path) / load(path) the safetensors state file the
 C++ library and the CLI read.)")
         .def("step",
-             [](PyOptimizer& o) {
+             [](PyOptimizer& o, py::object closure) -> py::object {
                  std::optional<double> norm;
+                 std::optional<double> loss;
                  const std::optional<GradClip> clip = o.clip;
+                 // A Python error in the closure, kept (with the GIL) until the step has unwound.
+                 std::optional<py::error_already_set> closure_error;
+                 struct ClosureFailed {};
                  std::visit([&](auto& core) {
                      using T = element_of<decltype(core)>;
                      SchedulerCore<T>* schedule = nullptr;
@@ -418,14 +422,42 @@ C++ library and the CLI read.)")
                      auto keep = core;
                      py::gil_scoped_release unlocked;
                      std::lock_guard lock(keep->mutex);
-                     // As optlab train's loop: clip, step, schedule.
-                     if (clip) norm = clip->apply(*keep->store);
-                     keep->optimizer->step();
+                     // As optlab train's loop: clip, step, schedule — and with a closure (torch's
+                     // step(closure); L-BFGS calls it within its step), clip after every call.
+                     if (closure.is_none()) {
+                         if (clip) norm = clip->apply(*keep->store);
+                         keep->optimizer->step();
+                     } else {
+                         try {
+                             loss = keep->optimizer->step([&]() -> double {
+                                 double value = 0;
+                                 {
+                                     py::gil_scoped_acquire gil;
+                                     try {
+                                         value = py::float_(closure()).cast<double>();
+                                     } catch (py::error_already_set& e) {
+                                         closure_error.emplace(std::move(e));
+                                         throw ClosureFailed{};
+                                     }
+                                 }
+                                 if (clip) norm = clip->apply(*keep->store);
+                                 return value;
+                             });
+                         } catch (const ClosureFailed&) {
+                             return;
+                         }
+                     }
                      if (schedule) schedule->step(std::nullopt);
                  }, o.core);
+                 if (closure_error) throw std::move(*closure_error);
                  if (norm) o.grad_norm = *norm;
+                 return loss ? py::object(py::float_(*loss)) : py::object(py::none());
              },
-             "One update of every group from the store's gradients.")
+             py::arg("closure") = py::none(),
+             "One update of every group from the store's gradients. With closure (torch's "
+             "step(closure): a callable that writes the gradient at the store's parameters into the "
+             "store and returns the loss), the optimizer calls it — L-BFGS as often as its step "
+             "needs, every other optimizer once, first — and step returns the loss of the first call.")
         // For optlab.torch, which makes a group per parameter: torch.optim skips a parameter whose
         // .grad is None (its state and step count unchanged), as step_groups leaves a group out.
         .def("step_groups",

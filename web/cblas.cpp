@@ -53,6 +53,18 @@ void cblas_dsymm(CBLAS_ORDER, CBLAS_SIDE, CBLAS_UPLO, int m, int n, double alpha
                  const double* b, int ldb, double beta, double* c, int ldc) {
     symm(m, n, alpha, a, lda, b, ldb, beta, c, ldc);
 }
+// In order from 0, each product rounded then added: what OpenBLAS's kernels give for the
+// explorable's two coordinates (lbfgs_test's 2-D cases agree with torch's bits either way).
+float cblas_sdot(int n, const float* x, int incx, const float* y, int incy) {
+    float sum = 0;
+    for (int i = 0; i < n; ++i) sum += x[i * incx] * y[i * incy];
+    return sum;
+}
+double cblas_ddot(int n, const double* x, int incx, const double* y, int incy) {
+    double sum = 0;
+    for (int i = 0; i < n; ++i) sum += x[i * incx] * y[i * incy];
+    return sum;
+}
 int openblas_get_num_threads(void) { return 1; }
 void openblas_set_num_threads(int) {}
 

@@ -296,8 +296,9 @@ class Optimizer(torch.optim.Optimizer):
             elif p.dtype != dtype:
                 raise TypeError(f"{who} is {p.dtype} but {_who(first, names[first])} is {dtype}: one "
                                 "optimizer's parameters share one dtype (make one optimizer per dtype)")
-            if self._matrices_only and p.dim() != 2:
-                raise ValueError(f"{who} has shape {tuple(p.shape)}: {self._core_name} steps 2-D matrices only "
+            if self._matrices_only and p.dim() < 2:
+                raise ValueError(f"{who} has shape {tuple(p.shape)}: {self._core_name} steps weights of 2 or more "
+                                 "dimensions only "
                                  "(give the other parameters to another optimizer, e.g. AdamW)")
         if dtype is None:
             dtype = torch.get_default_dtype()

@@ -31,8 +31,12 @@ std::string gigabytes(double bytes) {
 }  // namespace
 
 template <class T>
-std::size_t ParamStore<T>::add(std::string name, std::vector<std::size_t> shape) {
+std::size_t ParamStore<T>::add(std::string name, std::vector<std::size_t> shape, WeightLayout layout) {
     if (name.empty()) throw InvalidArgument("ParamStore::add: a tensor name must not be empty");
+    if (layout == WeightLayout::in_out && shape.size() != 2) {
+        throw InvalidArgument("ParamStore::add: tensor '" + name + "' has " + std::to_string(shape.size()) +
+                              " dimensions; an (in, out) layout needs a 2-D tensor");
+    }
     if (pins_ > 0) {
         throw Error("ParamStore::add: cannot add tensor '" + name + "': the arenas are pinned (" +
                     std::to_string(pins_) + " holder" + (pins_ == 1 ? "" : "s") +
@@ -63,7 +67,7 @@ std::size_t ParamStore<T>::add(std::string name, std::vector<std::size_t> shape)
     params_.resize(offset + size, T(0));
     grads_.resize(offset + size, T(0));
     by_name_.emplace(name, tensors_.size());
-    tensors_.push_back(TensorInfo{std::move(name), std::move(shape), offset, size});
+    tensors_.push_back(TensorInfo{std::move(name), std::move(shape), offset, size, layout});
     return tensors_.size() - 1;
 }
 

@@ -53,7 +53,7 @@ Conv2d<T>::Conv2d(ParamStore<T>& store, const std::string& prefix, ImageShape in
     check_window("Conv2d " + prefix, in, kernel, stride, padding);
     if (out_channels == 0) throw InvalidArgument("Conv2d " + prefix + ": out_channels must be > 0");
     out_ = {pooled(in.height, kernel, stride, padding), pooled(in.width, kernel, stride, padding), out_channels};
-    weight_ = store.add(prefix + ".weight", {patch_size(), out_channels});
+    weight_ = store.add(prefix + ".weight", {patch_size(), out_channels}, WeightLayout::in_out);
     bias_ = store.add(prefix + ".bias", {out_channels});
     direct_ = std::is_same_v<T, float> && stride == 1 && direct::available();
     if (direct_) {

@@ -71,7 +71,7 @@ template <class T>
 Linear<T>::Linear(ParamStore<T>& store, const std::string& prefix, std::size_t in, std::size_t out)
     : store_(store), in_(in), out_(out) {
     if (in == 0 || out == 0) throw InvalidArgument("Linear " + prefix + ": sizes must be > 0");
-    weight_ = store.add(prefix + ".weight", {in, out});
+    weight_ = store.add(prefix + ".weight", {in, out}, WeightLayout::in_out);
     bias_ = store.add(prefix + ".bias", {out});
 }
 

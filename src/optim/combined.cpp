@@ -24,6 +24,10 @@ class Combined final : public Optimizer<T> {
                 throw InvalidArgument("combine: " + std::string(part->name()) +
                                       " evaluates at a point of its own; it cannot be combined");
             }
+            if (part->needs_closure()) {
+                throw InvalidArgument("combine: " + std::string(part->name()) +
+                                      " evaluates the loss within its step; it cannot be combined");
+            }
             if (!named) name_ += (name_.empty() ? "" : "+") + std::string(part->name());
             for (std::size_t g = 0; g < part->num_groups(); ++g) {
                 std::vector<std::string> names;
@@ -143,10 +147,10 @@ std::unique_ptr<Optimizer<T>> make_model_optimizer(std::string_view name, ParamS
                                                    double others_lr) {
     if (!optimizer_info(name).matrices_only) return make_optimizer<T>(name, store, hyper, convention);
     std::vector<std::string> matrices, others;
-    for (const auto& t : store.tensors()) (t.shape.size() == 2 ? matrices : others).push_back(t.name);
+    for (const auto& t : store.tensors()) (t.shape.size() >= 2 ? matrices : others).push_back(t.name);
     if (others.empty()) return make_optimizer<T>(name, store, hyper, convention);
     if (matrices.empty()) {
-        throw InvalidArgument(std::string(name) + ": the model has no 2-D weight matrix to optimize");
+        throw InvalidArgument(std::string(name) + ": the model has no weight of 2 or more dimensions to optimize");
     }
     std::vector<std::unique_ptr<Optimizer<T>>> parts;
     parts.push_back(make_optimizer<T>(name, store, std::vector<GroupSpec>{{matrices, hyper}}, convention));

@@ -25,7 +25,7 @@ std::string to_string(const HyperValue& v) {
 
 std::string_view describe_hyper(std::string_view name) {
     // PyTorch's vocabulary, one line each; the symbols are docs/optimizers.md's.
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 61> kMeaning = {{
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 68> kMeaning = {{
         {"lr", "learning rate γ (Prodigy, D-Adaptation, DoG: the multiplier of their estimated step size, 1)"},
         {"momentum", "momentum factor μ"},
         {"dampening", "momentum dampening τ (torch)"},
@@ -74,6 +74,13 @@ std::string_view describe_hyper(std::string_view name) {
         {"layer_scale", "D-Adaptation's scale ρ of a group's step d·γ and of its weight in d's sums"},
         {"reps_rel", "DoG's first distance r_ε, relative to 1 + ‖θ0‖"},
         {"init_eta", "DoG's first step size η, instead of reps_rel's (none: from reps_rel)"},
+        {"max_iter", "L-BFGS's iterations per step, each re-evaluating the loss on the step's batch"},
+        {"max_eval", "L-BFGS's evaluations of the loss per step (0: ⌊max_iter·5/4⌋, torch's None)"},
+        {"tolerance_grad", "L-BFGS stops its step when ‖g‖_∞ ≤ this"},
+        {"tolerance_change", "L-BFGS stops its step when the step or the loss changes less than this"},
+        {"history_size", "L-BFGS's number of (step, gradient change) pairs kept"},
+        {"line_search_fn", "L-BFGS's line search: fixed (torch's None: the step lr) or strong_wolfe"},
+        {"cap_line_search", "L-BFGS: cap the line search's evaluations at max_eval (torch 2.10, pytorch#161488)"},
         {"safeguard_warmup", "Prodigy's s grows by (d/d0)·d instead of (d/d0)·d·γ, for warm-up schedules"},
         {"shampoo_beta", "SOAP's decay of its preconditioner statistics L, R (negative: β2)"},
         {"precondition_frequency", "steps between refreshes of the preconditioner (SOAP: its eigenbasis; Shampoo: its inverse roots)"},

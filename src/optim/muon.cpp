@@ -33,14 +33,22 @@ void Muon<T>::check_matrices() const {
     for (std::size_t g = 0; g < this->num_groups(); ++g) {
         for (std::size_t index : this->group_tensors(g)) {
             const TensorInfo& t = this->store_.info(index);
-            if (t.shape.size() == 2) continue;
+            if (t.shape.size() >= 2) continue;
             std::string shape;
             for (auto d : t.shape) shape += (shape.empty() ? "" : ", ") + std::to_string(d);
             throw InvalidArgument("muon: tensor '" + t.name + "' has shape [" + shape +
-                                  "]; Muon takes 2-D weight matrices only (train the others with AdamW, "
-                                  "as optlab train --optimizer muon does)");
+                                  "]; Muon takes weights of 2 or more dimensions only (train the others "
+                                  "with AdamW, as optlab train --optimizer muon does)");
         }
     }
+}
+
+template <class T>
+typename Muon<T>::TorchMatrix Muon<T>::torch_matrix(const TensorInfo& t) {
+    if (t.layout == WeightLayout::in_out) return {t.shape[1], t.shape[0], true};
+    std::size_t cols = 1;
+    for (std::size_t d = 1; d < t.shape.size(); ++d) cols *= t.shape[d];
+    return {t.shape[0], cols, false};
 }
 
 template <class T>
@@ -132,34 +140,40 @@ void Muon<T>::step_group(std::size_t g) {
     const BlasThreadScope blas_threads(num_threads());  // the products on optlab's threads
     for (std::size_t index : this->group_tensors(g)) {
         const TensorInfo& info = this->store_.info(index);
-        const std::size_t rows = info.shape[0], cols = info.shape[1], n = info.size;
+        const std::size_t n = info.size;
         if (n == 0) continue;  // an empty matrix: nothing to update (and no valid BLAS call)
+        // The matrix G as torch holds this layer's weight, (A, B) = (out, in·…): element (i, j)
+        // of G is the stored element i·B + j, or j·A + i for a weight stored (in, out).
+        const TorchMatrix G = torch_matrix(info);
+        const std::size_t rows = G.rows, cols = G.cols;
         T* p = params + info.offset;
         const T* grad = grads + info.offset;
         T* m = momentum + info.offset;
-        // The update in X, as rows ≤ cols (transposed when the matrix is tall).
+        // The update in X, as rows ≤ cols (Gᵀ when G is tall).
         const bool tall = rows > cols;
         const std::size_t xr = tall ? cols : rows, xc = tall ? rows : cols;
         x_.resize(std::max(x_.size(), n));
         x_next_.resize(std::max(x_next_.size(), n));
         s_.resize(std::max(s_.size(), xr * xr));
         s2_.resize(std::max(s2_.size(), xr * xr));
+        const auto stored = [&](std::size_t i, std::size_t j) { return G.stored_transposed ? j * rows + i : i * cols + j; };
+        const auto in_x = [&](std::size_t i, std::size_t j) { return tall ? j * rows + i : i * cols + j; };
         for (std::size_t i = 0; i < rows; ++i) {
             for (std::size_t j = 0; j < cols; ++j) {
-                const std::size_t k = i * cols + j;
+                const std::size_t k = stored(i, j);
                 const T gk = sign * grad[k];
                 m[k] = lerp(m[k], gk, w, one_minus_w);                            // m ← lerp(m, g, 1 − μ)
                 const T u = o.nesterov ? lerp(gk, m[k], mu, one_minus_mu) : m[k];  // u ← lerp(g, m, μ)
-                x_[tall ? j * rows + i : k] = u;
+                x_[in_x(i, j)] = u;
             }
         }
         newton_schulz(xr, xc, o);
         const T step = T(-double(o.lr) * lr_ratio(o, rows, cols));               // −γ·ratio
         for (std::size_t i = 0; i < rows; ++i) {
             for (std::size_t j = 0; j < cols; ++j) {
-                const std::size_t k = i * cols + j;
+                const std::size_t k = stored(i, j);
                 p[k] = p[k] * decay;                                              // θ ← θ(1 − γλ)
-                p[k] = p[k] + step * x_[tall ? j * rows + i : k];                 // θ ← θ − γ·ratio·O
+                p[k] = p[k] + step * x_[in_x(i, j)];                              // θ ← θ − γ·ratio·O
             }
         }
     }

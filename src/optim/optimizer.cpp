@@ -51,8 +51,28 @@ void Optimizer<T>::step() {
     if (!training_) {
         throw Error(std::string(name()) + ": step() in evaluation mode; call train() first");
     }
+    if (needs_closure()) {
+        throw InvalidArgument(std::string(name()) + ": step() needs a closure that re-evaluates the loss and "
+                              "gradient on the step's batch (step(closure), as torch's)");
+    }
     for (GroupData& group : groups_) ++group.step;
     step_active(nullptr);
+}
+
+template <class T>
+double Optimizer<T>::step(const Closure& closure) {
+    if (!training_) {
+        throw Error(std::string(name()) + ": step() in evaluation mode; call train() first");
+    }
+    if (!closure) throw InvalidArgument(std::string(name()) + ": step(closure) given an empty closure");
+    return step_with_closure(closure);
+}
+
+template <class T>
+double Optimizer<T>::step_with_closure(const Closure& closure) {
+    const double loss = closure();
+    step();
+    return loss;
 }
 
 template <class T>

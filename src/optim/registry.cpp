@@ -24,6 +24,7 @@
 #include "optlab/optim/ftrl.hpp"
 #include "optlab/optim/lamb.hpp"
 #include "optlab/optim/lars.hpp"
+#include "optlab/optim/lbfgs.hpp"
 #include "optlab/optim/lion.hpp"
 #include "optlab/optim/muon.hpp"
 #include "optlab/optim/nadam.hpp"
@@ -112,6 +113,11 @@ constexpr OptimizerInfo learning_rate_free(OptimizerInfo info) {
     return info;
 }
 
+constexpr OptimizerInfo with_closure(OptimizerInfo info) {
+    info.needs_closure = true;
+    return info;
+}
+
 // Traffic: p and g, plus every state buffer the default step keeps (registry_test checks it
 // against the buffers a default step really allocates), pass by pass.
 const std::array kRegistry = {
@@ -142,7 +148,7 @@ const std::array kRegistry = {
     // Per matrix: p, g, m → p, m around the Newton–Schulz products (GEMMs: bench/, GFLOP/s).
     entry<Muon, MuonOptions::defaults>(
         "muon", "Muon",
-        "Muon: momentum orthogonalised by Newton–Schulz iterations, for 2-D weight matrices", {3, 2}, true),
+        "Muon: momentum orthogonalised by Newton–Schulz iterations, for weight matrices (and kernels, as matrices)", {3, 2}, true),
     // A vector's step: p, g, v → v (and the norms); then p, g, v → p. (A matrix keeps R + C
     // numbers instead of v and reads g once more for ‖u‖.)
     entry<Adafactor, AdafactorOptions::defaults>(
@@ -199,6 +205,12 @@ const std::array kRegistry = {
     entry<Novograd, NovogradOptions::defaults>(
         "novograd", "NovoGrad", "NovoGrad: Adam with one second moment per tensor, of ‖g‖², and an undamped first moment",
         {StepPass{1, 0}, StepPass{3, 2}}),
+    // Per iteration (up to max_iter a step, each with its evaluation): p, g, d, the history's
+    // 2·m vectors read; d, s, y written — dot products, not one pass (bench/: per evaluation).
+    with_closure(entry<Lbfgs, LbfgsOptions::defaults>(
+        "lbfgs", "L-BFGS",
+        "L-BFGS: a quasi-Newton direction from the last steps' gradient changes; re-evaluates the loss within its step",
+        {4, 3})),
 #ifdef OPTLAB_HAS_LAPACK  // not in the WebAssembly engine, which has no LAPACK (CMakeLists.txt)
     // A vector's step (a matrix adds its blocks' statistics and inverse roots, and the products):
     // p, g, the filtered gradient and the grafted method's second moment → all but g.

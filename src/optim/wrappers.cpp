@@ -102,6 +102,10 @@ class Wrapped : public Optimizer<T> {
             throw InvalidArgument(name_ + ": " + std::string(inner_->name()) +
                                   " evaluates at a point of its own; it cannot be wrapped");
         }
+        if (inner_->needs_closure()) {  // its step moves θ several times: no single step to average or look ahead from
+            throw InvalidArgument(name_ + ": " + std::string(inner_->name()) +
+                                  " evaluates the loss within its step; it cannot be wrapped");
+        }
         for (std::size_t g = 0; g < inner_->num_groups(); ++g) {
             std::vector<std::string> names;
             for (std::size_t t : inner_->group_tensors(g)) names.push_back(this->store_.info(t).name);

@@ -37,11 +37,20 @@ Trajectory run_trajectory(const Function2d& fn, std::string_view name, const Hyp
         opt->train();
     };
     record();
-    for (std::int64_t k = 1; k <= steps && !t.diverged; ++k) {
+    // f and its gradient at the current point: the closure of an optimizer that evaluates
+    // again within its step (L-BFGS), called once before the step for every other.
+    std::int64_t evaluations = 0;
+    const auto evaluate = [&] {
+        ++evaluations;
         const Point2 g = fn.gradient(xy[0], xy[1]);
         grad[0] = g[0];
         grad[1] = g[1];
-        opt->step();
+        return fn.value(xy[0], xy[1]);
+    };
+    for (std::int64_t k = 1; k <= steps && !t.diverged; ++k) {
+        evaluations = 0;
+        opt->step(evaluate);
+        t.evaluations.push_back(evaluations);
         record();
         const Point2& x = t.points.back();
         t.diverged = !std::isfinite(x[0]) || !std::isfinite(x[1]) || !std::isfinite(t.f.back());

@@ -147,6 +147,60 @@ TEST_F(CliTrain, MuonTrainsWithAdamWForTheBiases) {
     EXPECT_NE(fn.err.find("adjust_lr_fn 'sqrt' (expected original or match_rms_adamw)"), std::string::npos) << fn.err;
 }
 
+// L-BFGS trains through the loop's closure: every iteration re-evaluates the same batch as often
+// as the step asks, the log and the summary count those evaluations, --max-evaluations stops the
+// run by them, and a checkpoint resumes it (its history included) to the uninterrupted run's bits.
+TEST_F(CliTrain, LbfgsCountsItsEvaluationsAndResumes) {
+    const std::string flags = "--optimizer lbfgs --lr 0.5 --max-iter 4 --history-size 5 --epochs 1 --max-iterations 6 ";
+    const std::string out = (dir / "lbfgs").string(), ck = (dir / "lbfgs.safetensors").string();
+    const CliRun r = optlab_run(base(flags + "--json --out '" + out + "'"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string last_line = r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1);
+    const auto summary = nlohmann::json::parse(last_line);
+    const auto rows = csv(slurp(out + "/iterations.csv"));
+    ASSERT_EQ(rows.size(), 7u);  // the header and 6 iterations
+    EXPECT_EQ(rows[0].back(), "evaluations");
+    std::int64_t evaluations = 0;
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+        const std::int64_t e = std::stoll(rows[i].back());
+        EXPECT_GE(e, 1);
+        EXPECT_LE(e, 5);  // max_eval: ⌊4·5/4⌋
+        evaluations += e;
+    }
+    EXPECT_GT(evaluations, 6) << "L-BFGS re-evaluates within its steps";
+    EXPECT_EQ(summary.at("iterations"), 6);
+    EXPECT_EQ(summary.at("evaluations"), evaluations);
+
+    // --max-evaluations stops after the iteration that reaches it.
+    const CliRun capped = optlab_run(base("--optimizer lbfgs --lr 0.5 --max-iter 4 --epochs 1 --max-evaluations 7 --json"));
+    ASSERT_EQ(capped.code, 0) << capped.err;
+    EXPECT_NE(capped.out.find("\"iterations\":2,"), std::string::npos) << capped.out;
+
+    // Three iterations, a checkpoint, three more: the uninterrupted run's losses.
+    const std::string half = (dir / "lbfgs-half").string();
+    ASSERT_EQ(optlab_run(base("--optimizer lbfgs --lr 0.5 --max-iter 4 --history-size 5 --epochs 1 --max-iterations 3 "
+                              "--checkpoint '" + ck + "' --out '" + half + "'")).code, 0);
+    const CliRun resumed = optlab_run(base(flags + "--resume '" + ck + "' --out '" + half + "'"));
+    ASSERT_EQ(resumed.code, 0) << resumed.err;
+    EXPECT_EQ(slurp(half + "/iterations.csv"), slurp(out + "/iterations.csv"));
+
+    const CliRun bad = optlab_run(base("--optimizer lbfgs --line-search-fn armijo"));
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_NE(bad.err.find("line_search_fn 'armijo' (expected fixed — torch's None — or strong_wolfe)"), std::string::npos) << bad.err;
+}
+
+// optlab trajectory with L-BFGS: its JSON rows count the evaluations each step made.
+TEST(CliTrajectoryLbfgs, RowsCountTheEvaluations) {
+    const CliRun r = optlab_run("trajectory --function rosenbrock --optimizer lbfgs --line-search-fn strong_wolfe "
+                                "--steps 3 --format json");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_EQ(j.at("path").size(), 4u);
+    EXPECT_EQ(j.at("path")[0].at("evaluations"), 0);
+    EXPECT_EQ(j.at("path")[1].at("evaluations"), 25);  // torch 1.13's first step here (tests/reference/torch_lbfgs.json)
+    EXPECT_LT(j.at("path")[3].at("f").get<double>(), 1e-6);
+}
+
 TEST_F(CliTrain, SigtermSavesACheckpointAndExitsWith143) {
     const std::string ck = (dir / "sig.safetensors").string();
     const std::string cmd = std::string("'") + OPTLAB_CLI + "' " + base("--epochs 100000 --checkpoint '" + ck + "'") + " " +

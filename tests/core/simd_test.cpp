@@ -16,6 +16,7 @@
 #include "optlab/optim/registry.hpp"
 #include "../optim/splitmix.hpp"
 #include "../optim/taken_as.hpp"
+#include "../stepping.hpp"
 
 namespace optlab {
 namespace {
@@ -85,8 +86,7 @@ bool bit_identical(const std::vector<T>& a, const std::vector<T>& b) {
 class EveryOptimizer : public ::testing::TestWithParam<std::string> {};
 
 INSTANTIATE_TEST_SUITE_P(All, EveryOptimizer,
-                         ::testing::ValuesIn(std::vector<std::string>(optimizer_names().begin(),
-                                                                      optimizer_names().end())),
+                         ::testing::ValuesIn(test::gradient_stepped_optimizers()),
                          [](const auto& info) { return test::test_name(info.param); });
 
 TEST_P(EveryOptimizer, VectorCopiesAreBitIdenticalToBaseline) {

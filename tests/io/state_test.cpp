@@ -19,6 +19,7 @@
 #include "optlab/optim/wrappers.hpp"
 #include "../optim/splitmix.hpp"
 #include "../optim/taken_as.hpp"
+#include "../stepping.hpp"
 
 namespace optlab {
 namespace {
@@ -61,7 +62,7 @@ class Resume : public ::testing::TestWithParam<Case> {};
 
 std::vector<Case> resume_cases() {
     std::vector<Case> out;
-    for (auto name : optimizer_names()) {
+    for (const std::string& name : test::gradient_stepped_optimizers()) {  // (L-BFGS: lbfgs_test)
         for (Convention c : {Convention::torch, Convention::keras, Convention::book}) {
             out.push_back({std::string(name), c});
         }

@@ -15,19 +15,20 @@
 #include "optlab/core/parallel.hpp"
 #include "optlab/optim/adagrad.hpp"
 #include "optlab/optim/adam.hpp"
+#include "optlab/optim/muon.hpp"
 #include "optlab/optim/registry.hpp"
 #include "optlab/optim/sgd.hpp"
 #include "optlab/optim/wrappers.hpp"
 #include "optlab/problems/functions2d.hpp"
 #include "splitmix.hpp"
 #include "taken_as.hpp"
+#include "../stepping.hpp"
 
 namespace optlab {
 namespace {
 
-std::vector<std::string> all_names() {
-    return {optimizer_names().begin(), optimizer_names().end()};
-}
+// (L-BFGS, which evaluates the loss itself within its step, has its own tests: lbfgs_test.)
+std::vector<std::string> all_names() { return test::gradient_stepped_optimizers(); }
 
 class EveryOptimizer : public ::testing::TestWithParam<std::string> {};
 
@@ -596,6 +597,62 @@ TEST(Optimizer, ZeroGradClearsOnlyItsOwnTensors) {
     opt.zero_grad();
     for (float g : store.grad("mine")) EXPECT_EQ(g, 0.f);
     for (float g : store.grad("frozen")) EXPECT_EQ(g, 1.f);
+}
+
+// ---- Muon: a weight is the matrix torch holds for its layer ------------------------------------
+
+// Steps `opt_store` and `torch_store` with Muon from the same gradients, `to_torch(k)` giving
+// the index in torch_store of opt_store's element k, and expects equal bits throughout.
+template <class MapIndex>
+void expect_muon_steps_alike(ParamStore<double>& store, ParamStore<double>& torch_store, MapIndex to_torch,
+                             const HyperParams& hyper) {
+    ASSERT_EQ(store.arena_size(), torch_store.arena_size());
+    fill(store.params(), 11);
+    for (std::size_t k = 0; k < store.arena_size(); ++k) torch_store.params()[to_torch(k)] = store.params()[k];
+    auto opt = make_optimizer<double>("muon", store, hyper);
+    auto torch_opt = make_optimizer<double>("muon", torch_store, hyper);
+    test::SplitMix64 rng(5);
+    for (int step = 0; step < 4; ++step) {
+        for (std::size_t k = 0; k < store.arena_size(); ++k) {
+            store.grads()[k] = rng.symmetric();
+            torch_store.grads()[to_torch(k)] = store.grads()[k];
+        }
+        opt->step();
+        torch_opt->step();
+    }
+    for (std::size_t k = 0; k < store.arena_size(); ++k) {
+        ASSERT_EQ(store.params()[k], torch_store.params()[to_torch(k)]) << "element " << k;
+    }
+}
+
+TEST(Muon, MuonStepsAWeightStoredInOutAsItsTorchTranspose) {
+    // optlab's dense layers store (in, out); torch's Linear (out, in). Muon's step on the former
+    // must be torch's on the latter, bit for bit — the `original` ratio √max(1, out/in) included
+    // (a 784→100 layer: 1, not 2.8) — for wide, tall and square layers.
+    for (auto [in, out] : {std::pair<std::size_t, std::size_t>{7, 3}, {3, 7}, {4, 4}}) {
+        for (const char* adjust : {"original", "match_rms_adamw"}) {
+            ParamStore<double> store, torch_store;
+            store.add("w", {in, out}, WeightLayout::in_out);
+            torch_store.add("w", {out, in});
+            expect_muon_steps_alike(store, torch_store, [&](std::size_t k) { return (k % out) * in + k / out; },
+                                    {{"lr", 0.05}, {"adjust_lr_fn", std::string(adjust)}});
+        }
+    }
+    EXPECT_EQ(Muon<double>::lr_ratio(MuonOptions{}, 100, 784), 1.0);  // torch's (out, in) of 784→100
+}
+
+TEST(Muon, MuonStepsAKernelAsItsMatrix) {
+    // A convolution kernel (out, in, kh, kw) steps as its (out, in·kh·kw) reshape, as Keller
+    // Jordan's Muon takes it: the same elements in the same order, so the same bits.
+    for (const std::vector<std::size_t>& shape : {std::vector<std::size_t>{4, 2, 3, 3}, {6, 1, 2, 1}}) {
+        ParamStore<double> store, matrix_store;
+        store.add("kernel", shape);
+        matrix_store.add("kernel", {shape[0], shape[1] * shape[2] * shape[3]});
+        expect_muon_steps_alike(store, matrix_store, [](std::size_t k) { return k; }, {{"lr", 0.02}});
+    }
+    ParamStore<double> vector_store;
+    vector_store.add("bias", {3});
+    EXPECT_THROW(make_optimizer<double>("muon", vector_store), InvalidArgument);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "optlab/bench/step_bench.hpp"
 #include "optlab/optim/registry.hpp"
 #include "taken_as.hpp"
+#include "../stepping.hpp"
 
 namespace optlab {
 namespace {
@@ -35,13 +36,16 @@ INSTANTIATE_TEST_SUITE_P(Registry, Registered,
                          [](const auto& info) { return test::test_name(info.param); });
 
 TEST_P(Registered, HasAPytorchReferenceCase) {
-    // generate.py's file, or preconditioned.py's for the optimizers whose references are not
-    // installed here (SOAP, Shampoo: NumPy re-implementations, checked by preconditioned_test).
+    // generate.py's file; L-BFGS's are torch's own runs with their closures, in a file of their
+    // own; SOAP's and Shampoo's, whose references are not installed here, NumPy
+    // re-implementations' (preconditioned.py, checked by preconditioned_test).
+    const bool closure = optimizer_info(GetParam()).needs_closure;
     std::size_t cases = 0;
     for (const char* file : {"torch_reference.json", "preconditioned.json"}) {
-        std::ifstream in(std::string(OPTLAB_SOURCE_DIR) + "/tests/reference/" + file);
+        std::ifstream in(std::string(OPTLAB_SOURCE_DIR) + "/tests/reference/" + (closure ? std::string("torch_lbfgs.json") : file));
         const auto doc = nlohmann::json::parse(in);
-        for (const auto& c : doc["cases"]) cases += c["optimizer"] == GetParam();
+        for (const auto& c : doc["cases"]) cases += closure || c["optimizer"] == GetParam();
+        if (closure) break;
     }
     EXPECT_GE(cases, 2u) << GetParam() << ": add its cases to tests/reference/generate.py (float64 and float32)";
 }
@@ -61,7 +65,13 @@ TEST_P(Registered, HasASectionInTheDocs) {
                        << GetParam() << "`'";
 }
 
-TEST_P(Registered, ItsStepTrafficIsWhatItsDefaultStepTouchesAndHasABenchmarkKernel) {
+class GradientStepped : public ::testing::TestWithParam<std::string> {};
+INSTANTIATE_TEST_SUITE_P(Registry, GradientStepped, ::testing::ValuesIn(test::gradient_stepped_optimizers()),
+                         [](const auto& info) { return test::test_name(info.param); });
+
+// (L-BFGS's step is up to max_iter iterations of dot products and evaluations, not one pass over
+// its state: bench/ measures its cost per evaluation.)
+TEST_P(GradientStepped, ItsStepTrafficIsWhatItsDefaultStepTouchesAndHasABenchmarkKernel) {
     const OptimizerInfo& info = optimizer_info(GetParam());
     EXPECT_TRUE(has_shape_kernel(info.traffic)) << GetParam() << ": add a comparison kernel of its passes";
     ParamStore<float> store;
@@ -129,9 +139,28 @@ TEST_P(Registered, ListsTheStateItSavesAndNoOther) {
         store.add("w", test::taken_as(GetParam(), shape));
         for (float& g : store.grads()) g = 0.5f;
         auto opt = make_optimizer<float>(GetParam(), store, hyper);
-        opt->step();
+        if (info.needs_closure) {
+            // Two steps on ½‖w − 1‖² from 0: L-BFGS keeps a history (its buffers old_dirs.i, old_stps.i).
+            const auto closure = [&store] {
+                double loss = 0;
+                for (std::size_t i = 0; i < store.arena_size(); ++i) {
+                    store.grads()[i] = store.params()[i] - 1.f;
+                    loss += 0.5 * double(store.grads()[i]) * double(store.grads()[i]);
+                }
+                return loss;
+            };
+            opt->step(closure);
+            opt->step(closure);
+        } else {
+            opt->step();
+        }
         opt->eval();  // Schedule-Free keeps its training point while it evaluates at x
-        for (const auto& b : opt->state_dict().buffers) saved.insert(b.buffer);
+        for (const auto& b : opt->state_dict().buffers) {
+            // a history's buffers, numbered from 0 ("old_dirs.3"), listed once by their name
+            const auto dot = b.buffer.rfind('.');
+            saved.insert(dot != std::string::npos && b.buffer.find_first_not_of("0123456789", dot + 1) == std::string::npos
+                             ? b.buffer.substr(0, dot) : b.buffer);
+        }
     }
     const std::set<std::string> listed(info.buffers.begin(), info.buffers.end());
     EXPECT_EQ(saved, listed) << GetParam() << ": the registry lists its state as " << testing::PrintToString(listed)

@@ -329,3 +329,60 @@ def run_against_torch(torch, name, torch_name, kwargs):
         theirs.step()
     for p, n in zip(params, store.names()):
         np.testing.assert_allclose(store.param(n), p.numpy(), rtol=1e-10, atol=0)
+
+
+# ---- L-BFGS: step(closure) ----------------------------------------------------------------------
+
+def rosenbrock_closure(store, calls):
+    """The loss and gradient of Rosenbrock at the store's 1x2 point, written into the store."""
+    def closure():
+        calls.append(1)
+        x, y = store.param("xy")[0]
+        store.set_grad("xy", np.array([[-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)]]))
+        return (1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x)
+    return closure
+
+
+@pytest.mark.parametrize("line_search", ["fixed", "strong_wolfe"])
+def test_lbfgs_steps_with_a_closure_as_torchs_own(line_search):
+    torch = import_torch()
+    store = optlab.ParamStore("float64")
+    store.add("xy", (1, 2))
+    store.set_param("xy", np.array([[-1.5, 2.0]]))
+    opt = optlab.make_optimizer("lbfgs", store, line_search_fn=line_search, history_size=5)
+    assert INFO["lbfgs"]["needs_closure"] and not INFO["adam"]["needs_closure"]
+    with pytest.raises(ValueError, match="needs a closure"):
+        opt.step()
+    p = torch.tensor([[-1.5, 2.0]], dtype=torch.float64, requires_grad=True)
+    theirs = torch.optim.LBFGS([p], line_search_fn=None if line_search == "fixed" else line_search, history_size=5)
+    torch_calls, calls = [], []
+
+    def torch_closure():
+        torch_calls.append(1)
+        x, y = p[0, 0].item(), p[0, 1].item()
+        p.grad = torch.tensor([[-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)]], dtype=torch.float64)
+        return torch.tensor((1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x), dtype=torch.float64)
+
+    for _ in range(3):
+        loss = opt.step(rosenbrock_closure(store, calls))
+        their_loss = theirs.step(torch_closure)
+        assert len(calls) == len(torch_calls)
+        # (the pin to 1e-10 is lbfgs_test's, both sides on one BLAS kernel; torch's dot in this
+        # process may be another library's, whose last bits Rosenbrock amplifies to ~1e-9)
+        np.testing.assert_allclose(loss, float(their_loss), rtol=1e-7)
+        np.testing.assert_allclose(store.param("xy"), p.detach().numpy(), rtol=1e-7, atol=1e-12)
+
+
+def test_a_closure_error_propagates_and_other_optimizers_call_it_once():
+    store = optlab.ParamStore("float64")
+    store.add("xy", (1, 2))
+    opt = optlab.make_optimizer("lbfgs", store)
+
+    def broken():
+        raise RuntimeError("the closure broke")
+    with pytest.raises(RuntimeError, match="the closure broke"):
+        opt.step(broken)
+    calls = []
+    adam = optlab.make_optimizer("adam", store)
+    assert adam.step(rosenbrock_closure(store, calls)) == 1.0  # Rosenbrock at (0, 0), before the step
+    assert len(calls) == 1

@@ -413,7 +413,7 @@ def test_other_refusals_name_what_and_where():
         optlab.torch.SGD([torch.zeros(2)], differentiable=True)
     assert optlab.torch.Adam([torch.zeros(2)], foreach=True, fused=True).defaults["foreach"] is True  # changes nothing
     with pytest.raises(ValueError, match=r"optlab.torch.Muon: parameter 1 \('0.bias'\) has shape \(6,\): "
-                                         r"muon steps 2-D matrices only"):
+                                         r"muon steps weights of 2 or more dimensions only"):
         optlab.torch.Muon(model().named_parameters())
     with pytest.raises(ValueError, match="can't optimize a non-leaf Tensor"):
         optlab.torch.SGD([torch.zeros(2, requires_grad=True) * 2])

@@ -164,8 +164,8 @@ def test_pinned_reference(case, one_thread):
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["float64", "float32"])
 def test_trains_as_the_numpy_layer(name, hyper, dtype, one_thread):
     model = make_model(dtype)
-    if name == "Muon":  # matrices only: the embedding and the head's weight
-        groups = [{"params": [model.embed.weight], "lr": 0.01}, {"params": [model.head.weight]}]
+    if name == "Muon":  # weights only: the embedding, the conv kernel (3, 1, 2, 2) and the head's weight
+        groups = [{"params": [model.embed.weight], "lr": 0.01}, {"params": [model.conv.weight, model.head.weight]}]
     else:
         groups = [{"params": [model.embed.weight], "lr": hyper["lr"] * 2, "weight_decay": 0.0},
                   {"params": list(model.conv.parameters())},

@@ -267,7 +267,8 @@ def run_muon(params, grads, shapes, hyper, dtype):
     bufs = [torch.zeros_like(p) for p in ps]
 
     def newton_schulz(grad):
-        X = grad.clone()
+        X = grad.reshape(len(grad), -1)  # a kernel (out, in, kh, kw) as (out, in*kh*kw), as Keller Jordan's Muon
+        X = X.clone()
         transposed = grad.size(0) > grad.size(1)
         if transposed:
             X = X.T
@@ -284,8 +285,8 @@ def run_muon(params, grads, shapes, hyper, dtype):
             grad = torch.tensor(g, dtype=dtype).reshape(shape) * sign
             buf.lerp_(grad, 1 - momentum)
             update = grad.lerp(buf, momentum) if nesterov else buf
-            update = newton_schulz(update)
-            A, B = p.shape[:2]
+            update = newton_schulz(update).view_as(p)
+            A, B = p.shape[0], p.numel() // p.shape[0]
             ratio = math.sqrt(max(1, A / B)) if adjust == "original" else 0.2 * math.sqrt(max(A, B))
             p.mul_(1 - lr * wd)
             p.add_(update, alpha=-lr * ratio)
@@ -1186,6 +1187,9 @@ SWA_CONFIGS = [
 SHAPES = [[[3, 4], [5]], [[7]], [[2, 3, 2], [1], [4, 4]]]
 # Muon takes matrices only: wide, square, tall (transposed for Newton-Schulz) and one row.
 MATRIX_SHAPES = [[[3, 4], [4, 4]], [[5, 3]], [[2, 6], [4, 4], [1, 3]]]
+# Cases whose shapes are chosen, not drawn from a list (a new list entry would move the others):
+# Muon on convolution kernels (out, in, kh, kw), wide, wide and tall as (out, in*kh*kw) matrices.
+CASE_SHAPES = {"muon[lr=0.03,weight_decay=0.01]": [[4, 2, 3, 3], [3, 5, 1, 2], [6, 1, 2, 1]]}
 
 TORCH_NAME = {"sgd": "SGD", "adagrad": "Adagrad", "rmsprop": "RMSprop", "adadelta": "Adadelta",
               "adam": "Adam", "adamw": "AdamW", "adamax": "Adamax", "radam": "RAdam",
@@ -1262,6 +1266,7 @@ CONFIGS = [
     ("muon", {"lr": 0.01, "adjust_lr_fn": "match_rms_adamw", "momentum": 0.9}),
     ("muon", {"lr": 0.05, "momentum": 0.5}),
     ("muon", {"lr": 0.01, "ns_steps": 3, "ns_coefficients": [2.0, -1.5, 0.5], "eps": 1e-5, "maximize": True}),
+    ("muon", {"lr": 0.03, "weight_decay": 0.01}),  # on kernels of 4 dimensions: CASE_SHAPES
     ("adafactor", {}),
     ("adafactor", {"lr": 0.05, "weight_decay": 0.1, "beta2_decay": -0.5}),
     ("adafactor", {"eps": [1e-6, 1e-2], "d": 2.0, "maximize": True}),
@@ -1408,7 +1413,7 @@ def main():
         if len(hypers) > 1:
             label = "two groups"
         shape_list = MATRIX_SHAPES if name == "muon" else SHAPES
-        shapes = shape_list[seed_of(f"{name}[{label}]") % len(shape_list)]
+        shapes = CASE_SHAPES.get(f"{name}[{label}]") or shape_list[seed_of(f"{name}[{label}]") % len(shape_list)]
         if len(hypers) > 1 and len(shapes) < 2:  # two groups need two tensors: the next list that has them
             shapes = next(s for s in shape_list[shape_list.index(shapes):] + shape_list if len(s) > 1)
         if len(hypers) == 1:

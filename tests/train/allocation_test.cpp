@@ -15,6 +15,7 @@
 #include "optlab/train/trainer.hpp"
 #include "synthetic.hpp"
 #include "../optim/taken_as.hpp"
+#include "../stepping.hpp"
 
 namespace {
 std::atomic<long> g_allocations{0};
@@ -51,8 +52,7 @@ long allocations() { return g_allocations.load(); }
 class EveryOptimizer : public ::testing::TestWithParam<std::string> {};
 
 INSTANTIATE_TEST_SUITE_P(All, EveryOptimizer,
-                         ::testing::ValuesIn(std::vector<std::string>(optimizer_names().begin(),
-                                                                      optimizer_names().end())),
+                         ::testing::ValuesIn(test::gradient_stepped_optimizers()),
                          [](const auto& info) { return test::test_name(info.param); });
 
 TEST_P(EveryOptimizer, StepsAllocateNothingAfterTheFirst) {

@@ -57,7 +57,7 @@ TEST_F(Trainer, LearnsAndReportsPerEpoch) {
     }
     std::ifstream ij(dir / "out" / "iterations.json");
     std::string json_text((std::istreambuf_iterator<char>(ij)), std::istreambuf_iterator<char>());
-    EXPECT_NE(json_text.find("{\"epoch\":4,\"iteration\":72,"), std::string::npos) << json_text.substr(0, 200);
+    EXPECT_NE(json_text.find("{\"epoch\":4,\"evaluations\":1,\"iteration\":72,"), std::string::npos) << json_text.substr(0, 200);
     std::ifstream csv(dir / "out" / "iterations.csv");
     std::string line;
     int lines = 0;

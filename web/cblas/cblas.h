@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * The four CBLAS products Muon calls (src/optim/muon.cpp) and OpenBLAS's thread-count calls,
+ * The four CBLAS products Muon calls (src/optim/muon.cpp), the dot products L-BFGS calls
+ * (src/optim/lbfgs.cpp) and OpenBLAS's thread-count calls,
  * for the WebAssembly engine, which has no OpenBLAS: web/cblas.cpp computes them in plain loops
  * in the order OpenBLAS's kernels round them for the explorable's 1×2 matrices. Only what the
  * library calls is declared; the native build never sees this file. */
@@ -23,6 +24,8 @@ void cblas_ssymm(enum CBLAS_ORDER order, enum CBLAS_SIDE side, enum CBLAS_UPLO u
 void cblas_dsymm(enum CBLAS_ORDER order, enum CBLAS_SIDE side, enum CBLAS_UPLO uplo, int m, int n,
                  double alpha, const double* a, int lda, const double* b, int ldb, double beta, double* c,
                  int ldc);
+float cblas_sdot(int n, const float* x, int incx, const float* y, int incy);
+double cblas_ddot(int n, const double* x, int incx, const double* y, int incy);
 int openblas_get_num_threads(void);
 void openblas_set_num_threads(int threads);
 

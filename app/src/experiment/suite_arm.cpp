@@ -100,6 +100,7 @@ SuiteArm run_arm(SuiteArm arm, const SuiteProblem& problem, const TrainTest* ima
     c.batch = info.batch;
     c.epochs = 1000000;  // the budget is counted in iterations
     c.max_iterations = problem.iterations;
+    c.max_evaluations = problem.iterations;  // the budget counts evaluations: L-BFGS makes several a step
     c.eval_every = problem.eval_every;
     c.validation = problem.validation;
     c.nonfinite = "error";
@@ -126,8 +127,8 @@ SuiteArm run_arm(SuiteArm arm, const SuiteProblem& problem, const TrainTest* ima
         const EpochRecord& last = r.epochs.back();
         arm.iterations = r.iterations;
         // The end of the budget is the curve's last point (evaluated once, at the epoch's end).
-        if (last.validation_accuracy && (arm.curve.empty() || arm.curve.back().iteration != r.iterations)) {
-            observer.validated(r.iterations, r.training_seconds, Evaluation{*last.validation_loss, *last.validation_accuracy});
+        if (last.validation_accuracy && (arm.curve.empty() || arm.curve.back().iteration != r.evaluations)) {
+            observer.validated(r.evaluations, r.training_seconds, Evaluation{*last.validation_loss, *last.validation_accuracy});
         }
         arm.test_metric = last.test_accuracy;  // the problem's metric (the field keeps its old name)
         arm.validation_metric = last.validation_accuracy.value_or(kNaN);

@@ -24,7 +24,7 @@ json loop_json(const LoopState& s) {
             {"skipped", s.skipped}, {"consecutive", s.consecutive}, {"first_loss", s.first_loss},
             {"diverged_at", s.diverged_at}, {"diverged_loss", s.diverged_loss}, {"epoch_loss_sum", s.epoch_loss_sum},
             {"epoch_loss_count", s.epoch_loss_count}, {"epoch_metric_sum", s.epoch_metric_sum},
-            {"epoch_seen", s.epoch_seen}};
+            {"epoch_seen", s.epoch_seen}, {"evaluations", s.evaluations}};
 }
 
 LoopState loop_from(const json& j) {
@@ -41,6 +41,8 @@ LoopState loop_from(const json& j) {
     s.epoch_loss_count = j.at("epoch_loss_count");
     s.epoch_metric_sum = j.at("epoch_metric_sum");
     s.epoch_seen = j.at("epoch_seen");
+    // A checkpoint from before evaluations were counted: one an iteration, as every optimizer then.
+    s.evaluations = j.contains("evaluations") ? j.at("evaluations").get<std::int64_t>() : s.iteration;
     return s;
 }
 

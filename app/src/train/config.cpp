@@ -21,6 +21,7 @@ void TrainConfig::validate() const {
     if (epochs <= 0) throw_invalid("train", "epochs", double(epochs), "an integer >= 1");
     if (accumulate < 1) throw_invalid("train", "accumulate", double(accumulate), "an integer >= 1");
     if (max_iterations < 0) throw_invalid("train", "max_iterations", double(max_iterations), "an integer >= 0");
+    if (max_evaluations < 0) throw_invalid("train", "max_evaluations", double(max_evaluations), "an integer >= 0");
     if (!(dropout >= 0.0 && dropout < 1.0)) throw_invalid("train", "dropout", dropout, "0 <= p < 1");
     if (nonfinite != "error" && nonfinite != "skip") {
         throw InvalidArgument("train: nonfinite '" + nonfinite + "' (expected error or skip)");
@@ -69,7 +70,7 @@ std::string config_to_json(const TrainConfig& c) {
                     {"batchnorm", c.batchnorm}, {"dropout", c.dropout}, {"optimizer", c.optimizer},
                     {"hyper", json::parse(hyper_to_json(c.hyper))}, {"convention", std::string(to_string(c.convention))},
                     {"lookahead", c.lookahead}, {"ema", c.ema ? json(*c.ema) : json()}, {"swa", swa_json(c.swa)}, {"adamw_lr", c.adamw_lr},
-                    {"batch", c.batch}, {"accumulate", c.accumulate}, {"epochs", c.epochs}, {"max_iterations", c.max_iterations},
+                    {"batch", c.batch}, {"accumulate", c.accumulate}, {"epochs", c.epochs}, {"max_iterations", c.max_iterations}, {"max_evaluations", c.max_evaluations},
                     {"seed", c.seed}, {"validation", c.validation}, {"schedule", c.schedule},
                     {"schedule_unit", c.schedule_unit}, {"clip", c.clip}, {"nonfinite", c.nonfinite},
                     {"max_consecutive", c.max_consecutive}, {"divergence", c.divergence},
@@ -106,6 +107,7 @@ TrainConfig config_from_json(std::string_view text, const std::string& where) {
         c.accumulate = j.at("accumulate");
         c.epochs = j.at("epochs");
         c.max_iterations = j.at("max_iterations");
+        c.max_evaluations = j.value("max_evaluations", std::int64_t(0));  // absent before L-BFGS
         c.seed = j.at("seed");
         c.validation = j.at("validation");
         c.schedule = j.at("schedule");

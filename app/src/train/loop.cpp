@@ -5,6 +5,7 @@
 #include <bit>
 #include <chrono>
 #include <cmath>
+#include <utility>
 
 #include "optlab/core/error.hpp"
 #include "optlab/core/text.hpp"
@@ -55,7 +56,8 @@ class Loop {
         while (s_.epoch < options_.epochs) {
             sampler_.start_epoch();
             while (s_.batch_in_epoch < batches_) {
-                if (options_.max_iterations > 0 && s_.iteration >= options_.max_iterations) {
+                if ((options_.max_iterations > 0 && s_.iteration >= options_.max_iterations) ||
+                    (options_.max_evaluations > 0 && s_.evaluations >= options_.max_evaluations)) {
                     end_partial_epoch();
                     return LoopEnd::max_iterations;
                 }
@@ -72,20 +74,44 @@ class Loop {
     void iteration() {
         const auto started = Clock::now();
         if (options_.nonfinite == NonFinitePolicy::skip) save_buffers();
-        optimizer_.zero_grad();
+        const std::int64_t first = s_.batch_in_epoch;
+        const std::int64_t count = std::min(options_.accumulate, batches_ - first);
+        s_.batch_in_epoch += count;
         std::size_t rows = 0;
         std::span<const std::uint32_t> batch;
-        const BatchResult r = forward_backward(rows, batch);
+        std::int64_t evaluations = 0;
+        // The loss and gradient on the step's batches at the store's parameters: the closure.
+        const auto evaluate = [&] {
+            optimizer_.zero_grad();
+            ++evaluations;
+            return forward_backward(first, count, rows, batch);
+        };
+        const BatchResult r = evaluate();
         ++s_.iteration;
         IterationRecord rec{s_.iteration, s_.epoch + 1, s_.batch_in_epoch, batches_,
                             rows, r.loss, 0, false, 0};
         if (const std::string bad = first_nonfinite(r.loss, problem_.store()); !bad.empty()) {
+            rec.evaluations = evaluations;
+            s_.evaluations += evaluations;
             skip_step(bad, rec, started);
             return;
         }
         s_.consecutive = 0;
         if (options_.clip) options_.clip->apply(problem_.store());
-        optimizer_.step();
+        if (optimizer_.needs_closure()) {
+            // Its first call is the evaluation just made (the gradient is in the store, clipped).
+            bool evaluated = true;
+            optimizer_.step([&]() -> double {
+                if (std::exchange(evaluated, false)) return r.loss;
+                const double loss = evaluate().loss;
+                if (options_.clip) options_.clip->apply(problem_.store());
+                return loss;
+            });
+        } else {
+            optimizer_.step();
+        }
+        rec.evaluations = evaluations;
+        s_.evaluations += evaluations;
         if (options_.loss_timing == LossTiming::after_update) {  // (one batch: see LoopOptions)
             rec.loss = problem_.train_batch(batch, /*backward=*/false).loss;
         }
@@ -100,14 +126,15 @@ class Loop {
         if (hooks_.iteration) hooks_.iteration(rec);
     }
 
-    // Forward and backward over the step's batches; their gradients add up in the store and
-    // are averaged (Keras' gradient_accumulation_steps, Optax's MultiSteps), their losses
-    // averaged by rows. Advances the epoch's batch position; `last` is the last batch.
-    BatchResult forward_backward(std::size_t& rows, std::span<const std::uint32_t>& last) {
-        const std::int64_t count = std::min(options_.accumulate, batches_ - s_.batch_in_epoch);
+    // Forward and backward over the `count` batches of the epoch from `first`; their gradients
+    // add up in the store and are averaged (Keras' gradient_accumulation_steps, Optax's
+    // MultiSteps), their losses averaged by rows. `last` is the last batch.
+    BatchResult forward_backward(std::int64_t first, std::int64_t count, std::size_t& rows,
+                                 std::span<const std::uint32_t>& last) {
         BatchResult total;
+        rows = 0;
         for (std::int64_t k = 0; k < count; ++k) {
-            last = sampler_.batch(s_.batch_in_epoch++);
+            last = sampler_.batch(first + k);
             const BatchResult part = problem_.train_batch(last, /*backward=*/true);
             if (count == 1) {  // the usual case, its loss as it is
                 rows = last.size();

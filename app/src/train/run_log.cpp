@@ -52,7 +52,7 @@ void RunLog::open(const std::filesystem::path& dir, bool append) {
     if (ec || !std::filesystem::is_directory(dir)) {
         throw IoError(dir.string() + ": cannot create the output directory: " + ec.message());
     }
-    open_csv(iterations_csv_, dir / "iterations.csv", "iteration,epoch,loss,lr,skipped", append);
+    open_csv(iterations_csv_, dir / "iterations.csv", "iteration,epoch,loss,lr,skipped,evaluations", append);
     open_csv(epochs_csv_, dir / "epochs.csv",
              "epoch,iterations,train_loss,train_accuracy,validation_loss,validation_accuracy,"
              "test_loss,test_accuracy,lr,seconds",
@@ -68,7 +68,7 @@ void RunLog::add(const IterationRow& row) {
     if (!iterations_csv_.is_open()) return;
     // Formatted on the stack: this runs every iteration, and the hot loop allocates nothing
     // (tests/train/allocation_test.cpp). Numbers in their shortest round-trip form.
-    std::array<char, 160> buf;  // four numbers of at most 24 characters, and separators
+    std::array<char, 192> buf;  // five numbers of at most 24 characters, and separators
     char* at = buf.data();
     auto integer = [&](std::int64_t value) {
         at = std::to_chars(at, at + 24, value).ptr;  // int64: at most 20 characters
@@ -83,12 +83,15 @@ void RunLog::add(const IterationRow& row) {
     number(row.loss);
     number(row.lr);
     *at++ = row.skipped ? '1' : '0';
+    *at++ = ',';
+    at = std::to_chars(at, at + 24, row.evaluations).ptr;
     *at++ = '\n';
     iterations_csv_.write(buf.data(), at - buf.data());
 
-    // The same row as a JSON object: {"epoch":1,"iteration":1,"loss":2.3,"lr":0.001,"skipped":false}
+    // The same row as a JSON object:
+    // {"epoch":1,"evaluations":1,"iteration":1,"loss":2.3,"lr":0.001,"skipped":false}
     // (keys in order, a non-finite number as null).
-    std::array<char, 192> obj;
+    std::array<char, 224> obj;
     at = obj.data();
     auto text = [&](std::string_view s) { at = std::copy(s.begin(), s.end(), at); };
     auto json_number = [&](double value) {
@@ -100,6 +103,8 @@ void RunLog::add(const IterationRow& row) {
     };
     text(first_row_ ? "{\"epoch\":" : ",{\"epoch\":");
     at = std::to_chars(at, at + 24, row.epoch).ptr;
+    text(",\"evaluations\":");
+    at = std::to_chars(at, at + 24, row.evaluations).ptr;
     text(",\"iteration\":");
     at = std::to_chars(at, at + 24, row.iteration).ptr;
     text(",\"loss\":");

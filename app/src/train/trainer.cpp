@@ -33,6 +33,7 @@ TrainConfig effective_config(TrainConfig config, const TrainPaths& paths) {
     TrainConfig saved = checkpoint_config(paths.resume);
     saved.epochs = config.epochs;
     saved.max_iterations = config.max_iterations;
+    saved.max_evaluations = config.max_evaluations;
     saved.threads = config.threads;
     saved.eval_every = config.eval_every;
     return saved;
@@ -69,6 +70,7 @@ LoopOptions loop_options(const TrainConfig& c) {
     LoopOptions o;
     o.epochs = c.epochs;
     o.max_iterations = c.max_iterations;
+    o.max_evaluations = c.max_evaluations;
     o.accumulate = c.accumulate;
     o.nonfinite = c.nonfinite == "skip" ? NonFinitePolicy::skip : NonFinitePolicy::error;
     o.max_consecutive = c.max_consecutive;
@@ -148,13 +150,18 @@ class Run {
     }
 
     void on_iteration(const IterationRecord& r) {
-        log_.add(IterationRow{r.iteration, r.epoch, r.loss, r.lr, r.skipped});
+        log_.add(IterationRow{r.iteration, r.epoch, r.loss, r.lr, r.skipped, r.evaluations});
         if (r.skipped) return;
         samples_ += std::int64_t(r.rows);
         train_seconds_ += r.seconds;
         if (observer_.iteration) observer_.iteration(r.epoch, r.batch, r.batches, r.loss, r.lr);
-        if (c_.eval_every > 0 && r.iteration % c_.eval_every == 0 && observer_.validated) {
-            observer_.validated(r.iteration, train_seconds_, evaluate(Split::validation));
+        // The validation points: every eval_every evaluations of the loss and gradient — the
+        // iterations, but for L-BFGS — so a time to target counts what every method pays for.
+        const std::int64_t evaluations = loop_.evaluations, before = evaluations - r.evaluations;
+        if (c_.eval_every > 0 && observer_.validated) {
+            if (before / c_.eval_every < evaluations / c_.eval_every) {
+                observer_.validated(evaluations, train_seconds_, evaluate(Split::validation));
+            }
         } else if (c_.eval_every > 0 && r.iteration % c_.eval_every == 0) {
             const Evaluation e = evaluate(Split::test);
             info("iteration " + std::to_string(r.iteration) + ": test loss " + format_number(e.loss) +
@@ -219,6 +226,7 @@ class Run {
     TrainResult finish() {
         result_.iterations = loop_.iteration;
         result_.skipped_steps = loop_.skipped;
+        result_.evaluations = loop_.evaluations;
         result_.samples_per_second = train_seconds_ > 0 ? double(samples_) / train_seconds_ : 0;
         result_.training_seconds = train_seconds_;
         result_.memory.dataset_bytes = problem_.data_bytes();
@@ -384,6 +392,7 @@ std::string result_json(const TrainConfig& config, const TrainResult& r) {
     j["epochs"] = last ? (last->partial ? last->epoch - 1 : last->epoch) : 0;
     j["iterations"] = r.iterations;
     j["skipped_steps"] = r.skipped_steps;
+    j["evaluations"] = r.evaluations;
     j["seconds"] = r.seconds;
     j["samples_per_second"] = r.samples_per_second;
     j["optimizer"] = config.optimizer;

@@ -21,12 +21,22 @@
 
 namespace optlab {
 
+/// Which dimension of a weight matrix is the layer's output. torch's Linear and Conv2d store
+/// (out, in, ...); optlab's dense and convolution layers store (in, out) so that their forward
+/// pass is x·W. Optimizers whose rule depends on the orientation (Muon's step ratio) read it
+/// here, so they compute what torch computes for the same layer whatever the storage.
+enum class WeightLayout {
+    out_in,  // (out, in, ...) — torch's, and the default for any tensor
+    in_out,  // (in, out): the transpose of torch's weight (2-D tensors only)
+};
+
 /// Where one named tensor lives in the arenas.
 struct TensorInfo {
     std::string name;                // unique within the store, e.g. "layer1.weight"
     std::vector<std::size_t> shape;  // row-major; {} is a scalar
     std::size_t offset = 0;          // first element in the arenas
     std::size_t size = 0;            // product of shape
+    WeightLayout layout = WeightLayout::out_in;
 };
 
 /// A tensor's parameters and gradients as spans into the arenas.
@@ -49,7 +59,8 @@ class ParamStore {
     /// Adds a zero-initialised tensor and returns its index. Names must be unique and
     /// non-empty. Adding may move the arenas: take spans after the last add (and never
     /// while pinned, see pin()).
-    std::size_t add(std::string name, std::vector<std::size_t> shape);
+    std::size_t add(std::string name, std::vector<std::size_t> shape,
+                    WeightLayout layout = WeightLayout::out_in);
 
     std::size_t num_tensors() const { return tensors_.size(); }
     /// Elements in the arena: the number of parameters.

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Muon (Jordan et al. 2024, "Muon: An optimizer for hidden layers in neural networks") as
-// torch.optim.Muon (PyTorch 2.9, torch/optim/_muon.py) computes it, for 2-D weight matrices
-// (A rows, B columns). Per matrix:
+// torch.optim.Muon (PyTorch 2.9, torch/optim/_muon.py) computes it, for weights of 2 or more
+// dimensions. Each is the matrix G that torch holds for the layer, A rows (out) by B columns (in):
+// a weight stored (in, out) — optlab's dense and convolution layers, WeightLayout::in_out — is
+// read transposed, and one of 3 or more dimensions (out, in, kh, kw) as (out, in·kh·kw), as
+// Keller Jordan's Muon reshapes it (torch 2.9 refuses it). Per matrix:
 //
 //   m ← lerp(m, g, 1 − μ);   u ← nesterov ? lerp(g, m, μ) : m
 //   O ← NewtonSchulz(u):  X ← u (transposed when A > B);  X ← X / max(‖X‖_F, ε)
@@ -9,8 +12,8 @@
 //   θ ← θ·(1 − γλ);   θ ← θ − γ·ratio·O,  ratio = √max(1, A/B) ("original") or 0.2·√max(A, B)
 //
 // The products go through the BLAS. One deliberate difference: Newton–Schulz runs in the
-// parameter's own dtype (torch casts to bfloat16, which gains a CPU nothing). Tensors that
-// are not matrices (biases, norms) are refused by name: train them with AdamW (optlab train's
+// parameter's own dtype (torch casts to bfloat16, which gains a CPU nothing). Tensors of
+// fewer than 2 dimensions (biases, norms) are refused by name: train them with AdamW (optlab train's
 // --optimizer muon does, Keras 3 and PyTorch's docs recommend it). docs/optimizers.md#muon.
 #pragma once
 
@@ -44,7 +47,7 @@ class Muon final : public BasicOptimizer<T, Muon<T>, MuonOptions> {
     static constexpr std::string_view kName = "muon";
     static constexpr std::array<std::string_view, 1> kBuffers = {"momentum_buffer"};
 
-    /// Both refuse, by name, a tensor that is not a matrix.
+    /// Both refuse, by name, a tensor of fewer than 2 dimensions.
     explicit Muon(ParamStore<T>& store, const MuonOptions& options = {});
     Muon(ParamStore<T>& store, typename Base::ParamGroups groups);
 
@@ -57,6 +60,14 @@ class Muon final : public BasicOptimizer<T, Muon<T>, MuonOptions> {
     }
 
   private:
+    /// A weight as torch's (out, in·…) matrix: the rows and columns Muon's rule reads, every
+    /// dimension after the first folded into the columns (a kernel (out, in, kh, kw) is
+    /// (out, in·kh·kw), as Keller Jordan's Muon does), and whether it is stored transposed.
+    struct TorchMatrix {
+        std::size_t rows, cols;
+        bool stored_transposed;  // WeightLayout::in_out
+    };
+    static TorchMatrix torch_matrix(const TensorInfo& t);
     void check_matrices() const;
     void step_group(std::size_t g) override;
     void newton_schulz(std::size_t rows, std::size_t cols, const MuonOptions& o);

@@ -14,6 +14,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <span>
 #include <string>
@@ -72,8 +73,21 @@ class Optimizer {
     Convention convention() const { return convention_; }
 
     /// One update of every group from the gradients in the store's gradient arena. Throws
-    /// Error in evaluation mode (eval() without train()).
+    /// Error in evaluation mode (eval() without train()), and for an optimizer that
+    /// needs_closure().
     virtual void step();
+
+    /// What torch's step(closure) is given: zeroes the gradients, evaluates the loss at the
+    /// store's parameters on the step's batch (the same batch every call), writes its gradient
+    /// into the gradient arena and returns the loss.
+    using Closure = std::function<double()>;
+    /// torch's step(closure): one update that may evaluate the loss and gradient again within
+    /// the step (L-BFGS, as often as torch's calls its closure). Returns the loss of the first
+    /// call, at the parameters before the step (torch's orig_loss). An optimizer that does not
+    /// need it calls it once and steps: this is step() for every optimizer.
+    double step(const Closure& closure);
+    /// Whether step() alone cannot update: the optimizer evaluates the loss itself (L-BFGS).
+    virtual bool needs_closure() const { return false; }
     /// One update of the groups whose flag in `active` is set (one flag per group); the others
     /// keep their parameters, state and step count, as if the step had not happened for them.
     /// torch.optim skips a parameter whose .grad is None this way: with one group per tensor
@@ -161,6 +175,8 @@ class Optimizer {
     void add_group(const std::vector<std::string>& params);
     /// Updates group g (its step counter is already incremented).
     virtual void step_group(std::size_t g) = 0;
+    /// step(closure)'s update, after its mode check: by default the closure once, then step().
+    virtual double step_with_closure(const Closure& closure);
     /// Whether groups a < b (a run of neighbours in group order) can step in one pass: their
     /// update is elementwise (steps_elementwise below) and their options are alike.
     virtual bool alike_options(std::size_t /*a*/, std::size_t /*b*/) const { return false; }

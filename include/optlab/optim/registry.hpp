@@ -62,10 +62,13 @@ struct OptimizerInfo {
     HyperParams (*defaults)(Convention);        // every hyper-parameter with its default
     OptimizerFactory<float> make_float;
     OptimizerFactory<double> make_double;
-    bool matrices_only = false;                 // refuses tensors that are not 2-D (Muon)
+    bool matrices_only = false;                 // refuses tensors of fewer than 2 dimensions (Muon)
     /// Estimates its own step size; lr is a multiplier of it, 1 by default (Prodigy,
     /// D-Adaptation, DoG). The suite's defaults phase is their honest comparison.
     bool learning_rate_free = false;
+    /// Evaluates the loss and gradient again within its step, through a closure
+    /// (Optimizer::step(closure)): L-BFGS. A run counts its evaluations beside its steps.
+    bool needs_closure = false;
 };
 
 /// The registry, in the lecture's order.

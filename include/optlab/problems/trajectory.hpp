@@ -20,6 +20,8 @@ struct Trajectory {
                                  // Lookahead it is the fast weights θ, the path it walks
     std::vector<double> f;       // the function at each point
     std::vector<Point2> train_points;  // where it took the gradient (y), when that differs
+    std::vector<std::int64_t> evaluations;  // of f and its gradient in each update (L-BFGS: its
+                                            // closure's calls; 1 for every other optimizer)
     bool diverged = false;       // the last point is not finite (x, y or f): the path stops there
     HyperParams hyper;           // every hyper-parameter the optimizer ran with
 };

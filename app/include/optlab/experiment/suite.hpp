@@ -97,11 +97,14 @@ struct SuiteArm {
     double validation_metric = 0;  // at the end of the budget
     double test_metric = 0;
     std::int64_t iterations = 0;
+    // Counted in evaluations of the loss and gradient — the iterations, but for L-BFGS, whose
+    // step evaluates up to max_eval times: what a method pays for, so the profiles by
+    // "iterations" compare it fairly (the budget counts evaluations too).
     std::optional<std::int64_t> iterations_to_target;
     std::optional<double> seconds_to_target;  // training seconds (evaluations excluded)
     double seconds = 0;                       // the whole arm: data, training, evaluations
     struct Point {
-        std::int64_t iteration;
+        std::int64_t iteration;  // the evaluations so far (the iterations, but for L-BFGS)
         double seconds, validation_metric;
     };
     std::vector<Point> curve;  // the validation metric along the way

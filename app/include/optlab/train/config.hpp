@@ -35,6 +35,7 @@ struct TrainConfig {
     std::int64_t accumulate = 1;      // batches whose gradients one step averages
     std::int64_t epochs = 5;
     std::int64_t max_iterations = 0;  // stop after this many updates in total (0: no limit)
+    std::int64_t max_evaluations = 0; // ... or loss-and-gradient evaluations (L-BFGS makes several an update)
     std::uint64_t seed = 1;
     std::size_t validation = 0;       // training samples held out for validation
     std::string schedule = "constant";

@@ -2,7 +2,9 @@
 // The training loop: one for `optlab train`, the lecture's comparisons and every problem to
 // come. For each batch the sampler names: zero_grad, forward and backward (the problem's),
 // the non-finite check, clipping, the optimizer's step, the schedule — then the caller's hooks
-// record what they want. The loop owns no output: the trainer writes CSV and checkpoints, a
+// record what they want. An optimizer that evaluates the loss again within its step (L-BFGS)
+// is given the same forward, backward and clipping on the same batch as its closure, and the
+// loop counts every evaluation. The loop owns no output: the trainer writes CSV and checkpoints, a
 // comparison keeps curves in memory, both from the same hooks.
 //
 // Everything the loop needs to continue exactly where it stopped is in LoopState (plus the
@@ -34,6 +36,7 @@ enum class LossTiming { before_update, after_update };
 struct LoopOptions {
     std::int64_t epochs = 1;
     std::int64_t max_iterations = 0;  // stop after this many iterations in all (0: no limit)
+    std::int64_t max_evaluations = 0;  // ... or once this many evaluations are done (0: no limit)
     /// Batches whose gradients one step averages (Keras' gradient_accumulation_steps): an
     /// iteration is one optimizer step; the last of an epoch takes the batches left. Must be
     /// 1 with LossTiming::after_update.
@@ -52,6 +55,7 @@ struct LoopState {
     std::int64_t epoch = 0;           // epochs completed
     std::int64_t batch_in_epoch = 0;  // batches done in the current epoch
     std::int64_t iteration = 0;       // iterations attempted in all (skipped ones included)
+    std::int64_t evaluations = 0;     // loss-and-gradient evaluations in all (L-BFGS: several an iteration)
     std::int64_t skipped = 0;         // non-finite steps skipped, in all
     std::int64_t consecutive = 0;     // ... and in a row, now
     double first_loss = 0;            // the first update's loss (the divergence reference)
@@ -75,6 +79,7 @@ struct IterationRecord {
     double lr = 0;               // group 0's learning rate after this iteration's schedule step
     bool skipped = false;
     double seconds = 0;          // sampling, forward, backward, update
+    std::int64_t evaluations = 1;  // of the loss and gradient on the step's batches (the closure's calls)
 };
 
 /// An epoch as it ends (partial: --max-iterations or a stop request ended it early).

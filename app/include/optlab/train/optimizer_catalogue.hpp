@@ -49,7 +49,7 @@ class OptimizerCatalogue {
     std::string label(std::string_view name) const;
     /// The learning rate of its defaults (an external optimizer's own; NaN when it has none).
     double default_lr(std::string_view name, Convention convention) const;
-    /// Whether it trains 2-D weights only (Muon); never an external optimizer.
+    /// Whether it trains weights of 2 or more dimensions only (Muon); never an external optimizer.
     bool matrices_only(std::string_view name) const;
     /// "" for the registry; an external optimizer's origin.
     std::string origin(std::string_view name) const;

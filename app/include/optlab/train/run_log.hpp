@@ -22,6 +22,7 @@ struct IterationRow {
     std::int64_t iteration = 0, epoch = 0;
     double loss = 0, lr = 0;
     bool skipped = false;
+    std::int64_t evaluations = 1;  // of the loss and gradient in this iteration (L-BFGS: several)
 };
 
 struct EpochRecord {

@@ -29,6 +29,7 @@ struct TrainResult {
     std::string metric = "accuracy";  // the problem's metric, in the records' *_accuracy fields
     std::vector<EpochRecord> epochs;  // the whole run's, a resumed run's earlier ones included
     std::int64_t iterations = 0, skipped_steps = 0;
+    std::int64_t evaluations = 0;   // of the loss and gradient (L-BFGS: several an iteration)
     double seconds = 0;             // this process's part: loading, training, evaluation
     double samples_per_second = 0;  // training throughput: samples over the time in iterations
     double training_seconds = 0;    // the time in iterations (this process's part)
@@ -62,10 +63,10 @@ struct TrainObserver {
     /// After every update: epoch (1-based), batch within it, batches per epoch, loss, lr.
     std::function<void(std::int64_t, std::int64_t, std::int64_t, double, double)> iteration;
     std::function<void(const EpochRecord&)> epoch;
-    /// When set, every eval_every iterations evaluate the validation split (the problem must
-    /// have one) and report it here — iteration, seconds spent in training iterations so far,
-    /// the evaluation — instead of logging the test split: what a time-to-target needs
-    /// (experiment/suite.hpp).
+    /// When set, every eval_every evaluations of the loss and gradient (the iterations, but for
+    /// L-BFGS) evaluate the validation split (the problem must have one) and report it here —
+    /// those evaluations so far, seconds spent in training iterations so far, the evaluation —
+    /// instead of logging the test split: what a time-to-target needs (experiment/suite.hpp).
     std::function<void(std::int64_t, double, const Evaluation&)> validated;
 };
 
