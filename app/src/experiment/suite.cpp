@@ -89,10 +89,12 @@ SuiteProtocol SuiteProtocol::defaults(bool quick) {
     // sign methods, orthogonalised and schedule-free steps, sign-adaptive step sizes (Rprop),
     // Optax's Adam variants, the authors' AdEMAMix and ADOPT, and the three that need no
     // learning rate (registry's learning_rate_free), whose defaults phase is their comparison;
-    // and L-BFGS, the quasi-Newton method, its budget and time to target in evaluations.
+    // L-BFGS, the quasi-Newton method, its budget and time to target in evaluations; and the
+    // preconditioned methods that won AlgoPerf and its successors' comparisons, Shampoo and SOAP.
     p.optimizers = {"sgd",   "momentum",  "nag",  "adagrad",  "rmsprop", "adadelta", "adam",
                     "adamw", "lion",      "muon", "schedule-free-adamw", "rprop",    "adabelief",
-                    "adan",  "ademamix",  "adopt", "prodigy", "dadapt-adamw", "dog", "lbfgs"};
+                    "adan",  "ademamix",  "adopt", "prodigy", "dadapt-adamw", "dog", "lbfgs",
+                    "shampoo", "soap"};
     p.quick = quick;
     p.grid = quick ? 3 : 5;
     p.seeds = quick ? 2 : 3;
