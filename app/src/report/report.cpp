@@ -450,6 +450,84 @@ std::string learning_rate_free_findings(const SuiteResult& s) {
     return html.empty() ? html : html + "</p>\n";
 }
 
+// Do the preconditioned methods (beyond a diagonal: Shampoo, SOAP, Muon, L-BFGS) win, per
+// step and per second? Per problem, the fastest of them to the target (median over the tuned
+// seeds, in evaluations of the loss and gradient, then in training seconds) against the
+// fastest of the others: "preconditioned" when faster (in seconds by more than kTimeMargin),
+// "first-order" when the other is, "tie" otherwise, "none" when neither reached the target. Each verdict is in
+// data-step / data-second for report_test; the sentence counts them and names the gaps.
+std::string preconditioned_findings(const SuiteResult& s) {
+    const std::size_t O = s.protocol.optimizers.size();
+    struct Race {
+        std::string problem, verdict_step, verdict_second;
+        std::string pre_step, first_step, pre_second, first_second;  // the fastest of each kind
+        double pre_evals = INFINITY, first_evals = INFINITY, pre_seconds = INFINITY, first_seconds = INFINITY;
+    };
+    std::vector<std::string> preconditioned;
+    for (const auto& o : s.protocol.optimizers) {
+        if (optimizer_info(o).beyond_diagonal) preconditioned.push_back(o);
+    }
+    if (preconditioned.empty()) return "";
+    // Evaluations are counts; seconds drift by ±30% between runs on a shared machine, so a
+    // time wins only by more than that (kTimeMargin): closer is a tie.
+    const auto verdict = [](double pre, double first, double margin) {
+        if (!std::isfinite(pre) && !std::isfinite(first)) return "none";
+        return pre * margin < first ? "preconditioned" : first * margin < pre ? "first-order" : "tie";
+    };
+    std::vector<Race> races;
+    for (std::size_t p = 0; p < s.problems.size(); ++p) {
+        Race race;
+        race.problem = s.problems[p].name;
+        bool any_preconditioned = false;
+        for (std::size_t o = 0; o < O; ++o) {
+            const SuiteRow& row = s.rows[p * O + o];
+            if (!row.applicable) continue;
+            const bool pre = optimizer_info(row.optimizer).beyond_diagonal;
+            any_preconditioned = any_preconditioned || pre;
+            const double evals = row.iterations_to_target.value_or(INFINITY), seconds = row.seconds_to_target.value_or(INFINITY);
+            double& best_evals = pre ? race.pre_evals : race.first_evals;
+            double& best_seconds = pre ? race.pre_seconds : race.first_seconds;
+            if (evals < best_evals) best_evals = evals, (pre ? race.pre_step : race.first_step) = row.optimizer;
+            if (seconds < best_seconds) best_seconds = seconds, (pre ? race.pre_second : race.first_second) = row.optimizer;
+        }
+        if (!any_preconditioned) continue;
+        race.verdict_step = verdict(race.pre_evals, race.first_evals, 1.0);
+        race.verdict_second = verdict(race.pre_seconds, race.first_seconds, findings::kTimeMargin);
+        races.push_back(race);
+    }
+    if (races.empty()) return "";
+    std::vector<std::string> labels, won_step, won_second, tied_step, tied_second;
+    for (const auto& o : preconditioned) labels.push_back(esc(label_of(o)));
+    std::string marks, details;
+    for (const Race& race : races) {
+        marks += "<span class=\"preconditioned-race\" data-problem=\"" + race.problem + "\" data-step=\"" + race.verdict_step +
+                 "\" data-second=\"" + race.verdict_second + "\"></span>";
+        if (race.verdict_step == "preconditioned") won_step.push_back(race.problem);
+        if (race.verdict_step == "tie") tied_step.push_back(race.problem);
+        if (race.verdict_second == "preconditioned") won_second.push_back(race.problem);
+        if (race.verdict_second == "tie") tied_second.push_back(race.problem);
+        // Where they win per step, what that step costs: both races' numbers.
+        if (race.verdict_step == "preconditioned" && std::isfinite(race.first_evals)) {
+            details += "On " + race.problem + " " + esc(label_of(race.pre_step)) + " needs " + sig(race.pre_evals) +
+                       " evaluations to " + esc(label_of(race.first_step)) + "'s " + sig(race.first_evals) + "; per second, " +
+                       (std::isfinite(race.pre_seconds) ? esc(label_of(race.pre_second)) + " takes " + sig(race.pre_seconds) + " s"
+                                                        : "none of them gets there") +
+                       " to " + esc(label_of(race.first_second)) + "'s " + sig(race.first_seconds) + " s. ";
+        }
+    }
+    const std::size_t n = races.size();
+    std::string html = "<p class=\"preconditioned\">" + marks + "<b>Per step</b> — evaluations of the loss and gradient to the "
+                       "problem's target, median over the tuned seeds — the preconditioned methods (" + join_names(labels) +
+                       ") reach it before every first-order method on " + std::to_string(won_step.size()) + " of " +
+                       std::to_string(n) + " problems" + (won_step.empty() ? "" : " (" + join_names(won_step) + ")") +
+                       (tied_step.empty() ? "" : ", at the same count on " + join_names(tied_step)) + ". <b>Per second</b> on this "
+                       "machine they do on " + std::to_string(won_second.size()) + " of " + std::to_string(n) +
+                       (won_second.empty() ? "" : " (" + join_names(won_second) + ")") +
+                       (tied_second.empty() ? "" : ", within the machine's timing drift (" + fixed(100 * (findings::kTimeMargin - 1), 0) +
+                                                       "%) on " + join_names(tied_second)) + ". " + details + "</p>\n";
+    return html;
+}
+
 // The sentences say what the suite's numbers say, whatever they are; each claim carries its
 // numbers in data- attributes, which report_test recomputes from the arms.
 std::string suite_section(const Results& r) {
@@ -574,7 +652,7 @@ std::string suite_section(const Results& r) {
                                 : "Tuning the learning rate mattered on " + std::to_string(tuning_won) + " of " +
                                       std::to_string(s.problems.size()) +
                                       " problems: there even the tuned winner's worst seed beats every optimizer at its defaults.";
-    html += findings + "</p>\n" + learning_rate_free_findings(s) + "<p class=\"note\">Data: <a href=\"" + r.suite_dir + "/suite.json\">suite.json</a>, <a href=\"" +
+    html += findings + "</p>\n" + learning_rate_free_findings(s) + preconditioned_findings(s) + "<p class=\"note\">Data: <a href=\"" + r.suite_dir + "/suite.json\">suite.json</a>, <a href=\"" +
             r.suite_dir + "/suite-table.csv\">suite-table.csv</a>, one file per run in <code>" + r.suite_dir +
             "/arms/</code>; learning-rate sensitivity in <a href=\"" + r.suite_dir + "/suite-lr.svg\">suite-lr</a>, curves in <a href=\"" +
             r.suite_dir + "/suite-curves.svg\">suite-curves</a>.</p>\n";
@@ -659,11 +737,12 @@ std::filesystem::path write_report(const ReportOptions& o, const std::function<v
     say("7/7 which optimizer, across problems (optlab suite)");
     {
         // The quick suite (every problem, every default optimizer, short budgets); --quick: three
-        // problems that load fast and five optimizers, one of them free of a learning rate.
+        // problems that load fast and seven optimizers: one free of a learning rate, two
+        // preconditioned beyond a diagonal (SOAP, L-BFGS: the per-step and per-second race).
         SuiteProtocol protocol = SuiteProtocol::defaults(true);
         if (o.quick) {
             protocol.problems = {"quadratic", "fmnist-logreg", "words-charlm"};
-            protocol.optimizers = {"sgd", "momentum", "adam", "lion", "prodigy"};
+            protocol.optimizers = {"sgd", "momentum", "adam", "lion", "prodigy", "soap", "lbfgs"};
         }
         r.suite_dir = o.quick ? "suite-quick" : "suite";
         const TrainTest images = suite_images(data, true);
