@@ -25,6 +25,7 @@
 #include "optlab/optim/registry.hpp"
 #include "optlab/plot/gnuplot.hpp"
 #include "optlab/problems/classify2d.hpp"
+#include "optlab/report/explorable.hpp"
 
 namespace {
 
@@ -177,6 +178,15 @@ TEST(Texts, EveryKeyTheCodeAndTheScriptUseIsInTheTableAndEveryKeyIsUsed) {
     for (const auto& a : activations) used.insert("page.net.activation." + a);
     for (const auto& i : inits) used.insert("page.net.init." + i);
     for (const auto& info : optlab::optimizers()) used.insert("summary." + std::string(info.name));
+    // A formula block's label other than a convention is looked up by its English: each such
+    // label of the typeset formulas has its text (the Korean page would not build otherwise).
+    EXPECT_NO_THROW(optlab::formulas_mathml(Lang::ko));
+    const std::string formulas = optlab::formulas_mathml(Lang::en);
+    for (const optlab::Text& t : optlab::text_table()) {
+        if (starts_with(t.key, "formula.block.") && formulas.find("class=\"convention\">" + std::string(t.en) + "<") != std::string::npos) {
+            used.insert(std::string(t.key));
+        }
+    }
     for (const std::string& key : used) EXPECT_TRUE(table.count(key)) << key << " is not in the table";
     for (const std::string& key : table) {
         if (starts_with(key, "lecture.")) continue;  // the next test: one per docs section with a *Lecture* line

@@ -125,6 +125,7 @@ constexpr std::array kTexts = std::to_array<Text>({
      "docs/optimizers.md의 식을 조판한 것입니다. θ 매개변수, g 기울기, γ 학습률, λ weight_decay, t 단계; maximize일 때 "
      "±g는 −g입니다.</p>\n"},
     {"formula.lecture", "Lecture", "강의"},
+    {"formula.block.every-group-together", "every group together", "모든 그룹을 함께"},
 
     // ---- section 3: initial weights ------------------------------------------------------------
     {"report.init.heading",

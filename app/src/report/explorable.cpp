@@ -16,6 +16,7 @@
 #include "optlab/core/text.hpp"
 #include "optlab/experiment/trajectories.hpp"
 #include "optlab/io/hyper_json.hpp"
+#include "optlab/optim/registry.hpp"
 #include "optlab/plot/gnuplot.hpp"
 
 namespace optlab {
@@ -297,6 +298,31 @@ std::string opening_view_json() {
            format_number(spec.start[1]) + "],\"arms\":[" + arms + "]}";
 }
 
+// A section's heading: the docs' ("Momentum (heavy ball) and NAG"), or in another language the
+// registry labels of its names ("Momentum, NAG"), which need no translation.
+std::string heading(Lang lang, const FormulaSection& s) {
+    if (lang == Lang::en) return s.title;
+    std::string labels;
+    for (const std::string& n : s.names) labels += (labels.empty() ? "" : ", ") + std::string(optimizer_info(n).label);
+    return labels;
+}
+
+// A block's label: conventions ("torch", "keras / book") are names in every language; another
+// label ("every group together") is the table's text whose English it is (key formula.block.…).
+std::string block_label(Lang lang, const std::string& label) {
+    bool conventions = true;  // "torch", "keras / book", or no label
+    for (std::string_view part : split(label, '/')) {
+        while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+        while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+        conventions = conventions && (part.empty() || part == "torch" || part == "keras" || part == "book");
+    }
+    if (lang == Lang::en || conventions) return label;
+    for (const Text& t : text_table()) {
+        if (t.key.substr(0, 14) == "formula.block." && t.en == label) return std::string(t.ko);
+    }
+    throw Error("texts: the formula label '" + label + "' of docs/optimizers.md has no formula.block.… text (app/src/language/texts.cpp)");
+}
+
 std::string engine_scripts() {
     // The module defines optlabEngine(); the page's script starts it. Neither may close the
     // <script> it sits in (the build's output is checked by the browser test).
@@ -316,7 +342,7 @@ std::string formulas_mathml(Lang lang) {
     for (const FormulaSection& s : read_sections(assets::optimizers_md())) {
         std::string names;
         for (const std::string& n : s.names) names += (names.empty() ? "" : " ") + n;
-        html += "<section class=\"formula\" data-optimizers=\"" + esc(names) + "\"><h4>" + esc(s.title) + "</h4>\n";
+        html += "<section class=\"formula\" data-optimizers=\"" + esc(names) + "\"><h4>" + esc(heading(lang, s)) + "</h4>\n";
         // The *Lecture* line in English is the docs'; in Korean, the table's (key lecture.NAME).
         if (!s.lecture.empty()) {
             html += "<p class=\"lecture\"><em>" + std::string(tr(lang, "formula.lecture")) + "</em>: " +
@@ -324,7 +350,8 @@ std::string formulas_mathml(Lang lang) {
         }
         if (s.blocks.empty() && !s.prose.empty()) html += "<p>" + prose_html(s.prose) + "</p>\n";
         for (const FormulaBlock& b : s.blocks) {
-            html += "<div class=\"block\"><p class=\"convention\">" + esc(b.label) + "</p>" + math_table(b.lines) + "</div>\n";
+            html += "<div class=\"block\"><p class=\"convention\">" + esc(block_label(lang, b.label)) + "</p>" + math_table(b.lines) +
+                    "</div>\n";
         }
         html += "</section>\n";
     }
