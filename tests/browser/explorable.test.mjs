@@ -115,9 +115,10 @@ function sameRows(page, cli) {
 // A visible text node (rendered: it has client rects; or an <option> of a select) outside
 // <script>, <style>, <math> (the formulas) and <code> passes when it contains Hangul. One
 // without Hangul passes only when, after removing numbers (1, 0.001, 1e-3, −7) and file names
-// (suite.json, compare-curves.csv), every Latin word left is one of: a single letter (x, y, f,
+// (suite.json, compare-curves.csv; a link whose text is in its href, suite-lr for
+// suite-lr.svg), every Latin word left is one of: a single letter (x, y, f,
 // θ's neighbours in formulas: g, t); an optimizer's registry name or a word of its label
-// (adam, Schedule-Free, AdamW); a 2-D function's name or a word of its formula (ravine, sin,
+// (adam, Schedule-Free, AdamW), also of the formulas' sections (SOAP); a 2-D function's name or a word of its formula (ravine, sin,
 // exp); a convention (torch, keras, book); a hyper-parameter's name (lr, betas, weight_decay);
 // a 2-D problem's feature (sin); the report's problem names and metrics (quadratic, accuracy);
 // activations and initializers as the arms' labels write them (relu, sigmoid, tanh, std,
@@ -134,6 +135,8 @@ async function visibleEnglish(page) {
       for (const conv of Object.keys(o.defaults)) Object.keys(o.defaults[conv]).forEach(h => allowed.add(h.toLowerCase()));
     }
     for (const f of c.functions) [f.name, ...words(f.name), ...words(f.formula)].forEach(w => allowed.add(w));
+    // The formulas' sections name every optimizer of the docs, also those the engine lacks (SOAP).
+    document.querySelectorAll('section.formula').forEach(s => words(s.getAttribute('data-optimizers')).forEach(w => allowed.add(w)));
     c.conventions.forEach(w => allowed.add(w));
     document.querySelectorAll('[data-problem]').forEach(e => words(e.getAttribute('data-problem')).forEach(w => allowed.add(w)));
     ['loss', 'accuracy', 'perplexity', 'bpc', 'mse'].forEach(w => allowed.add(w));  // the suite's metrics, as its files name them
@@ -144,6 +147,8 @@ async function visibleEnglish(page) {
       if (!text || el.closest('script, style, math, code')) continue;
       if (!el.closest('option') && el.getClientRects().length === 0) continue;  // not rendered
       if (/[\uac00-\ud7a3]/.test(text)) continue;
+      const link = el.closest('a');
+      if (link && (link.getAttribute('href') || '').includes(text)) continue;  // a file's link named as the file
       const rest = text.replace(/[\w.-]+\.(csv|json|svg|png)\b/g, ' ').replace(/[-+−]?\d+(\.\d+)?(e[-+−]?\d+)?/gi, ' ');
       const english = words(rest).filter(w => w.length > 1 && !allowed.has(w));
       if (english.length) bad.push(`"${text.slice(0, 90)}" (${english.slice(0, 4).join(', ')}) in <${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}>`);

@@ -26,6 +26,7 @@
 #include "optlab/plot/gnuplot.hpp"
 #include "optlab/problems/classify2d.hpp"
 #include "optlab/report/explorable.hpp"
+#include "optlab/experiment/compare.hpp"
 
 namespace {
 
@@ -92,7 +93,7 @@ std::vector<std::string> key_literals(const std::string& source) {
     }
     std::vector<std::string> keys;
     for (const std::string& literal : literals) {
-        for (const char* prefix : {"report.", "figure.", "explorable.", "playground.", "formula.", "page.", "summary.", "lecture."}) {
+        for (const char* prefix : {"report.", "figure.", "explorable.", "playground.", "formula.", "page.", "summary.", "lecture.", "arm."}) {
             const std::size_t dot = literal.rfind('.');
             const std::string extension = dot == std::string::npos ? "" : literal.substr(dot);
             const bool file = extension == ".json" || extension == ".csv" || extension == ".svg" || extension == ".png";
@@ -178,6 +179,14 @@ TEST(Texts, EveryKeyTheCodeAndTheScriptUseIsInTheTableAndEveryKeyIsUsed) {
     for (const auto& a : activations) used.insert("page.net.activation." + a);
     for (const auto& i : inits) used.insert("page.net.init." + i);
     for (const auto& info : optlab::optimizers()) used.insert("summary." + std::string(info.name));
+    // Arms' labels: a row per preset arm whose label has words.
+    for (const auto& spec : {optlab::experiment::compare_preset(), optlab::experiment::init_compare_preset()}) {
+        for (const auto& arm : spec.arms) {
+            for (const optlab::Text& t : optlab::text_table()) {
+                if (starts_with(t.key, "arm.") && t.en == arm.label) used.insert(std::string(t.key));
+            }
+        }
+    }
     // A formula block's label other than a convention is looked up by its English: each such
     // label of the typeset formulas has its text (the Korean page would not build otherwise).
     EXPECT_NO_THROW(optlab::formulas_mathml(Lang::ko));

@@ -70,7 +70,7 @@ void write_compare(const std::filesystem::path& stem, const CompareSpec& spec,
         gp += data + " every ::1 using 1:" + std::to_string(c + 1) + ":" + std::to_string(c + 2) +
               " with filledcurves lc rgb '" + col + "' fs transparent solid 0.2 notitle, \\\n     ";
         gp += data + " every ::1 using 1:" + std::to_string(c) + " with lines lw 2 lc rgb '" + col + "' title " +
-              gnuplot_text(result.table[t].label) + (t + 1 < result.table.size() ? ", \\\n     " : "\n");
+              gnuplot_text(translated(lang, "arm.", result.table[t].label)) + (t + 1 < result.table.size() ? ", \\\n     " : "\n");
     }
     plot_png_svg(stem, gp, 900, 560, lang);
 }

@@ -126,6 +126,8 @@ constexpr std::array kTexts = std::to_array<Text>({
      "±g는 −g입니다.</p>\n"},
     {"formula.lecture", "Lecture", "강의"},
     {"formula.block.every-group-together", "every group together", "모든 그룹을 함께"},
+    // Arms' labels with words in them (the others are names and settings, "Adam (lr 0.001)").
+    {"arm.std0-relu", "std=0 (all zero), relu", "std=0 (모두 0), relu"},
 
     // ---- section 3: initial weights ------------------------------------------------------------
     {"report.init.heading",
@@ -613,6 +615,14 @@ std::string fill(std::string_view pattern, std::initializer_list<std::string> ar
 }
 
 std::string trf(Lang lang, std::string_view key, std::initializer_list<std::string> args) { return fill(tr(lang, key), args); }
+
+std::string translated(Lang lang, std::string_view prefix, const std::string& english) {
+    if (lang == Lang::en) return english;
+    for (const Text& t : kTexts) {
+        if (t.key.substr(0, prefix.size()) == prefix && t.en == english) return std::string(t.ko);
+    }
+    return english;
+}
 
 std::string optimizer_summary_in(Lang lang, std::string_view name) {
     if (lang == Lang::en) return std::string(optimizer_info(name).summary);

@@ -317,9 +317,8 @@ std::string block_label(Lang lang, const std::string& label) {
         conventions = conventions && (part.empty() || part == "torch" || part == "keras" || part == "book");
     }
     if (lang == Lang::en || conventions) return label;
-    for (const Text& t : text_table()) {
-        if (t.key.substr(0, 14) == "formula.block." && t.en == label) return std::string(t.ko);
-    }
+    const std::string korean = translated(lang, "formula.block.", label);
+    if (korean != label) return korean;
     throw Error("texts: the formula label '" + label + "' of docs/optimizers.md has no formula.block.… text (app/src/language/texts.cpp)");
 }
 

@@ -47,7 +47,7 @@ std::string compare_table(const CompareResult& r, Lang lang) {
                     std::string(tr(lang, "report.table.smoothed")) + "</th><th>" + std::string(tr(lang, "report.table.accuracy")) +
                     "</th><th>" + std::string(tr(lang, "report.table.ms")) + "</th></tr>\n";
     for (const auto& row : r.table) {
-        t += "<tr><td>" + esc(row.label) + "</td><td>" + format_number(row.lr) + "</td><td>" +
+        t += "<tr><td>" + esc(translated(lang, "arm.", row.label)) + "</td><td>" + format_number(row.lr) + "</td><td>" +
              fixed(row.final_loss_mean, 4) + " ± " + fixed(row.final_loss_std, 4) + "</td><td>" +
              fixed(row.smoothed_last_mean, 4) + "</td><td>" + fixed(row.test_accuracy_mean, 4) + " ± " +
              fixed(row.test_accuracy_std, 4) + "</td><td>" + fixed(row.ms_per_iteration, 3) + "</td></tr>\n";

@@ -38,6 +38,11 @@ std::string fill(std::string_view pattern, std::initializer_list<std::string> ar
 /// tr, then fill.
 std::string trf(Lang lang, std::string_view key, std::initializer_list<std::string> args);
 
+/// A text written elsewhere in English (an arm's label "std=0 (all zero), relu", a formula
+/// block's label): its Korean from the table's row under `prefix` ("arm.", "formula.block.")
+/// whose English it is; in English, or when no row has it, the text itself.
+std::string translated(Lang lang, std::string_view prefix, const std::string& english);
+
 /// An optimizer's one-line summary in `lang`: the registry's own in English, the table's
 /// Korean (key "summary.<name>") otherwise.
 std::string optimizer_summary_in(Lang lang, std::string_view name);
