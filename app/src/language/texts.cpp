@@ -72,10 +72,10 @@ constexpr std::array kTexts = std::to_array<Text>({
      "최솟값의 x = 0을 한 번도 지나치지 않습니다(x = {0}까지 갑니다)."},
     {"report.adagrad-shrinks.holds",
      "AdaGrad's steps shrink at every step as its squared gradients accumulate (from {0} to {1}), and it {2}.",
-     "AdaGrad의 보폭은 기울기의 제곱이 쌓이면서 매 단계 줄어듭니다({0}에서 {1}로). 그리고 {2}."},
+     "AdaGrad의 보폭은 기울기의 제곱이 쌓이면서 매 단계 줄어듭니다({0} → {1}). 그리고 {2}."},
     {"report.adagrad-shrinks.not",
      "AdaGrad's steps shrink on only {0} of {1} steps as its squared gradients accumulate (from {2} to {3}), and it {4}.",
-     "AdaGrad의 보폭은 기울기의 제곱이 쌓이는 동안 {1}단계 중 {0}단계에서만 줄어듭니다({2}에서 {3}로). 그리고 {4}."},
+     "AdaGrad의 보폭은 기울기의 제곱이 쌓이는 동안 {1}단계 중 {0}단계에서만 줄어듭니다({2} → {3}). 그리고 {4}."},
     {"report.adam-path.passes", "Adam, Momentum and AdaGrad in one rule, {0} and passes x = 0, to x = {1}. ",
      "모멘텀과 AdaGrad를 하나로 합친 Adam은 {0}. 그리고 x = 0을 지나 x = {1}까지 갑니다. "},
     {"report.adam-path.stays", "Adam, Momentum and AdaGrad in one rule, {0} and stays left of x = 0. ",
@@ -86,8 +86,8 @@ constexpr std::array kTexts = std::to_array<Text>({
      "AdaGrad가 가장 좋아 보입니다."},
     {"report.book-winner.not",
      "After {0} their losses rank them {1}: {2} ends lowest, not AdaGrad, which the lecture says looks best here.",
-     "{0} 뒤 손실 함수의 값으로 순위를 매기면 {1}입니다: 강의에서 여기서 가장 좋아 보인다고 한 AdaGrad가 아니라 {2}가 "
-     "가장 낮게 끝납니다."},
+     "{0} 뒤 손실 함수의 값으로 순위를 매기면 {1}입니다: 가장 낮게 끝나는 것은 강의에서 여기서 가장 좋아 보인다고 한 "
+     "AdaGrad가 아니라 {2}입니다."},
     {"report.paths.depends",
      " The answer depends on the problem and the hyper-parameters, which is why the next sections measure.",
      " 답은 풀어야 할 문제와 하이퍼파라미터에 따라 달라집니다. 그래서 다음 절들에서 측정합니다."},
@@ -189,20 +189,20 @@ constexpr std::array kTexts = std::to_array<Text>({
      "On Fashion-MNIST, std 0.01 does not learn with ReLU: its smoothed loss stays within {0} of {1} (a uniform guess over "
      "the ten classes) for all {2}, ending at {3}, while He's reaches {4}.",
      "Fashion-MNIST에서 ReLU와 표준편차 0.01은 학습하지 못합니다: 평활한 손실이 {2} 내내 {1}(열 개 클래스를 고르게 찍는 "
-     "값)에서 {0} 안에 머물다 {3}로 끝나는 동안, He 초기값은 {4}에 이릅니다."},
+     "값)에서 {0} 안에 머물고 끝값은 {3}인데, He 초기값은 {4}에 이릅니다."},
     {"report.relu-small-flat.not", "On Fashion-MNIST, std 0.01's loss leaves {0} with ReLU (it ends at {1}; He's at {2}).",
-     "Fashion-MNIST에서 ReLU와 표준편차 0.01의 손실은 {0}을 벗어납니다({1}로 끝나고, He 초기값은 {2})."},
+     "Fashion-MNIST에서 ReLU와 표준편차 0.01의 손실은 {0}에서 벗어납니다(끝값 {1}, He 초기값은 {2})."},
     {"report.relu-he-below-xavier.holds", "He ends below Xavier ({0} against {1}), as the lecture advises for ReLU.",
      "강의가 ReLU에 권하는 대로 He 초기값이 Xavier 초기값보다 낮게 끝납니다({0} 대 {1})."},
     {"report.relu-he-below-xavier.not", "Xavier ends below He here ({0} against {1}), against the lecture's advice for ReLU.",
      "ReLU에 대한 강의의 권고와 달리 여기서는 Xavier 초기값이 He 초기값보다 낮게 끝납니다({0} 대 {1})."},
     {"report.sigmoid.intro", "The sigmoid networks train with a larger step, SGD lr {0}. ",
-     "sigmoid 신경망은 더 큰 보폭, SGD 학습률 {0}으로 학습합니다. "},
+     "sigmoid 신경망은 더 큰 보폭(SGD 학습률 {0})으로 학습합니다. "},
     {"report.sigmoid.numbers", "Xavier {0}, std 0.01 {1}", "Xavier 초기값 {0}, 표준편차 0.01 {1}"},
     {"report.sigmoid.lecture",
      "There Xavier's network learns (its smoothed loss ends at {0}) while std 0.01's stays within {1} of ln 10 ({2}): its "
      "activations all sit at 0.5, so every unit says the same.",
-     "거기서 Xavier 초기값의 신경망은 학습하지만(평활한 손실이 {0}로 끝남), 표준편차 0.01의 신경망은 ln 10에서 {1} 안에 "
+     "거기서 Xavier 초기값의 신경망은 학습하지만(평활한 손실의 끝값 {0}), 표준편차 0.01의 신경망은 ln 10에서 {1} 안에 "
      "머뭅니다({2}): 활성화 값이 모두 0.5에 있어 모든 뉴런이 같은 값을 냅니다."},
     {"report.sigmoid.both", "There both learn ({0}).", "거기서는 둘 다 학습합니다({0})."},
     {"report.sigmoid.neither", "In this run's {0} neither has left ln 10 yet ({1}).",
@@ -223,8 +223,8 @@ constexpr std::array kTexts = std::to_array<Text>({
      "they stay equal, and with ReLU the hidden signal is exactly zero. Yet its loss ends at {0}, not at the entropy of "
      "the class frequencies ({1}): something in this run broke the symmetry.",
      "표준편차 0이면 모든 가중치가 같은 값에서 시작합니다: 한 층의 모든 뉴런이 같은 값을 계산하고 같은 기울기를 받으므로 "
-     "계속 같은 값으로 남고, ReLU에서는 은닉층의 신호가 정확히 0입니다. 그런데 손실은 클래스 빈도의 엔트로피({1})가 아닌 "
-     "{0}로 끝납니다: 이번 실행에서는 무언가가 대칭을 깼습니다."},
+     "계속 같은 값으로 남고, ReLU에서는 은닉층의 신호가 정확히 0입니다. 그런데 손실의 끝값은 클래스 빈도의 엔트로피({1})가 "
+     "아닌 {0}입니다: 이번 실행에서는 무언가가 대칭을 깼습니다."},
     {"report.table.final-loss", "final loss (mean of the last 100 iterations)", "최종 손실(마지막 100번 반복의 평균)"},
     {"report.table.smoothed", "smoothed loss at the end", "끝의 평활한 손실"},
     {"report.table.accuracy", "test accuracy", "시험 정확도"},
@@ -246,14 +246,14 @@ constexpr std::array kTexts = std::to_array<Text>({
      "마지막 100번 반복의 평균 손실로 표의 순위를 매기면 {0}입니다."},
     {"report.sgd-slowest.holds", "SGD learns slowest, as the lecture says.", "강의에서 말한 대로 SGD가 가장 느리게 학습합니다."},
     {"report.sgd-slowest.not", "{0} learns slowest here, not SGD as the lecture says.",
-     "여기서는 강의에서 말한 SGD가 아니라 {0}가 가장 느리게 학습합니다."},
+     "여기서 가장 느리게 학습하는 것은 강의에서 말한 SGD가 아니라 {0}입니다."},
     {"report.book-four-pair.holds",
      "Of the lecture's four (SGD, Momentum, AdaGrad, Adam), AdaGrad and Adam end lowest, as in its figure.",
      "강의의 네 가지(SGD, Momentum, AdaGrad, Adam) 중 강의의 그림처럼 AdaGrad와 Adam이 가장 낮게 끝납니다."},
     {"report.book-four-pair.not",
      "Of the lecture's four (SGD, Momentum, AdaGrad, Adam), {0} and {1} end lowest, not AdaGrad and Adam as in its figure.",
-     "강의의 네 가지(SGD, Momentum, AdaGrad, Adam) 중 강의의 그림처럼 AdaGrad와 Adam이 아니라 {0}와 {1}가 가장 낮게 "
-     "끝납니다."},
+     "강의의 네 가지(SGD, Momentum, AdaGrad, Adam) 중 가장 낮게 끝나는 것은 강의의 그림처럼 AdaGrad와 Adam이 아니라 "
+     "{0}, {1}입니다."},
     {"report.compare.settle",
      "One network at the book's default learning rates cannot settle which optimizer is best: the ranking depends on the "
      "learning rate and the problem, so compare them at their best (<code>optlab compare --sweep lr=1e-4:1e-1:7</code>) "
@@ -318,24 +318,24 @@ constexpr std::array kTexts = std::to_array<Text>({
      "성능 프로파일: 각 optimizer가 가장 빠른 optimizer의 반복 횟수(왼쪽) 또는 초(오른쪽)의 τ배 안에 목표에 도달하는 문제의 "
      "비율; 범례는 각자의 점수입니다."},
     {"report.suite.one-winner", "<b>{0} wins every problem</b> here, tuned. ",
-     "여기서는 조정했을 때 <b>{0}가 모든 문제에서 1위</b>입니다. "},
+     "여기서는 조정했을 때 <b>모든 문제에서 1위는 {0}</b>입니다. "},
     {"report.suite.wins", "{0} wins {1}", "{0}: {1}에서 1위"},
     {"report.suite.no-winner", "<b>No optimizer wins every problem</b>: {0}. ",
      "<b>모든 문제에서 항상 뛰어난 optimizer는 없습니다</b>: {0}. "},
     {"report.suite.unbeaten.one",
      "But {0} is first or within the winner's seed range (≈) on every problem it can train: the seeds do not separate it "
      "from the winners. ",
-     "하지만 {0}는 학습할 수 있는 모든 문제에서 1위이거나 1위의 시드 범위(≈) 안에 있습니다: 시드로는 1위와 구별되지 "
-     "않습니다. "},
+     "하지만 {0}의 결과는 학습할 수 있는 모든 문제에서 1위이거나 1위의 시드 범위(≈) 안에 있습니다: 시드로는 1위와 "
+     "구별되지 않습니다. "},
     {"report.suite.unbeaten.many",
      "But {0} are first or within the winner's seed range (≈) on every problem they can train: the seeds do not separate "
      "them from the winners. ",
-     "하지만 {0}는 학습할 수 있는 모든 문제에서 1위이거나 1위의 시드 범위(≈) 안에 있습니다: 시드로는 1위와 구별되지 "
-     "않습니다. "},
+     "하지만 {0}의 결과는 학습할 수 있는 모든 문제에서 1위이거나 1위의 시드 범위(≈) 안에 있습니다: 시드로는 1위들과 "
+     "구별되지 않습니다. "},
     {"report.suite.best-score", "By time to the targets {0} scores highest ({1} of 1). ",
      "목표에 도달하는 시간으로는 {0}의 점수가 가장 높습니다(1 중 {1}). "},
     {"report.suite.widest.changes", "The ranking changes with the problem: {0} ranks {1} on {2} but {3} on {4}. ",
-     "순위는 풀어야 할 문제에 따라 달라집니다: {0}는 {2}에서 {1}위지만 {4}에서는 {3}위입니다. "},
+     "순위는 풀어야 할 문제에 따라 달라집니다: {0}의 순위는 {2}에서 {1}위지만 {4}에서는 {3}위입니다. "},
     {"report.suite.widest.same", "Every optimizer holds the same rank on every problem. ",
      "모든 optimizer가 모든 문제에서 같은 순위입니다. "},
     {"report.suite.tuning.never",
@@ -363,7 +363,7 @@ constexpr std::array kTexts = std::to_array<Text>({
      "self-tuning 트랙처럼 조정 없이, 기본값으로, 격자에서 조정된 다른 모든 optimizer와 겨루는 것입니다. "},
     {"report.lr-free.rank", "{0} of {1} on {2}", "{2}에서 {1}개 중 {0}위"},
     {"report.lr-free.ranks", "{0} at its defaults would rank {1} (tuned like the others: {2}). ",
-     "{0}는 기본값으로 {1}가 됩니다(다른 것들처럼 조정하면: {2}위). "},
+     "{0}의 순위는 기본값으로 {1}입니다(다른 것들처럼 조정하면: {2}위). "},
     {"report.files.heading", "<h2>Files</h2>\n<p>Every figure's data: ", "<h2>파일</h2>\n<p>모든 그림의 데이터: "},
     {"report.figure.book", "Figure 1. The book's comparison (E1).", "그림 1. 책의 비교(E1)."},
     {"report.figure.lecture", "Figure 2. The lecture's six optimizers.", "그림 2. 강의의 optimizer 여섯 가지."},
