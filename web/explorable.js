@@ -535,7 +535,7 @@
     netSteps = 0;
     pointsLayer = null;
     var boxes = document.querySelectorAll('#ox-net-arms .ox-error');
-    runs.forEach(function (r, i) { if (boxes[i]) boxes[i].textContent = r.error; });
+    runs.forEach(function (r, i) { if (boxes[i]) boxes[i].textContent = r.error ? T('refused', r.error) : ''; });
     netDraw();
   }
 

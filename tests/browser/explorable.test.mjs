@@ -558,7 +558,14 @@ try {
   check(timings.network_frame_work_p90_ms < 1000 / 30, `a frame's work (4 networks' step and heat maps) at the 90th percentile, ${timings.network_frame_work_p90_ms} ms, within 30 fps`);
   await page.screenshot({ path: path.join(out, 'network-view-spiral-1280x800.png'), fullPage: true });
 
-  if (lang === 'ko') await koreanChecks('the page after training');
+  if (lang === 'ko') {
+    await koreanChecks('the page after training');
+    // An error the page shows: a value the library refuses, said in Korean with the library's message.
+    await page.evaluate(() => window.optlab.configure({ function: 'ravine', arms: [{ optimizer: 'adam', hyper: { eps: -1 } }] }));
+    const said = await page.locator('#ox-arms .ox-error').first().textContent();
+    check(/^[^a-z]*[\uac00-\ud7a3]/i.test(said) && /eps/.test(said), `a refused value is said in Korean, with the library's message: "${said}"`);
+    console.log(`korean: a refused value reads "${said}"`);
+  }
   // ---- formulas without inner scroll bars, at a wide window and at a phone's width ----
   await formulasFit(1400);
 
