@@ -150,7 +150,7 @@
   function hyperHtml(id, info, conv, hyper) {
     var html = '', defaults = info.defaults[conv];
     Object.keys(defaults).sort(function (a, b) { return (a === 'lr' ? -1 : 0) - (b === 'lr' ? -1 : 0); }).forEach(function (name) {
-      var v = hyper[name], hid = id + '-' + name, title = esc(info.descriptions[name] || name);
+      var v = hyper[name], hid = id + '-' + name, title = esc(TEXTS['hyper.' + name] || info.descriptions[name] || name);
       if (name === 'lr') {
         html += '<div class="ox-lr"><label for="' + hid + '" title="' + title + '">lr</label>' +
           '<input id="' + hid + '" data-role="lr" type="range" min="-5" max="1" step="0.01" value="' + Math.log10(v) + '" aria-valuetext="' + fmt(v) + '">' +

@@ -22,6 +22,7 @@
 
 #include "optlab/core/error.hpp"
 #include "optlab/language/language.hpp"
+#include "optlab/optim/hyper.hpp"
 #include "optlab/optim/registry.hpp"
 #include "optlab/plot/gnuplot.hpp"
 #include "optlab/problems/classify2d.hpp"
@@ -61,8 +62,11 @@ std::multiset<std::string> placeholders(std::string_view s) {
 
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
-// Keys whose English lives elsewhere: the registry's summaries, the docs' *Lecture* lines.
-bool korean_only(std::string_view key) { return starts_with(key, "summary.") || starts_with(key, "lecture."); }
+// Keys whose English lives elsewhere: the registry's summaries, the docs' *Lecture* lines, the
+// library's descriptions of the hyper-parameters (describe_hyper).
+bool korean_only(std::string_view key) {
+    return starts_with(key, "summary.") || starts_with(key, "lecture.") || starts_with(key, "hyper.");
+}
 
 // Every string literal "…" in a C++ source that has the form of a key (prefix.rest, no file
 // name such as summary.json). A small lexer: comments, character literals ('"'), escapes and raw
@@ -178,7 +182,15 @@ TEST(Texts, EveryKeyTheCodeAndTheScriptUseIsInTheTableAndEveryKeyIsUsed) {
     EXPECT_EQ(inits.size(), 5u) << "web/explorable.js's NET_INITS";
     for (const auto& a : activations) used.insert("page.net.activation." + a);
     for (const auto& i : inits) used.insert("page.net.init." + i);
-    for (const auto& info : optlab::optimizers()) used.insert("summary." + std::string(info.name));
+    for (const auto& info : optlab::optimizers()) {
+        used.insert("summary." + std::string(info.name));
+        for (auto c : {optlab::Convention::torch, optlab::Convention::keras, optlab::Convention::book}) {
+            for (const auto& [name, value] : info.defaults(c)) {
+                EXPECT_FALSE(optlab::describe_hyper(name).empty()) << name;
+                used.insert("hyper." + name);  // its control's tooltip
+            }
+        }
+    }
     // Arms' labels: a row per preset arm whose label has words.
     for (const auto& spec : {optlab::experiment::compare_preset(), optlab::experiment::init_compare_preset()}) {
         for (const auto& arm : spec.arms) {
@@ -197,6 +209,11 @@ TEST(Texts, EveryKeyTheCodeAndTheScriptUseIsInTheTableAndEveryKeyIsUsed) {
         }
     }
     for (const std::string& key : used) EXPECT_TRUE(table.count(key)) << key << " is not in the table";
+    // A description's Korean is of use while the library describes that hyper-parameter (an
+    // optimizer built only with LAPACK, Shampoo or SOAP, may be absent from this build).
+    for (const std::string& key : table) {
+        if (starts_with(key, "hyper.") && !optlab::describe_hyper(key.substr(6)).empty()) used.insert(key);
+    }
     for (const std::string& key : table) {
         if (starts_with(key, "lecture.")) continue;  // the next test: one per docs section with a *Lecture* line
         EXPECT_TRUE(used.count(key)) << key << " is in the table but nothing uses it";

@@ -553,6 +553,77 @@ constexpr std::array kTexts = std::to_array<Text>({
     {"summary.shampoo", "", "Shampoo: 각 행렬 블록을 기울기 통계의 L^−¼·G·R^−¼로 전처리, 보폭의 노름은 Adam에서 가져옴"},
     {"summary.soap", "", "SOAP: Shampoo 전처리기의 고유 기저에서의 Adam, 기저는 몇 단계마다 갱신"},
 
+    // ---- the Korean of the hyper-parameters' descriptions, the controls' tooltips (the English
+    //      is the library's, describe_hyper in src/optim/hyper.cpp) -----------------------------
+    {"hyper.lr", "", "학습률 γ (Prodigy, D-Adaptation, DoG: 추정한 보폭에 곱하는 배수, 1)"},
+    {"hyper.momentum", "", "모멘텀 계수 μ"},
+    {"hyper.dampening", "", "모멘텀 감쇠 τ (torch)"},
+    {"hyper.weight_decay", "", "가중치 감소 λ"},
+    {"hyper.nesterov", "", "Nesterov 모멘텀"},
+    {"hyper.maximize", "", "내려가는 대신 올라감(최대화)"},
+    {"hyper.lr_decay", "", "AdaGrad의 학습률 감소: γ/(1 + (t−1)·lr_decay)"},
+    {"hyper.initial_accumulator_value", "", "기울기 제곱 합의 초기값(AdaGrad, FTRL의 n); Yogi의 m과 v의 시작값"},
+    {"hyper.eps", "", "분모에 더하는 ε (Adafactor: ε1,ε2 쌍; ε1이 none이면 dtype의 epsilon)"},
+    {"hyper.alpha", "", "RMSprop의 기울기 제곱 평균 감쇠 α; ASGD의 보폭 감쇠 지수 α; AdEMAMix의 느린 EMA 가중치 α"},
+    {"hyper.centered", "", "centered RMSprop: 분산 추정값으로 나눔"},
+    {"hyper.rho", "", "AdaDelta의 감쇠 ρ"},
+    {"hyper.betas", "", "모멘트 추정의 감쇠율 β1,β2 (Adan: β1,β2,β3 — m, 기울기 변화량, n의 것; AdEMAMix: β1,β2,β3, β3은 느린 EMA의 것)"},
+    {"hyper.amsgrad", "", "AMSGrad: 2차 모멘트의 누적 최댓값"},
+    {"hyper.decoupled_weight_decay", "", "분리된 가중치 감소 θ ← θ(1 − γλ), AdamW처럼"},
+    {"hyper.momentum_decay", "", "NAdam의 모멘텀 감쇠 ψ"},
+    {"hyper.eps_root", "", "제곱근 안에서 2차 모멘트에 더하는 ε_root"},
+    {"hyper.warmup_steps", "", "학습률을 선형으로 올리는 워밍업 단계 수(Schedule-Free)"},
+    {"hyper.r", "", "Schedule-Free의 가중치가 t^r로 커짐"},
+    {"hyper.weight_lr_power", "", "Schedule-Free의 가중치가 lr_max^p로 커짐"},
+    {"hyper.beta2_decay", "", "Adafactor의 β̂ = t^beta2_decay, 새 통계의 가중치"},
+    {"hyper.d", "", "Adafactor의 갱신량 RMS 클리핑 임계값"},
+    {"hyper.ns_coefficients", "", "Muon의 Newton–Schulz 계수 a,b,c: X ← aX + (bS + cS²)X, S = XXᵀ"},
+    {"hyper.ns_steps", "", "Muon의 Newton–Schulz 반복 횟수"},
+    {"hyper.adjust_lr_fn", "", "Muon의 보폭 배율: original (√max(1, A/B)) 또는 match_rms_adamw (0.2·√max(A, B))"},
+    {"hyper.etas", "", "Rprop의 배율 η−,η+: 기울기 부호가 바뀔 때, 유지될 때의 보폭 배율"},
+    {"hyper.step_sizes", "", "Rprop의 가장 작은 보폭과 가장 큰 보폭 Δmin,Δmax"},
+    {"hyper.lambd", "", "ASGD의 감쇠 λ: η = γ/(1 + λγt)^α, 그리고 θ는 매 단계 λη만큼 줄어듦"},
+    {"hyper.t0", "", "ASGD에서 θ의 평균을 내기 시작하는 단계"},
+    {"hyper.learning_rate_power", "", "FTRL의 −q: 좌표별 학습률은 γ/n^q"},
+    {"hyper.l1_regularization_strength", "", "FTRL의 L1 강도 λ1: |z| ≤ λ1이면 θ = 0"},
+    {"hyper.l2_regularization_strength", "", "FTRL의 안정화 L2 강도 λ2"},
+    {"hyper.l2_shrinkage_regularization_strength", "", "FTRL의 수축 L2 강도 λs, 기울기에 2λs·θ로 더함"},
+    {"hyper.beta", "", "FTRL의 β, 분모의 n^q에 더함; Signum의 기울기 평균 감쇠 β"},
+    {"hyper.trust_coefficient", "", "LARS의 η: 신뢰 비율은 텐서마다 η·‖θ‖/(‖u‖ + ε)"},
+    {"hyper.trust_ratio_mask", "", "LARS: 이 그룹의 텐서를 신뢰 비율로 조정(false: r = 1)"},
+    {"hyper.beta3_warmup", "", "AdEMAMix에서 β3의 반감기가 β1의 것부터 선형으로 커지는 단계 수 T (none: 워밍업 없음)"},
+    {"hyper.alpha_warmup", "", "AdEMAMix에서 α가 0부터 선형으로 커지는 단계 수 T (none: 워밍업 없음)"},
+    {"hyper.clip_exponent", "", "ADOPT의 클리핑: 정규화한 기울기를 ±(t−1)^p로 자름(none: 자르지 않음)"},
+    {"hyper.decouple", "", "기울기의 L2 항 대신 분리된 가중치 감소(AdamW의 것)"},
+    {"hyper.beta3", "", "Prodigy에서 d를 위한 합의 감쇠 β3 (none: √β2)"},
+    {"hyper.d0", "", "해까지 거리 d의 초기 추정값 d0 (Prodigy, D-Adaptation)"},
+    {"hyper.d_coef", "", "Prodigy의 추정값 d̂에 곱하는 배수"},
+    {"hyper.growth_rate", "", "한 단계에서 d가 커질 수 있는 최대 배율(none: 제한 없음, 참조 구현의 inf)"},
+    {"hyper.use_bias_correction", "", "보폭 d·γ에서 Adam의 편향 보정(Prodigy, D-Adaptation)"},
+    {"hyper.layer_scale", "", "D-Adaptation의 배율 ρ: 그룹의 보폭 d·γ와 d의 합에서의 가중치"},
+    {"hyper.reps_rel", "", "DoG의 첫 거리 r_ε, 1 + ‖θ0‖에 대한 상대값"},
+    {"hyper.init_eta", "", "DoG의 첫 보폭 η, reps_rel 대신(none: reps_rel로부터)"},
+    {"hyper.max_iter", "", "L-BFGS의 단계당 반복 횟수, 반복마다 그 단계의 배치에서 손실을 다시 계산"},
+    {"hyper.max_eval", "", "L-BFGS의 단계당 손실 계산 횟수(0: ⌊max_iter·5/4⌋, torch의 None)"},
+    {"hyper.tolerance_grad", "", "‖g‖_∞ ≤ 이 값이면 L-BFGS가 그 단계를 멈춤"},
+    {"hyper.tolerance_change", "", "갱신량이나 손실의 변화가 이 값보다 작으면 L-BFGS가 그 단계를 멈춤"},
+    {"hyper.history_size", "", "L-BFGS가 보관하는 (갱신량, 기울기 변화) 쌍의 수"},
+    {"hyper.line_search_fn", "", "L-BFGS의 선 탐색: fixed (torch의 None: 보폭은 lr) 또는 strong_wolfe"},
+    {"hyper.cap_line_search", "", "L-BFGS: 선 탐색의 손실 계산을 max_eval로 제한(torch 2.10, pytorch#161488)"},
+    {"hyper.safeguard_warmup", "", "Prodigy의 s가 (d/d0)·d·γ 대신 (d/d0)·d만큼 커짐, 워밍업 스케줄용"},
+    {"hyper.shampoo_beta", "", "SOAP의 전처리 통계 L, R의 감쇠(음수: β2)"},
+    {"hyper.precondition_frequency", "", "전처리기를 새로 계산하는 간격(단계; SOAP: 고유 기저, Shampoo: 역제곱근)"},
+    {"hyper.max_precond_dim", "", "SOAP: 이보다 긴 차원은 전처리하지 않음"},
+    {"hyper.merge_dims", "", "SOAP: 곱이 max_precond_dim 이내인 동안 이웃한 차원을 합침"},
+    {"hyper.precondition_1d", "", "SOAP: 벡터도 전처리(n×n 통계), 2차원 이상 텐서만이 아니라"},
+    {"hyper.normalize_grads", "", "SOAP: 각 텐서의 갱신량을 그 RMS로 나눔"},
+    {"hyper.correct_bias", "", "SOAP: 보폭에 Adam의 편향 보정"},
+    {"hyper.max_preconditioner_dim", "", "Shampoo: 행렬을 행과 열이 최대 이만큼인 블록으로 나눔"},
+    {"hyper.start_preconditioning_step", "", "Shampoo: 전처리기를 쓰기 시작하는 단계(-1: precondition_frequency); 그전에는 접목한 방법만"},
+    {"hyper.grafting", "", "Shampoo: 각 블록이 보폭의 노름을 가져오는 방법, adam 또는 adagrad"},
+    {"hyper.grafting_beta2", "", "Shampoo: 접목한 Adam의 2차 모멘트 감쇠 β2"},
+    {"hyper.grafting_eps", "", "Shampoo: 접목한 방법의 분모의 ε"},
+
     // ---- the Korean of docs/optimizers.md's *Lecture* lines (the English is the docs') ---------
     {"lecture.sgd", "", "W ← W − η ∂L/∂W — 기울어진 방향으로 일정 step size만큼만 이동합니다."},
     {"lecture.momentum", "",
@@ -634,8 +705,17 @@ std::string page_texts_json(Lang lang) {
     for (const Text& t : kTexts) {
         if (t.key.substr(0, 5) == "page.") j[std::string(t.key.substr(5))] = std::string(lang == Lang::ko ? t.ko : t.en);
     }
-    // The path view shows each optimizer's summary beside its controls.
-    for (const OptimizerInfo& info : optimizers()) j["summary." + std::string(info.name)] = optimizer_summary_in(lang, info.name);
+    // The path view shows each optimizer's summary beside its controls, and each
+    // hyper-parameter's description as its control's tooltip (the engine's catalogue has them in
+    // English; a Korean page reads them here).
+    for (const OptimizerInfo& info : optimizers()) {
+        j["summary." + std::string(info.name)] = optimizer_summary_in(lang, info.name);
+        for (Convention c : {Convention::torch, Convention::keras, Convention::book}) {
+            for (const auto& [name, value] : info.defaults(c)) {
+                if (lang == Lang::ko) j["hyper." + name] = std::string(tr(lang, "hyper." + name));
+            }
+        }
+    }
     return j.dump();
 }
 
