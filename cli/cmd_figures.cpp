@@ -175,7 +175,11 @@ void setup_histogram_and_report(CLI::App& app, int& exit_code) {
     report->add_option("--dataset", rep->dataset, "fashion-mnist")->capture_default_str();
     report->add_option("--data", rep->data, "An MNIST-layout folder instead");
     report->add_option("--threads", rep->threads, "Threads (default: all cores)");
-    report->callback([rep, &exit_code] {
+    auto report_lang = std::make_shared<std::string>("en");
+    report->add_option("--lang", *report_lang, "The page's language: en (English) or ko (Korean: text and figures)")
+        ->capture_default_str();
+    report->callback([rep, report_lang, &exit_code] {
+        rep->lang = parse_lang(*report_lang);
         const std::filesystem::path index = write_report(*rep, say);
         std::cout << index.string() << "\n";
         exit_code = 0;
@@ -186,10 +190,12 @@ void setup_histogram_and_report(CLI::App& app, int& exit_code) {
     CLI::App* playground = app.add_subcommand(
         "playground", "Write the explorable alone: optimizer paths, live and offline, in one HTML page");
     playground->add_option("--out", *playground_out, "Output folder (writes index.html)")->capture_default_str();
+    auto playground_lang = std::make_shared<std::string>("en");
+    playground->add_option("--lang", *playground_lang, "The page's language: en (English) or ko (Korean)")->capture_default_str();
     playground->footer("The page runs optlab's optimizers compiled to WebAssembly: its paths are optlab "
                        "trajectory's numbers.\nIt needs a build configured with emscripten's emcc (docs/explorable.md).");
-    playground->callback([playground_out, &exit_code] {
-        std::cout << write_playground(*playground_out).string() << "\n";
+    playground->callback([playground_out, playground_lang, &exit_code] {
+        std::cout << write_playground(*playground_out, parse_lang(*playground_lang)).string() << "\n";
         exit_code = 0;
     });
 }

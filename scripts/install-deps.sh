@@ -27,6 +27,7 @@ packages=(
     wamerican              # words-charlm's text: /usr/share/dict/words
     gnuplot-nox          # draws every figure (cairo PNG and SVG terminals)
     fonts-dejavu-core    # the figures' and the report's font
+    fonts-nanum          # Hangul for `--lang ko`: the Korean figures' font (NanumGothic) and the page's
     util-linux           # setpriv and prlimit: tests run as nobody and under a file-size limit
     chromium             # tests load the report in a real (headless) browser
     emscripten           # builds the explorable's WebAssembly engine (web/), emcc 3.1.6

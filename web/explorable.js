@@ -15,6 +15,16 @@
   var app = document.getElementById('ox-app');
   if (!app || typeof optlabEngine !== 'function') return;
 
+  // Every text the page shows is the page's language's, from the one table of texts
+  // (app/src/language/texts.cpp), written into the page as JSON by explorable.cpp: T(key, a, b)
+  // is the text under `key` with its placeholders {0}, {1} filled. A key the table lacks shows
+  // as itself (texts_test fails on it first).
+  var TEXTS = JSON.parse((document.getElementById('ox-texts') || {}).textContent || '{}');
+  function T(key) {
+    var text = TEXTS[key] === undefined ? key : TEXTS[key], args = arguments;
+    return text.replace(/\{(\d+)\}/g, function (m, n) { return String(args[+n + 1]); });
+  }
+
   // ---- the engine, for the page and for scripts ------------------------------------------------
 
   var engine = null, catalogue = null;
@@ -94,28 +104,28 @@
       '<div class="ox-main">' +
       '<div class="ox-plot-wrap">' +
       '<canvas id="ox-contours" width="' + W + '" height="' + H + '" aria-hidden="true"></canvas>' +
-      '<svg id="ox-plot" viewBox="0 0 ' + W + ' ' + H + '" tabindex="0" role="img" aria-label="Contour plot with the optimizers\' paths; click or drag to move the start point, arrow keys move it too">' +
+      '<svg id="ox-plot" viewBox="0 0 ' + W + ' ' + H + '" tabindex="0" role="img" aria-label="' + esc(T('plot-label')) + '">' +
       '<g id="ox-minima"></g><g id="ox-paths"></g><circle id="ox-start" r="6"></circle><circle id="ox-hover" r="5" visibility="hidden"></circle></svg>' +
-      '<output id="ox-readout" class="ox-readout" aria-live="polite">Hover a path to read its steps.</output>' +
+      '<output id="ox-readout" class="ox-readout" aria-live="polite">' + esc(T('readout-hint')) + '</output>' +
       '</div>' +
       '<form class="ox-controls" id="ox-controls" onsubmit="return false">' +
-      '<div class="ox-row"><label for="ox-function">Function</label><select id="ox-function">' + fnOptions + '</select></div>' +
-      '<div class="ox-row"><label for="ox-convention">Convention</label><select id="ox-convention">' + convOptions + '</select></div>' +
-      '<div class="ox-row"><label for="ox-steps">Steps</label><input id="ox-steps" type="number" min="0" max="5000" step="1" value="' + state.steps + '"></div>' +
-      '<fieldset class="ox-row"><legend>Compare</legend>' +
-      '<label><input type="radio" name="ox-view" value="optimizers" checked> up to six optimizers</label> ' +
-      '<label><input type="radio" name="ox-view" value="conventions"> the first optimizer in torch, keras and book</label></fieldset>' +
-      '<div class="ox-row"><label for="ox-start-x">Start x</label><input id="ox-start-x" type="number" step="any">' +
+      '<div class="ox-row"><label for="ox-function">' + esc(T('function')) + '</label><select id="ox-function">' + fnOptions + '</select></div>' +
+      '<div class="ox-row"><label for="ox-convention">' + esc(T('convention')) + '</label><select id="ox-convention">' + convOptions + '</select></div>' +
+      '<div class="ox-row"><label for="ox-steps">' + esc(T('steps')) + '</label><input id="ox-steps" type="number" min="0" max="5000" step="1" value="' + state.steps + '"></div>' +
+      '<fieldset class="ox-row"><legend>' + esc(T('compare')) + '</legend>' +
+      '<label><input type="radio" name="ox-view" value="optimizers" checked> ' + esc(T('compare.optimizers')) + '</label> ' +
+      '<label><input type="radio" name="ox-view" value="conventions"> ' + esc(T('compare.conventions')) + '</label></fieldset>' +
+      '<div class="ox-row"><label for="ox-start-x">' + esc(T('start-x')) + '</label><input id="ox-start-x" type="number" step="any">' +
       '<label for="ox-start-y">y</label><input id="ox-start-y" type="number" step="any"></div>' +
       '<div id="ox-arms"></div>' +
-      '<button type="button" id="ox-add">Add an optimizer</button>' +
+      '<button type="button" id="ox-add">' + esc(T('add')) + '</button>' +
       '<p class="ox-timing" id="ox-timing" aria-live="off"></p>' +
       '</form></div>' +
       '<div class="ox-charts">' +
-      '<figure><svg id="ox-steplen" viewBox="0 0 ' + CW + ' ' + CH + '" role="img" aria-label="Step length per step, log scale"></svg>' +
-      '<figcaption>Step length ‖θ<sub>k</sub> − θ<sub>k−1</sub>‖ per step (log scale). AdaGrad\'s shrink as its sum of squared gradients grows.</figcaption></figure>' +
-      '<figure><svg id="ox-efflr" viewBox="0 0 ' + CW + ' ' + CH + '" role="img" aria-label="Effective learning rate per coordinate, log scale"></svg>' +
-      '<figcaption>Effective learning rate per coordinate, −Δθ<sub>i</sub> / g<sub>i</sub> (log scale; x solid, y dotted): the lr for SGD, each coordinate its own for the adaptive ones.</figcaption></figure>' +
+      '<figure><svg id="ox-steplen" viewBox="0 0 ' + CW + ' ' + CH + '" role="img" aria-label="' + esc(T('steplen-label')) + '"></svg>' +
+      '<figcaption>' + T('steplen-caption') + '</figcaption></figure>' +
+      '<figure><svg id="ox-efflr" viewBox="0 0 ' + CW + ' ' + CH + '" role="img" aria-label="' + esc(T('efflr-label')) + '"></svg>' +
+      '<figcaption>' + T('efflr-caption') + '</figcaption></figure>' +
       '</div>';
     bindControls();
   }
@@ -128,10 +138,10 @@
     var opts = catalogue.optimizers.map(function (o) { return option(o.name, o.label + ' (' + o.name + ')', o.name === arm.optimizer); }).join('');
     var html = '<fieldset class="ox-arm" data-index="' + index + '" style="border-color:' + COLORS[index] + '">' +
       '<legend><span class="ox-swatch" style="background:' + COLORS[index] + '"></span>' +
-      '<label for="' + id + '-optimizer">Optimizer ' + (index + 1) + '</label></legend>' +
+      '<label for="' + id + '-optimizer">' + esc(T('optimizer-n', index + 1)) + '</label></legend>' +
       '<select id="' + id + '-optimizer" data-role="optimizer">' + opts + '</select>' +
-      (state.arms.length > 1 ? ' <button type="button" data-role="remove" aria-label="Remove optimizer ' + (index + 1) + '">Remove</button>' : '') +
-      '<p class="ox-summary">' + esc(info.summary) + '</p><div class="ox-hyper">' + hyperHtml(id, info, conv, arm.hyper);
+      (state.arms.length > 1 ? ' <button type="button" data-role="remove" aria-label="' + esc(T('remove-n', index + 1)) + '">' + esc(T('remove')) + '</button>' : '') +
+      '<p class="ox-summary">' + esc(TEXTS['summary.' + arm.optimizer] || info.summary) + '</p><div class="ox-hyper">' + hyperHtml(id, info, conv, arm.hyper);
     return html + '</div><p class="ox-error" role="alert"></p></fieldset>';
   }
 
@@ -140,11 +150,11 @@
   function hyperHtml(id, info, conv, hyper) {
     var html = '', defaults = info.defaults[conv];
     Object.keys(defaults).sort(function (a, b) { return (a === 'lr' ? -1 : 0) - (b === 'lr' ? -1 : 0); }).forEach(function (name) {
-      var v = hyper[name], hid = id + '-' + name, title = esc(info.descriptions[name] || name);
+      var v = hyper[name], hid = id + '-' + name, title = esc(TEXTS['hyper.' + name] || info.descriptions[name] || name);
       if (name === 'lr') {
         html += '<div class="ox-lr"><label for="' + hid + '" title="' + title + '">lr</label>' +
           '<input id="' + hid + '" data-role="lr" type="range" min="-5" max="1" step="0.01" value="' + Math.log10(v) + '" aria-valuetext="' + fmt(v) + '">' +
-          '<label class="ox-visually-hidden" for="' + hid + '-value">lr value</label>' +
+          '<label class="ox-visually-hidden" for="' + hid + '-value">' + esc(T('lr-value')) + '</label>' +
           '<input id="' + hid + '-value" data-role="lr-value" type="number" step="any" min="0" value="' + v + '"></div>';
       } else if (typeof v === 'boolean') {
         html += '<label class="ox-check" title="' + title + '"><input type="checkbox" data-name="' + name + '"' + (v ? ' checked' : '') + '> ' + name + '</label>';
@@ -307,7 +317,7 @@
     var f = functionInfo(state.fn);
     document.getElementById('ox-minima').innerHTML = f.minima.map(function (m) {
       var q = toPixel(m[0], m[1]);
-      return '<path class="ox-minimum" d="M' + (q[0] - 6) + ' ' + q[1] + 'h12M' + q[0] + ' ' + (q[1] - 6) + 'v12"><title>minimum (' + m[0] + ', ' + m[1] + ')</title></path>';
+      return '<path class="ox-minimum" d="M' + (q[0] - 6) + ' ' + q[1] + 'h12M' + q[0] + ' ' + (q[1] - 6) + 'v12"><title>' + esc(T('minimum', m[0], m[1])) + '</title></path>';
     }).join('');
   }
 
@@ -336,7 +346,7 @@
         result = run({ 'function': state.fn, optimizer: s.optimizer, convention: s.convention, start: state.start, steps: state.steps, hyper: s.hyper }, true);
       } catch (err) {
         var box = errors[state.view === 'conventions' ? 0 : i];
-        if (box) box.textContent = (state.view === 'conventions' ? s.convention + ': ' : '') + err.message;
+        if (box) box.textContent = (state.view === 'conventions' ? s.convention + ': ' : '') + T('refused', err.message);
         return;
       }
       var pixels = [];
@@ -354,15 +364,14 @@
     document.getElementById('ox-paths').innerHTML = paths;
     // What was hovered belongs to the old paths.
     document.getElementById('ox-hover').setAttribute('visibility', 'hidden');
-    document.getElementById('ox-readout').textContent = 'Hover a path to read its steps.';
+    document.getElementById('ox-readout').textContent = T('readout-hint');
     var q = toPixel(state.start[0], state.start[1]);
     var start = document.getElementById('ox-start');
     start.setAttribute('cx', q[0]);
     start.setAttribute('cy', q[1]);
     drawCharts();
     lastRedrawMs = performance.now() - t0;
-    document.getElementById('ox-timing').textContent = 'Recomputed and drew ' + drawn.length + ' path(s) of ' + state.steps +
-      ' steps in ' + lastRedrawMs.toFixed(1) + ' ms.';
+    document.getElementById('ox-timing').textContent = T('timing', drawn.length, state.steps, lastRedrawMs.toFixed(1));
     app.setAttribute('data-redraws', String(++redraws));
   }
   var redraws = 0, pending = false;
@@ -402,7 +411,7 @@
     if (!isFinite(lo)) { lo = -1; hi = 1; }
     lo = Math.floor(lo); hi = Math.max(lo + 1, Math.ceil(hi));
     var html = '<text x="2" y="12" class="ox-axis">1e' + hi + '</text><text x="2" y="' + (CH - 16) + '" class="ox-axis">1e' + lo + '</text>' +
-      '<text x="' + CP + '" y="' + (CH - 2) + '" class="ox-axis">step 1</text><text x="' + (CW - 50) + '" y="' + (CH - 2) + '" class="ox-axis">step ' + n + '</text>' +
+      '<text x="' + CP + '" y="' + (CH - 2) + '" class="ox-axis">' + esc(T('chart-step', 1)) + '</text><text x="' + (CW - 50) + '" y="' + (CH - 2) + '" class="ox-axis">' + esc(T('chart-step', n)) + '</text>' +
       '<line x1="' + CP + '" y1="' + (CH - 16) + '" x2="' + CW + '" y2="' + (CH - 16) + '" class="ox-frame"></line>';
     // One plain loop per series: this runs every frame while the start point is dragged.
     var sx = (CW - CP - 6) / Math.max(1, n - 1), sy = (CH - 24) / (hi - lo);
@@ -471,35 +480,19 @@
     marker.setAttribute('fill', best.path.color);
     marker.setAttribute('visibility', 'visible');
     var r = best.row;
-    out.textContent = best.path.label + ', step ' + r[0] + ': (' + fmt(r[1]) + ', ' + fmt(r[2]) + '), f = ' + fmt(r[3]);
+    out.textContent = T('readout', best.path.label, r[0], fmt(r[1]), fmt(r[2]), fmt(r[3]));
   }
 
   // ---- the network view: a network learns, live ---------------------------------------------------
   // Up to four optimizers train the same network (one of the 2-D problems: TensorFlow
   // Playground's data, problems/classify2d.hpp) from the same initial weights on the same
   // batches, each a Network2d of the engine, which trains as `optlab train --problem 2d-…` does.
-  // Every text this view shows is in NET_TEXT, so that a translation is one more table.
+  // Its texts are the table's (T, keys "net.…"); its lists of choices (the keys below) are the
+  // engine's and the view's.
 
-  var NET_TEXT = {
-    title: 'A network learns, live',
-    intro: 'Up to four optimizers train the same small network on the same points, from the same initial weights and on the same batches. Each square is one network\'s decision: blue where it answers +1, orange where −1; filled dots are training points, ringed ones test points. The losses are those that optlab train --problem 2d-… logs for the same settings.',
-    play: 'Play', pause: 'Pause', step: 'One step', reset: 'Reset',
-    steps: 'Step', speed: 'Steps per frame',
-    data: 'Data', dataset: 'Dataset', noise: 'Noise (%)', trainRatio: 'Training points (%)', points: 'Points', seed: 'Seed',
-    features: 'Input features', network: 'Network', layers: 'Hidden layers', units: 'Units in layer', activation: 'Activation',
-    init: 'Initial weights', l2: 'L2 penalty λ', batch: 'Batch size', optimizers: 'Optimizers',
-    optimizer: 'Optimizer', convention: 'Convention', add: 'Add an optimizer', remove: 'Remove',
-    chart: 'Loss per step: training (the batch\'s, before the step) thin and solid, test (after the step) dashed',
-    chartLabel: 'Training and test loss per step of every optimizer',
-    board: function (label) { return label + '\'s decision boundary and the points'; },
-    lossLine: function (train, test) { return 'train ' + train + ', test ' + test; },
-    stopped: function (why) { return 'stopped: ' + why; },
-    datasets: { circle: 'Two circles', xor: 'XOR quadrants', gauss: 'Two Gaussians', spiral: 'Two spirals' },
-    featureNames: { x1: 'x₁', x2: 'x₂', x1sq: 'x₁²', x2sq: 'x₂²', x1x2: 'x₁x₂', sinx1: 'sin x₁', sinx2: 'sin x₂' },
-    activations: { relu: 'ReLU', tanh: 'tanh', sigmoid: 'sigmoid', linear: 'linear' },
-    inits: { 'std=1': 'std 1', 'std=0.01': 'std 0.01', xavier: 'Xavier', he: 'He', zeros: 'zeros' },
-    timing: function (n, ms) { return n + ' network(s): a frame\'s steps and heat maps in ' + ms + ' ms.'; }
-  };
+  var NET_FEATURES = { x1: 'x₁', x2: 'x₂', x1sq: 'x₁²', x2sq: 'x₂²', x1x2: 'x₁x₂', sinx1: 'sin x₁', sinx2: 'sin x₂' };  // formulas, in every language
+  var NET_ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'linear'];
+  var NET_INITS = ['std=1', 'std=0.01', 'xavier', 'he', 'zeros'];
   var NET_MAX = 4, NET_GRID = 50, NET_RANGE = 6, NET_BOARD = 240, NET_CW = 640, NET_CH = 200;
   var NET_COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
 
@@ -542,7 +535,7 @@
     netSteps = 0;
     pointsLayer = null;
     var boxes = document.querySelectorAll('#ox-net-arms .ox-error');
-    runs.forEach(function (r, i) { if (boxes[i]) boxes[i].textContent = r.error; });
+    runs.forEach(function (r, i) { if (boxes[i]) boxes[i].textContent = r.error ? T('refused', r.error) : ''; });
     netDraw();
   }
 
@@ -557,48 +550,48 @@
   }
 
   function buildNetwork() {
-    var T = NET_TEXT, c2 = engine.classify2dCatalogue();
+    var c2 = engine.classify2dCatalogue();
     var section = document.createElement('section');
     section.id = 'ox-net';
     section.className = 'ox-net';
     section.setAttribute('aria-labelledby', 'ox-net-title');
-    var datasets = c2.datasets.map(function (d) { return option(d, T.datasets[d] || d, d === net.dataset); }).join('');
+    var datasets = c2.datasets.map(function (d) { return option(d, T('net.dataset.' + d), d === net.dataset); }).join('');
     var features = c2.features.map(function (f) {
-      return '<label class="ox-check"><input type="checkbox" data-feature="' + f + '"' + (net.features.indexOf(f) >= 0 ? ' checked' : '') + '> ' + esc(T.featureNames[f] || f) + '</label>';
+      return '<label class="ox-check"><input type="checkbox" data-feature="' + f + '"' + (net.features.indexOf(f) >= 0 ? ' checked' : '') + '> ' + esc(NET_FEATURES[f] || f) + '</label>';
     }).join(' ');
-    var acts = Object.keys(T.activations).map(function (a) { return option(a, T.activations[a], a === net.activation); }).join('');
-    var inits = Object.keys(T.inits).map(function (a) { return option(a, T.inits[a], a === net.init); }).join('');
+    var acts = NET_ACTIVATIONS.map(function (a) { return option(a, T('net.activation.' + a), a === net.activation); }).join('');
+    var inits = NET_INITS.map(function (a) { return option(a, T('net.init.' + a), a === net.init); }).join('');
     var layers = [1, 2, 3, 4, 5, 6].map(function (n) { return option(n, n, n === net.hidden.length); }).join('');
     section.innerHTML =
-      '<h3 id="ox-net-title">' + esc(T.title) + '</h3><p class="ox-intro">' + esc(T.intro) + '</p>' +
+      '<h3 id="ox-net-title">' + esc(T('net.title')) + '</h3><p class="ox-intro">' + esc(T('net.intro')) + '</p>' +
       '<div class="ox-net-transport">' +
-      '<button type="button" id="ox-net-play">' + esc(T.play) + '</button> ' +
-      '<button type="button" id="ox-net-step">' + esc(T.step) + '</button> ' +
-      '<button type="button" id="ox-net-reset">' + esc(T.reset) + '</button> ' +
-      '<label for="ox-net-speed">' + esc(T.speed) + '</label> <input id="ox-net-speed" type="number" min="1" max="50" step="1" value="' + net.speed + '"> ' +
-      '<span>' + esc(T.steps) + ' <output id="ox-net-count" aria-live="off">0</output></span></div>' +
+      '<button type="button" id="ox-net-play">' + esc(T('net.play')) + '</button> ' +
+      '<button type="button" id="ox-net-step">' + esc(T('net.step')) + '</button> ' +
+      '<button type="button" id="ox-net-reset">' + esc(T('net.reset')) + '</button> ' +
+      '<label for="ox-net-speed">' + esc(T('net.speed')) + '</label> <input id="ox-net-speed" type="number" min="1" max="50" step="1" value="' + net.speed + '"> ' +
+      '<span>' + esc(T('net.steps')) + ' <output id="ox-net-count" aria-live="off">0</output></span></div>' +
       '<div class="ox-net-main"><div class="ox-net-boards" id="ox-net-boards"></div>' +
       '<form class="ox-controls ox-net-controls" id="ox-net-controls" onsubmit="return false">' +
-      '<fieldset class="ox-row"><legend>' + esc(T.data) + '</legend>' +
-      '<div class="ox-row"><label for="ox-net-dataset">' + esc(T.dataset) + '</label><select id="ox-net-dataset">' + datasets + '</select></div>' +
-      '<div class="ox-row"><label for="ox-net-noise">' + esc(T.noise) + '</label><input id="ox-net-noise" type="number" min="0" max="50" step="5" value="' + net.noise * 100 + '">' +
-      '<label for="ox-net-ratio">' + esc(T.trainRatio) + '</label><input id="ox-net-ratio" type="number" min="10" max="90" step="10" value="' + net.trainRatio * 100 + '"></div>' +
-      '<div class="ox-row"><label for="ox-net-seed">' + esc(T.seed) + '</label><input id="ox-net-seed" type="number" min="0" step="1" value="' + net.seed + '"></div>' +
+      '<fieldset class="ox-row"><legend>' + esc(T('net.data')) + '</legend>' +
+      '<div class="ox-row"><label for="ox-net-dataset">' + esc(T('net.dataset')) + '</label><select id="ox-net-dataset">' + datasets + '</select></div>' +
+      '<div class="ox-row"><label for="ox-net-noise">' + esc(T('net.noise')) + '</label><input id="ox-net-noise" type="number" min="0" max="50" step="5" value="' + net.noise * 100 + '">' +
+      '<label for="ox-net-ratio">' + esc(T('net.train-ratio')) + '</label><input id="ox-net-ratio" type="number" min="10" max="90" step="10" value="' + net.trainRatio * 100 + '"></div>' +
+      '<div class="ox-row"><label for="ox-net-seed">' + esc(T('net.seed')) + '</label><input id="ox-net-seed" type="number" min="0" step="1" value="' + net.seed + '"></div>' +
       '</fieldset>' +
-      '<fieldset class="ox-row"><legend>' + esc(T.features) + '</legend><div id="ox-net-features">' + features + '</div></fieldset>' +
-      '<fieldset class="ox-row"><legend>' + esc(T.network) + '</legend>' +
-      '<div class="ox-row"><label for="ox-net-layers">' + esc(T.layers) + '</label><select id="ox-net-layers">' + layers + '</select></div>' +
+      '<fieldset class="ox-row"><legend>' + esc(T('net.features')) + '</legend><div id="ox-net-features">' + features + '</div></fieldset>' +
+      '<fieldset class="ox-row"><legend>' + esc(T('net.network')) + '</legend>' +
+      '<div class="ox-row"><label for="ox-net-layers">' + esc(T('net.layers')) + '</label><select id="ox-net-layers">' + layers + '</select></div>' +
       '<div class="ox-row" id="ox-net-units"></div>' +
-      '<div class="ox-row"><label for="ox-net-activation">' + esc(T.activation) + '</label><select id="ox-net-activation">' + acts + '</select></div>' +
-      '<div class="ox-row"><label for="ox-net-init">' + esc(T.init) + '</label><select id="ox-net-init">' + inits + '</select></div>' +
-      '<div class="ox-row"><label for="ox-net-l2">' + esc(T.l2) + '</label><input id="ox-net-l2" type="number" min="0" step="any" value="' + net.l2 + '">' +
-      '<label for="ox-net-batch">' + esc(T.batch) + '</label><input id="ox-net-batch" type="number" min="1" max="250" step="1" value="' + net.batch + '"></div>' +
+      '<div class="ox-row"><label for="ox-net-activation">' + esc(T('net.activation')) + '</label><select id="ox-net-activation">' + acts + '</select></div>' +
+      '<div class="ox-row"><label for="ox-net-init">' + esc(T('net.init')) + '</label><select id="ox-net-init">' + inits + '</select></div>' +
+      '<div class="ox-row"><label for="ox-net-l2">' + esc(T('net.l2')) + '</label><input id="ox-net-l2" type="number" min="0" step="any" value="' + net.l2 + '">' +
+      '<label for="ox-net-batch">' + esc(T('net.batch')) + '</label><input id="ox-net-batch" type="number" min="1" max="250" step="1" value="' + net.batch + '"></div>' +
       '</fieldset>' +
-      '<div id="ox-net-arms"></div><button type="button" id="ox-net-add">' + esc(T.add) + '</button>' +
+      '<div id="ox-net-arms"></div><button type="button" id="ox-net-add">' + esc(T('net.add')) + '</button>' +
       '<p class="ox-timing" id="ox-net-timing" aria-live="off"></p>' +
       '</form></div>' +
-      '<figure class="ox-net-chart"><svg id="ox-net-loss" viewBox="0 0 ' + NET_CW + ' ' + NET_CH + '" role="img" aria-label="' + esc(T.chartLabel) + '"></svg>' +
-      '<figcaption>' + esc(T.chart) + '</figcaption></figure>';
+      '<figure class="ox-net-chart"><svg id="ox-net-loss" viewBox="0 0 ' + NET_CW + ' ' + NET_CH + '" role="img" aria-label="' + esc(T('net.chart-label')) + '"></svg>' +
+      '<figcaption>' + esc(T('net.chart')) + '</figcaption></figure>';
     app.appendChild(section);
     renderNetUnits();
     renderNetArms();
@@ -607,23 +600,22 @@
 
   function renderNetUnits() {
     document.getElementById('ox-net-units').innerHTML = net.hidden.map(function (u, i) {
-      return '<label for="ox-net-units-' + i + '">' + esc(NET_TEXT.units) + ' ' + (i + 1) + '</label>' +
+      return '<label for="ox-net-units-' + i + '">' + esc(T('net.units-n', i + 1)) + '</label>' +
         '<input id="ox-net-units-' + i + '" data-layer="' + i + '" type="number" min="1" max="8" step="1" value="' + u + '">';
     }).join('');
   }
 
   function renderNetArms() {
-    var T = NET_TEXT;
     document.getElementById('ox-net-arms').innerHTML = net.arms.map(function (arm, index) {
       var id = 'ox-net-arm' + index, info = optimizerInfo(arm.optimizer);
       var opts = catalogue.optimizers.map(function (o) { return option(o.name, o.label + ' (' + o.name + ')', o.name === arm.optimizer); }).join('');
       var convs = catalogue.conventions.map(function (c) { return option(c, c, c === arm.convention); }).join('');
       return '<fieldset class="ox-arm" data-index="' + index + '" style="border-color:' + NET_COLORS[index] + '">' +
         '<legend><span class="ox-swatch" style="background:' + NET_COLORS[index] + '"></span>' +
-        '<label for="' + id + '-optimizer">' + esc(T.optimizer) + ' ' + (index + 1) + '</label></legend>' +
+        '<label for="' + id + '-optimizer">' + esc(T('optimizer-n', index + 1)) + '</label></legend>' +
         '<select id="' + id + '-optimizer" data-role="optimizer">' + opts + '</select>' +
-        (net.arms.length > 1 ? ' <button type="button" data-role="remove" aria-label="' + esc(T.remove) + ' ' + (index + 1) + '">' + esc(T.remove) + '</button>' : '') +
-        '<div class="ox-row"><label for="' + id + '-convention">' + esc(T.convention) + '</label><select id="' + id + '-convention" data-role="convention">' + convs + '</select></div>' +
+        (net.arms.length > 1 ? ' <button type="button" data-role="remove" aria-label="' + esc(T('remove-n', index + 1)) + '">' + esc(T('remove')) + '</button>' : '') +
+        '<div class="ox-row"><label for="' + id + '-convention">' + esc(T('convention')) + '</label><select id="' + id + '-convention" data-role="convention">' + convs + '</select></div>' +
         '<div class="ox-hyper">' + hyperHtml(id, info, arm.convention, arm.hyper) + '</div><p class="ox-error" role="alert"></p></fieldset>';
     }).join('');
     document.getElementById('ox-net-add').disabled = net.arms.length >= NET_MAX;
@@ -632,7 +624,7 @@
     boards.innerHTML = net.arms.map(function (arm, i) {
       var label = optimizerInfo(arm.optimizer).label;
       return '<figure class="ox-net-board"><canvas width="' + NET_BOARD + '" height="' + NET_BOARD + '" role="img" aria-label="' +
-        esc(T.board(label)) + '"></canvas><figcaption><span class="ox-swatch" style="background:' + NET_COLORS[i] + '"></span>' +
+        esc(T('net.board', label)) + '"></canvas><figcaption><span class="ox-swatch" style="background:' + NET_COLORS[i] + '"></span>' +
         esc(label) + ' <span class="ox-net-losses"></span></figcaption></figure>';
     }).join('');
   }
@@ -714,7 +706,7 @@
 
   function netPlay(on) {
     net.playing = on;
-    document.getElementById('ox-net-play').textContent = on ? NET_TEXT.pause : NET_TEXT.play;
+    document.getElementById('ox-net-play').textContent = on ? T('net.pause') : T('net.play');
     if (on && !netFrame) netFrame = requestAnimationFrame(netTick);
   }
   function netTick() {
@@ -783,13 +775,13 @@
       ctx.drawImage(heat, 0, 0, NET_BOARD, NET_BOARD);
       ctx.drawImage(layer, 0, 0);
       var n = r.train.length;
-      captions[i].textContent = r.stopped ? NET_TEXT.stopped(r.stopped)
-        : n ? NET_TEXT.lossLine(fmt(r.train[n - 1]), fmt(r.test[n - 1])) : '';
+      captions[i].textContent = r.stopped ? T('net.stopped', r.stopped)
+        : n ? T('net.loss-line', fmt(r.train[n - 1]), fmt(r.test[n - 1])) : '';
     });
     document.getElementById('ox-net-count').textContent = String(runs.reduce(function (m, r) { return Math.max(m, r.train.length); }, 0));
     netChart();
     app.setAttribute('data-net-draws', String(++netDraws));
-    if (netFrameMs) document.getElementById('ox-net-timing').textContent = NET_TEXT.timing(runs.length, netFrameMs.toFixed(1));
+    if (netFrameMs) document.getElementById('ox-net-timing').textContent = T('net.timing', runs.length, netFrameMs.toFixed(1));
   }
 
   // Both losses of every network, on one linear scale from 0, at most 400 points a line.
@@ -805,8 +797,8 @@
     hi = hi > 0 ? hi : 1;
     var L = 40, B = 18, sx = (NET_CW - L - 6) / Math.max(1, n - 1), sy = (NET_CH - B - 8) / hi, every = Math.max(1, Math.ceil(n / 400));
     var html = '<text x="2" y="12" class="ox-axis">' + fmt(hi) + '</text><text x="2" y="' + (NET_CH - B) + '" class="ox-axis">0</text>' +
-      '<text x="' + L + '" y="' + (NET_CH - 4) + '" class="ox-axis">' + esc(NET_TEXT.steps) + ' 1</text>' +
-      '<text x="' + (NET_CW - 70) + '" y="' + (NET_CH - 4) + '" class="ox-axis">' + esc(NET_TEXT.steps) + ' ' + n + '</text>' +
+      '<text x="' + L + '" y="' + (NET_CH - 4) + '" class="ox-axis">' + esc(T('net.step-n', 1)) + '</text>' +
+      '<text x="' + (NET_CW - 70) + '" y="' + (NET_CH - 4) + '" class="ox-axis">' + esc(T('net.step-n', n)) + '</text>' +
       '<line x1="' + L + '" y1="' + (NET_CH - B) + '" x2="' + NET_CW + '" y2="' + (NET_CH - B) + '" class="ox-frame"></line>';
     runs.forEach(function (r, i) {
       // The batch's loss is noisy: thin and light; the test loss carries the comparison.
@@ -951,6 +943,6 @@
     };
     app.setAttribute('data-ready', 'true');
   }, function (err) {
-    app.innerHTML = '<p class="ox-error" role="alert">The engine did not start: ' + esc(err && err.message || err) + '</p>';
+    app.innerHTML = '<p class="ox-error" role="alert">' + esc(T('engine-failed', err && err.message || err)) + '</p>';
   });
 })();

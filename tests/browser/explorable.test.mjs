@@ -3,10 +3,11 @@
 // (headless, never a downloaded browser) on the page opened from disk with the network off.
 //
 //   node tests/browser/explorable.test.mjs --cli build/optlab --out build/test-output/explorable
-//       [--page build/test-output/report/index.html]
+//       [--page build/test-output/report/index.html] [--lang ko]
 //
-// Without --page it writes the page with `optlab playground`; with --page it checks that page
-// (the quick report's). Checks: no console error and no request leaving the disk; the page's
+// Without --page it writes the page with `optlab playground [--lang …]`; with --page it checks
+// that page (the quick report's, written with the same --lang). --lang (en by default) is the
+// language the page must be in: <html lang>, and for ko the Korean checks below. Checks: no console error and no request leaving the disk; the page's
 // window.optlab.trajectory equals `optlab trajectory --format json` bit for bit for every
 // optimizer and convention on three functions; moving a learning-rate slider and dragging the
 // start point redraw the paths as the engine (and the CLI) computes them; the three-conventions
@@ -16,7 +17,12 @@
 // 2d-…`'s run log (iterations.json: loss and test_loss per step) bit for bit for every dataset
 // and several optimizers, conventions and initializers; the view's networks train as
 // window.optlab.train computes; its controls restart them from the same seed; four networks of
-// 2×8 hidden units on 500 points with their heat maps are timed per frame. Screenshots go to --out. Exit 0 pass, 1 fail, 77 skipped (ctest's
+// 2×8 hidden units on 500 points with their heat maps are timed per frame. In both languages the
+// formulas of the selected optimizers (and, shown for the check, every optimizer's) read without
+// an inner scroll bar at 1400 px and at 390 px. The Korean page (--lang ko): no visible English
+// sentence (the rule and its exceptions: visibleEnglish below), Hangul glyphs drawn by a real
+// font (not the same tofu box for two different syllables), the report's figures titled in
+// Hangul (their SVG files). Screenshots go to --out. Exit 0 pass, 1 fail, 77 skipped (ctest's
 // SKIP_RETURN_CODE) when chromium, node_modules or the engine is missing.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -35,8 +41,9 @@ function skip(why) {
   console.log(`SKIPPED: ${why}`);
   process.exit(77);
 }
-if (!args.cli || !args.out) {
-  console.error('usage: explorable.test.mjs --cli OPTLAB --out DIR [--page INDEX.html]');
+const lang = args.lang || 'en';
+if (!args.cli || !args.out || !['en', 'ko'].includes(lang)) {
+  console.error('usage: explorable.test.mjs --cli OPTLAB --out DIR [--page INDEX.html] [--lang en|ko]');
   process.exit(2);
 }
 if (!existsSync(CHROMIUM)) skip(`${CHROMIUM} is not installed (scripts/install-deps.sh installs chromium)`);
@@ -60,7 +67,7 @@ mkdirSync(out, { recursive: true });
 let page_file = args.page && path.resolve(args.page);
 if (page_file && !existsSync(page_file)) skip(`${page_file} does not exist (report_test writes it; it needs dataset-fashion-mnist)`);
 if (!page_file) {
-  const r = spawnSync(args.cli, ['playground', '--out', path.join(out, 'playground')], { encoding: 'utf8' });
+  const r = spawnSync(args.cli, ['playground', '--lang', lang, '--out', path.join(out, 'playground')], { encoding: 'utf8' });
   if (r.status !== 0 && /built without the explorable/.test(r.stderr)) skip('this optlab was built without emcc: ' + r.stderr.trim());
   if (r.status !== 0) throw new Error('optlab playground failed: ' + r.stderr);
   page_file = r.stdout.trim();
@@ -103,6 +110,113 @@ function sameRows(page, cli) {
   return '';
 }
 
+
+// ---- the Korean page: the rule for visible English, and the allowed exceptions ----
+// A visible text node (rendered: it has client rects; or an <option> of a select) outside
+// <script>, <style>, <math> (the formulas) and <code> passes when it contains Hangul. One
+// without Hangul passes only when, after removing numbers (1, 0.001, 1e-3, −7) and file names
+// (suite.json, compare-curves.csv; a link whose text is in its href, suite-lr for
+// suite-lr.svg), every Latin word left is one of: a single letter (x, y, f,
+// θ's neighbours in formulas: g, t); an optimizer's registry name or a word of its label
+// (adam, Schedule-Free, AdamW), also of the formulas' sections (SOAP); a 2-D function's name or a word of its formula (ravine, sin,
+// exp); a convention (torch, keras, book); a hyper-parameter's name (lr, betas, weight_decay);
+// a 2-D problem's feature (sin); the report's problem names and metrics (quadratic, accuracy);
+// activations and initializers as the arms' labels write them (relu, sigmoid, tanh, std,
+// Xavier, He); and the units and marks SVG, ms, ln, E1–E4. Anything else is an English
+// sentence (or word) the Korean page should not show.
+async function visibleEnglish(page) {
+  return page.evaluate(() => {
+    const allowed = new Set(['svg', 'ms', 'ln', 'sin', 'cos', 'exp', 'log', 'max', 'min', 'sign', 'std', 'relu', 'sigmoid', 'tanh',
+      'xavier', 'he', 'linear', 'torch', 'keras', 'book', 'e1', 'e2', 'e3', 'e4', 'n/a', 'pytorch', 'lr']);
+    const c = window.optlab.catalogue;
+    const words = s => (s.match(/[A-Za-z][A-Za-z0-9_]*(?:[-'][A-Za-z0-9_]+)*/g) || []).map(w => w.toLowerCase());
+    for (const o of c.optimizers) {
+      [o.name, ...words(o.label), ...words(o.name)].forEach(w => allowed.add(w.toLowerCase()));
+      for (const conv of Object.keys(o.defaults)) Object.keys(o.defaults[conv]).forEach(h => allowed.add(h.toLowerCase()));
+    }
+    for (const f of c.functions) [f.name, ...words(f.name), ...words(f.formula)].forEach(w => allowed.add(w));
+    // The formulas' sections name every optimizer of the docs, also those the engine lacks (SOAP).
+    document.querySelectorAll('section.formula').forEach(s => words(s.getAttribute('data-optimizers')).forEach(w => allowed.add(w)));
+    c.conventions.forEach(w => allowed.add(w));
+    document.querySelectorAll('[data-problem]').forEach(e => words(e.getAttribute('data-problem')).forEach(w => allowed.add(w)));
+    ['loss', 'accuracy', 'perplexity', 'bpc', 'mse'].forEach(w => allowed.add(w));  // the suite's metrics, as its files name them
+    const bad = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const text = n.nodeValue.trim(), el = n.parentElement;
+      if (!text || el.closest('script, style, math, code')) continue;
+      if (!el.closest('option') && el.getClientRects().length === 0) continue;  // not rendered
+      if (/[\uac00-\ud7a3]/.test(text)) continue;
+      const link = el.closest('a');
+      if (link && (link.getAttribute('href') || '').includes(text)) continue;  // a file's link named as the file
+      const rest = text.replace(/[\w.-]+\.(csv|json|svg|png)\b/g, ' ').replace(/[-+−]?\d+(\.\d+)?(e[-+−]?\d+)?/gi, ' ');
+      const english = words(rest).filter(w => w.length > 1 && !allowed.has(w));
+      if (english.length) bad.push(`"${text.slice(0, 90)}" (${english.slice(0, 4).join(', ')}) in <${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}>`);
+    }
+    return bad;
+  });
+}
+// Hangul drawn by a real font: two different syllables drawn in the page's font must differ in
+// pixels (a missing glyph is the same tofu box for both), and the page's text has Hangul in a
+// font whose glyph is as wide as a syllable of the installed Korean font.
+async function hangulRenders(page) {
+  return page.evaluate(() => {
+    const font = getComputedStyle(document.body).fontFamily;
+    const canvas = document.createElement('canvas');
+    canvas.width = 64; canvas.height = 64;
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    const draw = ch => {
+      ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, 64, 64);
+      ctx.fillStyle = '#000'; ctx.font = `40px ${font}`; ctx.textBaseline = 'top'; ctx.fillText(ch, 4, 4);
+      return Array.from(ctx.getImageData(0, 0, 64, 64).data);
+    };
+    const ga = draw('가'), hih = draw('힣'), tofu = draw('\u{10FFFD}');  // a private-use code point: no font has it
+    const ink = px => px.filter((v, i) => i % 4 === 0 && v < 128).length;
+    const same = (a, b) => a.every((v, i) => v === b[i]);
+    return { font, differ: !same(ga, hih), notTofu: !same(ga, tofu), ink: ink(ga),
+             nanum: document.fonts.check('16px NanumGothic', '가') };
+  });
+}
+async function koreanChecks(what) {
+  const english = await visibleEnglish(page);
+  check(english.length === 0, `${what}: visible English in the Korean page (${english.length}):\n    ${english.slice(0, 25).join('\n    ')}`);
+  const glyphs = await hangulRenders(page);
+  check(glyphs.differ && glyphs.notTofu && glyphs.ink > 20,
+        `${what}: Hangul is drawn with real glyphs in "${glyphs.font}" (가 ≠ 힣: ${glyphs.differ}, 가 ≠ tofu: ${glyphs.notTofu}, ink ${glyphs.ink} px)`);
+  if (what === 'the page as it opens') {
+    console.log(`korean: Hangul drawn in "${glyphs.font}" (${glyphs.ink} dark pixels for 가 at 40 px; NanumGothic ${glyphs.nanum ? 'available' : 'missing'})`);
+    // The report's figures: every SVG the page links carries Hangul (its title, axes, legend).
+    const svgs = await page.evaluate(() => [...new Set([...document.querySelectorAll('a[href$=".svg"]')].map(a => a.getAttribute('href')))]);
+    for (const svg of svgs) {
+      const file = path.join(path.dirname(page_file), svg);
+      const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+      check(/<text[^>]*>[^<]*[\uac00-\ud7a3]/.test(text) || /[\uac00-\ud7a3]/.test(text.replace(/<[^>]*>/g, '')), `the figure ${svg} has a Korean title`);
+      check(/font-family="NanumGothic"/.test(text), `the figure ${svg} is drawn in NanumGothic`);
+    }
+    if (svgs.length) console.log(`korean: ${svgs.length} figures (SVG) titled in Hangul`);
+  }
+}
+// Every formula of the selected optimizers, and then of every optimizer, reads without an inner
+// scroll bar (scrollWidth ≤ clientWidth of each <math>, and nothing past the window's edge).
+async function formulasFit(width) {
+  await page.setViewportSize({ width, height: 900 });
+  await page.waitForTimeout(100);
+  const measure = () => page.evaluate(() => [...document.querySelectorAll('.formulas math')]
+    .filter(m => m.getClientRects().length && (m.scrollWidth > m.clientWidth || m.getBoundingClientRect().right > window.innerWidth + 1))
+    .map(m => `${m.closest('section').getAttribute('data-optimizers')}: ${m.scrollWidth} > ${m.clientWidth} px`));
+  const selected = await measure();
+  const shown = await page.evaluate(() => [...document.querySelectorAll('#ox-formulas section.formula')].filter(s => !s.hidden).length);
+  check(selected.length === 0, `at ${width} px the selected optimizers' formulas (${shown} sections) scroll: ${selected.slice(0, 8).join(', ')}`);
+  await page.screenshot({ path: path.join(out, `formulas-${width}.png`), fullPage: true });
+  const hidden = await page.evaluate(() => [...document.querySelectorAll('#ox-formulas section.formula[hidden]')]
+    .map(s => { s.hidden = false; s.setAttribute('data-test-shown', ''); return s; }).length);
+  const all = await measure();
+  check(all.length === 0, `at ${width} px every optimizer's formulas: ${all.length} scroll: ${all.slice(0, 8).join(', ')}`);
+  await page.evaluate(() => document.querySelectorAll('[data-test-shown]').forEach(s => { s.hidden = true; s.removeAttribute('data-test-shown'); }));
+  console.log(`formulas at ${width} px: none scrolls, of the ${shown} selected optimizers' sections and of all ${shown + hidden}`);
+}
+
+let page;
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -111,7 +225,7 @@ const browser = await chromium.launch({
 const timings = {};
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, offline: true });
-  const page = await context.newPage();
+  page = await context.newPage();
   const problems = [];
   page.on('console', m => { if (m.type() === 'error') problems.push('console error: ' + m.text()); });
   page.on('pageerror', e => problems.push('page error: ' + e.message));
@@ -126,6 +240,9 @@ try {
   await page.waitForSelector('#ox-app[data-ready="true"]', { timeout: 30000 });
   timings.load_ms = performance.now() - t;
   await page.screenshot({ path: path.join(out, 'opening-full-page.png'), fullPage: true });
+  const htmlLang = await page.evaluate(() => document.documentElement.lang);
+  check(htmlLang === lang, `<html lang="${htmlLang}">, expected "${lang}"`);
+  if (lang === 'ko') await koreanChecks('the page as it opens');
 
   // ---- the engine against the CLI, bit for bit ----
   t = performance.now();
@@ -220,7 +337,7 @@ try {
   const [px, py] = afterDrag[0].points.split(' ')[3].split(',').map(Number);
   await page.mouse.move(box.x + px / 640 * box.width, box.y + py / 440 * box.height);
   const readout = await page.locator('#ox-readout').textContent();
-  check(/step \d+: \(.*\), f = /.test(readout), `hovering a path reads a step: "${readout}"`);
+  check((lang === 'ko' ? /\d+단계: \(.*\), f = / : /step \d+: \(.*\), f = /).test(readout), `hovering a path reads a step: "${readout}"`);
 
   // Same optimizer, three conventions.
   await afterRedraw(() => page.locator('input[name="ox-view"][value="conventions"]').check());
@@ -441,9 +558,21 @@ try {
   check(timings.network_frame_work_p90_ms < 1000 / 30, `a frame's work (4 networks' step and heat maps) at the 90th percentile, ${timings.network_frame_work_p90_ms} ms, within 30 fps`);
   await page.screenshot({ path: path.join(out, 'network-view-spiral-1280x800.png'), fullPage: true });
 
+  if (lang === 'ko') {
+    await koreanChecks('the page after training');
+    // An error the page shows: a value the library refuses, said in Korean with the library's message.
+    await page.evaluate(() => window.optlab.configure({ function: 'ravine', arms: [{ optimizer: 'adam', hyper: { eps: -1 } }] }));
+    const said = await page.locator('#ox-arms .ox-error').first().textContent();
+    check(/^[^a-z]*[\uac00-\ud7a3]/i.test(said) && /eps/.test(said), `a refused value is said in Korean, with the library's message: "${said}"`);
+    console.log(`korean: a refused value reads "${said}"`);
+  }
+  // ---- formulas without inner scroll bars, at a wide window and at a phone's width ----
+  await formulasFit(1400);
+
   // ---- a phone's width ----
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForTimeout(100);
+  await formulasFit(390);
   const overflow = await page.evaluate(() => {
     const wide = [...document.querySelectorAll('#ox-app *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1);
     return wide.slice(0, 5).map(e => `${e.tagName}#${e.id}.${e.className} right ${e.getBoundingClientRect().right}`);

@@ -113,6 +113,33 @@ TEST(Cli, PlaygroundWritesThePageOrSaysTheEngineWasNotBuilt) {
     }
 }
 
+// --lang: ko writes the page in Korean (its content is texts_test's and the browser tests'); a
+// bad value is refused before any work, naming the flag, the value and the choices; --help
+// stays English.
+TEST(Cli, LangWritesTheKoreanPageRefusesOtherValuesAndHelpStaysEnglish) {
+    const std::string dir = std::string(OPTLAB_OUTPUT_DIR) + "/cli-playground-ko";
+    std::filesystem::remove_all(dir);
+    for (const char* command : {"playground", "report"}) {
+        const CliRun bad = optlab_run(std::string(command) + " --lang kr --out '" + dir + "'");
+        EXPECT_EQ(bad.code, 2) << command;
+        EXPECT_NE(bad.err.find("--lang 'kr': expected en (English) or ko (Korean)"), std::string::npos) << bad.err;
+        EXPECT_FALSE(std::filesystem::exists(dir)) << command << " --lang kr wrote " << dir;
+        const CliRun help = optlab_run(std::string(command) + " --help");
+        EXPECT_EQ(help.code, 0);
+        EXPECT_NE(help.out.find("--lang"), std::string::npos) << help.out;
+        for (unsigned char c : help.out) EXPECT_LT(c, 0xEA) << command << " --help has Hangul:\n" << help.out;
+    }
+    if (!optlab::explorable_built()) return;
+    const CliRun r = optlab_run("playground --lang ko --out '" + dir + "'");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string html = slurp(dir + "/index.html");
+    EXPECT_NE(html.find("<html lang=\"ko\">"), std::string::npos);
+    EXPECT_NE(html.find("\"net.play\":\"재생\""), std::string::npos) << "the script's texts in Korean";
+    EXPECT_NE(html.find("강의를 직접 실행하기"), std::string::npos);
+    ASSERT_EQ(optlab_run("playground --lang en --out '" + dir + "-en'").code, 0);
+    EXPECT_NE(slurp(dir + "-en/index.html").find("<html lang=\"en\">"), std::string::npos);
+}
+
 TEST(Cli, HelpListsOptimizersFunctionsAndFlags) {
     const CliRun top = optlab_run("--help");
     EXPECT_EQ(top.code, 0);

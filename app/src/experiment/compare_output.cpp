@@ -10,7 +10,7 @@
 namespace optlab::experiment {
 
 void write_compare(const std::filesystem::path& stem, const CompareSpec& spec,
-                   const CompareResult& result, const std::string& title, double y_max) {
+                   const CompareResult& result, const std::string& title, double y_max, Lang lang) {
     // Per arm (at its best lr): smoothed curves of every seed → mean, min, max per iteration.
     std::vector<std::vector<std::vector<double>>> curves(result.table.size());
     for (std::size_t t = 0; t < result.table.size(); ++t) {
@@ -57,8 +57,9 @@ void write_compare(const std::filesystem::path& stem, const CompareSpec& spec,
     if (!result.sweep.empty()) write_text(stem.string() + "-sweep.csv", table_csv(result.sweep));
 
     std::string gp = "set datafile separator ','\nset key top right box opaque\nset grid\n";
-    gp += "set title " + gnuplot_string(title + " — " + std::to_string(spec.seeds) + " seeds, mean and min-max band") + "\n";
-    gp += "set xlabel 'iteration'\nset ylabel 'training loss (smoothed)'\n";
+    gp += "set title " + gnuplot_string(trf(lang, "figure.compare.band", {title, std::to_string(spec.seeds)})) + "\n";
+    gp += "set xlabel " + gnuplot_string(std::string(tr(lang, "figure.iteration"))) + "\nset ylabel " +
+          gnuplot_string(std::string(tr(lang, "figure.compare.ylabel"))) + "\n";
     gp += "set yrange [0:" + format_number(y_max) + "]\nset xrange [0:" + std::to_string(spec.iterations - 1) + "]\n";
     const char* colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
     const std::string data = gnuplot_string(stem.filename().string() + "-curves.csv");
@@ -69,9 +70,9 @@ void write_compare(const std::filesystem::path& stem, const CompareSpec& spec,
         gp += data + " every ::1 using 1:" + std::to_string(c + 1) + ":" + std::to_string(c + 2) +
               " with filledcurves lc rgb '" + col + "' fs transparent solid 0.2 notitle, \\\n     ";
         gp += data + " every ::1 using 1:" + std::to_string(c) + " with lines lw 2 lc rgb '" + col + "' title " +
-              gnuplot_text(result.table[t].label) + (t + 1 < result.table.size() ? ", \\\n     " : "\n");
+              gnuplot_text(translated(lang, "arm.", result.table[t].label)) + (t + 1 < result.table.size() ? ", \\\n     " : "\n");
     }
-    plot_png_svg(stem, gp, 900, 560);
+    plot_png_svg(stem, gp, 900, 560, lang);
 }
 
 }  // namespace optlab::experiment

@@ -76,7 +76,7 @@ std::vector<LayerHistogram> run_init_histogram(const HistogramSpec& spec) {
 }
 
 void write_init_histogram(const std::filesystem::path& stem, const HistogramSpec& spec,
-                          const std::vector<LayerHistogram>& result) {
+                          const std::vector<LayerHistogram>& result, Lang lang) {
     std::string csv = "activation,init,layer,bin,lo,hi,count,mean,std,outside\n";
     for (const auto& h : result) {
         for (std::size_t b = 0; b < h.counts.size(); ++b) {
@@ -91,10 +91,9 @@ void write_init_histogram(const std::filesystem::path& stem, const HistogramSpec
         const std::string file = stem.filename().string() + ".csv";
         std::string gp = "set datafile separator ','\nset style fill solid 0.8 border lc rgb 'white'\nunset key\n";
         gp += "set multiplot layout " + std::to_string(spec.inits.size()) + "," + std::to_string(spec.layers) +
-              " title " + gnuplot_string("Activations of " + std::to_string(spec.layers) + " layers of " +
-                                         std::to_string(spec.nodes) + " " + act + " units, " +
-                                         std::to_string(spec.samples) + " random inputs (" +
-                                         std::to_string(spec.bins) + " bins)") + "\n";
+              " title " + gnuplot_string(trf(lang, "figure.histogram.title",
+                                             {std::to_string(spec.layers), std::to_string(spec.nodes), act,
+                                              std::to_string(spec.samples), std::to_string(spec.bins)})) + "\n";
         gp += "set tics font ',7'\nset format y '%.0s%c'\n";
         for (const std::string& init : spec.inits) {
             for (int layer = 1; layer <= spec.layers; ++layer) {
@@ -103,8 +102,9 @@ void write_init_histogram(const std::filesystem::path& stem, const HistogramSpec
                     if (x.activation == act && x.init == init && x.layer == layer) h = &x;
                 }
                 if (!h) continue;
-                gp += "set title \"" + init + ", layer " + std::to_string(layer) + "\\nmean " +
-                      format_number(std::round(h->mean * 1e3) / 1e3) + ", std " + format_number(std::round(h->std * 1e3) / 1e3) +
+                gp += "set title \"" +
+                      trf(lang, "figure.histogram.panel", {init, std::to_string(layer), format_number(std::round(h->mean * 1e3) / 1e3),
+                                                           format_number(std::round(h->std * 1e3) / 1e3)}) +
                       "\" font ',8'\n";
                 gp += "set xrange [" + format_number(h->lo) + ":" + format_number(h->hi) + "]\n";
                 gp += "plot " + gnuplot_string(file) + " every ::1 using ((strcol(1) eq '" + act +
@@ -113,7 +113,7 @@ void write_init_histogram(const std::filesystem::path& stem, const HistogramSpec
             }
         }
         gp += "unset multiplot\n";
-        plot_png_svg(stem.string() + "-" + act, gp, 1100, 210 * int(spec.inits.size()) + 50);
+        plot_png_svg(stem.string() + "-" + act, gp, 1100, 210 * int(spec.inits.size()) + 50, lang);
     }
 }
 

@@ -46,7 +46,7 @@ ReconstructionResult run_reconstructions(const ReconstructionSpec& spec, const T
     return r;
 }
 
-void write_reconstructions(const std::filesystem::path& stem, const ReconstructionResult& r) {
+void write_reconstructions(const std::filesystem::path& stem, const ReconstructionResult& r, Lang lang) {
     // The CSV: one line per image row; the plot's matrix: originals over reconstructions.
     const std::size_t h = r.height, w = r.width;
     std::string csv = "image,kind,row";
@@ -77,10 +77,10 @@ void write_reconstructions(const std::filesystem::path& stem, const Reconstructi
     const std::string body = fmt::format(
         "set palette gray negative\nunset colorbox\nunset key\nunset tics\nunset border\n"
         "set margins 0,0,0,2\nset size ratio -1\nset cbrange [0:1]\n"
-        "set title 'Test images (top) and their reconstructions (bottom)'\n"
+        "set title {}\n"
         "plot {} matrix with image\n",
-        gnuplot_string(stem.filename().string() + ".matrix"));
-    plot_png_svg(stem, body, 900, 270);
+        gnuplot_string(std::string(tr(lang, "figure.reconstructions.title"))), gnuplot_string(stem.filename().string() + ".matrix"));
+    plot_png_svg(stem, body, 900, 270, lang);
 }
 
 }  // namespace optlab::experiment

@@ -34,7 +34,7 @@ const char* const kColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#946
 std::string label(const SuiteResult& r, const std::string& optimizer) { return r.protocol.catalogue.label(optimizer); }
 
 // The performance profiles, by iterations and by seconds, side by side.
-void plot_profile(const std::filesystem::path& dir, const SuiteResult& r) {
+void plot_profile(const std::filesystem::path& dir, const SuiteResult& r, Lang lang) {
     std::string csv = "tau";
     for (const auto& o : r.protocol.optimizers) csv += "," + csv_cell(o) + " (iterations)," + csv_cell(o) + " (seconds)";
     csv += "\n";
@@ -48,10 +48,10 @@ void plot_profile(const std::filesystem::path& dir, const SuiteResult& r) {
     write_text(dir / "suite-profile.csv", csv);
     std::string gp = "set datafile separator ','\nset grid\nset key outside below horizontal font ',9'\n";
     gp += "set multiplot layout 1,2 title " +
-          gnuplot_string("Performance profiles: the share of problems an optimizer reaches the target within τ × the fastest") + "\n";
+          gnuplot_string(std::string(tr(lang, "figure.suite.profile.title"))) + "\n";
     gp += "set xrange [1:" + format_number(SuiteResult::kTauMax) + "]\nset yrange [0:1.05]\nset ylabel 'ρ(τ)'\n";
     for (int view = 0; view < 2; ++view) {
-        gp += std::string("set title ") + (view == 0 ? "'by iterations (reproducible)'" : "'by seconds (the cost of a step counts)'") +
+        gp += "set title " + gnuplot_string(std::string(tr(lang, view == 0 ? "figure.suite.profile.iterations" : "figure.suite.profile.seconds"))) +
               "\nset xlabel 'τ'\nplot ";
         for (std::size_t o = 0; o < r.protocol.optimizers.size(); ++o) {
             const double score = view == 0 ? r.score_iterations[o] : r.score_seconds[o];
@@ -62,14 +62,14 @@ void plot_profile(const std::filesystem::path& dir, const SuiteResult& r) {
         }
     }
     gp += "unset multiplot\n";
-    plot_png_svg(dir / "suite-profile", gp, 1200, 520);
+    plot_png_svg(dir / "suite-profile", gp, 1200, 520, lang);
 }
 
 // Ranks as a heat map: problems down, optimizers across, the rank written in each cell. Each
 // cell is a box (gnuplot's `with image` needs a grid of at least 2 × 2), and the colour range
 // is at least [1, 2] (a suite of one optimizer has only rank 1, and gnuplot refuses an empty
 // range).
-void plot_ranks(const std::filesystem::path& dir, const SuiteResult& r) {
+void plot_ranks(const std::filesystem::path& dir, const SuiteResult& r, Lang lang) {
     const std::size_t O = r.protocol.optimizers.size(), P = r.problems.size();
     std::string matrix, csv = "problem";
     for (const auto& o : r.protocol.optimizers) csv += "," + csv_cell(o);
@@ -86,32 +86,32 @@ void plot_ranks(const std::filesystem::path& dir, const SuiteResult& r) {
     }
     write_text(dir / "suite-ranks.csv", csv);
     write_text(dir / "suite-ranks.dat", matrix);
-    std::string gp = "set title " + gnuplot_string("Rank of each optimizer, tuned, by mean test metric (1 = best)") + "\n";
+    std::string gp = "set title " + gnuplot_string(std::string(tr(lang, "figure.suite.ranks.title"))) + "\n";
     gp += "set palette defined (0 '#2ca02c', 1 '#ffffbf', 2 '#d62728')\nset cbrange [1:" +
           std::to_string(std::max<std::size_t>(O, 2)) + "]\nset cbtics 1\n";
-    gp += "set cblabel 'rank'\nunset key\nset xtics rotate by -35 font ',9'\nset ytics font ',9'\n";
+    gp += "set cblabel " + gnuplot_string(std::string(tr(lang, "figure.suite.ranks.rank"))) + "\nunset key\nset xtics rotate by -35 font ',9'\nset ytics font ',9'\n";
     gp += "set xrange [-0.5:" + std::to_string(O) + "-0.5]\nset yrange [" + std::to_string(P) + "-0.5:-0.5]\n";
     gp += "set xtics (";
     for (std::size_t o = 0; o < O; ++o) gp += (o ? ", " : "") + gnuplot_text(label(r, r.protocol.optimizers[o])) + " " + std::to_string(o);
     gp += ")\nset ytics (";
     for (std::size_t p = 0; p < P; ++p) gp += (p ? ", " : "") + gnuplot_text(r.problems[p].name) + " " + std::to_string(p);
     gp += ")\nplot 'suite-ranks.dat' matrix using 1:2:(0.5):(0.5):3 with boxxyerror fillstyle solid 1.0 noborder "
-          "fillcolor palette, \\\n     '' matrix using 1:2:($3 == $3 ? sprintf('%d', $3) : 'n/a') with labels font ',10'\n";
-    plot_png_svg(dir / "suite-ranks", gp, 1000, 160 + 60 * int(P));
+          "fillcolor palette, \\\n     '' matrix using 1:2:($3 == $3 ? sprintf('%d', $3) : " +
+          gnuplot_string(std::string(tr(lang, "report.suite.not-applicable"))) + ") with labels font ',10'\n";
+    plot_png_svg(dir / "suite-ranks", gp, 1000, 160 + 60 * int(P), lang);
 }
 
 // Per problem, in one figure: the tuned runs' validation metric along the budget (mean over
 // seeds, min-max band), and the learning-rate sensitivity (the tuning grid).
-void plot_per_problem(const std::filesystem::path& dir, const SuiteResult& r) {
+void plot_per_problem(const std::filesystem::path& dir, const SuiteResult& r, Lang lang) {
     const std::size_t O = r.protocol.optimizers.size(), P = r.problems.size();
     const int columns = P < 3 ? int(P) : 3, rows = int((P + 2) / 3);
     std::string curves_gp = "set datafile separator ','\nset grid\nset key font ',8' box opaque\n";
     curves_gp += "set multiplot layout " + std::to_string(rows) + "," + std::to_string(columns) + " title " +
-                 gnuplot_string("Validation metric during training: each optimizer at its tuned learning rate, mean over " +
-                                std::to_string(r.protocol.seeds) + " seeds and min-max band") + "\n";
+                 gnuplot_string(trf(lang, "figure.suite.curves.title", {std::to_string(r.protocol.seeds)})) + "\n";
     std::string lr_gp = "set datafile separator ','\nset grid\nset logscale x\nset key font ',8' box opaque\n";
     lr_gp += "set multiplot layout " + std::to_string(rows) + "," + std::to_string(columns) + " title " +
-             gnuplot_string("Learning-rate sensitivity: validation metric at the end of the budget, seed 1 (gaps: diverged)") + "\n";
+             gnuplot_string(std::string(tr(lang, "figure.suite.lr.title"))) + "\n";
     for (std::size_t p = 0; p < P; ++p) {
         const SuiteProblem& problem = r.problems[p];
         // Curves: iteration → per optimizer mean, min, max over its tuned seeds.
@@ -148,8 +148,8 @@ void plot_per_problem(const std::filesystem::path& dir, const SuiteResult& r) {
         }
         const std::string curves_file = "suite-curves-" + problem.name + ".csv";
         write_text(dir / curves_file, csv);
-        curves_gp += "set title " + gnuplot_text(problem.name) + "\nset xlabel 'iteration'\nset ylabel " +
-                     gnuplot_string("validation " + problem.metric) + "\nset key " +
+        curves_gp += "set title " + gnuplot_text(problem.name) + "\nset xlabel " + gnuplot_string(std::string(tr(lang, "figure.iteration"))) +
+                     "\nset ylabel " + gnuplot_string(trf(lang, "figure.suite.validation", {problem.metric})) + "\nset key " +
                      (problem.lower_is_better ? "top right" : "bottom right") + "\nplot ";
         for (std::size_t o = 0; o < O; ++o) {
             const std::string c = std::to_string(2 + 3 * o), col = kColors[o % 12];
@@ -175,8 +175,8 @@ void plot_per_problem(const std::filesystem::path& dir, const SuiteResult& r) {
         }
         const std::string lr_file = "suite-lr-" + problem.name + ".csv";
         write_text(dir / lr_file, lr_csv);
-        lr_gp += "set title " + gnuplot_text(problem.name) + "\nset xlabel 'learning rate'\nset ylabel " +
-                 gnuplot_string("validation " + problem.metric) + "\nplot ";
+        lr_gp += "set title " + gnuplot_text(problem.name) + "\nset xlabel " + gnuplot_string(std::string(tr(lang, "figure.suite.learning-rate"))) +
+                 "\nset ylabel " + gnuplot_string(trf(lang, "figure.suite.validation", {problem.metric})) + "\nplot ";
         for (std::size_t o = 0; o < O; ++o) {
             lr_gp += "'" + lr_file + "' every ::1 using 1:" + std::to_string(2 + o) + " with linespoints lw 2 pt 7 lc rgb '" +
                      kColors[o % 12] + "' title " + gnuplot_text(label(r, r.protocol.optimizers[o])) + (o + 1 < O ? ", \\\n     " : "\n");
@@ -184,8 +184,8 @@ void plot_per_problem(const std::filesystem::path& dir, const SuiteResult& r) {
     }
     curves_gp += "unset multiplot\n";
     lr_gp += "unset multiplot\n";
-    plot_png_svg(dir / "suite-curves", curves_gp, 420 * columns, 340 * rows + 40);
-    plot_png_svg(dir / "suite-lr", lr_gp, 420 * columns, 340 * rows + 40);
+    plot_png_svg(dir / "suite-curves", curves_gp, 420 * columns, 340 * rows + 40, lang);
+    plot_png_svg(dir / "suite-lr", lr_gp, 420 * columns, 340 * rows + 40, lang);
 }
 
 }  // namespace
@@ -274,7 +274,7 @@ std::string suite_json(const SuiteResult& r) {
     return j.dump(1);
 }
 
-void write_suite(const std::filesystem::path& dir, const SuiteResult& r) {
+void write_suite(const std::filesystem::path& dir, const SuiteResult& r, Lang lang) {
     std::filesystem::create_directories(dir);
     const std::string json = suite_json(r) + "\n";
     write_file_atomic(dir / "suite.json", std::as_bytes(std::span(json.data(), json.size())));
@@ -297,9 +297,9 @@ void write_suite(const std::filesystem::path& dir, const SuiteResult& r) {
     }
     write_text(dir / "suite-table.csv", table);
     if (!gnuplot_available()) return;
-    plot_profile(dir, r);
-    plot_ranks(dir, r);
-    plot_per_problem(dir, r);
+    plot_profile(dir, r, lang);
+    plot_ranks(dir, r, lang);
+    plot_per_problem(dir, r, lang);
 }
 
 }  // namespace optlab::experiment

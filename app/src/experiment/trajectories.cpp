@@ -11,30 +11,30 @@
 
 namespace optlab::experiment {
 
-TrajectorySpec trajectory_preset(std::string_view name) {
+TrajectorySpec trajectory_preset(std::string_view name, Lang lang) {
     TrajectorySpec s;
     if (name == "book") {
-        s.title = "Optimizer paths (the book's comparison)";
+        s.title = tr(lang, "figure.trajectories.book");
         s.arms = {make_arm("sgd", 0.95), make_arm("momentum", 0.1), make_arm("adagrad", 1.5), make_arm("adam", 0.3)};
     } else if (name == "lecture") {
-        s.title = "Optimizer comparison (the lecture's six panels)";
+        s.title = tr(lang, "figure.trajectories.lecture");
         s.arms = {make_arm("sgd", 0.95), make_arm("momentum", 0.1), make_arm("nag", 0.08),
                   make_arm("adagrad", 1.5), make_arm("rmsprop", 0.2), make_arm("adam", 0.3)};
         s.columns = 3;
         s.x_range = {-15, 15};
         s.y_range = {-5, 5};
     } else if (name == "ravine-momentum") {
-        s.title = "SGD without and with momentum in a ravine";
-        s.arms = {make_arm("sgd", 0.95, "(a) SGD without momentum (lr 0.95)"),
-                  make_arm("momentum", 0.1, "(b) SGD with momentum 0.9 (lr 0.1)")};
+        s.title = tr(lang, "figure.trajectories.ravine-momentum");
+        s.arms = {make_arm("sgd", 0.95, std::string(tr(lang, "figure.trajectories.ravine-momentum.sgd"))),
+                  make_arm("momentum", 0.1, std::string(tr(lang, "figure.trajectories.ravine-momentum.momentum")))};
         s.y_range = {-5, 5};
     } else if (name == "local-minima") {
-        s.title = "Momentum rolls out of a local minimum where SGD stops";
+        s.title = tr(lang, "figure.trajectories.local-minima");
         s.function = "local-minima";
         s.start = function_2d("local-minima").start;
         s.steps = 200;
-        s.arms = {make_arm("sgd", 0.03, "SGD (lr 0.03): stops in the shallow well"),
-                  make_arm("momentum", 0.03, "Momentum 0.9 (lr 0.03): rolls on to the deeper one")};
+        s.arms = {make_arm("sgd", 0.03, std::string(tr(lang, "figure.trajectories.local-minima.sgd"))),
+                  make_arm("momentum", 0.03, std::string(tr(lang, "figure.trajectories.local-minima.momentum")))};
         s.x_range = {-3.5, 3.5};
         s.y_range = {-2, 2};
     } else {
@@ -59,7 +59,7 @@ std::vector<Path> run_trajectories(const TrajectorySpec& spec) {
 }
 
 void write_trajectories(const std::filesystem::path& stem, const TrajectorySpec& spec,
-                        const std::vector<Path>& paths) {
+                        const std::vector<Path>& paths, Lang lang) {
     const Function2d& fn = function_2d(spec.function);
     std::string csv = "arm,optimizer,step,x,y,f\n";
     for (std::size_t a = 0; a < paths.size(); ++a) {
@@ -88,10 +88,9 @@ void write_trajectories(const std::filesystem::path& stem, const TrajectorySpec&
           "\nset contour base\nunset surface\nset cntrparam levels 14\nset view map\n"
           "splot g(x,y)\nunset table\nunset contour\n";
     gp += "set multiplot layout " + std::to_string(rows) + "," + std::to_string(cols) + " title " +
-          gnuplot_string(spec.title + " — " + std::string(fn.formula) + ", start (" +
-                         format_number(spec.start[0]) + ", " + format_number(spec.start[1]) + "), " +
-                         std::to_string(spec.steps) + " steps, " + std::string(to_string(spec.convention)) +
-                         " convention") + "\n";
+          gnuplot_string(trf(lang, "figure.trajectories.title",
+                             {spec.title, std::string(fn.formula), format_number(spec.start[0]), format_number(spec.start[1]),
+                              std::to_string(spec.steps), std::string(to_string(spec.convention))})) + "\n";
     gp += "set xlabel 'x'\nset ylabel 'y'\nunset key\n";
     for (std::size_t a = 0; a < paths.size(); ++a) {
         gp += "set title " + gnuplot_text(paths[a].arm.label) + "\n";
@@ -103,7 +102,7 @@ void write_trajectories(const std::filesystem::path& stem, const TrajectorySpec&
         gp += "     $path" + std::to_string(a) + " using 1:2 with linespoints pt 7 ps 0.5 lc rgb '#d62728' lw 1.5\n";
     }
     gp += "unset multiplot\n";
-    plot_png_svg(stem, gp, 520 * cols, 430 * rows + 40);
+    plot_png_svg(stem, gp, 520 * cols, 430 * rows + 40, lang);
 }
 
 }  // namespace optlab::experiment

@@ -30,7 +30,14 @@ std::string gnuplot_text(const std::string& s) {
     return gnuplot_string(plain);
 }
 
-void plot_png_svg(const std::filesystem::path& stem, const std::string& body, int width, int height) {
+// DejaVu Sans, the figures' font since the first figure, has no Hangul: a Korean figure names
+// NanumGothic (Debian's fonts-nanum), whose Latin letters and digits are its own too, so a
+// figure is one font and cairo never falls back glyph by glyph (figure_test checks fontconfig
+// resolves the name to the installed file).
+std::string_view figure_font(Lang lang) { return lang == Lang::ko ? "NanumGothic" : "DejaVu Sans"; }
+
+void plot_png_svg(const std::filesystem::path& stem, const std::string& body, int width, int height, Lang lang) {
+    const std::string font = gnuplot_string(std::string(figure_font(lang)) + ",10");
     const std::filesystem::path script = stem.string() + ".gp";
     const std::filesystem::path log = stem.string() + ".gnuplot.log";
     {
@@ -39,11 +46,11 @@ void plot_png_svg(const std::filesystem::path& stem, const std::string& body, in
             << "` in this folder to redraw.\n"
             << "set encoding utf8\n"
             << "set terminal pngcairo size " << width << "," << height
-            << " enhanced font 'DejaVu Sans,10'\n"
+            << " enhanced font " << font << "\n"
             << "set output " << gnuplot_string(stem.filename().string() + ".png") << "\n"
             << body << "\nunset output\n"
             << "set terminal svg size " << width << "," << height
-            << " enhanced font 'DejaVu Sans,10' background '#ffffff'\n"
+            << " enhanced font " << font << " background '#ffffff'\n"
             << "set output " << gnuplot_string(stem.filename().string() + ".svg") << "\n"
             << body << "\nunset output\n";
         if (!out) throw IoError(script.string() + ": cannot write the gnuplot script");

@@ -7,6 +7,7 @@
 // MathML, which Chromium renders with no script.
 #include "optlab/report/html.hpp"
 #include "optlab/report/explorable.hpp"
+#include "optlab/language/language.hpp"
 
 #include <string_view>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "optlab/core/text.hpp"
 #include "optlab/experiment/trajectories.hpp"
 #include "optlab/io/hyper_json.hpp"
+#include "optlab/optim/registry.hpp"
 #include "optlab/plot/gnuplot.hpp"
 
 namespace optlab {
@@ -296,6 +298,30 @@ std::string opening_view_json() {
            format_number(spec.start[1]) + "],\"arms\":[" + arms + "]}";
 }
 
+// A section's heading: the docs' ("Momentum (heavy ball) and NAG"), or in another language the
+// registry labels of its names ("Momentum, NAG"), which need no translation.
+std::string heading(Lang lang, const FormulaSection& s) {
+    if (lang == Lang::en) return s.title;
+    std::string labels;
+    for (const std::string& n : s.names) labels += (labels.empty() ? "" : ", ") + std::string(optimizer_info(n).label);
+    return labels;
+}
+
+// A block's label: conventions ("torch", "keras / book") are names in every language; another
+// label ("every group together") is the table's text whose English it is (key formula.block.…).
+std::string block_label(Lang lang, const std::string& label) {
+    bool conventions = true;  // "torch", "keras / book", or no label
+    for (std::string_view part : split(label, '/')) {
+        while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+        while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
+        conventions = conventions && (part.empty() || part == "torch" || part == "keras" || part == "book");
+    }
+    if (lang == Lang::en || conventions) return label;
+    const std::string korean = translated(lang, "formula.block.", label);
+    if (korean != label) return korean;
+    throw Error("texts: the formula label '" + label + "' of docs/optimizers.md has no formula.block.… text (app/src/language/texts.cpp)");
+}
+
 std::string engine_scripts() {
     // The module defines optlabEngine(); the page's script starts it. Neither may close the
     // <script> it sits in (the build's output is checked by the browser test).
@@ -310,42 +336,43 @@ bool explorable_built() {
     return built;
 }
 
-std::string formulas_mathml() {
+std::string formulas_mathml(Lang lang) {
     std::string html = "<div class=\"formulas\">\n";
     for (const FormulaSection& s : read_sections(assets::optimizers_md())) {
         std::string names;
         for (const std::string& n : s.names) names += (names.empty() ? "" : " ") + n;
-        html += "<section class=\"formula\" data-optimizers=\"" + esc(names) + "\"><h4>" + esc(s.title) + "</h4>\n";
-        if (!s.lecture.empty()) html += "<p class=\"lecture\"><em>Lecture</em>: " + prose_html(s.lecture) + "</p>\n";
+        html += "<section class=\"formula\" data-optimizers=\"" + esc(names) + "\"><h4>" + esc(heading(lang, s)) + "</h4>\n";
+        // The *Lecture* line in English is the docs'; in Korean, the table's (key lecture.NAME).
+        if (!s.lecture.empty()) {
+            html += "<p class=\"lecture\"><em>" + std::string(tr(lang, "formula.lecture")) + "</em>: " +
+                    (lang == Lang::en ? prose_html(s.lecture) : std::string(tr(lang, "lecture." + s.names.front()))) + "</p>\n";
+        }
         if (s.blocks.empty() && !s.prose.empty()) html += "<p>" + prose_html(s.prose) + "</p>\n";
         for (const FormulaBlock& b : s.blocks) {
-            html += "<div class=\"block\"><p class=\"convention\">" + esc(b.label) + "</p>" + math_table(b.lines) + "</div>\n";
+            html += "<div class=\"block\"><p class=\"convention\">" + esc(block_label(lang, b.label)) + "</p>" + math_table(b.lines) +
+                    "</div>\n";
         }
         html += "</section>\n";
     }
     return html + "</div>\n";
 }
 
-std::string explorable_section() {
-    if (!explorable_built()) {
-        return "<section id=\"explorable\"><h2>The lecture, live</h2>\n<p class=\"note\">The interactive "
-               "explorable was not built: this optlab was configured without emscripten's <code>emcc</code> "
-               "(<code>scripts/install-deps.sh</code> installs it) or with <code>OPTLAB_BUILD_EXPLORABLE=OFF</code>; "
-               "see docs/explorable.md.</p></section>\n";
-    }
+std::string explorable_section(Lang lang) {
+    if (!explorable_built()) return std::string(tr(lang, "explorable.not-built"));
+    // The script's texts, in the page's language, where it reads them (web/explorable.js: T()).
+    // JSON inside <script>: "</" is written "<\/" so no text can close the element.
+    std::string texts = page_texts_json(lang);
+    for (std::size_t at = texts.find("</"); at != std::string::npos; at = texts.find("</", at + 3)) texts.replace(at, 2, "<\\/");
     return "<section id=\"explorable\" class=\"ox\" aria-labelledby=\"ox-title\">\n<style>\n" +
-           assets::explorable_css() +
-           "</style>\n<h2 id=\"ox-title\">The lecture, live: drag the start point</h2>\n"
-           "<p class=\"ox-intro\">Every path below is computed in this page by optlab's own optimizers, compiled to "
-           "WebAssembly: the numbers are those <code>optlab trajectory</code> prints. Click or drag on the plot to move "
-           "the start point (or focus it and use the arrow keys); hover a path to read its steps.</p>\n"
-           "<div id=\"ox-app\" class=\"ox-app\" data-preset=\"" + esc(opening_view_json()) + "\"><p class=\"ox-loading\">Starting the engine…</p></div>\n"
-           "<div id=\"ox-formulas\" class=\"ox-formulas\">\n<h3>The selected optimizers' updates "
-           "(docs/optimizers.md)</h3>\n" +
-           formulas_mathml() + "</div>\n" + engine_scripts() + "</section>\n";
+           assets::explorable_css() + "</style>\n" + std::string(tr(lang, "explorable.heading")) +
+           "<div id=\"ox-app\" class=\"ox-app\" data-preset=\"" + esc(opening_view_json()) + "\"><p class=\"ox-loading\">" +
+           std::string(tr(lang, "explorable.loading")) + "</p></div>\n"
+           "<div id=\"ox-formulas\" class=\"ox-formulas\">\n<h3>" + std::string(tr(lang, "explorable.formulas")) + "</h3>\n" +
+           formulas_mathml(lang) + "</div>\n<script type=\"application/json\" id=\"ox-texts\">" + texts + "</script>\n" +
+           engine_scripts() + "</section>\n";
 }
 
-std::filesystem::path write_playground(const std::filesystem::path& dir) {
+std::filesystem::path write_playground(const std::filesystem::path& dir, Lang lang) {
     if (!explorable_built()) {
         throw Error("optlab playground: this optlab was built without the explorable's engine (emcc was not "
                     "found when CMake configured it, or OPTLAB_BUILD_EXPLORABLE was OFF); install emscripten "
@@ -355,12 +382,12 @@ std::filesystem::path write_playground(const std::filesystem::path& dir) {
     std::filesystem::create_directories(dir, ec);
     if (ec || !std::filesystem::is_directory(dir)) throw IoError(dir.string() + ": cannot create the folder");
     const std::string html =
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<!DOCTYPE html>\n<html lang=\"" + std::string(lang_code(lang)) + "\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<title>optlab playground: optimizers, live</title>\n<style>body{font-family:\"DejaVu Sans\",Arial,"
-        "sans-serif;max-width:1250px;margin:1em auto;padding:0 1em;color:#222;line-height:1.4}</style>"
+        "<title>" + std::string(tr(lang, "playground.title")) + "</title>\n<style>body{font-family:" + page_font_family(lang) +
+        ";max-width:1250px;margin:1em auto;padding:0 1em;color:#222;line-height:1.4}</style>"
         "</head><body>\n" +
-        explorable_section() + "</body></html>\n";
+        explorable_section(lang) + "</body></html>\n";
     const std::filesystem::path index = dir / "index.html";
     write_text(index, html);
     return index;

@@ -16,6 +16,7 @@
 #include "optlab/report/explorable.hpp"
 #include "findings.hpp"
 #include "optlab/report/html.hpp"
+#include "optlab/language/language.hpp"
 #include "optlab/core/text.hpp"
 
 namespace optlab {
@@ -41,11 +42,12 @@ std::string figure(const std::string& stem, const std::string& caption) {
            ".svg\">SVG</a>)</span></figcaption></figure>\n";
 }
 
-std::string compare_table(const CompareResult& r) {
-    std::string t = "<table><tr><th></th><th>lr</th><th>final loss (mean of the last 100 iterations)</th>"
-                    "<th>smoothed loss at the end</th><th>test accuracy</th><th>ms / iteration</th></tr>\n";
+std::string compare_table(const CompareResult& r, Lang lang) {
+    std::string t = "<table><tr><th></th><th>lr</th><th>" + std::string(tr(lang, "report.table.final-loss")) + "</th><th>" +
+                    std::string(tr(lang, "report.table.smoothed")) + "</th><th>" + std::string(tr(lang, "report.table.accuracy")) +
+                    "</th><th>" + std::string(tr(lang, "report.table.ms")) + "</th></tr>\n";
     for (const auto& row : r.table) {
-        t += "<tr><td>" + esc(row.label) + "</td><td>" + format_number(row.lr) + "</td><td>" +
+        t += "<tr><td>" + esc(translated(lang, "arm.", row.label)) + "</td><td>" + format_number(row.lr) + "</td><td>" +
              fixed(row.final_loss_mean, 4) + " ± " + fixed(row.final_loss_std, 4) + "</td><td>" +
              fixed(row.smoothed_last_mean, 4) + "</td><td>" + fixed(row.test_accuracy_mean, 4) + " ± " +
              fixed(row.test_accuracy_std, 4) + "</td><td>" + fixed(row.ms_per_iteration, 3) + "</td></tr>\n";
@@ -55,6 +57,7 @@ std::string compare_table(const CompareResult& r) {
 
 // What the page says is computed from this run: the figures' numbers, gathered here.
 struct Results {
+    Lang lang = Lang::en;                 // the page's language
     std::vector<Path> book;               // E1's paths (SGD, Momentum, AdaGrad, Adam)
     std::vector<Path> ravine, local;      // Figures 3 and 4: SGD without and with momentum
     std::vector<LayerHistogram> hist;     // E3
@@ -74,6 +77,9 @@ struct Results {
         }
         return LayerHistogram{};
     }
+    /// The page's text under `key`, and with its placeholders filled.
+    std::string text(std::string_view key) const { return std::string(tr(lang, key)); }
+    std::string text(std::string_view key, std::initializer_list<std::string> args) const { return trf(lang, key, args); }
 };
 
 // A sentence of the page that claims something about the data: its verdict and identity as
@@ -83,12 +89,15 @@ std::string claim(const std::string& id, bool holds, const std::string& text, co
            ">" + text + "</span>";
 }
 
-std::string count(int n, const std::string& one, const std::string& many) {
-    return std::to_string(n) + " " + (n == 1 ? one : many);
+// "4 times" / "1 time": a count with its unit (the family's keys FAMILY.one, FAMILY.many).
+std::string count(Lang lang, int n, const std::string& family) {
+    return trf(lang, family + (n == 1 ? "one" : "many"), {std::to_string(n)});
 }
 
 // "crosses the valley floor 4 times" / "never crosses the valley floor"
-std::string crossings(int n) { return n == 0 ? "never crosses the valley floor" : "crosses the valley floor " + count(n, "time", "times"); }
+std::string crossings(Lang lang, int n) {
+    return n == 0 ? std::string(tr(lang, "report.crossings.never")) : trf(lang, "report.crossings", {count(lang, n, "report.times.")});
+}
 
 // Three significant digits, for values of any size (a spread of 1e-5, a ratio of 30 000).
 std::string sig(double v) {
@@ -100,22 +109,22 @@ std::string sig(double v) {
 // A label without its settings: "AdaGrad (lr 1.5)" → "AdaGrad".
 std::string short_label(const std::string& label) { return label.substr(0, label.find(" (")); }
 
-const char* kHead = R"(<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>optlab report: which optimizer?</title>
+std::string head(Lang lang) {
+    return R"(<!DOCTYPE html>
+<html lang=")" + std::string(lang_code(lang)) + R"("><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>)" +
+           std::string(tr(lang, "report.title")) + R"(</title>
 <style>
-body{font-family:"DejaVu Sans",Arial,sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222;line-height:1.5}
+body{font-family:)" + page_font_family(lang) + R"(;max-width:1150px;margin:2em auto;padding:0 1em;color:#222;line-height:1.5}
 h1{font-size:1.7em}h2{margin-top:2em;border-bottom:1px solid #ccc}
 figure{margin:1em 0}img{max-width:100%;border:1px solid #ddd}figcaption{color:#555;font-size:.9em}
 table{border-collapse:collapse;margin:1em 0;font-size:.9em}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}
 td:first-child,th:first-child{text-align:left}code{background:#f4f4f4;padding:0 .2em}
 .formulas h4{margin:.8em 0 .2em}.formulas .convention{font-weight:bold;margin:.3em 0 0}.formulas .script{display:none}.formulas math{display:inline math;margin-left:1em;overflow-x:auto;max-width:100%}.formulas mtd{text-align:left}.formulas .remark{color:#666;font-size:.85em}.files{font-size:.85em}.note{color:#555}
 </style></head><body>
-<h1>Which optimizer? — an optlab report</h1>
-<p>Training is the search for the parameters that minimise a loss. This page runs the lecture's
-experiments with optlab and shows what they answer: how the update rules move, how the initial
-weights decide whether a network learns at all, and how the optimizers compare on real data.
-Every figure has its data beside it as CSV; every number below comes from this run.</p>
+<h1>)" + std::string(tr(lang, "report.h1")) + R"(</h1>
+<p>)" + std::string(tr(lang, "report.intro")) + R"(</p>
 )";
+}
 
 // The page counts its own loaded images (a headless browser reads the attribute).
 const char* kFoot = R"(<script>
@@ -139,35 +148,33 @@ const findings::PathFacts* facts_of(const std::vector<findings::PathFacts>& fact
 
 std::string paths_section(const Results& r, const std::string& figures) {
     using findings::PathFacts;
+    const Lang lang = r.lang;
     const std::vector<PathFacts> ranked = findings::by_final_loss(r.book);
     const PathFacts* sgd = facts_of(ranked, "sgd");
     const PathFacts* momentum = facts_of(ranked, "momentum");
     const PathFacts* adagrad = facts_of(ranked, "adagrad");
     const PathFacts* adam = facts_of(ranked, "adam");
-    std::string html = "<h2>1. How the update rules move</h2>\n<p>Paths on f(x, y) = x²/20 + y², whose curvature along y is 20 "
-                       "times that along x, from (−7, 2) at the book's learning rates; the minimum is (0, 0). ";
+    std::string html = r.text("report.paths.heading") + r.text("report.paths.intro");
     if (sgd && momentum && adagrad && adam) {
-        const std::string steps = std::to_string(sgd->steps) + " steps";
+        const std::string steps = r.text("report.steps", {std::to_string(sgd->steps)});
+        const std::string flips = count(lang, sgd->y_flips, "report.times.");
         html += claim("sgd-zigzag", sgd->zig_zags(),
-                      sgd->zig_zags() ? "SGD zig-zags across the ravine: its y changes sign " + count(sgd->y_flips, "time", "times") +
-                                            " in " + steps + "."
-                                      : "SGD's y changes sign only " + count(sgd->y_flips, "time", "times") + " in " + steps +
-                                            ": it hardly zig-zags here.") + " ";
+                      r.text(sgd->zig_zags() ? "report.sgd-zigzag.holds" : "report.sgd-zigzag.not", {flips, steps})) + " ";
         const bool calmer = momentum->y_flips < sgd->y_flips;
         html += claim("momentum-calmer", calmer,
-                      "Momentum, the lecture's ball rolling in a bowl, " + crossings(momentum->y_flips) +
-                          (calmer ? ", fewer than SGD," : ", no fewer than SGD,")) + " ";
+                      r.text(calmer ? "report.momentum-calmer.holds" : "report.momentum-calmer.not", {crossings(lang, momentum->y_flips)})) + " ";
         html += claim("momentum-overshoots", momentum->max_x > 0,
-                      momentum->max_x > 0 ? "and its speed carries it past the minimum along x, to x = " + fixed(momentum->max_x, 2) + "."
-                                          : "and never passes the minimum's x = 0 (it gets to x = " + fixed(momentum->max_x, 2) + ").") + " ";
+                      r.text(momentum->max_x > 0 ? "report.momentum-overshoots.holds" : "report.momentum-overshoots.not",
+                             {fixed(momentum->max_x, 2)})) + " ";
         const bool shrinks = adagrad->shrinking_steps == adagrad->steps - 1;
         html += claim("adagrad-shrinks", shrinks,
-                      (shrinks ? "AdaGrad's steps shrink at every step" : "AdaGrad's steps shrink on only " +
-                                     std::to_string(adagrad->shrinking_steps) + " of " + std::to_string(adagrad->steps - 1) + " steps") +
-                          std::string(" as its squared gradients accumulate (from ") + fixed(adagrad->first_step, 3) + " to " +
-                          sig(adagrad->last_step) + "), and it " + crossings(adagrad->y_flips) + ".") + " ";
-        html += "Adam, Momentum and AdaGrad in one rule, " + crossings(adam->y_flips) +
-                (adam->max_x > 0 ? " and passes x = 0, to x = " + fixed(adam->max_x, 2) : " and stays left of x = 0") + ". ";
+                      shrinks ? r.text("report.adagrad-shrinks.holds",
+                                       {fixed(adagrad->first_step, 3), sig(adagrad->last_step), crossings(lang, adagrad->y_flips)})
+                              : r.text("report.adagrad-shrinks.not",
+                                       {std::to_string(adagrad->shrinking_steps), std::to_string(adagrad->steps - 1),
+                                        fixed(adagrad->first_step, 3), sig(adagrad->last_step), crossings(lang, adagrad->y_flips)})) + " ";
+        html += adam->max_x > 0 ? r.text("report.adam-path.passes", {crossings(lang, adam->y_flips), fixed(adam->max_x, 2)})
+                                : r.text("report.adam-path.stays", {crossings(lang, adam->y_flips)});
         std::string order, ids;
         for (std::size_t i = 0; i < ranked.size(); ++i) {
             order += (i ? ", " : "") + esc(short_label(ranked[i].label)) + " (f = " + fixed(ranked[i].final_f, 4) + ")";
@@ -175,40 +182,33 @@ std::string paths_section(const Results& r, const std::string& figures) {
         }
         const bool lecture = ranked.front().optimizer == "adagrad";
         html += claim("book-winner", lecture,
-                      "After " + steps + " their losses rank them " + order + ": " +
-                          (lecture ? "AdaGrad ends lowest, so on this function AdaGrad looks best, as the lecture says."
-                                   : esc(short_label(ranked.front().label)) + " ends lowest, not AdaGrad, which the lecture says looks best here."),
+                      lecture ? r.text("report.book-winner.holds", {steps, order})
+                              : r.text("report.book-winner.not", {steps, order, esc(short_label(ranked.front().label))}),
                       " data-order=\"" + ids + "\"") +
-                " The answer depends on the problem and the hyper-parameters, which is why the next sections measure.";
+                r.text("report.paths.depends");
     }
     html += "</p>\n" + figures + "<p>";
     if (r.ravine.size() == 2) {
         const PathFacts plain = findings::path_facts(r.ravine[0]), heavy = findings::path_facts(r.ravine[1]);
         const bool damped = heavy.y_flips < plain.y_flips;
         html += claim("ravine-damped", damped,
-                      "In the ravine (Figure 3) SGD's y changes sign " + count(plain.y_flips, "time", "times") + ", with momentum " +
-                          count(heavy.y_flips, "time", "times") + ": " +
-                          (damped ? "the heavy ball damps the oscillation across the valley."
-                                  : "here the heavy ball does not damp the oscillation across the valley.")) + " ";
+                      r.text(damped ? "report.ravine-damped.holds" : "report.ravine-damped.not",
+                             {count(lang, plain.y_flips, "report.times."), count(lang, heavy.y_flips, "report.times.")})) + " ";
     }
     if (r.local.size() == 2) {
         const findings::Wells w = findings::local_minima_wells();
         const PathFacts plain = findings::path_facts(r.local[0]), heavy = findings::path_facts(r.local[1]);
         auto where = [&](const PathFacts& f) {
-            return "x = " + fixed(f.final_x, 2) + (f.final_x > w.ridge ? ", in the shallow well" : ", in the deeper well");
+            return r.text(f.final_x > w.ridge ? "report.local-minima.shallow" : "report.local-minima.deeper", {fixed(f.final_x, 2)});
         };
         const bool lecture = plain.final_x > w.ridge && heavy.final_x < w.ridge;
         html += claim("local-minima", lecture,
-                      "With a shallow local minimum on the way (Figure 4: x⁴/4 − 2x² + x + y², whose wells are at x = " +
-                          fixed(w.shallow, 2) + " and, deeper, x = " + fixed(w.deep, 2) + ", with a ridge at x = " + fixed(w.ridge, 2) +
-                          "), after " + std::to_string(plain.steps) + " steps SGD ends at " + where(plain) + ", Momentum at " +
-                          where(heavy) + (lecture ? ": Momentum's speed carried it over the ridge where SGD stopped."
-                                                  : ": not the lecture's picture of a ball rolling over the ridge this time."));
+                      r.text(lecture ? "report.local-minima.holds" : "report.local-minima.not",
+                             {fixed(w.shallow, 2), fixed(w.deep, 2), fixed(w.ridge, 2), std::to_string(plain.steps), where(plain),
+                              where(heavy)}));
     }
     html += "</p>\n";
-    return html + "<h2>2. The update rules</h2>\n<p class=\"note\">Exactly as optlab computes them, in the order the "
-                  "code computes them: docs/optimizers.md's text, typeset. θ parameter, g gradient, γ learning rate, λ "
-                  "weight_decay, t the step; ±g is −g under maximize.</p>\n" + formulas_mathml();
+    return html + r.text("report.rules.heading") + formulas_mathml(lang);
 }
 
 std::string percent(double share) { return fixed(100 * share, 0) + "%"; }
@@ -217,7 +217,6 @@ std::string histogram_sentences(const Results& r) {
     const findings::InitHistogramVerdicts v = findings::init_histogram_verdicts(r.hist);
     std::string html;
     const char* names[2] = {"sigmoid", "tanh"};
-    const char* ends[2] = {"0 and 1", "−1 and 1"};
     const char* centres[2] = {"0.5", "0"};
     for (int a = 0; a < 2; ++a) {
         const auto large = findings::histogram_facts(r.hist, names[a], "std=1");
@@ -226,54 +225,42 @@ std::string histogram_sentences(const Results& r) {
         if (!large.layer5 || !small.layer5 || !xavier.layer5) continue;
         const std::string act = names[a];
         html += claim(act + "-std1-piles-up", v.piles_up[a],
-                      std::string(a == 0 ? "With std 1, sigmoid" : "Tanh behaves alike: with std 1 its") + " activations " +
-                          (v.piles_up[a] ? "pile up at " : "do not pile up at ") + ends[a] + " (" + percent(large.end_share) +
-                          " of layer 5 in the two end bins)" + (v.piles_up[a] && a == 0 ? ", where the gradient vanishes;" : ";")) + " ";
+                      r.text("report.hist." + act + (v.piles_up[a] ? ".piles-up" : ".not-piles-up"), {percent(large.end_share)})) + " ";
         html += claim(act + "-small-collapses", v.collapses[a],
-                      std::string("with std 0.01 they ") + (v.collapses[a] ? "collapse onto " : "do not collapse onto ") + centres[a] +
-                          " (mean " + sig(small.layer5->mean) + ", std " + sig(small.layer5->std) + ")" +
-                          (v.collapses[a] && a == 0 ? ", so every unit says the same;" : ";")) + " ";
+                      r.text(!v.collapses[a] ? "report.hist.not-collapses"
+                             : a == 0        ? "report.hist.sigmoid.collapses"
+                                             : "report.hist.collapses",
+                             {sig(small.layer5->mean), sig(small.layer5->std), centres[a]})) + " ";
         html += claim(act + "-xavier-spreads", v.spreads[a],
-                      std::string("Xavier (std 1/√n) ") + (v.spreads[a] ? "keeps them spread" : "does not keep them spread by this measure") +
-                          " (std " + sig(xavier.layer5->std) + ", " + sig(xavier.layer5->std / small.layer5->std) +
-                          "× std 0.01's, " + percent(xavier.end_share) + " in the end bins).") + " ";
+                      r.text(v.spreads[a] ? "report.hist.xavier-spreads.holds" : "report.hist.xavier-spreads.not",
+                             {sig(xavier.layer5->std), sig(xavier.layer5->std / small.layer5->std), percent(xavier.end_share)})) + " ";
     }
     const LayerHistogram small1 = r.layer("relu", "std=0.01", 1), small5 = r.layer("relu", "std=0.01", 5);
     const LayerHistogram xavier1 = r.layer("relu", "xavier", 1), xavier5 = r.layer("relu", "xavier", 5);
     const LayerHistogram he1 = r.layer("relu", "he", 1), he5 = r.layer("relu", "he", 5);
     html += claim("relu-small-shrinks", v.relu_small_shrinks,
-                  std::string("For ReLU, std 0.01 ") +
-                      (v.relu_small_shrinks ? "shrinks the signal layer by layer, at least " + sig(v.relu_small_factor) + "× per layer"
-                                            : "does not shrink the signal " + fixed(findings::kShrinkFactor, 0) + "× at every layer") +
-                      " (mean " + sig(small1.mean) + " in layer 1, " + sig(small5.mean) + " in layer 5);") + " ";
+                  v.relu_small_shrinks ? r.text("report.hist.relu-small-shrinks.holds", {sig(v.relu_small_factor), sig(small1.mean), sig(small5.mean)})
+                                       : r.text("report.hist.relu-small-shrinks.not",
+                                                {fixed(findings::kShrinkFactor, 0), sig(small1.mean), sig(small5.mean)})) + " ";
     html += claim("relu-xavier-narrows", v.relu_xavier_narrows,
-                  std::string("Xavier's layers ") + (v.relu_xavier_narrows ? "narrow with depth" : "do not narrow at every layer") +
-                      " (std " + fixed(xavier1.std, 3) + " in layer 1, " + fixed(xavier5.std, 3) + " in layer 5);") + " ";
+                  r.text(v.relu_xavier_narrows ? "report.hist.relu-xavier-narrows.holds" : "report.hist.relu-xavier-narrows.not",
+                         {fixed(xavier1.std, 3), fixed(xavier5.std, 3)})) + " ";
     html += claim("relu-he-alike", v.relu_he_alike,
-                  std::string("He (std √(2/n)) ") +
-                      (v.relu_he_alike ? "keeps every layer alike" : "lets its layers' spreads differ by more than " +
-                                                                        fixed(findings::kAlikeFactor, 0) + "×") +
-                      " (std " + fixed(he1.std, 3) + " in layer 1, " + fixed(he5.std, 3) + " in layer 5).") + " ";
-    html += claim("init-rule", v.lecture_rule_holds(),
-                  v.lecture_rule_holds() ? "The histograms bear out the lecture's rule: Xavier for sigmoid and tanh, He for ReLU."
-                                         : "Not every histogram bears out the lecture's rule, Xavier for sigmoid and tanh and He for "
-                                           "ReLU: the sentences above say which.");
+                  r.text(v.relu_he_alike ? "report.hist.relu-he-alike.holds" : "report.hist.relu-he-alike.not",
+                         {fixed(he1.std, 3), fixed(he5.std, 3), fixed(findings::kAlikeFactor, 0)})) + " ";
+    html += claim("init-rule", v.lecture_rule_holds(), r.text(v.lecture_rule_holds() ? "report.init-rule.holds" : "report.init-rule.not"));
     return html;
 }
 
 std::string initial_weights_section(const Results& r) {
-    std::string html =
-        "<h2>3. Initial weights decide whether a network learns</h2>\n<p>Activations of five layers of 100 units for 1000 "
-        "random inputs, without training (the criteria behind each sentence are in docs/figures.md). " +
-        histogram_sentences(r) + "</p>\n";
+    std::string html = r.text("report.init.heading") + histogram_sentences(r) + "</p>\n";
     for (const char* act : {"sigmoid", "tanh", "relu"}) {
-        html += figure("init-histogram-" + std::string(act), std::string("Activation histograms, ") + act + ".");
+        html += figure("init-histogram-" + std::string(act), r.text("report.init.histogram-caption", {act}));
     }
-    html += figure("init-compare", "Training loss under different initial weights (" +
-                   std::to_string(r.is.iterations) + " iterations, " + std::to_string(r.is.seeds) + " seed(s)).");
+    html += figure("init-compare", r.text("report.init.compare-caption", {std::to_string(r.is.iterations), std::to_string(r.is.seeds)}));
     const std::string ln10 = "ln 10 = " + fixed(std::log(10.0), 3);
     const std::string band = fixed(findings::kFlatBand, 2);
-    const std::string iterations = std::to_string(r.is.iterations) + " iterations";
+    const std::string iterations = r.text("report.iterations", {std::to_string(r.is.iterations)});
     const findings::CurveFacts zero = findings::curve_facts(r.ir, "std=0 ");
     const findings::CurveFacts small = findings::curve_facts(r.ir, "std=0.01, relu");
     const findings::CurveFacts xavier = findings::curve_facts(r.ir, "Xavier (std 1/√n), relu");
@@ -281,19 +268,14 @@ std::string initial_weights_section(const Results& r) {
     html += "<p>";
     if (small.row && he.row) {
         html += claim("relu-small-flat", small.flat,
-                      small.flat ? "On Fashion-MNIST, std 0.01 does not learn with ReLU: its smoothed loss stays within " + band + " of " +
-                                       ln10 + " (a uniform guess over the ten classes) for all " + iterations + ", ending at " +
-                                       fixed(small.end, 3) + ", while He's reaches " + fixed(he.end, 3) + "."
-                                 : "On Fashion-MNIST, std 0.01's loss leaves " + ln10 + " with ReLU (it ends at " + fixed(small.end, 3) +
-                                       "; He's at " + fixed(he.end, 3) + ").") + " ";
+                      small.flat ? r.text("report.relu-small-flat.holds", {band, ln10, iterations, fixed(small.end, 3), fixed(he.end, 3)})
+                                 : r.text("report.relu-small-flat.not", {ln10, fixed(small.end, 3), fixed(he.end, 3)})) + " ";
     }
     if (xavier.row && he.row) {
         const bool lecture = he.end < xavier.end;
         html += claim("relu-he-below-xavier", lecture,
-                      lecture ? "He ends below Xavier (" + fixed(he.end, 3) + " against " + fixed(xavier.end, 3) +
-                                    "), as the lecture advises for ReLU."
-                              : "Xavier ends below He here (" + fixed(xavier.end, 3) + " against " + fixed(he.end, 3) +
-                                    "), against the lecture's advice for ReLU.") + " ";
+                      lecture ? r.text("report.relu-he-below-xavier.holds", {fixed(he.end, 3), fixed(xavier.end, 3)})
+                              : r.text("report.relu-he-below-xavier.not", {fixed(xavier.end, 3), fixed(he.end, 3)})) + " ";
     }
     const findings::CurveFacts small_sigmoid = findings::curve_facts(r.ir, "std=0.01, sigmoid");
     const findings::CurveFacts xavier_sigmoid = findings::curve_facts(r.ir, "Xavier (std 1/√n), sigmoid");
@@ -301,49 +283,38 @@ std::string initial_weights_section(const Results& r) {
         // Which of four cases the run shows: the lecture's (Xavier learns, std 0.01 stays at
         // ln 10), both learn, neither has left ln 10 yet (a short run), or the reverse.
         const bool x = xavier_sigmoid.learned(), s = small_sigmoid.learned();
-        const std::string numbers = "Xavier " + fixed(xavier_sigmoid.end, 3) + ", std 0.01 " + fixed(small_sigmoid.end, 3);
+        const std::string numbers = r.text("report.sigmoid.numbers", {fixed(xavier_sigmoid.end, 3), fixed(small_sigmoid.end, 3)});
         std::string text, which;
         if (x && small_sigmoid.flat) {
             which = "lecture";
-            text = "There Xavier's network learns (its smoothed loss ends at " + fixed(xavier_sigmoid.end, 3) +
-                   ") while std 0.01's stays within " + band + " of ln 10 (" + fixed(small_sigmoid.end, 3) +
-                   "): its activations all sit at 0.5, so every unit says the same.";
+            text = r.text("report.sigmoid.lecture", {fixed(xavier_sigmoid.end, 3), band, fixed(small_sigmoid.end, 3)});
         } else if (x && s) {
             which = "both";
-            text = "There both learn (" + numbers + ").";
+            text = r.text("report.sigmoid.both", {numbers});
         } else if (!x && !s) {
             which = "neither";
-            text = "In this run's " + iterations + " neither has left ln 10 yet (" + numbers + ").";
+            text = r.text("report.sigmoid.neither", {iterations, numbers});
         } else {
             which = x ? "xavier" : "small";
-            text = x ? "There Xavier's network learns (" + numbers + ") and std 0.01's leaves ln 10 without staying flat."
-                     : "There std 0.01's network learns and Xavier's does not (" + numbers + "), against the lecture.";
+            text = r.text(x ? "report.sigmoid.xavier" : "report.sigmoid.small", {numbers});
         }
-        html += "The sigmoid networks train with a larger step, SGD lr " + format_number(kSigmoidLr) + ". " +
+        html += r.text("report.sigmoid.intro", {format_number(kSigmoidLr)}) +
                 claim("sigmoid-xavier-learns", which == "lecture", text, " data-case=\"" + which + "\"") + " ";
     }
     if (zero.row) {
         const bool prior = std::abs(zero.end - r.label_entropy) <= findings::kPriorBand;
         html += claim("zero-prior", prior,
-                      "With std 0 every weight starts equal: all units of a layer compute the same value and receive the same "
-                      "gradient, so they stay equal, and with ReLU the hidden signal is exactly zero. " +
-                          (prior ? "Its loss stays at " + fixed(zero.end, 3) + ", within " + fixed(findings::kPriorBand, 2) +
-                                       " of the entropy of the class frequencies (" + fixed(r.label_entropy, 3) +
-                                       "): the network only learns how often each class occurs. This is why weights start random."
-                                 : "Yet its loss ends at " + fixed(zero.end, 3) + ", not at the entropy of the class frequencies (" +
-                                       fixed(r.label_entropy, 3) + "): something in this run broke the symmetry."));
+                      prior ? r.text("report.zero-prior.holds", {fixed(zero.end, 3), fixed(findings::kPriorBand, 2), fixed(r.label_entropy, 3)})
+                            : r.text("report.zero-prior.not", {fixed(zero.end, 3), fixed(r.label_entropy, 3)}));
     }
     html += "</p>\n";
-    return html + compare_table(r.ir);
+    return html + compare_table(r.ir, r.lang);
 }
 
 std::string compare_section(const Results& r) {
-    std::string html = "<h2>4. Which optimizer? Fashion-MNIST</h2>\n<p>The network 784-100-100-100-100-10 (ReLU, He), batch 128, " +
-                       std::to_string(r.cs.iterations) + " iterations, " + std::to_string(r.cs.seeds) +
-                       " seed(s), each optimizer at the book's defaults; the curves are smoothed as the book smooths them, "
-                       "the band spans the seeds.</p>\n";
-    html += figure("compare", "Training loss of each optimizer.");
-    html += compare_table(r.cr);
+    std::string html = r.text("report.compare.heading", {std::to_string(r.cs.iterations), std::to_string(r.cs.seeds)});
+    html += figure("compare", r.text("report.compare.caption"));
+    html += compare_table(r.cr, r.lang);
     const findings::Ranking ranking = findings::rank_by_final_loss(r.cr);
     if (ranking.rows.empty()) return html;
     std::string order, ids;
@@ -354,16 +325,14 @@ std::string compare_section(const Results& r) {
         ids += (i ? "," : "") + findings::optimizer_of(r.cs, row);
     }
     html += "<p>" + claim("compare-ranking", true,
-                          "By the mean loss of its last 100 iterations the table ranks them " + order +
-                              (r.cs.seeds > 1 ? " (≈: within the sum of the two seed standard deviations)." : "."),
+                          r.text(r.cs.seeds > 1 ? "report.compare-ranking.seeds" : "report.compare-ranking.one-seed", {order}),
                           " data-order=\"" + ids + "\"") + " ";
     // The lecture's figure: SGD slowest; of its four (SGD, Momentum, AdaGrad, Adam), AdaGrad and
     // Adam the lowest pair.
     const CompareRow* slowest = ranking.rows.back();
     const bool sgd_slowest = findings::optimizer_of(r.cs, *slowest) == "sgd";
     html += claim("sgd-slowest", sgd_slowest,
-                  sgd_slowest ? "SGD learns slowest, as the lecture says."
-                              : esc(slowest->label) + " learns slowest here, not SGD as the lecture says.") + " ";
+                  sgd_slowest ? r.text("report.sgd-slowest.holds") : r.text("report.sgd-slowest.not", {esc(slowest->label)})) + " ";
     std::vector<std::string> four;
     for (const CompareRow* row : ranking.rows) {
         const std::string o = findings::optimizer_of(r.cs, *row);
@@ -373,27 +342,21 @@ std::string compare_section(const Results& r) {
         auto is = [](const std::string& label, const char* name) { return label.rfind(name, 0) == 0; };
         const bool pair = (is(four[0], "AdaGrad") || is(four[0], "Adam")) && (is(four[1], "AdaGrad") || is(four[1], "Adam"));
         html += claim("book-four-pair", pair,
-                      pair ? "Of the lecture's four (SGD, Momentum, AdaGrad, Adam), AdaGrad and Adam end lowest, as in its figure."
-                           : "Of the lecture's four (SGD, Momentum, AdaGrad, Adam), " + esc(four[0]) + " and " + esc(four[1]) +
-                                 " end lowest, not AdaGrad and Adam as in its figure.") + " ";
+                      pair ? r.text("report.book-four-pair.holds") : r.text("report.book-four-pair.not", {esc(four[0]), esc(four[1])})) + " ";
     }
-    html += "One network at the book's default learning rates cannot settle which optimizer is best: the ranking depends on "
-            "the learning rate and the problem, so compare them at their best (<code>optlab compare --sweep "
-            "lr=1e-4:1e-1:7</code>) and on other problems (section 6).</p>\n";
+    html += r.text("report.compare.settle") + "</p>\n";
     return html;
 }
 
 std::string autoencoder_section(const Results& r) {
     const double ratio = r.rr.test_error / r.rr.mean_image_error;
-    std::string html = "<h2>5. Another problem: an autoencoder</h2>\n<p>One network is not every problem "
-                       "(<code>optlab problems</code> lists six). Here <code>fmnist-autoencoder</code> — 784-256-64-256-784, "
-                       "ReLU, a sigmoid output, binary cross-entropy per pixel — squeezes each image through 64 numbers "
-                       "and draws it back, after " + std::to_string(r.rs.iterations) + " iterations of Adam (lr " +
-                       format_number(r.rs.lr) + ", batch " + std::to_string(r.rs.batch) + ").</p>\n";
-    html += figure("reconstructions", "Test images (top) and the autoencoder's reconstructions (bottom).");
-    html += "<p>Its mean squared error per pixel on the test set is " + fixed(r.rr.test_error, 4) +
-            ", against " + fixed(r.rr.mean_image_error, 4) + " for the mean training image drawn for every test image: " +
-            (ratio < 1 ? fixed(100 * (1 - ratio), 0) + "% lower." : "not lower: this run did not learn.") + "</p>\n";
+    std::string html = r.text("report.autoencoder.heading",
+                              {std::to_string(r.rs.iterations), format_number(r.rs.lr), std::to_string(r.rs.batch)});
+    html += figure("reconstructions", r.text("report.autoencoder.caption"));
+    html += "<p>" + (ratio < 1 ? r.text("report.autoencoder.lower", {fixed(r.rr.test_error, 4), fixed(r.rr.mean_image_error, 4),
+                                                                     fixed(100 * (1 - ratio), 0)})
+                               : r.text("report.autoencoder.not-lower", {fixed(r.rr.test_error, 4), fixed(r.rr.mean_image_error, 4)})) +
+            "</p>\n";
     return html;
 }
 
@@ -401,10 +364,11 @@ std::string autoencoder_section(const Results& r) {
 
 std::string label_of(const std::string& optimizer) { return std::string(optimizer_info(optimizer).label); }
 
-std::string join_names(const std::vector<std::string>& names) {
+// "a, b and c" (Korean: "a, b, c").
+std::string join_names(Lang lang, const std::vector<std::string>& names) {
     std::string out;
     for (std::size_t i = 0; i < names.size(); ++i) {
-        out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
+        out += (i == 0 ? "" : i + 1 == names.size() ? std::string(tr(lang, "report.list.and")) : std::string(", ")) + names[i];
     }
     return out;
 }
@@ -413,7 +377,7 @@ std::string join_names(const std::vector<std::string>& names) {
 // them: each at its defaults, untuned, against every other optimizer tuned on the same grid —
 // its rank on each problem if its defaults' test metric (mean over seeds) stood among the
 // others' tuned ones, beside its own tuned rank. Each rank is in data-ranks for report_test.
-std::string learning_rate_free_findings(const SuiteResult& s) {
+std::string learning_rate_free_findings(const SuiteResult& s, Lang lang) {
     const std::size_t O = s.protocol.optimizers.size();
     std::string html;
     for (std::size_t o = 0; o < O; ++o) {
@@ -434,18 +398,14 @@ std::string learning_rate_free_findings(const SuiteResult& s) {
             }
             const std::string& name = s.problems[p].name;
             ranks += (ranks.empty() ? "" : ",") + name + ":" + std::to_string(rank);
-            untuned += (untuned.empty() ? "" : ", ") + std::to_string(rank) + " of " + std::to_string(field) + " on " + name;
+            untuned += (untuned.empty() ? "" : ", ") + trf(lang, "report.lr-free.rank", {std::to_string(rank), std::to_string(field), name});
             tuned += (tuned.empty() ? "" : ", ") + std::to_string(mine.rank);
         }
         if (ranks.empty()) continue;
-        if (html.empty()) {
-            html = "<p class=\"lr-free\">The methods that need no learning rate estimate their step size as they go (their lr "
-                   "is a multiplier, 1 by default), so their honest comparison is untuned, as in AlgoPerf's self-tuning "
-                   "track: at their defaults, against every other optimizer tuned on the grid. ";
-        }
+        if (html.empty()) html = "<p class=\"lr-free\">" + std::string(tr(lang, "report.lr-free.intro"));
         const std::string label = esc(label_of(s.protocol.optimizers[o]));
         html += "<span class=\"lr-free-ranks\" data-optimizer=\"" + s.protocol.optimizers[o] + "\" data-ranks=\"" + ranks +
-                "\"></span>" + label + " at its defaults would rank " + untuned + " (tuned like the others: " + tuned + "). ";
+                "\"></span>" + trf(lang, "report.lr-free.ranks", {label, untuned, tuned});
     }
     return html.empty() ? html : html + "</p>\n";
 }
@@ -456,7 +416,7 @@ std::string learning_rate_free_findings(const SuiteResult& s) {
 // fastest of the others: "preconditioned" when faster (in seconds by more than kTimeMargin),
 // "first-order" when the other is, "tie" otherwise, "none" when neither reached the target. Each verdict is in
 // data-step / data-second for report_test; the sentence counts them and names the gaps.
-std::string preconditioned_findings(const SuiteResult& s) {
+std::string preconditioned_findings(const SuiteResult& s, Lang lang) {
     const std::size_t O = s.protocol.optimizers.size();
     struct Race {
         std::string problem, verdict_step, verdict_second;
@@ -506,52 +466,53 @@ std::string preconditioned_findings(const SuiteResult& s) {
         if (race.verdict_step == "tie") tied_step.push_back(race.problem);
         if (race.verdict_second == "preconditioned") won_second.push_back(race.problem);
         if (race.verdict_second == "tie") tied_second.push_back(race.problem);
-        // Where they win per step, what that step costs: both races' numbers.
+        // Where they win per step, what that costs: both races' numbers (a median reached in
+        // evaluations is reached in seconds: the same seeds' arms).
         if (race.verdict_step == "preconditioned" && std::isfinite(race.first_evals)) {
-            details += "On " + race.problem + " " + esc(label_of(race.pre_step)) + " needs " + sig(race.pre_evals) +
-                       " evaluations to " + esc(label_of(race.first_step)) + "'s " + sig(race.first_evals) + "; per second, " +
-                       (std::isfinite(race.pre_seconds) ? esc(label_of(race.pre_second)) + " takes " + sig(race.pre_seconds) + " s"
-                                                        : "none of them gets there") +
-                       " to " + esc(label_of(race.first_second)) + "'s " + sig(race.first_seconds) + " s. ";
+            details += trf(lang, "report.suite.preconditioned.detail",
+                           {race.problem, esc(label_of(race.pre_step)), sig(race.pre_evals), esc(label_of(race.first_step)),
+                            sig(race.first_evals), esc(label_of(race.pre_second)), sig(race.pre_seconds),
+                            esc(label_of(race.first_second)), sig(race.first_seconds)});
         }
     }
-    const std::size_t n = races.size();
-    std::string html = "<p class=\"preconditioned\">" + marks + "<b>Per step</b> — evaluations of the loss and gradient to the "
-                       "problem's target, median over the tuned seeds — the preconditioned methods (" + join_names(labels) +
-                       ") reach it before every first-order method on " + std::to_string(won_step.size()) + " of " +
-                       std::to_string(n) + " problems" + (won_step.empty() ? "" : " (" + join_names(won_step) + ")") +
-                       (tied_step.empty() ? "" : ", at the same count on " + join_names(tied_step)) + ". <b>Per second</b> on this "
-                       "machine they do on " + std::to_string(won_second.size()) + " of " + std::to_string(n) +
-                       (won_second.empty() ? "" : " (" + join_names(won_second) + ")") +
-                       (tied_second.empty() ? "" : ", within the machine's timing drift (" + fixed(100 * (findings::kTimeMargin - 1), 0) +
-                                                       "%) on " + join_names(tied_second)) + ". " + details + "</p>\n";
+    const std::string n = std::to_string(races.size()), methods = join_names(lang, labels);
+    std::string html = "<p class=\"preconditioned\">" + marks;
+    html += won_step.empty() ? trf(lang, "report.suite.preconditioned.step.none", {methods, n})
+                             : trf(lang, "report.suite.preconditioned.step.some",
+                                   {methods, std::to_string(won_step.size()), n, join_names(lang, won_step)});
+    if (!tied_step.empty()) html += trf(lang, "report.suite.preconditioned.step.tied", {join_names(lang, tied_step)});
+    html += won_second.empty() ? trf(lang, "report.suite.preconditioned.second.none", {n})
+                               : trf(lang, "report.suite.preconditioned.second.some",
+                                     {std::to_string(won_second.size()), n, join_names(lang, won_second)});
+    if (!tied_second.empty()) {
+        html += trf(lang, "report.suite.preconditioned.second.tied",
+                    {fixed(100 * (findings::kTimeMargin - 1), 0), join_names(lang, tied_second)});
+    }
+    html += details + "</p>\n";
     return html;
 }
 
 // The sentences say what the suite's numbers say, whatever they are; each claim carries its
-// numbers in data- attributes, which report_test recomputes from the arms.
+// numbers in data- attributes, which report_test recomputes from the arms. A new sentence is a
+// key with its English and Korean in app/src/report/texts.cpp and one r.text(key, {numbers})
+// here (docs/explorable.md#the-page-in-korean).
 std::string suite_section(const Results& r) {
     const SuiteResult& s = r.suite;
     const std::size_t O = s.protocol.optimizers.size();
-    std::string html = "<h2>6. Which optimizer, across problems?</h2>\n<p>The lecture's conclusion, measured: " +
-                       std::to_string(O) + " optimizers on " + std::to_string(s.problems.size()) +
-                       " problems of different character (<code>optlab suite</code>, docs/suite.md). Each optimizer ran at its "
-                       "defaults on every seed, then at " + std::to_string(s.protocol.grid) +
-                       " learning rates on seed 1, and at the best of them (by the validation metric) on every seed (" +
-                       std::to_string(s.protocol.seeds) + " seeds" + (s.protocol.quick ? ", short budgets" : "") +
-                       "). The table gives each optimizer's tuned test metric, mean over seeds, and its rank; the winner is "
-                       "bold, ≈ marks a seed range that overlaps the winner's.</p>\n";
-    html += "<table class=\"suite\"><tr><th>problem (metric)</th>";
+    std::string html = r.text(s.protocol.quick ? "report.suite.heading.quick" : "report.suite.heading",
+                              {std::to_string(O), std::to_string(s.problems.size()), std::to_string(s.protocol.grid),
+                               std::to_string(s.protocol.seeds)});
+    html += "<table class=\"suite\"><tr><th>" + r.text("report.suite.problem-header") + "</th>";
     for (const auto& o : s.protocol.optimizers) html += "<th>" + esc(label_of(o)) + "</th>";
     html += "</tr>\n";
     for (std::size_t p = 0; p < s.problems.size(); ++p) {
         const SuiteProblem& problem = s.problems[p];
-        html += "<tr><td>" + esc(problem.name) + " (" + esc(problem.metric) + (problem.lower_is_better ? ", lower" : ", higher") +
-                " is better)</td>";
+        html += "<tr><td>" + r.text(problem.lower_is_better ? "report.suite.row.lower" : "report.suite.row.higher",
+                                    {esc(problem.name), esc(problem.metric)}) + "</td>";
         for (std::size_t o = 0; o < O; ++o) {
             const SuiteRow& row = s.rows[p * O + o];
             if (!row.applicable) {
-                html += "<td>n/a</td>";
+                html += "<td>" + r.text("report.suite.not-applicable") + "</td>";
                 continue;
             }
             const std::string value = fixed(row.tuned_mean, problem.metric == "accuracy" ? 3 : 4) + " (" + std::to_string(row.rank) + ")";
@@ -562,10 +523,8 @@ std::string suite_section(const Results& r) {
         html += "</tr>\n";
     }
     html += "</table>\n";
-    html += figure(r.suite_dir + "/suite-ranks", "Ranks per problem (1 = best tuned test metric).");
-    html += figure(r.suite_dir + "/suite-profile",
-                   "Performance profiles: the share of problems each optimizer reaches the problem's target within τ times "
-                   "the fastest optimizer's iterations (left) or seconds (right); the legend gives each one's score.");
+    html += figure(r.suite_dir + "/suite-ranks", r.text("report.suite.ranks-caption"));
+    html += figure(r.suite_dir + "/suite-profile", r.text("report.suite.profile-caption"));
 
     // 1. Who wins where.
     std::map<std::string, std::vector<std::string>> won;  // winner → problems
@@ -576,13 +535,13 @@ std::string suite_section(const Results& r) {
     }
     std::string findings = "<p class=\"suite-findings\" data-distinct-winners=\"" + std::to_string(won.size()) + "\">" + marks;
     if (won.size() == 1) {
-        findings += "<b>" + esc(label_of(won.begin()->first)) + " wins every problem</b> here, tuned. ";
+        findings += r.text("report.suite.one-winner", {esc(label_of(won.begin()->first))});
     } else {
-        findings += "<b>No optimizer wins every problem</b>: ";
-        std::vector<std::string> parts;
-        for (const auto& [optimizer, problems] : won) parts.push_back(esc(label_of(optimizer)) + " wins " + join_names(problems));
-        for (std::size_t i = 0; i < parts.size(); ++i) findings += (i ? "; " : "") + parts[i];
-        findings += ". ";
+        std::string parts;
+        for (const auto& [optimizer, problems] : won) {
+            parts += (parts.empty() ? "" : "; ") + r.text("report.suite.wins", {esc(label_of(optimizer)), join_names(r.lang, problems)});
+        }
+        findings += r.text("report.suite.no-winner", {parts});
         // A mean is not a verdict: an optimizer whose seeds overlap the winner's on every
         // problem it can train is not beaten anywhere by this suite.
         std::vector<std::string> unbeaten;
@@ -602,17 +561,15 @@ std::string suite_section(const Results& r) {
         for (const auto& o : unbeaten) labels.push_back(esc(label_of(o)));
         findings += "<span class=\"unbeaten\" data-optimizers=\"" + ids + "\"></span>";
         if (!unbeaten.empty()) {
-            findings += "But " + join_names(labels) + (unbeaten.size() == 1 ? " is" : " are") +
-                        " first or within the winner's seed range (≈) on every problem " + (unbeaten.size() == 1 ? "it" : "they") +
-                        " can train: the seeds do not separate " + (unbeaten.size() == 1 ? "it" : "them") + " from the winners. ";
+            findings += r.text(unbeaten.size() == 1 ? "report.suite.unbeaten.one" : "report.suite.unbeaten.many", {join_names(r.lang, labels)});
         }
     }
     // 2. The best time-to-target score, and whether the ranking changes with the problem: the
     //    optimizer whose rank moves the most across problems.
     std::size_t best = 0;
     for (std::size_t o = 1; o < O; ++o) best = s.score_iterations[o] > s.score_iterations[best] ? o : best;
-    findings += "<span class=\"best-score\" data-optimizer=\"" + s.protocol.optimizers[best] + "\"></span>By time to the targets " +
-                esc(label_of(s.protocol.optimizers[best])) + " scores highest (" + fixed(s.score_iterations[best], 2) + " of 1). ";
+    findings += "<span class=\"best-score\" data-optimizer=\"" + s.protocol.optimizers[best] + "\"></span>" +
+                r.text("report.suite.best-score", {esc(label_of(s.protocol.optimizers[best])), fixed(s.score_iterations[best], 2)});
     std::size_t widest = 0;
     int widest_lo = 0, widest_hi = 0;
     std::string lo_problem, hi_problem;
@@ -630,10 +587,9 @@ std::string suite_section(const Results& r) {
     findings += "<span class=\"widest\" data-optimizer=\"" + (widest_hi > 0 ? s.protocol.optimizers[widest] : std::string()) +
                 "\" data-rank-low=\"" + std::to_string(widest_lo) + "\" data-rank-high=\"" + std::to_string(widest_hi) + "\"></span>";
     findings += widest_hi > widest_lo
-                    ? "The ranking changes with the problem: " + esc(label_of(s.protocol.optimizers[widest])) + " ranks " +
-                          std::to_string(widest_lo) + " on " + lo_problem + " but " + std::to_string(widest_hi) + " on " +
-                          hi_problem + ". "
-                    : "Every optimizer holds the same rank on every problem. ";
+                    ? r.text("report.suite.widest.changes", {esc(label_of(s.protocol.optimizers[widest])), std::to_string(widest_lo),
+                                                             lo_problem, std::to_string(widest_hi), hi_problem})
+                    : r.text("report.suite.widest.same");
     // 3. Did tuning matter? The best tuned optimizer against the best optimizer at its defaults.
     int tuning_won = 0;
     for (std::size_t p = 0; p < s.problems.size(); ++p) {
@@ -647,20 +603,15 @@ std::string suite_section(const Results& r) {
         tuning_won += lower ? winner_worst < best_default : winner_worst > best_default;
     }
     findings += "<span class=\"tuning\" data-problems=\"" + std::to_string(tuning_won) + "\"></span>";
-    findings += tuning_won == 0 ? "Tuning the learning rate did not beat the best default anywhere: on every problem one "
-                                  "optimizer's defaults were as good as the tuned winner's worst seed."
-                                : "Tuning the learning rate mattered on " + std::to_string(tuning_won) + " of " +
-                                      std::to_string(s.problems.size()) +
-                                      " problems: there even the tuned winner's worst seed beats every optimizer at its defaults.";
-    html += findings + "</p>\n" + learning_rate_free_findings(s) + preconditioned_findings(s) + "<p class=\"note\">Data: <a href=\"" + r.suite_dir + "/suite.json\">suite.json</a>, <a href=\"" +
-            r.suite_dir + "/suite-table.csv\">suite-table.csv</a>, one file per run in <code>" + r.suite_dir +
-            "/arms/</code>; learning-rate sensitivity in <a href=\"" + r.suite_dir + "/suite-lr.svg\">suite-lr</a>, curves in <a href=\"" +
-            r.suite_dir + "/suite-curves.svg\">suite-curves</a>.</p>\n";
+    findings += tuning_won == 0 ? r.text("report.suite.tuning.never")
+                                : r.text("report.suite.tuning.mattered", {std::to_string(tuning_won), std::to_string(s.problems.size())});
+    html += findings + "</p>\n" + learning_rate_free_findings(s, r.lang) + preconditioned_findings(s, r.lang) + "<p class=\"note\">" +
+            r.text("report.suite.data", {r.suite_dir}) + "</p>\n";
     return html;
 }
 
-std::string files_section(const std::filesystem::path& dir) {
-    std::string html = "<h2>Files</h2>\n<p>Every figure's data: ";
+std::string files_section(const std::filesystem::path& dir, Lang lang) {
+    std::string html = std::string(tr(lang, "report.files.heading"));
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
         const std::string name = entry.path().filename().string();
         if (entry.path().extension() == ".csv") html += "<a href=\"" + name + "\">" + name + "</a> ";
@@ -671,14 +622,11 @@ std::string files_section(const std::filesystem::path& dir) {
 // E1's four figures, their HTML, and the book's paths the text quotes.
 std::string trajectory_figures(const std::filesystem::path& dir, Results& r) {
     std::string html;
-    for (auto [preset, caption] : {std::pair{"book", "Figure 1. The book's comparison (E1)."},
-                                   std::pair{"lecture", "Figure 2. The lecture's six optimizers."},
-                                   std::pair{"ravine-momentum", "Figure 3. SGD without and with momentum in a ravine."},
-                                   std::pair{"local-minima", "Figure 4. Momentum and a local minimum."}}) {
-        const TrajectorySpec spec = trajectory_preset(preset);
+    for (const char* preset : {"book", "lecture", "ravine-momentum", "local-minima"}) {
+        const TrajectorySpec spec = trajectory_preset(preset, r.lang);
         const std::vector<Path> paths = run_trajectories(spec);
-        write_trajectories(dir / ("trajectories-" + std::string(preset)), spec, paths);
-        html += figure("trajectories-" + std::string(preset), caption);
+        write_trajectories(dir / ("trajectories-" + std::string(preset)), spec, paths, r.lang);
+        html += figure("trajectories-" + std::string(preset), r.text("report.figure." + std::string(preset)));
         if (std::string(preset) == "book") r.book = paths;
         if (std::string(preset) == "ravine-momentum") r.ravine = paths;
         if (std::string(preset) == "local-minima") r.local = paths;
@@ -703,12 +651,13 @@ std::filesystem::path write_report(const ReportOptions& o, const std::function<v
 
     Results r;
     r.quick = o.quick;
+    r.lang = o.lang;
     say("1/7 optimizer paths on 2-D functions");
     const std::string trajectories_html = trajectory_figures(dir, r);
     say("2/7 activation histograms");
     const HistogramSpec hs;
     r.hist = run_init_histogram(hs);
-    write_init_histogram(dir / "init-histogram", hs, r.hist);
+    write_init_histogram(dir / "init-histogram", hs, r.hist, r.lang);
     say("3/7 loading Fashion-MNIST");
     const TrainTest data = o.data.empty() ? load_named_dataset(o.dataset) : load_mnist_folder(o.data);
     r.label_entropy = findings::label_entropy(data.train);
@@ -724,16 +673,16 @@ std::filesystem::path write_report(const ReportOptions& o, const std::function<v
     say("4/7 optimizers on Fashion-MNIST");
     r.cs = for_report(compare_preset());
     r.cr = run_compare(r.cs, data, [&](const std::string& s) { say("compare" + s); });
-    write_compare(dir / "compare", r.cs, r.cr, "Optimizers on Fashion-MNIST", 1.2);
+    write_compare(dir / "compare", r.cs, r.cr, r.text("figure.compare.title"), 1.2, r.lang);
     say("5/7 initial weights on Fashion-MNIST");
     r.is = for_report(init_compare_preset());
     r.ir = run_compare(r.is, data, [&](const std::string& s) { say("init-compare" + s); });
-    write_compare(dir / "init-compare", r.is, r.ir, "Initial weights on Fashion-MNIST (SGD: lr 0.01 for ReLU, lr 1 for sigmoid)", 2.5);
+    write_compare(dir / "init-compare", r.is, r.ir, r.text("figure.init-compare.title"), 2.5, r.lang);
     say("6/7 an autoencoder on Fashion-MNIST");
     r.rs.threads = o.threads;
     if (o.quick) r.rs.iterations = 300;
     r.rr = run_reconstructions(r.rs, data);
-    write_reconstructions(dir / "reconstructions", r.rr);
+    write_reconstructions(dir / "reconstructions", r.rr, r.lang);
     say("7/7 which optimizer, across problems (optlab suite)");
     {
         // The quick suite (every problem, every default optimizer, short budgets); --quick: three
@@ -753,14 +702,14 @@ std::filesystem::path write_report(const ReportOptions& o, const std::function<v
             if (k * 10 / n != shown) say("suite: arm " + std::to_string(k) + " of " + std::to_string(n)), shown = k * 10 / n;
         };
         r.suite = run_suite(protocol, dir / r.suite_dir, workers, observer);
-        write_suite(dir / r.suite_dir, r.suite);
+        write_suite(dir / r.suite_dir, r.suite, r.lang);
     }
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-    const std::string html = std::string(kHead) + "<p class=\"note\">" +
-                             (o.quick ? "Quick mode: 300 iterations and one seed per run. " : "") + "Generated in " +
-                             std::to_string(int(r.seconds)) + " s.</p>\n" + explorable_section() + paths_section(r, trajectories_html) +
-                             initial_weights_section(r) + compare_section(r) + autoencoder_section(r) + suite_section(r) + files_section(dir) + kFoot;
+    const std::string html = head(r.lang) + "<p class=\"note\">" + (o.quick ? r.text("report.quick-note") : std::string()) +
+                             r.text("report.generated", {std::to_string(int(r.seconds))}) + "</p>\n" + explorable_section(r.lang) +
+                             paths_section(r, trajectories_html) + initial_weights_section(r) + compare_section(r) + autoencoder_section(r) +
+                             suite_section(r) + files_section(dir, r.lang) + kFoot;
     const auto index = dir / "index.html";
     write_text(index, html);
     say("wrote " + index.string());

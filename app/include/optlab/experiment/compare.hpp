@@ -16,6 +16,7 @@
 
 #include "optlab/data/dataset.hpp"
 #include "optlab/experiment/arms.hpp"
+#include "optlab/language/language.hpp"
 #include "optlab/optim/convention.hpp"
 
 namespace optlab::experiment {
@@ -70,6 +71,7 @@ std::vector<double> smooth_curve(const std::vector<double>& x);
 /// Writes <stem>-curves.csv, <stem>-runs.csv, <stem>-table.csv (and -sweep.csv), and draws
 /// <stem>.png/.svg: the smoothed loss of each arm, the mean across seeds with a min-max band.
 void write_compare(const std::filesystem::path& stem, const CompareSpec& spec,
-                   const CompareResult& result, const std::string& title, double y_max);
+                   const CompareResult& result, const std::string& title, double y_max,
+                   Lang lang = Lang::en);
 
 }  // namespace optlab::experiment

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "optlab/language/language.hpp"
+
 namespace optlab::experiment {
 
 struct HistogramSpec {
@@ -28,6 +30,6 @@ struct LayerHistogram {
 std::vector<LayerHistogram> run_init_histogram(const HistogramSpec& spec);
 /// Writes <stem>.csv and one grid per activation: <stem>-<activation>.png/.svg.
 void write_init_histogram(const std::filesystem::path& stem, const HistogramSpec& spec,
-                          const std::vector<LayerHistogram>& result);
+                          const std::vector<LayerHistogram>& result, Lang lang = Lang::en);
 
 }  // namespace optlab::experiment

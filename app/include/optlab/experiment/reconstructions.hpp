@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "optlab/data/dataset.hpp"
+#include "optlab/language/language.hpp"
 
 namespace optlab::experiment {
 
@@ -30,6 +31,6 @@ struct ReconstructionResult {
 ReconstructionResult run_reconstructions(const ReconstructionSpec& spec, const TrainTest& data);
 /// Writes <stem>.csv (image, row, kind, pixels...) and <stem>.png/.svg: originals above,
 /// reconstructions below.
-void write_reconstructions(const std::filesystem::path& stem, const ReconstructionResult& r);
+void write_reconstructions(const std::filesystem::path& stem, const ReconstructionResult& r, Lang lang = Lang::en);
 
 }  // namespace optlab::experiment

@@ -20,6 +20,7 @@
 
 #include "optlab/core/error.hpp"
 #include "optlab/data/dataset.hpp"
+#include "optlab/language/language.hpp"
 #include "optlab/train/optimizer_catalogue.hpp"
 
 namespace optlab::experiment {
@@ -211,7 +212,7 @@ SuiteResult summarise_suite(const SuiteProtocol& protocol, std::vector<SuiteArm>
 
 /// suite.json, suite-arms.csv, suite-table.csv and the figures (PNG and SVG): performance
 /// profile, rank heat map, per-problem curves with seed bands, learning-rate sensitivity.
-void write_suite(const std::filesystem::path& dir, const SuiteResult& result);
+void write_suite(const std::filesystem::path& dir, const SuiteResult& result, Lang lang = Lang::en);
 std::string suite_json(const SuiteResult& result);
 
 }  // namespace optlab::experiment

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "optlab/experiment/arms.hpp"
+#include "optlab/language/language.hpp"
 #include "optlab/optim/convention.hpp"
 #include "optlab/problems/functions2d.hpp"
 
@@ -31,10 +32,10 @@ struct Path {
 /// "book" (E1: SGD 0.95, Momentum 0.1, AdaGrad 1.5, Adam 0.3), "lecture" (the six-panel
 /// comparison: + NAG 0.08, RMSprop 0.2), "ravine-momentum" (SGD with and without momentum),
 /// "local-minima" (SGD stops in the shallow well, Momentum rolls on).
-TrajectorySpec trajectory_preset(std::string_view name);
+TrajectorySpec trajectory_preset(std::string_view name, Lang lang = Lang::en);
 std::vector<Path> run_trajectories(const TrajectorySpec& spec);
 /// Writes <stem>.csv (arm,optimizer,step,x,y,f) and draws <stem>.png/.svg.
 void write_trajectories(const std::filesystem::path& stem, const TrajectorySpec& spec,
-                        const std::vector<Path>& paths);
+                        const std::vector<Path>& paths, Lang lang = Lang::en);
 
 }  // namespace optlab::experiment

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <string>
 
+#include "optlab/language/language.hpp"
+
 namespace optlab {
 
 /// Whether a gnuplot binary can be run.
@@ -14,8 +16,11 @@ bool gnuplot_available();
 
 /// Draws `body` (gnuplot commands after the terminal is set) into `<stem>.png` and
 /// `<stem>.svg`, `width`×`height` pixels; keeps the script as `<stem>.gp`. Throws IoError with
-/// gnuplot's own message when it fails or is missing.
-void plot_png_svg(const std::filesystem::path& stem, const std::string& body, int width, int height);
+/// gnuplot's own message when it fails or is missing. The font is DejaVu Sans, or for Korean
+/// NanumGothic (fonts-nanum), which has Hangul: figure_font(lang).
+void plot_png_svg(const std::filesystem::path& stem, const std::string& body, int width, int height, Lang lang = Lang::en);
+/// The figures' font family in `lang`: "DejaVu Sans", or "NanumGothic" for Korean.
+std::string_view figure_font(Lang lang);
 
 /// A string literal for a gnuplot script ('...' with quotes escaped).
 std::string gnuplot_string(const std::string& s);

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <string>
 
+#include "optlab/language/language.hpp"
+
 namespace optlab {
 
 /// Whether this build carries the WebAssembly engine (emcc was found at configure time).
@@ -17,14 +19,14 @@ bool explorable_built();
 
 /// The formulas of docs/optimizers.md in MathML: one <section class="formula"> per optimizer
 /// section of the docs, its registry names in data-optimizers.
-std::string formulas_mathml();
+std::string formulas_mathml(Lang lang = Lang::en);
 
 /// The explorable as a <section> for a page (its style and scripts inside), or, in a build
 /// without the engine, a paragraph that says so.
-std::string explorable_section();
+std::string explorable_section(Lang lang = Lang::en);
 
 /// `optlab playground --out DIR`: writes DIR/index.html, the explorable alone, and returns its
 /// path. Throws Error when this build has no engine, IoError when the folder cannot be written.
-std::filesystem::path write_playground(const std::filesystem::path& dir);
+std::filesystem::path write_playground(const std::filesystem::path& dir, Lang lang = Lang::en);
 
 }  // namespace optlab

@@ -9,6 +9,8 @@
 #include <functional>
 #include <string>
 
+#include "optlab/language/language.hpp"
+
 namespace optlab {
 
 struct ReportOptions {
@@ -17,6 +19,7 @@ struct ReportOptions {
     std::string dataset = "fashion-mnist";
     std::string data;    // an MNIST-layout folder instead
     int threads = 0;
+    Lang lang = Lang::en;  // the page's language (--lang): its text and its figures'
 };
 
 /// Runs the experiments and writes `<out>/index.html`; returns its path.
