@@ -626,7 +626,8 @@ TEST(Muon, MuonStepsAWeightStoredInOutAsItsTorchTranspose) {
     // optlab's dense layers store (in, out); torch's Linear (out, in). Muon's step on the former
     // must be torch's on the latter, bit for bit — the `original` ratio √max(1, out/in) included
     // (a 784→100 layer: 1, not 2.8) — for wide, tall and square layers.
-    for (auto [in, out] : {std::pair<std::size_t, std::size_t>{7, 3}, {3, 7}, {4, 4}}) {
+    for (auto layer : {std::pair<std::size_t, std::size_t>{7, 3}, {3, 7}, {4, 4}}) {
+        const std::size_t in = layer.first, out = layer.second;  // (clang 14's lambdas capture no bindings)
         for (const char* adjust : {"original", "match_rms_adamw"}) {
             ParamStore<double> store, torch_store;
             store.add("w", {in, out}, WeightLayout::in_out);

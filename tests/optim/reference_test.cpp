@@ -241,7 +241,9 @@ Agreement run_case(const json& c) {
     EXPECT_EQ(c["state"].empty(), stateless);
     // The state as saved (state_dict): per tensor, in any shape (Adafactor's row_var is R×1).
     const OptimizerState<T> saved = opt->state_dict();
-    for (const auto& [buffer, tensors] : c["state"].items()) {
+    for (const auto& item : c["state"].items()) {
+        const std::string buffer = item.key();  // (a name, not a structured binding: clang 14's
+        const json& tensors = item.value();     // lambdas cannot capture those)
         for (std::size_t i = 0; i < sizes.size(); ++i) {
             if (tensors[i].is_null()) continue;
             const std::string param = "t" + std::to_string(i);
