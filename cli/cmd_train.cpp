@@ -51,6 +51,12 @@ void check_resume_flags(const TrainFlags& f, TrainConfig& c, TrainPaths& paths) 
     differs("--net", c.net, saved.net);
     differs("--activation", c.activation, saved.activation);
     differs("--init", c.init, saved.init);
+    differs("--hidden", c.hidden, saved.hidden);
+    differs("--features", c.features, saved.features);
+    differs("--points", std::to_string(c.points), std::to_string(saved.points));
+    differs("--noise", format_number(c.noise), format_number(saved.noise));
+    differs("--train-ratio", format_number(c.train_ratio), format_number(saved.train_ratio));
+    differs("--l2", format_number(c.l2), format_number(saved.l2));
     differs("--optimizer", c.optimizer, saved.optimizer);
     differs("--batch", std::to_string(c.batch), std::to_string(saved.batch));
     differs("--seed", std::to_string(c.seed), std::to_string(saved.seed));
@@ -86,8 +92,20 @@ void apply_problem_defaults(const TrainFlags& f, TrainConfig& c) {
     if (c.problem == "quadratic" && f.options.at("--init")->count() > 0) {
         throw InvalidArgument("--init: problem quadratic starts at θ = 1, as DeepOBS's; it draws no weights");
     }
+    constexpr const char* kFlags2d[] = {"--hidden", "--features", "--points", "--noise", "--train-ratio", "--l2"};
+    if (!c.is_2d()) {
+        for (const char* flag : kFlags2d) {
+            if (f.options.at(flag)->count() > 0) {
+                throw InvalidArgument(std::string(flag) + " shapes the 2-D problems (2d-circle, 2d-xor, 2d-gauss, "
+                                      "2d-spiral); problem " + c.problem + " does not take it");
+            }
+        }
+    } else if (f.options.at("--activation")->count() == 0) {
+        c.activation = "tanh";  // Playground's
+    }
     if (c.problem == "fmnist-mlp") return;
     for (const char* flag : {"--net", "--activation", "--loss", "--batchnorm", "--dropout"}) {
+        if (c.is_2d() && std::string_view(flag) == "--activation") continue;  // the 2-D network's too
         if (f.options.at(flag)->count() > 0) {
             throw InvalidArgument(std::string(flag) + " shapes the fmnist-mlp network; problem " + c.problem +
                                   " has a fixed model (optlab problems)");
@@ -220,14 +238,21 @@ void setup_train(CLI::App& app, int& exit_code) {
     auto& o = f->options;
     o["--problem"] = sub->add_option("--problem", c.problem,
                                      "What to train: quadratic, fmnist-logreg, fmnist-mlp, fmnist-cnn, "
-                                     "fmnist-autoencoder or words-charlm (optlab problems); its default budget "
+                                     "fmnist-autoencoder, words-charlm, 2d-circle, 2d-xor, 2d-gauss or 2d-spiral "
+                                     "(optlab problems); its default budget "
                                      "sets --epochs and --batch unless given")
                          ->capture_default_str();
     o["--dataset"] = sub->add_option("--dataset", c.dataset, "Named dataset: fashion-mnist (Debian's dataset-fashion-mnist)")->capture_default_str();
     o["--data"] = sub->add_option("--data", c.data_dir, "A folder with train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each plain or .gz); for words-charlm, a word list (one word per line)");
     o["--net"] = sub->add_option("--net", c.net, "Layer sizes, input to classes")->capture_default_str();
-    o["--activation"] = sub->add_option("--activation", c.activation, "relu, leaky-relu, sigmoid or tanh")->capture_default_str();
+    o["--activation"] = sub->add_option("--activation", c.activation, "relu, leaky-relu, sigmoid or tanh (2-D problems: relu, tanh, sigmoid or linear; default tanh)")->capture_default_str();
     o["--init"] = sub->add_option("--init", c.init, "Weights: he, he-uniform, he-fan-out, xavier, xavier-uniform, lecun, std=S, normal:M,S, uniform:A,B, truncated-normal:M,S, constant:C, zeros (default: the problem's; he for the MLP)");
+    o["--hidden"] = sub->add_option("--hidden", c.hidden, "2-D problems: hidden layer sizes, 1 to 6 layers of 1 to 8 units")->capture_default_str();
+    o["--features"] = sub->add_option("--features", c.features, "2-D problems: the network's inputs, some of x1, x2, x1sq, x2sq, x1x2, sinx1, sinx2")->capture_default_str();
+    o["--points"] = sub->add_option("--points", c.points, "2-D problems: how many points to draw")->capture_default_str();
+    o["--noise"] = sub->add_option("--noise", c.noise, "2-D problems: the points' noise, 0 to 0.5 (Playground's 0 to 50)")->capture_default_str();
+    o["--train-ratio"] = sub->add_option("--train-ratio", c.train_ratio, "2-D problems: the share of the points trained on, 0.1 to 0.9")->capture_default_str();
+    o["--l2"] = sub->add_option("--l2", c.l2, "2-D problems: L2 penalty λ, adding λ·w to every weight's gradient")->capture_default_str();
     o["--loss"] = sub->add_option("--loss", c.loss, "cross-entropy or mse")->capture_default_str();
     o["--batchnorm"] = sub->add_flag("--batchnorm", c.batchnorm, "BatchNorm after every hidden layer");
     o["--dropout"] = sub->add_option("--dropout", c.dropout, "Dropout probability after every hidden activation")->capture_default_str();

@@ -20,6 +20,7 @@ packages=(
     libfmt-dev           # number formatting (shortest round-trip doubles)
     zlib1g-dev           # CRC-32 of checkpoints, gzip-compressed IDX files
     libopenblas-dev      # CBLAS matrix products for the network layers
+    liblapacke-dev       # LAPACK's C interface: Shampoo's and SOAP's eigendecompositions and QR
     libopenmpi-dev       # MPI: `mpirun -np N optlab suite` spreads the arms over processes and hosts
     openmpi-bin          # mpirun, for that and for CI's two-rank suite
     dataset-fashion-mnist  # the real data: /usr/share/datasets/fashion-mnist/*.gz

@@ -131,10 +131,16 @@
       '<label for="' + id + '-optimizer">Optimizer ' + (index + 1) + '</label></legend>' +
       '<select id="' + id + '-optimizer" data-role="optimizer">' + opts + '</select>' +
       (state.arms.length > 1 ? ' <button type="button" data-role="remove" aria-label="Remove optimizer ' + (index + 1) + '">Remove</button>' : '') +
-      '<p class="ox-summary">' + esc(info.summary) + '</p><div class="ox-hyper">';
-    var defaults = info.defaults[conv];
+      '<p class="ox-summary">' + esc(info.summary) + '</p><div class="ox-hyper">' + hyperHtml(id, info, conv, arm.hyper);
+    return html + '</div><p class="ox-error" role="alert"></p></fieldset>';
+  }
+
+  // One control per hyper-parameter the optimizer has under the convention, from the
+  // catalogue (the registry's defaults), showing the values of `hyper`; ids begin with `id`.
+  function hyperHtml(id, info, conv, hyper) {
+    var html = '', defaults = info.defaults[conv];
     Object.keys(defaults).sort(function (a, b) { return (a === 'lr' ? -1 : 0) - (b === 'lr' ? -1 : 0); }).forEach(function (name) {
-      var v = arm.hyper[name], hid = id + '-' + name, title = esc(info.descriptions[name] || name);
+      var v = hyper[name], hid = id + '-' + name, title = esc(info.descriptions[name] || name);
       if (name === 'lr') {
         html += '<div class="ox-lr"><label for="' + hid + '" title="' + title + '">lr</label>' +
           '<input id="' + hid + '" data-role="lr" type="range" min="-5" max="1" step="0.01" value="' + Math.log10(v) + '" aria-valuetext="' + fmt(v) + '">' +
@@ -155,7 +161,7 @@
         html += '<label title="' + title + '">' + name + ' <input type="text" data-name="' + name + '" value="' + esc(v) + '"></label>';
       }
     });
-    return html + '</div><p class="ox-error" role="alert"></p></fieldset>';
+    return html;
   }
 
   function renderArms() {
@@ -169,6 +175,7 @@
   function showFormulas() {
     var names = state.arms.map(function (a) { return a.optimizer; });
     if (state.view === 'conventions') names = names.slice(0, 1);
+    names = names.concat(net.arms.map(function (a) { return a.optimizer; }));  // and the network view's
     var sections = document.querySelectorAll('#ox-formulas section.formula');
     for (var i = 0; i < sections.length; i++) {
       var has = sections[i].getAttribute('data-optimizers').split(' ');
@@ -243,23 +250,35 @@
       arm.optimizer = t.value;
       arm.hyper = defaultsOf(arm.optimizer, state.convention);
       renderArms();
-    } else if (role === 'lr') {
-      arm.hyper.lr = Math.pow(10, +t.value);
-      t.setAttribute('aria-valuetext', fmt(arm.hyper.lr));
-      box.querySelector('[data-role="lr-value"]').value = fmt(arm.hyper.lr);
-    } else if (role === 'lr-value') {
-      var lr = parseFloat(t.value);
-      if (!(lr >= 0)) return;
-      arm.hyper.lr = lr;
-      box.querySelector('[data-role="lr"]').value = Math.log10(lr);
-    } else if (t.hasAttribute('data-name')) {
-      var name = t.getAttribute('data-name'), old = arm.hyper[name];
-      if (t.type === 'checkbox') arm.hyper[name] = t.checked;
-      else if (t.hasAttribute('data-member')) old[+t.getAttribute('data-member')] = t.value === '' ? null : parseFloat(t.value);
-      else if (typeof old === 'number') { var v = parseFloat(t.value); if (!isFinite(v)) return; arm.hyper[name] = v; }
-      else arm.hyper[name] = t.value;
+    } else if (!applyHyperInput(t, arm.hyper, box)) {
+      return;
     }
     schedule();
+  }
+
+  // A hyper-parameter control of hyperHtml changed: sets it in `hyper` (and the lr's other
+  // control in `box`); false when the value is not one to take.
+  function applyHyperInput(t, hyper, box) {
+    var role = t.getAttribute('data-role');
+    if (role === 'lr') {
+      hyper.lr = Math.pow(10, +t.value);
+      t.setAttribute('aria-valuetext', fmt(hyper.lr));
+      box.querySelector('[data-role="lr-value"]').value = fmt(hyper.lr);
+    } else if (role === 'lr-value') {
+      var lr = parseFloat(t.value);
+      if (!(lr >= 0)) return false;
+      hyper.lr = lr;
+      box.querySelector('[data-role="lr"]').value = Math.log10(lr);
+    } else if (t.hasAttribute('data-name')) {
+      var name = t.getAttribute('data-name'), old = hyper[name];
+      if (t.type === 'checkbox') hyper[name] = t.checked;
+      else if (t.hasAttribute('data-member')) old[+t.getAttribute('data-member')] = t.value === '' ? null : parseFloat(t.value);
+      else if (typeof old === 'number') { var v = parseFloat(t.value); if (!isFinite(v)) return false; hyper[name] = v; }
+      else hyper[name] = t.value;
+    } else {
+      return false;
+    }
+    return true;
   }
 
   // ---- the plot ------------------------------------------------------------------------------------
@@ -455,6 +474,356 @@
     out.textContent = best.path.label + ', step ' + r[0] + ': (' + fmt(r[1]) + ', ' + fmt(r[2]) + '), f = ' + fmt(r[3]);
   }
 
+  // ---- the network view: a network learns, live ---------------------------------------------------
+  // Up to four optimizers train the same network (one of the 2-D problems: TensorFlow
+  // Playground's data, problems/classify2d.hpp) from the same initial weights on the same
+  // batches, each a Network2d of the engine, which trains as `optlab train --problem 2d-…` does.
+  // Every text this view shows is in NET_TEXT, so that a translation is one more table.
+
+  var NET_TEXT = {
+    title: 'A network learns, live',
+    intro: 'Up to four optimizers train the same small network on the same points, from the same initial weights and on the same batches. Each square is one network\'s decision: blue where it answers +1, orange where −1; filled dots are training points, ringed ones test points. The losses are those that optlab train --problem 2d-… logs for the same settings.',
+    play: 'Play', pause: 'Pause', step: 'One step', reset: 'Reset',
+    steps: 'Step', speed: 'Steps per frame',
+    data: 'Data', dataset: 'Dataset', noise: 'Noise (%)', trainRatio: 'Training points (%)', points: 'Points', seed: 'Seed',
+    features: 'Input features', network: 'Network', layers: 'Hidden layers', units: 'Units in layer', activation: 'Activation',
+    init: 'Initial weights', l2: 'L2 penalty λ', batch: 'Batch size', optimizers: 'Optimizers',
+    optimizer: 'Optimizer', convention: 'Convention', add: 'Add an optimizer', remove: 'Remove',
+    chart: 'Loss per step: training (the batch\'s, before the step) thin and solid, test (after the step) dashed',
+    chartLabel: 'Training and test loss per step of every optimizer',
+    board: function (label) { return label + '\'s decision boundary and the points'; },
+    lossLine: function (train, test) { return 'train ' + train + ', test ' + test; },
+    stopped: function (why) { return 'stopped: ' + why; },
+    datasets: { circle: 'Two circles', xor: 'XOR quadrants', gauss: 'Two Gaussians', spiral: 'Two spirals' },
+    featureNames: { x1: 'x₁', x2: 'x₂', x1sq: 'x₁²', x2sq: 'x₂²', x1x2: 'x₁x₂', sinx1: 'sin x₁', sinx2: 'sin x₂' },
+    activations: { relu: 'ReLU', tanh: 'tanh', sigmoid: 'sigmoid', linear: 'linear' },
+    inits: { 'std=1': 'std 1', 'std=0.01': 'std 0.01', xavier: 'Xavier', he: 'He', zeros: 'zeros' },
+    timing: function (n, ms) { return n + ' network(s): a frame\'s steps and heat maps in ' + ms + ' ms.'; }
+  };
+  var NET_MAX = 4, NET_GRID = 50, NET_RANGE = 6, NET_BOARD = 240, NET_CW = 640, NET_CH = 200;
+  var NET_COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
+
+  var net = {
+    dataset: 'circle', noise: 0, trainRatio: 0.5, points: 500, seed: 1,
+    features: ['x1', 'x2'], hidden: [4, 2], activation: 'tanh', init: 'xavier', l2: 0, batch: 10,
+    arms: [], // {optimizer, convention, hyper}
+    speed: 1, playing: false
+  };
+  var runs = [];        // per arm: {network, train: [], test: [], stopped, error}
+  var netSteps = 0, netFrameMs = 0, netDraws = 0, pointsLayer = null, netFrame = null;
+
+  function netSpec(arm) {
+    return { dataset: net.dataset, noise: net.noise, trainRatio: net.trainRatio, points: net.points, seed: net.seed,
+             features: net.features.slice(), hidden: net.hidden.slice(), activation: net.activation, init: net.init,
+             l2: net.l2, batch: net.batch, optimizer: arm.optimizer, convention: arm.convention, hyper: arm.hyper };
+  }
+
+  // A network trained `steps` steps: the per-step losses, as `optlab train` logs them.
+  function trainNetwork(spec) {
+    var n = new engine.Network2d(spec || {});
+    try {
+      if (n.error()) throw new Error(n.error());
+      var r = n.step(spec.steps === undefined ? 100 : +spec.steps);
+      return { train: Array.prototype.slice.call(r.train), test: Array.prototype.slice.call(r.test), steps: r.steps,
+               stopped: r.stopped, hyper: n.hyper() };
+    } finally {
+      n['delete']();
+    }
+  }
+
+  // Any change: every network starts again from the same seed.
+  function netRestart() {
+    runs.forEach(function (r) { if (r.network) r.network['delete'](); });
+    runs = net.arms.map(function (arm) {
+      var n = new engine.Network2d(netSpec(arm)), error = n.error();
+      if (error) { n['delete'](); n = null; }
+      return { network: n, train: [], test: [], stopped: '', error: error };
+    });
+    netSteps = 0;
+    pointsLayer = null;
+    var boxes = document.querySelectorAll('#ox-net-arms .ox-error');
+    runs.forEach(function (r, i) { if (boxes[i]) boxes[i].textContent = r.error; });
+    netDraw();
+  }
+
+  function netStep(count) {
+    runs.forEach(function (r) {
+      if (!r.network || r.stopped) return;
+      var out = r.network.step(count);
+      for (var k = 0; k < out.train.length; k++) { r.train.push(out.train[k]); r.test.push(out.test[k]); }
+      r.stopped = out.stopped;
+    });
+    netSteps += count;
+  }
+
+  function buildNetwork() {
+    var T = NET_TEXT, c2 = engine.classify2dCatalogue();
+    var section = document.createElement('section');
+    section.id = 'ox-net';
+    section.className = 'ox-net';
+    section.setAttribute('aria-labelledby', 'ox-net-title');
+    var datasets = c2.datasets.map(function (d) { return option(d, T.datasets[d] || d, d === net.dataset); }).join('');
+    var features = c2.features.map(function (f) {
+      return '<label class="ox-check"><input type="checkbox" data-feature="' + f + '"' + (net.features.indexOf(f) >= 0 ? ' checked' : '') + '> ' + esc(T.featureNames[f] || f) + '</label>';
+    }).join(' ');
+    var acts = Object.keys(T.activations).map(function (a) { return option(a, T.activations[a], a === net.activation); }).join('');
+    var inits = Object.keys(T.inits).map(function (a) { return option(a, T.inits[a], a === net.init); }).join('');
+    var layers = [1, 2, 3, 4, 5, 6].map(function (n) { return option(n, n, n === net.hidden.length); }).join('');
+    section.innerHTML =
+      '<h3 id="ox-net-title">' + esc(T.title) + '</h3><p class="ox-intro">' + esc(T.intro) + '</p>' +
+      '<div class="ox-net-transport">' +
+      '<button type="button" id="ox-net-play">' + esc(T.play) + '</button> ' +
+      '<button type="button" id="ox-net-step">' + esc(T.step) + '</button> ' +
+      '<button type="button" id="ox-net-reset">' + esc(T.reset) + '</button> ' +
+      '<label for="ox-net-speed">' + esc(T.speed) + '</label> <input id="ox-net-speed" type="number" min="1" max="50" step="1" value="' + net.speed + '"> ' +
+      '<span>' + esc(T.steps) + ' <output id="ox-net-count" aria-live="off">0</output></span></div>' +
+      '<div class="ox-net-main"><div class="ox-net-boards" id="ox-net-boards"></div>' +
+      '<form class="ox-controls ox-net-controls" id="ox-net-controls" onsubmit="return false">' +
+      '<fieldset class="ox-row"><legend>' + esc(T.data) + '</legend>' +
+      '<div class="ox-row"><label for="ox-net-dataset">' + esc(T.dataset) + '</label><select id="ox-net-dataset">' + datasets + '</select></div>' +
+      '<div class="ox-row"><label for="ox-net-noise">' + esc(T.noise) + '</label><input id="ox-net-noise" type="number" min="0" max="50" step="5" value="' + net.noise * 100 + '">' +
+      '<label for="ox-net-ratio">' + esc(T.trainRatio) + '</label><input id="ox-net-ratio" type="number" min="10" max="90" step="10" value="' + net.trainRatio * 100 + '"></div>' +
+      '<div class="ox-row"><label for="ox-net-seed">' + esc(T.seed) + '</label><input id="ox-net-seed" type="number" min="0" step="1" value="' + net.seed + '"></div>' +
+      '</fieldset>' +
+      '<fieldset class="ox-row"><legend>' + esc(T.features) + '</legend><div id="ox-net-features">' + features + '</div></fieldset>' +
+      '<fieldset class="ox-row"><legend>' + esc(T.network) + '</legend>' +
+      '<div class="ox-row"><label for="ox-net-layers">' + esc(T.layers) + '</label><select id="ox-net-layers">' + layers + '</select></div>' +
+      '<div class="ox-row" id="ox-net-units"></div>' +
+      '<div class="ox-row"><label for="ox-net-activation">' + esc(T.activation) + '</label><select id="ox-net-activation">' + acts + '</select></div>' +
+      '<div class="ox-row"><label for="ox-net-init">' + esc(T.init) + '</label><select id="ox-net-init">' + inits + '</select></div>' +
+      '<div class="ox-row"><label for="ox-net-l2">' + esc(T.l2) + '</label><input id="ox-net-l2" type="number" min="0" step="any" value="' + net.l2 + '">' +
+      '<label for="ox-net-batch">' + esc(T.batch) + '</label><input id="ox-net-batch" type="number" min="1" max="250" step="1" value="' + net.batch + '"></div>' +
+      '</fieldset>' +
+      '<div id="ox-net-arms"></div><button type="button" id="ox-net-add">' + esc(T.add) + '</button>' +
+      '<p class="ox-timing" id="ox-net-timing" aria-live="off"></p>' +
+      '</form></div>' +
+      '<figure class="ox-net-chart"><svg id="ox-net-loss" viewBox="0 0 ' + NET_CW + ' ' + NET_CH + '" role="img" aria-label="' + esc(T.chartLabel) + '"></svg>' +
+      '<figcaption>' + esc(T.chart) + '</figcaption></figure>';
+    app.appendChild(section);
+    renderNetUnits();
+    renderNetArms();
+    bindNetwork();
+  }
+
+  function renderNetUnits() {
+    document.getElementById('ox-net-units').innerHTML = net.hidden.map(function (u, i) {
+      return '<label for="ox-net-units-' + i + '">' + esc(NET_TEXT.units) + ' ' + (i + 1) + '</label>' +
+        '<input id="ox-net-units-' + i + '" data-layer="' + i + '" type="number" min="1" max="8" step="1" value="' + u + '">';
+    }).join('');
+  }
+
+  function renderNetArms() {
+    var T = NET_TEXT;
+    document.getElementById('ox-net-arms').innerHTML = net.arms.map(function (arm, index) {
+      var id = 'ox-net-arm' + index, info = optimizerInfo(arm.optimizer);
+      var opts = catalogue.optimizers.map(function (o) { return option(o.name, o.label + ' (' + o.name + ')', o.name === arm.optimizer); }).join('');
+      var convs = catalogue.conventions.map(function (c) { return option(c, c, c === arm.convention); }).join('');
+      return '<fieldset class="ox-arm" data-index="' + index + '" style="border-color:' + NET_COLORS[index] + '">' +
+        '<legend><span class="ox-swatch" style="background:' + NET_COLORS[index] + '"></span>' +
+        '<label for="' + id + '-optimizer">' + esc(T.optimizer) + ' ' + (index + 1) + '</label></legend>' +
+        '<select id="' + id + '-optimizer" data-role="optimizer">' + opts + '</select>' +
+        (net.arms.length > 1 ? ' <button type="button" data-role="remove" aria-label="' + esc(T.remove) + ' ' + (index + 1) + '">' + esc(T.remove) + '</button>' : '') +
+        '<div class="ox-row"><label for="' + id + '-convention">' + esc(T.convention) + '</label><select id="' + id + '-convention" data-role="convention">' + convs + '</select></div>' +
+        '<div class="ox-hyper">' + hyperHtml(id, info, arm.convention, arm.hyper) + '</div><p class="ox-error" role="alert"></p></fieldset>';
+    }).join('');
+    document.getElementById('ox-net-add').disabled = net.arms.length >= NET_MAX;
+    showFormulas();
+    var boards = document.getElementById('ox-net-boards');
+    boards.innerHTML = net.arms.map(function (arm, i) {
+      var label = optimizerInfo(arm.optimizer).label;
+      return '<figure class="ox-net-board"><canvas width="' + NET_BOARD + '" height="' + NET_BOARD + '" role="img" aria-label="' +
+        esc(T.board(label)) + '"></canvas><figcaption><span class="ox-swatch" style="background:' + NET_COLORS[i] + '"></span>' +
+        esc(label) + ' <span class="ox-net-losses"></span></figcaption></figure>';
+    }).join('');
+  }
+
+  function bindNetwork() {
+    var byId = function (id) { return document.getElementById(id); };
+    byId('ox-net-play').addEventListener('click', function () { netPlay(!net.playing); });
+    byId('ox-net-step').addEventListener('click', function () { netPlay(false); netStep(1); netDraw(); });
+    byId('ox-net-reset').addEventListener('click', function () { netPlay(false); netRestart(); });
+    byId('ox-net-speed').addEventListener('input', function (e) {
+      var n = Math.round(+e.target.value);
+      if (n >= 1 && n <= 50) net.speed = n;
+    });
+    var number = function (id, set) {
+      byId(id).addEventListener('change', function (e) {
+        var v = parseFloat(e.target.value);
+        if (isFinite(v) && set(v) !== false) netRestart();
+      });
+    };
+    number('ox-net-noise', function (v) { if (v < 0 || v > 50) return false; net.noise = v / 100; });
+    number('ox-net-ratio', function (v) { if (v < 10 || v > 90) return false; net.trainRatio = v / 100; });
+    number('ox-net-seed', function (v) { if (v < 0 || v !== Math.floor(v)) return false; net.seed = v; });
+    number('ox-net-l2', function (v) { if (v < 0) return false; net.l2 = v; });
+    number('ox-net-batch', function (v) { if (v < 1 || v !== Math.floor(v)) return false; net.batch = v; });
+    byId('ox-net-dataset').addEventListener('change', function (e) { net.dataset = e.target.value; netRestart(); });
+    byId('ox-net-activation').addEventListener('change', function (e) { net.activation = e.target.value; netRestart(); });
+    byId('ox-net-init').addEventListener('change', function (e) { net.init = e.target.value; netRestart(); });
+    byId('ox-net-layers').addEventListener('change', function (e) {
+      var n = +e.target.value;
+      while (net.hidden.length < n) net.hidden.push(net.hidden[net.hidden.length - 1] || 4);
+      net.hidden.length = n;
+      renderNetUnits();
+      netRestart();
+    });
+    byId('ox-net-units').addEventListener('change', function (e) {
+      var v = Math.round(+e.target.value), layer = +e.target.getAttribute('data-layer');
+      if (v >= 1 && v <= 8) { net.hidden[layer] = v; netRestart(); }
+    });
+    byId('ox-net-features').addEventListener('change', function () {
+      var chosen = [];
+      var boxes = document.querySelectorAll('#ox-net-features input[data-feature]');
+      for (var i = 0; i < boxes.length; i++) if (boxes[i].checked) chosen.push(boxes[i].getAttribute('data-feature'));
+      if (chosen.length) { net.features = chosen; netRestart(); }
+    });
+    byId('ox-net-add').addEventListener('click', function () {
+      if (net.arms.length >= NET_MAX) return;
+      var used = net.arms.map(function (a) { return a.optimizer; });
+      var next = catalogue.optimizers.filter(function (o) { return used.indexOf(o.name) < 0; })[0] || catalogue.optimizers[0];
+      net.arms.push({ optimizer: next.name, convention: 'torch', hyper: defaultsOf(next.name, 'torch') });
+      renderNetArms();
+      netRestart();
+    });
+    var arms = byId('ox-net-arms');
+    var onInput = function (e) {
+      var t = e.target, box = t.closest('.ox-arm');
+      if (!box) return;
+      var arm = net.arms[+box.getAttribute('data-index')], role = t.getAttribute('data-role');
+      if (role === 'optimizer' || role === 'convention') {
+        if (e.type !== 'change') return;
+        var lr = arm.hyper.lr;
+        if (role === 'optimizer') arm.optimizer = t.value; else arm.convention = t.value;
+        arm.hyper = defaultsOf(arm.optimizer, arm.convention);
+        if (role === 'convention') arm.hyper.lr = lr;  // as the path view: the learner's lr stays
+        renderNetArms();
+      } else if (!applyHyperInput(t, arm.hyper, box)) {
+        return;
+      }
+      if (e.type === 'change' || role === 'lr') netRestart();
+    };
+    arms.addEventListener('input', onInput);
+    arms.addEventListener('change', onInput);
+    arms.addEventListener('click', function (e) {
+      if (e.target.getAttribute('data-role') !== 'remove') return;
+      net.arms.splice(+e.target.closest('.ox-arm').getAttribute('data-index'), 1);
+      renderNetArms();
+      netRestart();
+    });
+  }
+
+  function netPlay(on) {
+    net.playing = on;
+    document.getElementById('ox-net-play').textContent = on ? NET_TEXT.pause : NET_TEXT.play;
+    if (on && !netFrame) netFrame = requestAnimationFrame(netTick);
+  }
+  function netTick() {
+    netFrame = null;
+    if (!net.playing) return;
+    var t0 = performance.now();
+    netStep(net.speed);
+    netDraw();
+    netFrameMs = performance.now() - t0;
+    netFrame = requestAnimationFrame(netTick);
+  }
+
+  // Playground's colours: orange for −1, white for 0, blue for +1, at most 60 % strength so
+  // that the points, in the full colours, stand out on their own side.
+  function netColor(v) {
+    var t = Math.max(-1, Math.min(1, v)), a, b, s;
+    if (t < 0) { a = [245, 147, 34]; s = -0.6 * t; } else { a = [8, 119, 189]; s = 0.6 * t; }
+    b = [232, 234, 235];
+    return [b[0] + (a[0] - b[0]) * s, b[1] + (a[1] - b[1]) * s, b[2] + (a[2] - b[2]) * s];
+  }
+
+  // The points of the first network (all networks share them), drawn once per restart.
+  function netPoints() {
+    if (pointsLayer) return pointsLayer;
+    var first = runs.filter(function (r) { return r.network; })[0];
+    pointsLayer = document.createElement('canvas');
+    pointsLayer.width = pointsLayer.height = NET_BOARD;
+    if (!first) return pointsLayer;
+    var ctx = pointsLayer.getContext('2d'), pts = first.network.points();
+    ['train', 'test'].forEach(function (split) {
+      var p = pts[split];
+      for (var i = 0; i < p.length; i += 3) {
+        var x = (p[i] + NET_RANGE) / (2 * NET_RANGE) * NET_BOARD, y = (NET_RANGE - p[i + 1]) / (2 * NET_RANGE) * NET_BOARD;
+        var c = p[i + 2] > 0 ? '#0877bd' : '#f59322';
+        ctx.beginPath();
+        ctx.arc(x, y, 3, 0, 2 * Math.PI);
+        ctx.fillStyle = split === 'train' ? c : '#fff';
+        ctx.fill();
+        ctx.lineWidth = split === 'train' ? 0.8 : 1.6;
+        ctx.strokeStyle = split === 'train' ? '#fff' : c;
+        ctx.stroke();
+      }
+    });
+    return pointsLayer;
+  }
+
+  var heat = null;
+  function netDraw() {
+    var canvases = document.querySelectorAll('#ox-net-boards canvas');
+    var captions = document.querySelectorAll('#ox-net-boards .ox-net-losses');
+    if (!heat) { heat = document.createElement('canvas'); heat.width = heat.height = NET_GRID; }
+    var hctx = heat.getContext('2d'), img = hctx.createImageData(NET_GRID, NET_GRID), layer = netPoints();
+    runs.forEach(function (r, i) {
+      var canvas = canvases[i];
+      if (!canvas) return;
+      var ctx = canvas.getContext('2d');
+      if (!r.network) { ctx.clearRect(0, 0, NET_BOARD, NET_BOARD); return; }
+      // Row j of the grid is y from +6 down to −6: the canvas' rows top to bottom.
+      var g = r.network.grid(-NET_RANGE, NET_RANGE, NET_RANGE, -NET_RANGE, NET_GRID, NET_GRID), d = img.data;
+      for (var k = 0; k < g.length; k++) {
+        var c = netColor(g[k]);
+        d[4 * k] = c[0]; d[4 * k + 1] = c[1]; d[4 * k + 2] = c[2]; d[4 * k + 3] = 255;
+      }
+      hctx.putImageData(img, 0, 0);
+      ctx.imageSmoothingEnabled = true;
+      ctx.drawImage(heat, 0, 0, NET_BOARD, NET_BOARD);
+      ctx.drawImage(layer, 0, 0);
+      var n = r.train.length;
+      captions[i].textContent = r.stopped ? NET_TEXT.stopped(r.stopped)
+        : n ? NET_TEXT.lossLine(fmt(r.train[n - 1]), fmt(r.test[n - 1])) : '';
+    });
+    document.getElementById('ox-net-count').textContent = String(runs.reduce(function (m, r) { return Math.max(m, r.train.length); }, 0));
+    netChart();
+    app.setAttribute('data-net-draws', String(++netDraws));
+    if (netFrameMs) document.getElementById('ox-net-timing').textContent = NET_TEXT.timing(runs.length, netFrameMs.toFixed(1));
+  }
+
+  // Both losses of every network, on one linear scale from 0, at most 400 points a line.
+  function netChart() {
+    var hi = 0, n = 1;
+    runs.forEach(function (r) {
+      n = Math.max(n, r.train.length);
+      for (var k = 0; k < r.train.length; k++) {
+        if (isFinite(r.train[k])) hi = Math.max(hi, r.train[k]);
+        if (isFinite(r.test[k])) hi = Math.max(hi, r.test[k]);
+      }
+    });
+    hi = hi > 0 ? hi : 1;
+    var L = 40, B = 18, sx = (NET_CW - L - 6) / Math.max(1, n - 1), sy = (NET_CH - B - 8) / hi, every = Math.max(1, Math.ceil(n / 400));
+    var html = '<text x="2" y="12" class="ox-axis">' + fmt(hi) + '</text><text x="2" y="' + (NET_CH - B) + '" class="ox-axis">0</text>' +
+      '<text x="' + L + '" y="' + (NET_CH - 4) + '" class="ox-axis">' + esc(NET_TEXT.steps) + ' 1</text>' +
+      '<text x="' + (NET_CW - 70) + '" y="' + (NET_CH - 4) + '" class="ox-axis">' + esc(NET_TEXT.steps) + ' ' + n + '</text>' +
+      '<line x1="' + L + '" y1="' + (NET_CH - B) + '" x2="' + NET_CW + '" y2="' + (NET_CH - B) + '" class="ox-frame"></line>';
+    runs.forEach(function (r, i) {
+      // The batch's loss is noisy: thin and light; the test loss carries the comparison.
+      [['train', '', 1, 0.45], ['test', '6 3', 2, 1]].forEach(function (series) {
+        var v = r[series[0]], pts = '';
+        var add = function (k) {
+          if (isFinite(v[k])) pts += Math.round((L + k * sx) * 10) / 10 + ',' + Math.round((NET_CH - B - v[k] * sy) * 10) / 10 + ' ';
+        };
+        for (var k = 0; k < v.length; k += every) add(k);
+        if (v.length && (v.length - 1) % every) add(v.length - 1);
+        html += '<polyline fill="none" stroke="' + NET_COLORS[i] + '" stroke-dasharray="' + series[1] + '" stroke-width="' + series[2] +
+          '" stroke-opacity="' + series[3] + '" points="' + pts + '"></polyline>';
+      });
+    });
+    document.getElementById('ox-net-loss').innerHTML = html;
+  }
+
   // ---- start -------------------------------------------------------------------------------------
 
   optlabEngine().then(function (module) {
@@ -475,6 +844,14 @@
     syncStartInputs();
     drawContours();
     redraw();
+    [['sgd', 0.1], ['momentum', 0.1], ['adagrad', 0.1], ['adam', 0.03]].forEach(function (a) {
+      if (!optimizerInfo(a[0])) return;
+      var hyper = defaultsOf(a[0], 'torch');
+      hyper.lr = a[1];
+      net.arms.push({ optimizer: a[0], convention: 'torch', hyper: hyper });
+    });
+    buildNetwork();
+    netRestart();
 
     // The engine and the view, for tests and for anyone scripting the page.
     window.optlab = {
@@ -521,7 +898,56 @@
         for (var i = 0; i < (times || 20); i++) { redraw(); ms.push(lastRedrawMs); }
         return ms;
       },
-      lastRedrawMs: function () { return lastRedrawMs; }
+      lastRedrawMs: function () { return lastRedrawMs; },
+      // {dataset, noise, seed, hidden, activation, init, optimizer, convention, hyper, batch,
+      //  steps, features, points, trainRatio, l2} -> {train: [...], test: [...]}: a loss per step,
+      // those `optlab train --problem 2d-DATASET` logs. Throws an Error with the library's message.
+      train: function (spec) { return trainNetwork(spec || {}); },
+      // The network view: its settings, the step and each network's losses so far.
+      network: function () {
+        return { settings: JSON.parse(JSON.stringify(net)), steps: runs.reduce(function (m, r) { return Math.max(m, r.train.length); }, 0),
+                 runs: runs.map(function (r, i) {
+                   return { spec: netSpec(net.arms[i]), train: r.train.slice(), test: r.test.slice(), stopped: r.stopped, error: r.error };
+                 }) };
+      },
+      // Sets any of the view's settings (arms: [{optimizer, convention, hyper}]) and restarts.
+      configureNetwork: function (c) {
+        netPlay(false);
+        ['dataset', 'noise', 'trainRatio', 'points', 'seed', 'features', 'hidden', 'activation', 'init', 'l2', 'batch', 'speed'].forEach(function (k) {
+          if (c[k] !== undefined) net[k] = Array.isArray(c[k]) ? c[k].slice() : c[k];
+        });
+        if (c.arms) {
+          net.arms = c.arms.slice(0, NET_MAX).map(function (a) {
+            var conv = a.convention || 'torch', h = defaultsOf(a.optimizer, conv);
+            for (var k in a.hyper || {}) h[k] = a.hyper[k];
+            return { optimizer: a.optimizer, convention: conv, hyper: h };
+          });
+        }
+        var section = document.getElementById('ox-net');
+        if (section) section.parentNode.removeChild(section);
+        buildNetwork();
+        netRestart();
+      },
+      // Steps every network n times (as One step does), then draws.
+      stepNetwork: function (n) { netStep(n || 1); netDraw(); },
+      playNetwork: function (on) { netPlay(on !== false); },
+      // n frames of the view playing (each: its steps, heat maps, points and chart), timed
+      // in the page: {ms: [...] per frame's work, gaps: [...] between animation frames}.
+      measureNetworkFrames: function (n) {
+        return new Promise(function (done) {
+          var ms = [], gaps = [], last = null;
+          netPlay(false);
+          (function frame(t) {
+            if (last !== null) gaps.push(t - last);
+            last = t;
+            var t0 = performance.now();
+            netStep(net.speed);
+            netDraw();
+            ms.push(performance.now() - t0);
+            if (ms.length < n) requestAnimationFrame(frame); else done({ ms: ms, gaps: gaps });
+          })(performance.now());
+        });
+      }
     };
     app.setAttribute('data-ready', 'true');
   }, function (err) {

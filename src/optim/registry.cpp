@@ -35,6 +35,10 @@
 #include "optlab/optim/rprop.hpp"
 #include "optlab/optim/schedule_free.hpp"
 #include "optlab/optim/sgd.hpp"
+#ifdef OPTLAB_HAS_LAPACK
+#include "optlab/optim/shampoo.hpp"
+#include "optlab/optim/soap.hpp"
+#endif
 #include "optlab/optim/yogi.hpp"
 #include "optlab/optim/signum.hpp"
 #include "optlab/optim/sparse_adam.hpp"
@@ -207,6 +211,18 @@ const std::array kRegistry = {
         "lbfgs", "L-BFGS",
         "L-BFGS: a quasi-Newton direction from the last steps' gradient changes; re-evaluates the loss within its step",
         {4, 3})),
+#ifdef OPTLAB_HAS_LAPACK  // not in the WebAssembly engine, which has no LAPACK (CMakeLists.txt)
+    // A vector's step (a matrix adds its blocks' statistics and inverse roots, and the products):
+    // p, g, the filtered gradient and the grafted method's second moment → all but g.
+    entry<Shampoo, ShampooOptions::defaults>(
+        "shampoo", "Shampoo",
+        "Shampoo: each matrix block preconditioned by L^−¼·G·R^−¼ of its gradient statistics, step norm grafted from Adam",
+        {4, 3}),
+    // A vector's step (Adam's); a matrix adds the statistics and bases and the projections.
+    entry<Soap, SoapOptions::defaults>(
+        "soap", "SOAP", "SOAP: Adam in the eigenbasis of Shampoo's preconditioners, the basis refreshed every few steps",
+        {4, 3}),
+#endif
 };
 
 const std::array<std::string_view, kRegistry.size()> kNames = [] {

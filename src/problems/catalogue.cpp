@@ -11,6 +11,10 @@ namespace optlab {
 
 namespace {
 
+constexpr std::string_view kNetwork2d =
+    "MLP on (x1, x2) (--features), hidden 4,2 tanh by default (--hidden, --activation, --l2), tanh output, "
+    "½(output − label)²";
+
 constexpr ProblemInfo kProblems[] = {
     {"quadratic", "a 100-dimensional noisy quadratic with a deep-learning-like Hessian (DeepOBS quadratic_deep)",
      "1000 training, 1000 validation and 1000 test points from N(0, 0.6²·I), fixed seeds", "θ ∈ R^100 from 1; ½(θ − x)ᵀQ(θ − x)",
@@ -31,6 +35,19 @@ constexpr ProblemInfo kProblems[] = {
      "English words of wamerican (/usr/share/dict/words), split 80/10/10 by word",
      "3 previous characters embedded in 10 dims, tanh 200, softmax over a–z and end-of-word",
      "test perplexity (loss: nats per character)", true, false, 2, 128, "xavier", true},
+    // TensorFlow Playground's four classification sets (problems/classify2d.hpp).
+    {"2d-circle", "TensorFlow Playground's two circles: a small MLP on 2-D points, live in the explorable",
+     "500 points drawn from --seed (--points, --noise, --train-ratio)", kNetwork2d, "test accuracy", false, false, 20,
+     10, "xavier", true, true},
+    {"2d-xor", "TensorFlow Playground's XOR quadrants: a small MLP on 2-D points, live in the explorable",
+     "500 points drawn from --seed (--points, --noise, --train-ratio)", kNetwork2d, "test accuracy", false, false, 20,
+     10, "xavier", true, true},
+    {"2d-gauss", "TensorFlow Playground's two Gaussians: a small MLP on 2-D points, live in the explorable",
+     "500 points drawn from --seed (--points, --noise, --train-ratio)", kNetwork2d, "test accuracy", false, false, 20,
+     10, "xavier", true, true},
+    {"2d-spiral", "TensorFlow Playground's two spirals: a small MLP on 2-D points, live in the explorable",
+     "500 points drawn from --seed (--points, --noise, --train-ratio)", kNetwork2d, "test accuracy", false, false, 20,
+     10, "xavier", true, true},
 };
 
 template <class T>
@@ -80,6 +97,14 @@ std::unique_ptr<Problem> make_problem(const ProblemSettings& s, const Classifica
     const std::string init_spec = s.init.empty() ? std::string(info.init) : s.init;
     if (info.images) check_images(info, images);
     if (info.name == "quadratic") return std::make_unique<NoisyQuadratic>();
+    if (info.name.starts_with("2d-")) {
+        Classify2dSpec spec = s.classify2d;
+        spec.dataset = std::string(info.name.substr(3));
+        spec.init = init_spec;
+        spec.seed = s.seed;
+        spec.max_batch = s.max_batch;
+        return std::make_unique<Classify2d>(spec);
+    }
     if (info.name == "fmnist-mlp") {
         return std::make_unique<ImageClassification>(s.mlp, parse_init(init_spec, nn::nonlinearity_of(s.mlp.activation)),
                                                      images, s.max_batch, s.seed);

@@ -12,7 +12,11 @@
 // start point redraw the paths as the engine (and the CLI) computes them; the three-conventions
 // view; hovering reads a step; every control is labelled; every optimizer has its typeset
 // formula, whose text is docs/optimizers.md's; the page fits a phone's width; 6 × 500-step
-// redraws are timed. Screenshots go to --out. Exit 0 pass, 1 fail, 77 skipped (ctest's
+// redraws are timed. The network view: window.optlab.train equals `optlab train --problem
+// 2d-…`'s run log (iterations.json: loss and test_loss per step) bit for bit for every dataset
+// and several optimizers, conventions and initializers; the view's networks train as
+// window.optlab.train computes; its controls restart them from the same seed; four networks of
+// 2×8 hidden units on 500 points with their heat maps are timed per frame. Screenshots go to --out. Exit 0 pass, 1 fail, 77 skipped (ctest's
 // SKIP_RETURN_CODE) when chromium, node_modules or the engine is missing.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -287,6 +291,155 @@ try {
   console.log(`frames while the start point moves every frame, 6 × 500 steps: median ${frames.median.toFixed(1)} ms, ` +
               `${frames.late} of ${frames.count} over 20 ms (headless, software rendering)`);
   await page.screenshot({ path: path.join(out, 'explorable-1280x800.png') });
+
+  // ---- the network view: a network learns, live ----
+  t = performance.now();
+  // `optlab train --problem 2d-DATASET` for a page spec: the per-step losses of its run log.
+  let runNumber = 0;
+  function cliTrain(spec) {
+    const dir = path.join(out, `train-${++runNumber}`);
+    const argv = ['train', '--problem', `2d-${spec.dataset}`, '--optimizer', spec.optimizer, '--convention', spec.convention,
+                  '--noise', String(spec.noise), '--seed', String(spec.seed), '--hidden', spec.hidden.join(','),
+                  '--activation', spec.activation, '--init', spec.init, '--batch', String(spec.batch),
+                  '--features', (spec.features || ['x1', 'x2']).join(','), '--l2', String(spec.l2 || 0),
+                  '--points', String(spec.points || 500), '--train-ratio', String(spec.trainRatio || 0.5),
+                  '--epochs', '100000', '--max-iterations', String(spec.steps), '--progress', 'none', '--out', dir];
+    for (const [name, value] of Object.entries(spec.hyper || {})) {
+      const flag = name.replaceAll('_', '-');
+      if (typeof value === 'boolean') argv.push(value ? `--${flag}` : `--no-${flag}`);
+      else if (Array.isArray(value)) argv.push(`--${flag}`, value.map(v => v === null ? 'none' : String(v)).join(','));
+      else argv.push(`--${flag}`, String(value));
+    }
+    const r = spawnSync(args.cli, argv, {
+      encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: 'Haswell', OPENBLAS_NUM_THREADS: '1' },
+    });
+    if (r.status !== 0) return { error: r.stderr.trim() };
+    const log = JSON.parse(readFileSync(path.join(dir, 'iterations.json'), 'utf8'));
+    return { train: log.map(row => row.loss), test: log.map(row => row.test_loss) };
+  }
+  function sameLosses(page, cli, steps) {
+    if (page.train.length !== steps || cli.train.length !== steps) return `${page.train.length} steps in the page, ${cli.train.length} in the CLI's log, ${steps} asked`;
+    for (let k = 0; k < steps; k++) {
+      if (!Object.is(page.train[k], cli.train[k])) return `step ${k + 1}: train loss page ${page.train[k]}, CLI ${cli.train[k]}`;
+      if (!Object.is(page.test[k], cli.test[k])) return `step ${k + 1}: test loss page ${page.test[k]}, CLI ${cli.test[k]}`;
+    }
+    return '';
+  }
+  const base = { noise: 0.1, seed: 3, hidden: [8, 8], activation: 'tanh', init: 'xavier', batch: 10, steps: 60 };
+  const netCases = [
+    { ...base, dataset: 'circle', optimizer: 'sgd', convention: 'torch', hyper: { lr: 0.1 } },
+    { ...base, dataset: 'xor', optimizer: 'adam', convention: 'keras', init: 'he', activation: 'relu', hyper: { lr: 0.01 } },
+    { ...base, dataset: 'gauss', optimizer: 'rmsprop', convention: 'book', init: 'std=1', activation: 'sigmoid', hyper: { lr: 0.01 } },
+    { ...base, dataset: 'spiral', optimizer: 'adagrad', convention: 'torch', init: 'std=0.01', hyper: { lr: 0.1 },
+      features: ['x1', 'x2', 'x1sq', 'x2sq', 'x1x2', 'sinx1', 'sinx2'], l2: 0.003 },
+    { ...base, dataset: 'spiral', optimizer: 'momentum', convention: 'book', init: 'zeros', activation: 'linear', hyper: { lr: 0.05 }, hidden: [3] },
+    { ...base, dataset: 'circle', optimizer: 'nadam', convention: 'keras', init: 'he', activation: 'relu', hyper: { lr: 0.02 },
+      hidden: [8, 8, 8, 8, 8, 8], batch: 1, points: 200, trainRatio: 0.3 },
+    { ...base, dataset: 'xor', optimizer: 'schedule-free-adamw', convention: 'torch', hyper: { lr: 0.01 }, batch: 25 },
+    { ...base, dataset: 'gauss', optimizer: 'lamb', convention: 'torch', hyper: { lr: 0.02 }, noise: 0.5 },
+    { ...base, dataset: 'circle', optimizer: 'lion', convention: 'torch', hyper: { lr: 0.001 }, init: 'xavier', activation: 'sigmoid' },
+  ];
+  const netPage = await page.evaluate(cases => cases.map(c => {
+    try { return window.optlab.train(c); } catch (e) { return { error: e.message }; }
+  }), netCases);
+  for (let i = 0; i < netCases.length; i++) {
+    const c = netCases[i], cli = cliTrain(c), name = `2d-${c.dataset}/${c.optimizer}/${c.convention}/${c.init}/${c.activation}`;
+    if (!check(!cli.error && !netPage[i].error, `${name}: page ${netPage[i].error || 'ran'}, CLI ${cli.error || 'ran'}`)) continue;
+    check(sameLosses(netPage[i], cli, c.steps) === '', `${name}: ${sameLosses(netPage[i], cli, c.steps)}`);
+  }
+  // Muon is the exception: its products of 8 × 8 matrices go through OpenBLAS natively, whose
+  // kernels sum in lanes, and through web/cblas.cpp's one sum at a time in the page (the same
+  // order only for the path view's 1 × 2 parameter). The first step's loss, before any update,
+  // is the same; after it the two agree to float rounding.
+  const muonSpec = { ...base, dataset: 'gauss', optimizer: 'muon', convention: 'torch', hyper: { lr: 0.02 }, noise: 0.5 };
+  const muonPage = await page.evaluate(c => window.optlab.train(c), muonSpec), muonCli = cliTrain(muonSpec);
+  const muonGap = Math.max(...muonPage.test.map((v, k) => Math.abs(v - muonCli.test[k]) / Math.abs(muonCli.test[k])));
+  check(Object.is(muonPage.train[0], muonCli.train[0]) && muonGap < 1e-4,
+        `muon: the first loss the same (${muonPage.train[0]}, ${muonCli.train[0]}) and the test losses within 1e-4 (${muonGap})`);
+  console.log(`network view: muon's page and CLI test losses differ by at most ${muonGap.toExponential(2)} (relative) over ${base.steps} steps`);
+  const datasetsCovered = new Set(netCases.map(c => c.dataset));
+  check(datasetsCovered.size === 4, `the network cases cover every dataset (${[...datasetsCovered]})`);
+  const badSpec = await page.evaluate(() => { try { window.optlab.train({ dataset: 'circle', hidden: [9] }); return ''; } catch (e) { return e.message; } });
+  check(/1 to 8 units/.test(badSpec), `a bad network is refused with the library's message: "${badSpec}"`);
+  const badPoints = await page.evaluate(() => { try { window.optlab.train({ dataset: 'circle', points: -1 }); return ''; } catch (e) { return e.message; } });
+  check(/points -1: expected a whole number/.test(badPoints), `a bad count is refused by name: "${badPoints}"`);
+  timings.network_exactness_ms = performance.now() - t;
+  console.log(`network view: ${netCases.length} runs of ${base.steps} steps equal optlab train's run log bit for bit`);
+
+  // The view's networks: what window.optlab.train computes for their settings.
+  const view = () => page.evaluate(() => window.optlab.network());
+  async function viewTrainsAsTheEngine(what, steps) {
+    const v = await view();
+    check(v.runs.length >= 1 && v.runs.every(r => r.train.length === steps), `${what}: every network at step ${steps} (${v.runs.map(r => r.train.length)})`);
+    const counter = await page.locator('#ox-net-count').textContent();
+    check(counter === String(steps), `${what}: the step counter reads ${counter}, expected ${steps}`);
+    for (const r of v.runs) {
+      const own = await page.evaluate(spec => window.optlab.train(spec), { ...r.spec, steps });
+      check(sameLosses(r, own, steps) === '', `${what}: ${r.spec.optimizer} trains as window.optlab.train computes (${sameLosses(r, own, steps)})`);
+    }
+    return v;
+  }
+  const opening = await view();
+  check(opening.runs.length === 4 && opening.steps === 0, `the network view opens with four networks at step 0 (${opening.runs.length}, ${opening.steps})`);
+  for (let k = 0; k < 5; k++) await page.locator('#ox-net-step').click();
+  const fiveSteps = await viewTrainsAsTheEngine('after five clicks on One step', 5);
+  check(new Set(fiveSteps.runs.map(r => r.train[0])).size === 1, 'the four networks start from the same weights on the same batch (one first loss)');
+  const viewCli = cliTrain({ ...fiveSteps.runs[3].spec, steps: 5 });
+  check(!viewCli.error && sameLosses(fiveSteps.runs[3], viewCli, 5) === '', `the view's ${fiveSteps.runs[3].spec.optimizer} network equals optlab train (${viewCli.error || sameLosses(fiveSteps.runs[3], viewCli, 5)})`);
+  // Play, then pause: it trains on its own.
+  await page.locator('#ox-net-play').click();
+  await page.waitForFunction(() => window.optlab.network().steps >= 20);
+  await page.locator('#ox-net-play').click();
+  const played = await view();
+  await viewTrainsAsTheEngine('after playing', played.steps);
+  // Every control restarts from the same seed.
+  await page.locator('#ox-net-reset').click();
+  check((await view()).steps === 0, 'Reset goes back to step 0');
+  for (let k = 0; k < 5; k++) await page.locator('#ox-net-step').click();
+  const again = await viewTrainsAsTheEngine('after Reset and five steps', 5);
+  check(again.runs.every((r, i) => sameLosses(r, fiveSteps.runs[i], 5) === ''), 'after Reset the networks retrace their first five steps');
+  const controls = [
+    ['the dataset', () => page.selectOption('#ox-net-dataset', 'spiral'), v => v.settings.dataset === 'spiral'],
+    ['the noise', () => page.locator('#ox-net-noise').fill('20').then(() => page.locator('#ox-net-noise').dispatchEvent('change')), v => v.settings.noise === 0.2],
+    ['the seed', () => page.locator('#ox-net-seed').fill('9').then(() => page.locator('#ox-net-seed').dispatchEvent('change')), v => v.settings.seed === 9],
+    ['a feature', () => page.locator('#ox-net-features input[data-feature="sinx1"]').check(), v => v.settings.features.includes('sinx1')],
+    ['the layers', () => page.selectOption('#ox-net-layers', '3'), v => v.settings.hidden.length === 3],
+    ['the activation', () => page.selectOption('#ox-net-activation', 'relu'), v => v.settings.activation === 'relu'],
+    ['the initial weights', () => page.selectOption('#ox-net-init', 'he'), v => v.settings.init === 'he'],
+    ['the batch', () => page.locator('#ox-net-batch').fill('5').then(() => page.locator('#ox-net-batch').dispatchEvent('change')), v => v.settings.batch === 5],
+    ['an optimizer', () => page.selectOption('#ox-net-arm1-optimizer', 'nadam'), v => v.runs[1].spec.optimizer === 'nadam'],
+    ['a convention', () => page.selectOption('#ox-net-arm2-convention', 'keras'), v => v.runs[2].spec.convention === 'keras'],
+    ['a learning rate', () => page.locator('#ox-net-arm0-lr-value').fill('0.05').then(() => page.locator('#ox-net-arm0-lr-value').dispatchEvent('change')), v => v.runs[0].spec.hyper.lr === 0.05],
+  ];
+  for (const [what, act, took] of controls) {
+    await act();
+    const v = await view();
+    check(v.steps === 0 && took(v), `changing ${what} restarts at step 0 with it (${v.steps} steps)`);
+    for (let k = 0; k < 3; k++) await page.locator('#ox-net-step').click();
+    await viewTrainsAsTheEngine(`after changing ${what}`, 3);
+  }
+  await page.screenshot({ path: path.join(out, 'network-view-1280x800.png'), fullPage: true });
+
+  // The frame budget: four networks of 2 × 8 hidden units on 500 points, a step and four heat
+  // maps (50 × 50) with their points and the loss chart per frame.
+  await page.evaluate(arms => window.optlab.configureNetwork({ dataset: 'spiral', points: 500, noise: 0.1, seed: 1, hidden: [8, 8],
+    features: ['x1', 'x2'], activation: 'tanh', init: 'xavier', batch: 10, speed: 1, arms }),
+    ['sgd', 'momentum', 'rmsprop', 'adam'].map(optimizer => ({ optimizer, convention: 'torch', hyper: { lr: 0.03 } })));
+  // In view, as a learner watches it.
+  const netFrames = await page.evaluate(() => { document.getElementById('ox-net').scrollIntoView(); return window.optlab.measureNetworkFrames(120); });
+  const p90 = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)];
+  const median = xs => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  timings.network_frame_work_p90_ms = p90(netFrames.ms);
+  timings.network_frame_work_median_ms = median(netFrames.ms);
+  timings.network_frame_interval_p90_ms = p90(netFrames.gaps);
+  timings.network_frame_interval_median_ms = median(netFrames.gaps);
+  const trainedFour = await view();
+  check(trainedFour.runs.length === 4 && trainedFour.runs.every(r => r.train.length === 120), `four networks stepped once a frame for 120 frames (${trainedFour.runs.map(r => r.train.length)})`);
+  console.log(`network view, 4 networks 2×8 on 500 points with 50×50 heat maps: a frame's work median ${timings.network_frame_work_median_ms.toFixed(2)} ms, ` +
+              `90th percentile ${timings.network_frame_work_p90_ms.toFixed(2)} ms; intervals between frames median ${timings.network_frame_interval_median_ms.toFixed(1)} ms, ` +
+              `90th percentile ${timings.network_frame_interval_p90_ms.toFixed(1)} ms (30 fps: 33.3 ms)`);
+  check(timings.network_frame_work_p90_ms < 1000 / 30, `a frame's work (4 networks' step and heat maps) at the 90th percentile, ${timings.network_frame_work_p90_ms} ms, within 30 fps`);
+  await page.screenshot({ path: path.join(out, 'network-view-spiral-1280x800.png'), fullPage: true });
 
   // ---- a phone's width ----
   await page.setViewportSize({ width: 390, height: 844 });

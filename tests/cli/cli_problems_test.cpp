@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -48,6 +50,70 @@ TEST(CliProblems, TheProgressLinesNameTheProblemsMetric) {
     EXPECT_EQ(lm.err.find("accuracy"), std::string::npos) << lm.err;
     EXPECT_NE(lm.err.find("test perplexity"), std::string::npos) << lm.err;
     EXPECT_NE(lm.out.find("test perplexity"), std::string::npos) << lm.out;
+}
+
+// The 2-D problems train from the command line, log a test loss per step, and refuse bad
+// values naming the flag (and their flags for the other problems).
+TEST(CliProblems, TrainsThe2dProblemsAndRefusesTheirBadFlags) {
+    const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
+                                      ("optlab_cli_2d_" + std::to_string(::getpid()));
+    for (const char* problem : {"2d-circle", "2d-xor", "2d-gauss", "2d-spiral"}) {
+        std::filesystem::remove_all(dir);
+        const CliRun r = optlab_run(std::string("train --problem ") + problem + " --noise 0.1 --hidden 8,8 --activation linear "
+                                    "--init he --features x1,x2,x1x2 --l2 0.001 --max-iterations 30 --progress none --json --out " +
+                                    dir.string());
+        ASSERT_EQ(r.code, 0) << problem << ": " << r.err;
+        std::string last_line = r.out.substr(0, r.out.find_last_not_of('\n') + 1);
+        last_line = last_line.substr(last_line.rfind('\n') + 1);
+        const auto result = nlohmann::json::parse(last_line);
+        EXPECT_EQ(result["problem"], problem);
+        EXPECT_EQ(result["iterations"], 30);
+        std::ifstream csv(dir / "iterations.csv");
+        std::string header, first;
+        std::getline(csv, header);
+        std::getline(csv, first);
+        EXPECT_EQ(header, "iteration,epoch,loss,lr,skipped,evaluations,test_loss") << problem;
+        EXPECT_EQ(std::count(first.begin(), first.end(), ','), 6) << first;
+    }
+    std::filesystem::remove_all(dir);
+    const std::pair<const char*, const char*> refused[] = {
+        {"train --problem 2d-spiral --hidden 9,9", "--hidden '9,9': expected 1 to 6 layer sizes of 1 to 8 units"},
+        {"train --problem 2d-spiral --hidden 1,1,1,1,1,1,1", "--hidden '1,1,1,1,1,1,1'"},
+        {"train --problem 2d-xor --noise 0.9", "--noise 0.9: expected a number from 0 to 0.5"},
+        {"train --problem 2d-xor --train-ratio 1", "--train-ratio 1: expected a number from 0.1 to 0.9"},
+        {"train --problem 2d-gauss --features x1,cosx1", "'cosx1' is not a feature"},
+        {"train --problem 2d-gauss --activation softplus", "--activation 'softplus'"},
+        {"train --problem 2d-circle --batch 251", "--batch 251: expected 1 to the 250 training points"},
+        {"train --problem 2d-circle --l2 -1", "--l2 -1: expected a finite number >= 0"},
+        {"train --problem 2d-circle --net 2-8-1", "--net shapes the fmnist-mlp network"},
+        {"train --problem quadratic --noise 0.1", "--noise shapes the 2-D problems"},
+    };
+    for (const auto& [command, message] : refused) {
+        const CliRun r = optlab_run(command);
+        EXPECT_EQ(r.code, 2) << command;
+        EXPECT_NE(r.err.find(message), std::string::npos) << command << ": " << r.err;
+    }
+}
+
+// A 2-D run stopped at iteration 17 (inside its first epoch of 25 batches) and resumed to 60 logs what the run that never stopped
+// logs, test losses included; a resumed run refuses another network.
+TEST(CliProblems, A2dRunResumesExactly) {
+    const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
+                                      ("optlab_cli_2d_resume_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    const std::string common = "train --problem 2d-spiral --noise 0.2 --optimizer adam --lr 0.02 --epochs 10 "
+                               "--progress none --threads 1 --hidden ";
+    ASSERT_EQ(optlab_run(common + "8,6 --max-iterations 60 --out " + (dir / "straight").string()).code, 0);
+    const std::string checkpoint = (dir / "run.safetensors").string();
+    const CliRun first = optlab_run(common + "8,6 --max-iterations 17 --out " + (dir / "resumed").string() + " --checkpoint " + checkpoint);
+    ASSERT_EQ(first.code, 0) << first.err;
+    const CliRun second = optlab_run(common + "8,6 --max-iterations 60 --out " + (dir / "resumed").string() + " --resume " + checkpoint);
+    ASSERT_EQ(second.code, 0) << second.err;
+    EXPECT_EQ(slurp((dir / "resumed" / "iterations.csv").string()), slurp((dir / "straight" / "iterations.csv").string()));
+    const CliRun other = optlab_run(common + "8,8 --max-iterations 70 --resume " + checkpoint);
+    EXPECT_EQ(other.code, 2);
+    EXPECT_NE(other.err.find("--hidden 8,8 differs from the checkpoint's 8,6"), std::string::npos) << other.err;
+    std::filesystem::remove_all(dir);
 }
 
 TEST(CliProblems, TrainsALanguageModelAndSamplesWordsFromIt) {

@@ -287,8 +287,8 @@ TEST(DocsDefaults, EveryTableIsTheRegistrysDefaultsUnderEveryConvention) {
 }
 
 // Every "N cases" in a text; where it goes on "in `tests/reference/F.json`" (or "with a wrapper
-// in ...", or "with a wrapper (`kind`, ...) in ..."), F is the file it counts, torch_reference or
-// torch_schedules.
+// in ...", or "with a wrapper (`kind`, ...) in ..."), F is the file it counts, torch_reference,
+// torch_schedules or preconditioned (SOAP's and Shampoo's, by the section's registry names).
 struct CaseCount {
     std::size_t documented = 0;
     bool wrapped = false;
@@ -317,7 +317,7 @@ std::vector<CaseCount> case_counts(const std::string& text) {
                 rest = close + 1;
             }
         }
-        for (const char* file : {"torch_reference", "torch_schedules"}) {
+        for (const char* file : {"torch_reference", "torch_schedules", "preconditioned"}) {
             const std::string named = std::string(" in `tests/reference/") + file + ".json`";
             if (text.compare(rest, named.size(), named) == 0) {
                 count.file = file;
@@ -338,6 +338,7 @@ std::vector<CaseCount> case_counts(const std::string& text) {
 TEST(DocsCounts, EveryCountOfReferenceCasesIsTheFiles) {
     const json optim = json::parse(slurp(std::string(OPTLAB_SOURCE_DIR) + "/tests/reference/torch_reference.json"));
     const json schedules = json::parse(slurp(std::string(OPTLAB_SOURCE_DIR) + "/tests/reference/torch_schedules.json"));
+    const json preconditioned = json::parse(slurp(std::string(OPTLAB_SOURCE_DIR) + "/tests/reference/preconditioned.json"));
     std::stringstream text(slurp(std::string(OPTLAB_SOURCE_DIR) + "/docs/optimizers.md"));
     // The page as sections, each one line of text (a count may wrap), with its registry names.
     struct Section {
@@ -370,6 +371,8 @@ TEST(DocsCounts, EveryCountOfReferenceCasesIsTheFiles) {
             std::size_t actual = 0;
             if (count.file == "torch_schedules") {
                 actual = schedules["cases"].size();
+            } else if (count.file == "preconditioned") {
+                for (const json& c : preconditioned["cases"]) actual += s.names.contains(c["optimizer"].get<std::string>());
             } else {
                 EXPECT_TRUE(count.wrapped || !s.names.empty())
                     << "docs/optimizers.md, '" << s.title << "': '" << count.text << "' in a section of no registry name";

@@ -446,6 +446,9 @@ const std::map<std::string, Convergence>& convergence_settings() {
         {"dadapt-adamw", {0.1, 1.0, {}}},
         {"dog", {1.0, 1.0, {}}},
         {"novograd", {1e-3, 1e-3, {}}},  // Optax's
+        // A vector: Shampoo's grafted Adam alone, SOAP's Adam (no basis without precondition_1d).
+        {"shampoo", {0.1, 0.1, {}}},
+        {"soap", {0.1, 0.01, {}}},
     };
     return settings;
 }

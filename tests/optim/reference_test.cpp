@@ -297,6 +297,10 @@ TEST(ReferenceFile, CoversEveryOptimizerWithEnoughCases) {
         seen.insert(c["optimizer"].get<std::string>());
         EXPECT_GE(c["steps"].get<int>(), 50);
     }
+    // SOAP and Shampoo have theirs in preconditioned.json (preconditioned_test.cpp).
+    std::ifstream in(std::string(OPTLAB_SOURCE_DIR) + "/tests/reference/preconditioned.json");
+    const json preconditioned = json::parse(in);
+    for (const auto& c : preconditioned["cases"]) seen.insert(c["optimizer"].get<std::string>());
     for (const OptimizerInfo& o : optimizers()) {
         if (o.needs_closure) continue;  // L-BFGS: torch's own runs, tests/reference/torch_lbfgs.json (lbfgs_test)
         EXPECT_TRUE(seen.contains(std::string(o.name))) << "no reference case for the registered optimizer " << o.name;

@@ -81,15 +81,20 @@ TrainTest suite_images(TrainTest all, bool quick) {
 
 SuiteProtocol SuiteProtocol::defaults(bool quick) {
     SuiteProtocol p;
-    for (const ProblemInfo& info : problem_catalogue()) p.problems.emplace_back(info.name);
+    // The 2-D problems are the explorable's, a network of a few dozen weights: not the suite's.
+    for (const ProblemInfo& info : problem_catalogue()) {
+        if (!info.name.starts_with("2d-")) p.problems.emplace_back(info.name);
+    }
     // The lecture's seven, then a member of each family the anchors ship: decoupled decay,
     // sign methods, orthogonalised and schedule-free steps, sign-adaptive step sizes (Rprop),
     // Optax's Adam variants, the authors' AdEMAMix and ADOPT, and the three that need no
     // learning rate (registry's learning_rate_free), whose defaults phase is their comparison;
-    // and L-BFGS, the quasi-Newton method, its budget and time to target in evaluations.
+    // L-BFGS, the quasi-Newton method, its budget and time to target in evaluations; and the
+    // preconditioned methods that won AlgoPerf and its successors' comparisons, Shampoo and SOAP.
     p.optimizers = {"sgd",   "momentum",  "nag",  "adagrad",  "rmsprop", "adadelta", "adam",
                     "adamw", "lion",      "muon", "schedule-free-adamw", "rprop",    "adabelief",
-                    "adan",  "ademamix",  "adopt", "prodigy", "dadapt-adamw", "dog", "lbfgs"};
+                    "adan",  "ademamix",  "adopt", "prodigy", "dadapt-adamw", "dog", "lbfgs",
+                    "shampoo", "soap"};
     p.quick = quick;
     p.grid = quick ? 3 : 5;
     p.seeds = quick ? 2 : 3;

@@ -45,11 +45,33 @@ void TrainConfig::validate() const {
                                                          : " has no validation split"));
     }
     nn::parse_net_sizes(net);
-    nn::parse_activation(activation);
+    if (is_2d()) {
+        Classify2dSpec spec = classify2d_spec(*this);
+        spec.init = init.empty() ? std::string(info.init) : init;
+        spec.validate();
+    } else {
+        nn::parse_activation(activation);
+    }
     nn::parse_loss(loss);
     if (!init.empty()) parse_init(init);
     parse_clip(clip);
     if (!parse_plateau(schedule)) parse_schedule(schedule);
+}
+
+Classify2dSpec classify2d_spec(const TrainConfig& c) {
+    Classify2dSpec s;
+    s.dataset = c.is_2d() ? c.problem.substr(3) : s.dataset;
+    s.points = c.points;
+    s.noise = c.noise;
+    s.train_ratio = c.train_ratio;
+    s.features = parse_features_2d(c.features);
+    s.hidden = parse_hidden_2d(c.hidden);
+    s.activation = c.activation;
+    s.init = c.init;
+    s.l2 = c.l2;
+    s.seed = c.seed;
+    s.max_batch = c.batch;
+    return s;
 }
 
 namespace {
@@ -67,6 +89,8 @@ std::string swa_to_json(const std::optional<SwaOptions>& swa) { return swa_json(
 std::string config_to_json(const TrainConfig& c) {
     const json j = {{"problem", c.problem}, {"dataset", c.dataset}, {"data_dir", c.data_dir}, {"net", c.net},
                     {"activation", c.activation}, {"init", c.init}, {"loss", c.loss},
+                    {"hidden", c.hidden}, {"features", c.features}, {"points", c.points}, {"noise", c.noise},
+                    {"train_ratio", c.train_ratio}, {"l2", c.l2},
                     {"batchnorm", c.batchnorm}, {"dropout", c.dropout}, {"optimizer", c.optimizer},
                     {"hyper", json::parse(hyper_to_json(c.hyper))}, {"convention", std::string(to_string(c.convention))},
                     {"lookahead", c.lookahead}, {"ema", c.ema ? json(*c.ema) : json()}, {"swa", swa_json(c.swa)}, {"adamw_lr", c.adamw_lr},
@@ -89,6 +113,13 @@ TrainConfig config_from_json(std::string_view text, const std::string& where) {
         c.activation = j.at("activation");
         c.init = j.at("init");
         c.loss = j.at("loss");
+        // Absent before the 2-D problems: their defaults.
+        c.hidden = j.value("hidden", c.hidden);
+        c.features = j.value("features", c.features);
+        c.points = j.value("points", c.points);
+        c.noise = j.value("noise", c.noise);
+        c.train_ratio = j.value("train_ratio", c.train_ratio);
+        c.l2 = j.value("l2", c.l2);
         c.batchnorm = j.at("batchnorm");
         c.dropout = j.at("dropout");
         c.optimizer = j.at("optimizer");

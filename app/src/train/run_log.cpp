@@ -44,15 +44,18 @@ void write_text_atomic(const std::filesystem::path& path, const std::string& tex
 
 }  // namespace
 
-void RunLog::open(const std::filesystem::path& dir, bool append) {
+void RunLog::open(const std::filesystem::path& dir, bool append, bool test_loss) {
     dir_ = dir;
+    test_loss_ = test_loss;
     if (dir.empty()) return;
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec || !std::filesystem::is_directory(dir)) {
         throw IoError(dir.string() + ": cannot create the output directory: " + ec.message());
     }
-    open_csv(iterations_csv_, dir / "iterations.csv", "iteration,epoch,loss,lr,skipped,evaluations", append);
+    open_csv(iterations_csv_, dir / "iterations.csv",
+             test_loss ? "iteration,epoch,loss,lr,skipped,evaluations,test_loss" : "iteration,epoch,loss,lr,skipped,evaluations",
+             append);
     open_csv(epochs_csv_, dir / "epochs.csv",
              "epoch,iterations,train_loss,train_accuracy,validation_loss,validation_accuracy,"
              "test_loss,test_accuracy,lr,seconds",
@@ -85,6 +88,10 @@ void RunLog::add(const IterationRow& row) {
     *at++ = row.skipped ? '1' : '0';
     *at++ = ',';
     at = std::to_chars(at, at + 24, row.evaluations).ptr;
+    if (test_loss_) {
+        *at++ = ',';
+        at = format_number_to(at, row.test_loss);
+    }
     *at++ = '\n';
     iterations_csv_.write(buf.data(), at - buf.data());
 
@@ -111,7 +118,12 @@ void RunLog::add(const IterationRow& row) {
     json_number(row.loss);
     text(",\"lr\":");
     json_number(row.lr);
-    text(row.skipped ? ",\"skipped\":true}" : ",\"skipped\":false}");
+    text(row.skipped ? ",\"skipped\":true" : ",\"skipped\":false");
+    if (test_loss_) {
+        text(",\"test_loss\":");
+        json_number(row.test_loss);
+    }
+    text("}");
     iterations_json_.write(std::string_view(obj.data(), std::size_t(at - obj.data())));
     first_row_ = false;
 }

@@ -58,6 +58,12 @@ TrainConfig with_problem_settings(TrainConfig c, const TrainConfig& made) {
     c.activation = made.activation;
     c.init = made.init;
     c.loss = made.loss;
+    c.hidden = made.hidden;
+    c.features = made.features;
+    c.points = made.points;
+    c.noise = made.noise;
+    c.train_ratio = made.train_ratio;
+    c.l2 = made.l2;
     c.batchnorm = made.batchnorm;
     c.dropout = made.dropout;
     c.batch = made.batch;
@@ -91,7 +97,8 @@ class Run {
           optimizer_(optimizers.make(c, std::shared_ptr<ParamStore<float>>(holder_, &problem_.store()))),
           sampler_(holder_->sampler()),
           schedule_(*optimizer_, c.schedule, parse_schedule_unit(c.schedule_unit)),
-          options_(loop_options(c)) {
+          options_(loop_options(c)),
+          every_step_(problem_info(c.problem).every_step) {
         if (!paths.resume.empty()) {
             load_checkpoint(paths.resume, parts());
             optimizer_->train();  // a checkpoint holds the evaluation point: train from y again
@@ -109,7 +116,7 @@ class Run {
                                               " epochs of " + std::to_string(steps_per_epoch) + " steps" +
                                               (steps < all ? ", up to --max-iterations" : ""));
         }
-        log_.open(paths.out_dir, !paths.resume.empty());
+        log_.open(paths.out_dir, !paths.resume.empty(), every_step_);
     }
 
     TrainResult run() {
@@ -150,7 +157,10 @@ class Run {
     }
 
     void on_iteration(const IterationRecord& r) {
-        log_.add(IterationRow{r.iteration, r.epoch, r.loss, r.lr, r.skipped, r.evaluations});
+        IterationRow row{r.iteration, r.epoch, r.loss, r.lr, r.skipped, r.evaluations};
+        // The 2-D problems' test loss after every step: the curve the explorable draws.
+        if (every_step_) row.test_loss = evaluate(Split::test).loss;
+        log_.add(row);
         if (r.skipped) return;
         samples_ += std::int64_t(r.rows);
         train_seconds_ += r.seconds;
@@ -247,6 +257,7 @@ class Run {
     ShuffledSampler sampler_;
     TrainingSchedule schedule_;
     LoopOptions options_;
+    const bool every_step_;  // the test loss after every step, into the run log (the 2-D problems)
     LoopState loop_;
     RunLog log_;
     TrainResult result_;
@@ -300,10 +311,11 @@ RunProblem::RunProblem(const TrainConfig& config, const TrainTest* given) : conf
     }
     ProblemSettings s;
     s.name = c.problem;
-    s.mlp = net_spec(c);
+    if (!c.is_2d()) s.mlp = net_spec(c);  // the 2-D problems build their own network
     s.init = c.init;
     s.max_batch = c.batch;
     s.seed = c.seed;
+    if (c.is_2d()) s.classify2d = classify2d_spec(c);
     if (c.problem == "words-charlm" && !c.data_dir.empty()) s.words = c.data_dir;  // another word list
     const ClassificationData images{&data_.train, &data_.test, validation_ ? &*validation_ : nullptr, data_.classes};
     problem_ = make_problem(s, images);
@@ -404,7 +416,8 @@ std::string result_json(const TrainConfig& config, const TrainResult& r) {
     // The model: --net's sizes for the MLP (the one problem whose layers are flags), the
     // catalogue's description for the others, whose models are fixed.
     j["model"] = config.problem == "fmnist-mlp" ? config.net + " " + config.activation
-                                               : std::string(problem_info(config.problem).model);
+                 : config.is_2d() ? "hidden " + config.hidden + " " + config.activation + ", features " + config.features
+                                  : std::string(problem_info(config.problem).model);
     if (config.problem == "fmnist-mlp") j["net"] = config.net;
     j["batch"] = config.batch;
     j["seed"] = config.seed;

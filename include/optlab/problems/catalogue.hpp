@@ -13,6 +13,7 @@
 
 #include "optlab/nn/network.hpp"
 #include "optlab/problems/char_lm.hpp"
+#include "optlab/problems/classify2d.hpp"
 #include "optlab/problems/image_classification.hpp"
 #include "optlab/problems/problem.hpp"
 
@@ -30,6 +31,7 @@ struct ProblemInfo {
     std::size_t batch;
     std::string_view init;     // the default weight initializer (the quadratic: its fixed start)
     bool has_matrices;         // has 2-D weights (Muon, which trains only those, can run on it)
+    bool every_step = false;   // evaluated on the test set after every step, which the run log records
 };
 
 /// Every problem, in the order `optlab problems` lists them.
@@ -44,6 +46,8 @@ struct ProblemSettings {
     std::size_t max_batch = 128;
     std::uint64_t seed = 1;
     std::filesystem::path words = kWordListPath;  // words-charlm's word list
+    Classify2dSpec classify2d;  // the 2-D problems' points and network (their dataset, seed, batch
+                                // and init are the name's, seed's, max_batch's and init's)
 };
 
 /// The problem `s.name` names; the image problems train and evaluate on `images` (which must

@@ -11,6 +11,7 @@
 #include "optlab/optim/convention.hpp"
 #include "optlab/optim/hyper.hpp"
 #include "optlab/optim/wrappers.hpp"
+#include "optlab/problems/classify2d.hpp"
 
 namespace optlab {
 
@@ -22,6 +23,14 @@ struct TrainConfig {
     std::string activation = "relu";
     std::string init;  // the weight initializer; "" for the problem's (he for the MLP)
     std::string loss = "cross-entropy";
+    // The 2-D problems' points and network (problems/classify2d.hpp); the activation above is
+    // theirs too.
+    std::string hidden = "4,2";
+    std::string features = "x1,x2";
+    std::size_t points = 500;
+    double noise = 0.0;
+    double train_ratio = 0.5;
+    double l2 = 0.0;
     bool batchnorm = false;
     double dropout = 0.0;
     std::string optimizer = "adam";
@@ -52,7 +61,12 @@ struct TrainConfig {
     void validate() const;
     /// Lookahead, weight EMA or SWA around the optimizer, as lookahead, ema and swa say.
     Wrapping wrapping() const { return parse_wrapping(lookahead, ema, swa); }
+    bool is_2d() const { return problem.starts_with("2d-"); }
 };
+
+/// The 2-D problems' settings from the config (the dataset from the problem's name; init as
+/// given, "" for the problem's). Throws InvalidArgument for a bad --hidden or --features.
+Classify2dSpec classify2d_spec(const TrainConfig& config);
 
 /// The settings as one JSON object (threads and eval_every, which a resumed run may change,
 /// are not stored), and back; `where` names the source in errors.

@@ -23,6 +23,7 @@ struct IterationRow {
     double loss = 0, lr = 0;
     bool skipped = false;
     std::int64_t evaluations = 1;  // of the loss and gradient in this iteration (L-BFGS: several)
+    double test_loss = 0;  // after the step; logged for the problems evaluated every step
 };
 
 struct EpochRecord {
@@ -38,8 +39,9 @@ class RunLog {
   public:
     /// Writes iterations.csv and epochs.csv into `dir` ("" for no files): appended to when
     /// `append` (a resumed run), else begun afresh with their headers; iterations.json is
-    /// begun in a temporary file.
-    void open(const std::filesystem::path& dir, bool append);
+    /// begun in a temporary file. With `test_loss`, each row also holds the test loss after
+    /// its step (the 2-D problems, which are evaluated every step).
+    void open(const std::filesystem::path& dir, bool append, bool test_loss = false);
 
     void add(const IterationRow& row);
     void add(const EpochRecord& record);
@@ -58,6 +60,7 @@ class RunLog {
     std::ofstream iterations_csv_, epochs_csv_;
     AtomicFileWriter iterations_json_;
     bool first_row_ = true;
+    bool test_loss_ = false;
 };
 
 /// One epoch as a JSON object (non-finite numbers as null).
