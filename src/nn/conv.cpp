@@ -112,9 +112,12 @@ void Conv2d<T>::im2col(const T* image, T* patches) const {
                 } else {
                     for (std::size_t kx = 0; kx < kernel_; ++kx) {
                         const std::ptrdiff_t ix = x0 + std::ptrdiff_t(kx);
+                        if (ix < 0 || ix >= width) {  // (no pointer to a pixel outside the image is formed)
+                            for (std::size_t j = 0; j < c; ++j) patches[kx * c + j] = T(0);
+                            continue;
+                        }
                         const T* pixel = image + (std::size_t(iy) * in_.width + std::size_t(ix)) * c;
-                        const bool in = ix >= 0 && ix < width;
-                        for (std::size_t j = 0; j < c; ++j) patches[kx * c + j] = in ? pixel[j] : T(0);
+                        for (std::size_t j = 0; j < c; ++j) patches[kx * c + j] = pixel[j];
                     }
                 }
             }

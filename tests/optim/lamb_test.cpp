@@ -109,7 +109,7 @@ TEST(Lamb, Float32QuotientByReciprocalIsTheDivisionForEveryBiasCorrection) {
                                      std::numeric_limits<float>::min(), std::nextafter(std::numeric_limits<float>::min(), 0.0f),
                                      std::numeric_limits<float>::max(), std::numeric_limits<float>::infinity(),
                                      -std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()};
-    for (std::uint64_t i = 0; i < 2000; ++i) numerators.push_back(std::bit_cast<float>(std::uint32_t(i * 2147483.0 + i * i)));
+    for (std::uint64_t i = 0; i < 2000; ++i) numerators.push_back(std::bit_cast<float>(std::uint32_t(std::uint64_t(i * 2147483.0 + i * i)))  /* mod 2³²: defined */);
     test::SplitMix64 rng(29);
     for (int i = 0; i < 2000; ++i) numerators.push_back(std::bit_cast<float>(std::uint32_t(rng.next())));
     const std::vector<float> divisors = bias_corrections();
