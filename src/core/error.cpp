@@ -20,6 +20,12 @@ void check_non_negative(std::string_view where, std::string_view field, double v
     }
 }
 
+void check_whole(std::string_view where, std::string_view field, double value, double least) {
+    if (!(value >= least && value <= 1e9 && value == std::floor(value))) {
+        throw_invalid(where, field, value, "a whole number from " + format_number(least));
+    }
+}
+
 void check_unit_open(std::string_view where, std::string_view field, double value) {
     if (!(value >= 0.0 && value < 1.0)) throw_invalid(where, field, value, "0 <= value < 1");
 }

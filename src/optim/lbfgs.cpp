@@ -43,16 +43,6 @@ void Lbfgs<T>::check_one_group() const {
     }
 }
 
-namespace {
-
-void check_whole(std::string_view name, std::string_view field, double v, double least) {
-    if (!(v >= least && v == std::floor(v) && v < 1e15)) {
-        throw_invalid(name, field, v, "a whole number ≥ " + std::to_string(int(least)));
-    }
-}
-
-}  // namespace
-
 template <class T>
 void Lbfgs<T>::validate(const LbfgsOptions& o) {
     check_non_negative(kName, o.lr);

@@ -29,14 +29,9 @@ void Shampoo<T>::validate(const ShampooOptions& o) {
     check_unit_closed(kName, "betas[1]", o.betas[1]);
     if (!(o.eps > 0.0)) throw_invalid(kName, "eps", o.eps, "a positive number (DistributedShampoo's epsilon)");
     check_non_negative(kName, o.weight_decay);
-    auto whole = [](std::string_view field, double value, double least) {
-        if (!(value >= least && value <= 1e9 && value == std::floor(value))) {
-            throw_invalid(kName, field, value, "a whole number from " + std::to_string(int(least)));
-        }
-    };
-    whole("max_preconditioner_dim", o.max_preconditioner_dim, 1);
-    whole("precondition_frequency", o.precondition_frequency, 1);
-    whole("start_preconditioning_step", o.start_preconditioning_step, -1);
+    check_whole(kName, "max_preconditioner_dim", o.max_preconditioner_dim, 1);
+    check_whole(kName, "precondition_frequency", o.precondition_frequency, 1);
+    check_whole(kName, "start_preconditioning_step", o.start_preconditioning_step, -1);
     const std::string& grafting = o.grafting;
     if (grafting != "adam" && grafting != "adagrad") {
         throw InvalidArgument("shampoo: grafting '" + grafting + "' (expected adam or adagrad)");

@@ -32,13 +32,8 @@ void Soap<T>::validate(const SoapOptions& o) {
     if (!(o.shampoo_beta < 1.0)) throw_invalid(kName, "shampoo_beta", o.shampoo_beta, "below 1 (negative: betas[1])");
     check_non_negative(kName, o.eps);
     check_non_negative(kName, o.weight_decay);
-    auto whole = [](std::string_view field, double value, double least) {
-        if (!(value >= least && value <= 1e9 && value == std::floor(value))) {
-            throw_invalid(kName, field, value, "a whole number from " + std::to_string(int(least)));
-        }
-    };
-    whole("precondition_frequency", o.precondition_frequency, 1);
-    whole("max_precond_dim", o.max_precond_dim, 1);
+    check_whole(kName, "precondition_frequency", o.precondition_frequency, 1);
+    check_whole(kName, "max_precond_dim", o.max_precond_dim, 1);
 }
 
 template <class T>

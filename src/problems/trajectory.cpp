@@ -47,9 +47,10 @@ Trajectory run_trajectory(const Function2d& fn, std::string_view name, const Hyp
         grad[1] = g[1];
         return fn.value(xy[0], xy[1]);
     };
+    const Optimizer<double>::Closure closure = evaluate;  // made once: not an allocation a step
     for (std::int64_t k = 1; k <= steps && !t.diverged; ++k) {
         evaluations = 0;
-        opt->step(evaluate);
+        opt->step(closure);
         t.evaluations.push_back(evaluations);
         record();
         const Point2& x = t.points.back();

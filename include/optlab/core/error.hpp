@@ -63,6 +63,8 @@ class DivergenceError : public Error {
 
 /// value >= 0 and finite (lr, weight_decay, eps, momentum, lr_decay ...).
 void check_non_negative(std::string_view where, std::string_view field, double value);
+/// A whole number from `least` to 1e9 (counts held as numbers: iterations, sizes, frequencies).
+void check_whole(std::string_view where, std::string_view field, double value, double least);
 /// 0 <= value < 1 (betas, RMSprop alpha).
 void check_unit_open(std::string_view where, std::string_view field, double value);
 /// 0 <= value <= 1 (AdaDelta rho, SGD dampening).
