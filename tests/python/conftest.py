@@ -28,9 +28,17 @@ def import_torch():
     return pytest.importorskip("torch")
 
 
+def program_environment():
+    """The environment for optlab's own programs: this one without LD_PRELOAD. Under .ci/run's
+    sanitizer build the interpreter runs with the shared sanitizer runtime preloaded (to load
+    the instrumented module); clang links the runtime into each program statically, and a
+    program holding two copies aborts at start."""
+    return {name: value for name, value in os.environ.items() if name != "LD_PRELOAD"}
+
+
 def run(program, *args, check=True):
     """Runs a program, returning its completed process (stdout as text)."""
-    done = subprocess.run([program, *map(str, args)], capture_output=True, text=True)
+    done = subprocess.run([program, *map(str, args)], capture_output=True, text=True, env=program_environment())
     if check and done.returncode != 0:
         raise AssertionError(f"{program} {' '.join(map(str, args))}: exit {done.returncode}\n{done.stderr}")
     return done

@@ -11,6 +11,7 @@ import subprocess
 import pytest
 
 import optlab
+from conftest import program_environment
 from byo_optimizers import SGD, Flaky, Interrupting, Momentum
 from test_gil import counts_during
 
@@ -101,7 +102,7 @@ def test_a_rerun_with_one_more_optimizer_runs_only_its_arms(tmp_path, no_figures
     cli_args = [cli, "suite", "--quick", "--problems", "quadratic", "--optimizers", "sgd", "--threads", "1",
                 "--progress", "lines", "--out", str(out)]
     if cli:  # the built-in arms from the command line, as a researcher may have them already
-        subprocess.run(cli_args, check=True, capture_output=True)
+        subprocess.run(cli_args, check=True, capture_output=True, env=program_environment())
     else:
         optlab.suite.run(problems=["quadratic"], optimizers=["sgd"], quick=True, out=out, threads=1)
     ran = Recorder()
@@ -120,7 +121,7 @@ def test_a_rerun_with_one_more_optimizer_runs_only_its_arms(tmp_path, no_figures
                      progress=ran)
     assert ran.arms == [], "every arm read back"
     if cli:
-        again = subprocess.run(cli_args, capture_output=True, text=True)
+        again = subprocess.run(cli_args, capture_output=True, text=True, env=program_environment())
         assert again.returncode == 0 and "arm 1/" not in again.stderr, again.stderr
     # Another protocol in the same folder is refused, as the CLI refuses it.
     with pytest.raises(optlab.InvalidArgument, match=r"another protocol \(seeds was 2, now 3\)"):
