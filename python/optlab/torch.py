@@ -3,7 +3,7 @@
 
 Every registry optimizer as a ``torch.optim.Optimizer``: torch's class names, constructor
 arguments and defaults where torch has the optimizer (``SGD``, ``Adam``, ``AdamW``, ``Adagrad``,
-``RMSprop``, ``Adadelta``, ``Adamax``, ``NAdam``, ``RAdam``, ``Adafactor``, ``Muon``), the
+``RMSprop``, ``Adadelta``, ``Adamax``, ``NAdam``, ``RAdam``, ``Adafactor``, ``Muon``, ``LBFGS``), the
 CamelCase of the registry name otherwise (``Lion``, ``Lamb``, ``ScheduleFreeAdamW``, ...), and
 ``optimizer(name, params, **hyper)`` by registry name:
 
