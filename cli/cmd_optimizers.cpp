@@ -29,7 +29,11 @@ std::string registry_json(Convention c) {
                        {"summary", o.summary},
                        {"defaults", nlohmann::json::parse(hyper_to_json(o.defaults(c)))},
                        {"buffers", std::vector<std::string>(o.buffers.begin(), o.buffers.end())},
-                       {"bytes_per_param", o.traffic.bytes_per_param(4)}});
+                       {"bytes_per_param", o.traffic.bytes_per_param(4)},
+                       {"matrices_only", o.matrices_only},
+                       {"learning_rate_free", o.learning_rate_free},
+                       {"needs_closure", o.needs_closure},
+                       {"beyond_diagonal", o.beyond_diagonal}});
     }
     return all.dump();
 }
@@ -44,7 +48,8 @@ void setup_optimizers(CLI::App& app, int& exit_code) {
     sub->add_option("--convention", *convention, "torch, keras or book")
         ->check(CLI::IsMember({"torch", "keras", "book"}))
         ->capture_default_str();
-    sub->add_flag("--json", *json, "One JSON array: name, label, summary, defaults, buffers, bytes_per_param");
+    sub->add_flag("--json", *json, "One JSON array: name, label, summary, defaults, buffers, bytes_per_param, and the flags matrices_only, "
+                  "learning_rate_free, needs_closure, beyond_diagonal");
     sub->callback([convention, json, &exit_code] {
         const Convention c = parse_convention(*convention);
         exit_code = 0;

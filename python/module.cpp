@@ -177,7 +177,9 @@ py::list optimizers() {
         o["bytes_per_param"] = info.traffic.bytes_per_param(4);
         o["passes"] = info.traffic.passes();
         o["matrices_only"] = info.matrices_only;
+        o["learning_rate_free"] = info.learning_rate_free;
         o["needs_closure"] = info.needs_closure;
+        o["beyond_diagonal"] = info.beyond_diagonal;
         out.append(o);
     }
     return out;
@@ -320,7 +322,7 @@ void bind_catalogue(py::module_& m) {
     }, "The conventions, whose formulas and defaults an optimizer follows: ('torch', 'keras', 'book').");
     m.def("optimizers", &optimizers,
           "The optimizer registry as a list of dicts: name, label, summary, defaults (per convention), "
-          "descriptions (per hyper-parameter), buffers, bytes_per_param (a float32 step), passes, matrices_only, needs_closure (L-BFGS: step(closure)).");
+          "descriptions (per hyper-parameter), buffers, bytes_per_param (a float32 step), passes, matrices_only, learning_rate_free (Prodigy, D-Adaptation, DoG), needs_closure (L-BFGS: step(closure)), beyond_diagonal (Shampoo, SOAP, Muon, L-BFGS).");
     m.def("functions", &functions,
           "The 2-D test functions as a list of dicts: name, formula, note, start, minima, minimum_value "
           "(None: unbounded below), x_range, y_range.");

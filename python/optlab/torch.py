@@ -246,10 +246,7 @@ class Optimizer(torch.optim.Optimizer):
         pviews = [torch.from_numpy(store.param(label)) for label in labels]
         gviews = [torch.from_numpy(store.grad(label)) for label in labels]
         hypers = [self._group_hyper(k, group) for k, group in enumerate(self.param_groups)]
-        specs = [None] * len(params)
-        for k, indices in enumerate(members):
-            for i in indices:
-                specs[i] = {"params": [labels[i]], **hypers[k]}
+        specs, library_groups = self._library_groups(labels, members, hypers)
         with torch.no_grad():
             for p, view in zip(params, pviews):
                 view.copy_(p)
@@ -271,12 +268,23 @@ class Optimizer(torch.optim.Optimizer):
                     p.grad = gviews[i]
         self.core, self.store = core, store
         self._params, self._names, self._labels, self._members = params, names, labels, members
+        self._library_members = library_groups
         self._pviews, self._gviews = pviews, gviews
         self._pptr = [v.data_ptr() for v in pviews]
         self._tracked = set()  # parameters whose rows the store records (a sparse gradient came)
         self._synced = hypers
         self._version = getattr(self, "_version", 0) + 1
         self._built = True
+
+    def _library_groups(self, labels, members, hypers):
+        """The library's groups for torch's: one per parameter (a parameter torch skips keeps its
+        state and step count), each with its torch group's hyper-parameters. Returns the groups'
+        specs and, per torch group, the indices of its library groups."""
+        specs = [None] * len(labels)
+        for k, indices in enumerate(members):
+            for i in indices:
+                specs[i] = {"params": [labels[i]], **hypers[k]}
+        return specs, members
 
     def _check(self, params, names):
         """The parameters' common dtype; refuses, naming the parameter, what optlab cannot step."""
@@ -319,7 +327,7 @@ class Optimizer(torch.optim.Optimizer):
             if hyper == synced:
                 continue
             changed = {key: value for key, value in hyper.items() if synced.get(key) != value}
-            for i in self._members[k]:
+            for i in self._library_members[k]:
                 self.core.set_hyper(i, **changed)
             self._synced[k] = hyper
 
@@ -414,7 +422,10 @@ class Optimizer(torch.optim.Optimizer):
                 if g.layout == torch.strided:
                     p.grad = self._gviews[i]
         if not set_to_none:
-            self.core.zero_grad()
+            self._zero_arena()
+
+    def _zero_arena(self):
+        self.core.zero_grad()  # the gradient arena in one pass
 
     def eval(self):
         """Puts the evaluation point (Schedule-Free's average x) into the parameters; nothing
@@ -568,6 +579,172 @@ class _State(collections.abc.Mapping):
         return repr(dict(self._current()))
 
 
+# ---- L-BFGS: one vector of every parameter, stepped through a closure ----------------------------
+
+class LBFGS(Optimizer):
+    """torch.optim.LBFGS stepped by optlab's L-BFGS (docs/optimizers.md#l-bfgs): torch's
+    arguments, defaults and its single parameter group; ``step(closure)`` calls the closure as
+    often as torch's does (``optlab.torch.LBFGS.step``). ``cap_line_search=True`` (keyword only,
+    not in torch 1.13) caps the strong-Wolfe search's evaluations as torch 2.10 does.
+
+    As torch, all parameters form one vector: one group of the library's optimizer, not a group
+    per parameter, and a parameter without gradient counts as zeros. ``state_dict()`` is torch's
+    layout (``state[0]``: func_evals, n_iter, d, t, old_dirs, old_stps, ro, H_diag,
+    prev_flat_grad, prev_loss, al), so torch's and optlab's state dicts load into each other.
+    """
+
+    def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
+                 history_size=100, line_search_fn=None, *, cap_line_search=False, convention="torch"):
+        if line_search_fn not in (None, "strong_wolfe"):  # torch: RuntimeError at the first step
+            raise ValueError(f"optlab.torch.LBFGS: line_search_fn {line_search_fn!r}: expected None or 'strong_wolfe'")
+        if max_eval is None:
+            max_eval = max_iter * 5 // 4  # torch's default, written into the group as torch writes it
+        self._setup(params, "lbfgs", dict(lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,
+                                          tolerance_change=tolerance_change, history_size=history_size,
+                                          line_search_fn=line_search_fn, cap_line_search=cap_line_search,
+                                          convention=convention))
+        # The group keeps torch's values as given (ints, None), so torch's LBFGS loads this state dict.
+        self.param_groups[0].update(lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,
+                                    tolerance_change=tolerance_change, history_size=history_size,
+                                    line_search_fn=line_search_fn)
+
+    def add_param_group(self, param_group):
+        if getattr(self, "param_groups", None):
+            raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")  # torch's words
+        super().add_param_group(param_group)
+        for key in _TORCH_ONLY:  # torch's LBFGS has none of these keywords: they stay out of its dicts
+            self.param_groups[0].pop(key, None)
+
+    def _library_groups(self, labels, members, hypers):
+        return [{"params": list(labels), **hypers[0]}], [[0]]
+
+    def _zero_arena(self):
+        # Through torch, not the library: the closure zeroes the gradients while the library's
+        # step, which holds the optimizer, is calling it.
+        for view in self._gviews:
+            view.zero_()
+
+    def _group_hyper(self, k, group):
+        hyper = super()._group_hyper(k, group)
+        hyper["line_search_fn"] = group.get("line_search_fn") or "fixed"  # torch's None is the library's "fixed"
+        return hyper
+
+    def _flat_grads_into_arena(self):
+        """Each parameter's .grad into the arena, as torch's _gather_flat_grad reads it: zeros
+        for a parameter without gradient, a sparse gradient densely."""
+        for i, p in enumerate(self._params):
+            if p.data_ptr() != self._pptr[i]:
+                raise RuntimeError(self._moved(i))
+            g, view = p.grad, self._gviews[i]
+            if g is None:
+                view.zero_()
+            elif g is not view:
+                view.copy_(g.to_dense() if g.layout != torch.strided else g)
+                if g.layout == torch.strided:
+                    p.grad = view  # from now on autograd accumulates into the arena
+
+    def step(self, closure=None):
+        """One L-BFGS step (up to max_iter iterations): calls ``closure`` — which zeroes the
+        gradients, evaluates the loss, calls backward and returns the loss — with gradients
+        enabled, as often as torch's LBFGS, and returns the loss of its first call."""
+        if closure is None or not callable(closure):
+            raise TypeError("optlab.torch.LBFGS.step: L-BFGS needs a closure (a function that zeroes the gradients, "
+                            f"evaluates the loss, calls backward and returns the loss), got {closure!r}")
+        first = []
+
+        def evaluate():
+            with torch.enable_grad():
+                loss = closure()
+            if not first:
+                first.append(loss)
+            self._flat_grads_into_arena()
+            return float(loss)
+
+        with torch.no_grad():
+            self._sync()
+            self.core.step(evaluate)
+        self._version += 1
+        return first[0] if first else None
+
+    def _split(self, where, flat):
+        """A flat tensor of every parameter (torch's layout) as the library's per-tensor arrays."""
+        flat = flat.detach().to("cpu", self._pviews[0].dtype).reshape(-1)
+        sizes = [p.numel() for p in self._params]
+        if flat.numel() != sum(sizes):
+            raise ValueError(f"{self._what()}: {where} has {flat.numel()} values, the parameters {sum(sizes)}")
+        return [piece.reshape(p.shape).contiguous().numpy() for piece, p in zip(flat.split(sizes), self._params)]
+
+    def _torch_state(self):
+        lib = self.core.state_dict()
+        scalars = lib["groups"][0]["scalars"]
+        if scalars.get("func_evals", 0) == 0:
+            return {}, lib["training"]
+        entry = {"func_evals": int(scalars["func_evals"]), "n_iter": int(scalars["n_iter"])}
+        if "t" in scalars:  # a direction was taken (torch: not when the first gradient was already small)
+            dtype, state = self._pviews[0].dtype, lib["state"]
+
+            def flat(buffer):
+                return torch.cat([torch.from_numpy(state[label][buffer]).reshape(-1) for label in self._labels])
+
+            history = int(scalars["history"])
+            entry.update({
+                "d": flat("d"), "t": scalars["t"],
+                "old_dirs": [flat(f"old_dirs.{i}") for i in range(history)],
+                "old_stps": [flat(f"old_stps.{i}") for i in range(history)],
+                "ro": [torch.tensor(scalars[f"ro.{i}"], dtype=dtype) for i in range(history)],
+                "H_diag": torch.tensor(scalars["H_diag"], dtype=dtype),
+                "prev_flat_grad": flat("prev_flat_grad"), "prev_loss": scalars["prev_loss"],
+                # torch's scratch of the two-loop recursion, written before it is read: nothing to carry
+                "al": [None] * int(self.param_groups[0]["history_size"]),
+            })
+        return {0: entry}, lib["training"]
+
+    def load_state_dict(self, state_dict):
+        """torch.optim.LBFGS's state dict (or this class's): its one group and its state[0]."""
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != 1 or len(saved_groups[0]["params"]) != len(self._params):
+            raise ValueError("loaded state dict contains a parameter group that doesn't match the size of optimizer's group")
+        group = {**self.param_groups[0], **{k: v for k, v in saved_groups[0].items() if k != "params"},
+                 "params": self.param_groups[0]["params"]}
+        hyper = self._group_hyper(0, group)
+        entries = list(state_dict["state"].values())
+        if len(entries) > 1:
+            raise ValueError(f"{self._what()}: state of {len(entries)} parameters; torch's LBFGS keeps its state "
+                             "under the first parameter only")
+        entry = entries[0] if entries else {}
+        where = f"{self._what()}: state[0]"
+        unknown = set(entry) - {"func_evals", "n_iter", "d", "t", "old_dirs", "old_stps", "ro", "H_diag",
+                                "prev_flat_grad", "prev_loss", "al"}
+        if unknown:
+            raise ValueError(f"{where} has {sorted(unknown)}, no state of LBFGS")
+        scalars, buffers = {}, {label: {} for label in self._labels}
+        steps = 0
+        if entry:
+            scalars["func_evals"], scalars["n_iter"] = float(entry["func_evals"]), float(entry["n_iter"])
+            steps = int(entry["n_iter"])  # torch counts no step() calls: the library's count becomes n_iter
+        if entry.get("d") is not None:
+            dirs, stps, ro = entry["old_dirs"], entry["old_stps"], entry["ro"]
+            if not len(dirs) == len(stps) == len(ro):
+                raise ValueError(f"{where}: old_dirs, old_stps and ro of lengths {len(dirs)}, {len(stps)}, {len(ro)}")
+            scalars.update(t=float(entry["t"]), H_diag=float(entry["H_diag"]), prev_loss=float(entry["prev_loss"]),
+                           history=float(len(dirs)))
+            named = {"d": entry["d"], "prev_flat_grad": entry["prev_flat_grad"]}
+            for i in range(len(dirs)):
+                named[f"old_dirs.{i}"], named[f"old_stps.{i}"] = dirs[i], stps[i]
+                scalars[f"ro.{i}"] = float(ro[i])
+            for buffer, value in named.items():
+                for label, piece in zip(self._labels, self._split(f"state[0][{buffer!r}]", value)):
+                    buffers[label][buffer] = piece
+        self.core.load_state_dict({
+            "optimizer": self.core.name, "convention": self.convention, "training": True,
+            "groups": [{"params": list(self._labels), "hyper": hyper, "step": steps, "scalars": scalars}],
+            "state": {label: b for label, b in buffers.items() if b},
+        })
+        self.param_groups = [group]
+        self._synced = [hyper]
+        self._version += 1
+
+
 # ---- a class per optimizer -------------------------------------------------------------------------
 
 def _class_name(name):
@@ -607,6 +784,8 @@ def _make_classes():
     for class_name, (name, positional) in _TORCH_CLASSES.items():
         if name in _REGISTRY:
             classes[class_name] = by_name[name] = _make_class(class_name, name, positional)
+    if "lbfgs" in _REGISTRY:  # written out above: its one group, its closure, its state layout
+        classes["LBFGS"] = by_name["lbfgs"] = LBFGS
     for name, (info, core) in _REGISTRY.items():
         if name in by_name or core != name:
             continue  # torch's own name, or an alias (below)
@@ -630,6 +809,8 @@ def optimizer(name, params, convention="torch", **hyper):
     if name not in _BY_NAME:
         raise optlab.NotFound(f"optimizer: unknown name {name!r} (expected one of {', '.join(_REGISTRY)})")
     cls = _BY_NAME[name]
+    if cls is LBFGS:  # its constructor turns torch's None into the library's values
+        return LBFGS(params, convention=convention, **hyper)
     opt = cls.__new__(cls)
     opt._setup(params, name, {**hyper, "convention": convention})
     return opt

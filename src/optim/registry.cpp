@@ -118,6 +118,11 @@ constexpr OptimizerInfo with_closure(OptimizerInfo info) {
     return info;
 }
 
+constexpr OptimizerInfo beyond_diagonal(OptimizerInfo info) {
+    info.beyond_diagonal = true;
+    return info;
+}
+
 // Traffic: p and g, plus every state buffer the default step keeps (registry_test checks it
 // against the buffers a default step really allocates), pass by pass.
 const std::array kRegistry = {
@@ -146,9 +151,9 @@ const std::array kRegistry = {
                                        "LAMB: Adam's direction scaled per tensor by the trust ratio ‖θ‖/‖u‖",
                                        {StepPass{4, 3}, StepPass{2, 1}}),
     // Per matrix: p, g, m → p, m around the Newton–Schulz products (GEMMs: bench/, GFLOP/s).
-    entry<Muon, MuonOptions::defaults>(
+    beyond_diagonal(entry<Muon, MuonOptions::defaults>(
         "muon", "Muon",
-        "Muon: momentum orthogonalised by Newton–Schulz iterations, for weight matrices (and kernels, as matrices)", {3, 2}, true),
+        "Muon: momentum orthogonalised by Newton–Schulz iterations, for weight matrices (and kernels, as matrices)", {3, 2}, true)),
     // A vector's step: p, g, v → v (and the norms); then p, g, v → p. (A matrix keeps R + C
     // numbers instead of v and reads g once more for ‖u‖.)
     entry<Adafactor, AdafactorOptions::defaults>(
@@ -207,21 +212,21 @@ const std::array kRegistry = {
         {StepPass{1, 0}, StepPass{3, 2}}),
     // Per iteration (up to max_iter a step, each with its evaluation): p, g, d, the history's
     // 2·m vectors read; d, s, y written — dot products, not one pass (bench/: per evaluation).
-    with_closure(entry<Lbfgs, LbfgsOptions::defaults>(
+    beyond_diagonal(with_closure(entry<Lbfgs, LbfgsOptions::defaults>(
         "lbfgs", "L-BFGS",
         "L-BFGS: a quasi-Newton direction from the last steps' gradient changes; re-evaluates the loss within its step",
-        {4, 3})),
+        {4, 3}))),
 #ifdef OPTLAB_HAS_LAPACK  // not in the WebAssembly engine, which has no LAPACK (CMakeLists.txt)
     // A vector's step (a matrix adds its blocks' statistics and inverse roots, and the products):
     // p, g, the filtered gradient and the grafted method's second moment → all but g.
-    entry<Shampoo, ShampooOptions::defaults>(
+    beyond_diagonal(entry<Shampoo, ShampooOptions::defaults>(
         "shampoo", "Shampoo",
         "Shampoo: each matrix block preconditioned by L^−¼·G·R^−¼ of its gradient statistics, step norm grafted from Adam",
-        {4, 3}),
+        {4, 3})),
     // A vector's step (Adam's); a matrix adds the statistics and bases and the projections.
-    entry<Soap, SoapOptions::defaults>(
+    beyond_diagonal(entry<Soap, SoapOptions::defaults>(
         "soap", "SOAP", "SOAP: Adam in the eigenbasis of Shampoo's preconditioners, the basis refreshed every few steps",
-        {4, 3}),
+        {4, 3})),
 #endif
 };
 

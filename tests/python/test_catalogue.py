@@ -32,7 +32,8 @@ def test_optimizers_are_the_registry_the_cli_lists(cli, convention):
     ours = optlab.optimizers()
     assert [o["name"] for o in ours] == [o["name"] for o in listed]
     for mine, theirs in zip(ours, listed):
-        for key in ("name", "label", "summary", "buffers", "bytes_per_param"):
+        for key in ("name", "label", "summary", "buffers", "bytes_per_param", "matrices_only", "learning_rate_free",
+                    "needs_closure", "beyond_diagonal"):
             assert as_json(mine[key]) == theirs[key], (mine["name"], key)
         assert as_json(mine["defaults"][convention]) == theirs["defaults"], mine["name"]
         assert set(mine["descriptions"]) == set(mine["defaults"][convention])
@@ -49,6 +50,9 @@ def test_optimizers_are_plain_python_data():
     assert adafactor["defaults"]["torch"]["eps"][0] is None  # torch's None: the dtype's epsilon
     muon = next(o for o in optlab.optimizers() if o["name"] == "muon")
     assert muon["matrices_only"] and len(muon["defaults"]["torch"]["ns_coefficients"]) == 3
+    flagged = {o["name"] for o in optlab.optimizers() if o["beyond_diagonal"]}
+    assert {"muon", "lbfgs"} <= flagged and "adam" not in flagged
+    assert [o["name"] for o in optlab.optimizers() if o["needs_closure"]] == ["lbfgs"]
 
 
 def test_functions_are_the_ones_the_cli_lists(cli):

@@ -54,7 +54,7 @@ def test_import_optlab_leaves_torch_alone_and_without_torch_names_the_package():
 
 def test_a_class_for_every_registry_optimizer_and_every_name_by_optimizer():
     for name in ["SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "Adamax", "NAdam", "RAdam",
-                 "Adafactor", "Muon", "Lion", "Lamb", "ScheduleFreeAdamW", "ScheduleFreeSGD"]:
+                 "Adafactor", "Muon", "Lion", "Lamb", "ScheduleFreeAdamW", "ScheduleFreeSGD", "LBFGS"]:
         cls = getattr(optlab.torch, name)
         assert issubclass(cls, torch.optim.Optimizer) and issubclass(cls, optlab.torch.Optimizer), name
         assert name in optlab.torch.__all__
@@ -72,7 +72,7 @@ def test_a_class_for_every_registry_optimizer_and_every_name_by_optimizer():
 
 
 @pytest.mark.parametrize("name", [name for name in ["SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "Adamax",
-                                                    "NAdam", "RAdam", "ASGD", "Rprop", "SparseAdam"]
+                                                    "NAdam", "RAdam", "ASGD", "Rprop", "SparseAdam", "LBFGS"]
                                   if hasattr(optlab.torch, name)])  # (as the registry has them)
 def test_constructors_take_torchs_arguments_in_torchs_order_with_its_defaults(name):
     theirs = inspect.signature(getattr(torch.optim, name)).parameters

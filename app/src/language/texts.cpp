@@ -355,6 +355,21 @@ constexpr std::array kTexts = std::to_array<Text>({
      "데이터: <a href=\"{0}/suite.json\">suite.json</a>, <a href=\"{0}/suite-table.csv\">suite-table.csv</a>, 실행마다 "
      "파일 하나씩 <code>{0}/arms/</code>에; 학습률 민감도는 <a href=\"{0}/suite-lr.svg\">suite-lr</a>, 곡선은 "
      "<a href=\"{0}/suite-curves.svg\">suite-curves</a>."},
+    // Do the preconditioned methods win per step and per second? (issue 24)
+    {"report.pre.step",
+     "<b>Per step</b> — evaluations of the loss and gradient to the problem's target, median over the tuned seeds — the "
+     "preconditioned methods ({0}) reach it before every first-order method on {1} of {2} problems{3}{4}. ",
+     "<b>단계 기준</b>(문제의 목표까지 손실과 기울기를 계산한 횟수, 조정된 시드들의 중앙값)으로는 전처리 방법({0})이 문제 "
+     "{2}개 중 {1}개에서{3} 모든 1차 방법보다 먼저 목표에 도달합니다{4}. "},
+    {"report.pre.second", "<b>Per second</b> on this machine they do on {0} of {1}{2}{3}. ",
+     "이 컴퓨터에서 <b>초 기준</b>으로는 문제 {1}개 중 {0}개에서{2} 그렇습니다{3}. "},
+    {"report.pre.which", " ({0})", "(해당 문제: {0})"},
+    {"report.pre.step-ties", ", at the same count on {0}", "; {0}에서는 같은 횟수입니다"},
+    {"report.pre.second-ties", ", within the machine's timing drift ({0}%) on {1}", "; {1}에서는 이 컴퓨터의 시간 측정 오차({0}%) 안입니다"},
+    {"report.pre.detail", "On {0} {1} needs {2} evaluations to {3}'s {4}; per second, {5} to {6}'s {7} s. ",
+     "{0}에서 계산 횟수는 {1} {2}번, {3} {4}번입니다; 초 기준으로는 {5}, {6} {7}초입니다. "},
+    {"report.pre.took", "{0} takes {1} s", "{0} {1}초"},
+    {"report.pre.none", "none of them gets there", "전처리 방법은 목표에 도달하지 못했고"},
     {"report.lr-free.intro",
      "The methods that need no learning rate estimate their step size as they go (their lr is a multiplier, 1 by "
      "default), so their honest comparison is untuned, as in AlgoPerf's self-tuning track: at their defaults, against "

@@ -39,6 +39,9 @@ inline constexpr double kFlatBand = 0.02, kLearnedMargin = 0.1;
 /// A network "learns only the class frequencies" when its smoothed loss at the end is within
 /// this of the entropy of the training labels' frequencies.
 inline constexpr double kPriorBand = 0.01;
+/// One time beats another (the suite's seconds to a target) only when shorter by this factor:
+/// times measured at different moments on a shared machine drift by ±30%.
+inline constexpr double kTimeMargin = 1.3;
 
 // ---- section 1: paths on 2-D functions -------------------------------------------------------
 

@@ -410,6 +410,88 @@ std::string learning_rate_free_findings(const SuiteResult& s, Lang lang) {
     return html.empty() ? html : html + "</p>\n";
 }
 
+// Do the preconditioned methods (beyond a diagonal: Shampoo, SOAP, Muon, L-BFGS) win, per
+// step and per second? Per problem, the fastest of them to the target (median over the tuned
+// seeds, in evaluations of the loss and gradient, then in training seconds) against the
+// fastest of the others: "preconditioned" when faster (in seconds by more than kTimeMargin),
+// "first-order" when the other is, "tie" otherwise, "none" when neither reached the target. Each verdict is in
+// data-step / data-second for report_test; the sentence counts them and names the gaps.
+std::string preconditioned_findings(const SuiteResult& s, Lang lang) {
+    const std::size_t O = s.protocol.optimizers.size();
+    struct Race {
+        std::string problem, verdict_step, verdict_second;
+        std::string pre_step, first_step, pre_second, first_second;  // the fastest of each kind
+        double pre_evals = INFINITY, first_evals = INFINITY, pre_seconds = INFINITY, first_seconds = INFINITY;
+    };
+    std::vector<std::string> preconditioned;
+    for (const auto& o : s.protocol.optimizers) {
+        if (optimizer_info(o).beyond_diagonal) preconditioned.push_back(o);
+    }
+    if (preconditioned.empty()) return "";
+    // Evaluations are counts; seconds drift by ±30% between runs on a shared machine, so a
+    // time wins only by more than that (kTimeMargin): closer is a tie.
+    const auto verdict = [](double pre, double first, double margin) {
+        if (!std::isfinite(pre) && !std::isfinite(first)) return "none";
+        return pre * margin < first ? "preconditioned" : first * margin < pre ? "first-order" : "tie";
+    };
+    std::vector<Race> races;
+    for (std::size_t p = 0; p < s.problems.size(); ++p) {
+        Race race;
+        race.problem = s.problems[p].name;
+        bool any_preconditioned = false;
+        for (std::size_t o = 0; o < O; ++o) {
+            const SuiteRow& row = s.rows[p * O + o];
+            if (!row.applicable) continue;
+            const bool pre = optimizer_info(row.optimizer).beyond_diagonal;
+            any_preconditioned = any_preconditioned || pre;
+            const double evals = row.iterations_to_target.value_or(INFINITY), seconds = row.seconds_to_target.value_or(INFINITY);
+            double& best_evals = pre ? race.pre_evals : race.first_evals;
+            double& best_seconds = pre ? race.pre_seconds : race.first_seconds;
+            if (evals < best_evals) best_evals = evals, (pre ? race.pre_step : race.first_step) = row.optimizer;
+            if (seconds < best_seconds) best_seconds = seconds, (pre ? race.pre_second : race.first_second) = row.optimizer;
+        }
+        if (!any_preconditioned) continue;
+        race.verdict_step = verdict(race.pre_evals, race.first_evals, 1.0);
+        race.verdict_second = verdict(race.pre_seconds, race.first_seconds, findings::kTimeMargin);
+        races.push_back(race);
+    }
+    if (races.empty()) return "";
+    std::vector<std::string> labels, won_step, won_second, tied_step, tied_second;
+    for (const auto& o : preconditioned) labels.push_back(esc(label_of(o)));
+    std::string marks, details;
+    for (const Race& race : races) {
+        marks += "<span class=\"preconditioned-race\" data-problem=\"" + race.problem + "\" data-step=\"" + race.verdict_step +
+                 "\" data-second=\"" + race.verdict_second + "\"></span>";
+        if (race.verdict_step == "preconditioned") won_step.push_back(race.problem);
+        if (race.verdict_step == "tie") tied_step.push_back(race.problem);
+        if (race.verdict_second == "preconditioned") won_second.push_back(race.problem);
+        if (race.verdict_second == "tie") tied_second.push_back(race.problem);
+        // Where they win per step, what that step costs: both races' numbers.
+        if (race.verdict_step == "preconditioned" && std::isfinite(race.first_evals)) {
+            const std::string per_second =
+                std::isfinite(race.pre_seconds) ? trf(lang, "report.pre.took", {esc(label_of(race.pre_second)), sig(race.pre_seconds)})
+                                                : std::string(tr(lang, "report.pre.none"));
+            details += trf(lang, "report.pre.detail",
+                           {race.problem, esc(label_of(race.pre_step)), sig(race.pre_evals), esc(label_of(race.first_step)),
+                            sig(race.first_evals), per_second, esc(label_of(race.first_second)), sig(race.first_seconds)});
+        }
+    }
+    const std::string n = std::to_string(races.size());
+    // The optional parts, each a template of its own: which problems, and where it is a tie.
+    auto which = [&](const std::vector<std::string>& problems) {
+        return problems.empty() ? std::string() : trf(lang, "report.pre.which", {join_names(lang, problems)});
+    };
+    const std::string step_ties = tied_step.empty() ? std::string() : trf(lang, "report.pre.step-ties", {join_names(lang, tied_step)});
+    const std::string second_ties =
+        tied_second.empty() ? std::string()
+                            : trf(lang, "report.pre.second-ties", {fixed(100 * (findings::kTimeMargin - 1), 0), join_names(lang, tied_second)});
+    std::string html = "<p class=\"preconditioned\">" + marks +
+                       trf(lang, "report.pre.step", {join_names(lang, labels), std::to_string(won_step.size()), n, which(won_step), step_ties}) +
+                       trf(lang, "report.pre.second", {std::to_string(won_second.size()), n, which(won_second), second_ties}) + details +
+                       "</p>\n";
+    return html;
+}
+
 // The sentences say what the suite's numbers say, whatever they are; each claim carries its
 // numbers in data- attributes, which report_test recomputes from the arms. A new sentence is a
 // key with its English and Korean in app/src/report/texts.cpp and one r.text(key, {numbers})
@@ -523,7 +605,7 @@ std::string suite_section(const Results& r) {
     findings += "<span class=\"tuning\" data-problems=\"" + std::to_string(tuning_won) + "\"></span>";
     findings += tuning_won == 0 ? r.text("report.suite.tuning.never")
                                 : r.text("report.suite.tuning.mattered", {std::to_string(tuning_won), std::to_string(s.problems.size())});
-    html += findings + "</p>\n" + learning_rate_free_findings(s, r.lang) + "<p class=\"note\">" +
+    html += findings + "</p>\n" + learning_rate_free_findings(s, r.lang) + preconditioned_findings(s, r.lang) + "<p class=\"note\">" +
             r.text("report.suite.data", {r.suite_dir}) + "</p>\n";
     return html;
 }
@@ -604,11 +686,12 @@ std::filesystem::path write_report(const ReportOptions& o, const std::function<v
     say("7/7 which optimizer, across problems (optlab suite)");
     {
         // The quick suite (every problem, every default optimizer, short budgets); --quick: three
-        // problems that load fast and five optimizers, one of them free of a learning rate.
+        // problems that load fast and seven optimizers: one free of a learning rate, two
+        // preconditioned beyond a diagonal (SOAP, L-BFGS: the per-step and per-second race).
         SuiteProtocol protocol = SuiteProtocol::defaults(true);
         if (o.quick) {
             protocol.problems = {"quadratic", "fmnist-logreg", "words-charlm"};
-            protocol.optimizers = {"sgd", "momentum", "adam", "lion", "prodigy"};
+            protocol.optimizers = {"sgd", "momentum", "adam", "lion", "prodigy", "soap", "lbfgs"};
         }
         r.suite_dir = o.quick ? "suite-quick" : "suite";
         const TrainTest images = suite_images(data, true);

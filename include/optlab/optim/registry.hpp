@@ -69,6 +69,11 @@ struct OptimizerInfo {
     /// Evaluates the loss and gradient again within its step, through a closure
     /// (Optimizer::step(closure)): L-BFGS. A run counts its evaluations beside its steps.
     bool needs_closure = false;
+    /// Preconditions with more than a scale per coordinate: Kronecker factors of the gradient
+    /// statistics (Shampoo, SOAP), the momentum matrix orthogonalised (Muon), a quasi-Newton
+    /// inverse Hessian from the last steps (L-BFGS). The report asks whether they win per step
+    /// and still per second.
+    bool beyond_diagonal = false;
 };
 
 /// The registry, in the lecture's order.
