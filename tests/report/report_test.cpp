@@ -621,9 +621,10 @@ TEST_F(Report, TheAcrossProblemsSentencesMatchTheSuitesArms) {
     EXPECT_GE(races, 1) << "the report's suite races a preconditioned method";
     const std::size_t race = html.find("class=\"preconditioned\"");
     ASSERT_NE(race, std::string::npos);
-    EXPECT_NE(html.find("before every first-order method on " + std::to_string(step_wins) + " of " + std::to_string(races), race),
+    EXPECT_NE(html.find("before every first-order method on " + std::to_string(step_wins) + " of " + std::to_string(races) + " problems", race),
               std::string::npos);
-    EXPECT_NE(html.find("machine they do on " + std::to_string(second_wins) + " of " + std::to_string(races), race), std::string::npos);
+    EXPECT_NE(html.find("they reach it first on " + std::to_string(second_wins) + " of " + std::to_string(races) + " problems", race),
+              std::string::npos);
     for (const char* f : {"suite-profile.png", "suite-ranks.svg", "suite-table.csv"}) {
         EXPECT_TRUE(std::filesystem::exists(dir / f)) << f;
     }

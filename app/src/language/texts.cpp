@@ -355,21 +355,6 @@ constexpr std::array kTexts = std::to_array<Text>({
      "데이터: <a href=\"{0}/suite.json\">suite.json</a>, <a href=\"{0}/suite-table.csv\">suite-table.csv</a>, 실행마다 "
      "파일 하나씩 <code>{0}/arms/</code>에; 학습률 민감도는 <a href=\"{0}/suite-lr.svg\">suite-lr</a>, 곡선은 "
      "<a href=\"{0}/suite-curves.svg\">suite-curves</a>."},
-    // Do the preconditioned methods win per step and per second? (issue 24)
-    {"report.pre.step",
-     "<b>Per step</b> — evaluations of the loss and gradient to the problem's target, median over the tuned seeds — the "
-     "preconditioned methods ({0}) reach it before every first-order method on {1} of {2} problems{3}{4}. ",
-     "<b>단계 기준</b>(문제의 목표까지 손실과 기울기를 계산한 횟수, 조정된 시드들의 중앙값)으로는 전처리 방법({0})이 문제 "
-     "{2}개 중 {1}개에서{3} 모든 1차 방법보다 먼저 목표에 도달합니다{4}. "},
-    {"report.pre.second", "<b>Per second</b> on this machine they do on {0} of {1}{2}{3}. ",
-     "이 컴퓨터에서 <b>초 기준</b>으로는 문제 {1}개 중 {0}개에서{2} 그렇습니다{3}. "},
-    {"report.pre.which", " ({0})", "(해당 문제: {0})"},
-    {"report.pre.step-ties", ", at the same count on {0}", "; {0}에서는 같은 횟수입니다"},
-    {"report.pre.second-ties", ", within the machine's timing drift ({0}%) on {1}", "; {1}에서는 이 컴퓨터의 시간 측정 오차({0}%) 안입니다"},
-    {"report.pre.detail", "On {0} {1} needs {2} evaluations to {3}'s {4}; per second, {5} to {6}'s {7} s. ",
-     "{0}에서 계산 횟수는 {1} {2}번, {3} {4}번입니다; 초 기준으로는 {5}, {6} {7}초입니다. "},
-    {"report.pre.took", "{0} takes {1} s", "{0} {1}초"},
-    {"report.pre.none", "none of them gets there", "전처리 방법은 목표에 도달하지 못했고"},
     {"report.lr-free.intro",
      "The methods that need no learning rate estimate their step size as they go (their lr is a multiplier, 1 by "
      "default), so their honest comparison is untuned, as in AlgoPerf's self-tuning track: at their defaults, against "
@@ -379,6 +364,28 @@ constexpr std::array kTexts = std::to_array<Text>({
     {"report.lr-free.rank", "{0} of {1} on {2}", "{2}에서 {1}개 중 {0}위"},
     {"report.lr-free.ranks", "{0} at its defaults would rank {1} (tuned like the others: {2}). ",
      "{0}의 순위는 기본값으로 {1}입니다(다른 것들처럼 조정하면: {2}위). "},
+    {"report.suite.preconditioned.step.some",
+     "<b>Per step</b> — evaluations of the loss and gradient to the problem's target, median over the tuned seeds — the "
+     "preconditioned methods ({0}) reach it before every first-order method on {1} of {2} problems ({3}). ",
+     "<b>단계 기준</b>(문제의 목표에 이르기까지 손실 함수와 기울기를 계산한 횟수, 조정된 시드들의 중앙값)으로 보면, "
+     "전처리(preconditioning)를 쓰는 방법({0})이 {2}개 문제 중 {1}개({3})에서 모든 1차 방법보다 먼저 목표에 이릅니다. "},
+    {"report.suite.preconditioned.step.none",
+     "<b>Per step</b> — evaluations of the loss and gradient to the problem's target, median over the tuned seeds — the "
+     "preconditioned methods ({0}) reach it before every first-order method on 0 of {1} problems. ",
+     "<b>단계 기준</b>(문제의 목표에 이르기까지 손실 함수와 기울기를 계산한 횟수, 조정된 시드들의 중앙값)으로 보면, "
+     "전처리(preconditioning)를 쓰는 방법({0})이 모든 1차 방법보다 먼저 목표에 이르는 문제는 {1}개 중 0개입니다. "},
+    {"report.suite.preconditioned.step.tied", "On {0} they reach it at the same count as the fastest first-order method. ",
+     "{0}에서는 가장 빠른 1차 방법과 같은 횟수로 이릅니다. "},
+    {"report.suite.preconditioned.second.some",
+     "<b>Per second</b> on this machine they reach it first on {0} of {1} problems ({2}). ",
+     "<b>초 기준</b>으로는 이 기계에서 {1}개 문제 중 {0}개({2})에서 먼저 이릅니다. "},
+    {"report.suite.preconditioned.second.none", "<b>Per second</b> on this machine they reach it first on 0 of {0} problems. ",
+     "<b>초 기준</b>으로는 이 기계에서 먼저 이르는 문제가 {0}개 중 0개입니다. "},
+    {"report.suite.preconditioned.second.tied", "On {1} the times are within the machine's timing drift ({0}%): a tie. ",
+     "{1}에서는 시간 차이가 이 기계의 측정 변동({0}%) 안이므로 비긴 것으로 봅니다. "},
+    {"report.suite.preconditioned.detail",
+     "On {0} {1} needs {2} evaluations to {3}'s {4}; per second, {5} takes {6} s to {7}'s {8} s. ",
+     "{0}: {1} {2}회 대 {3} {4}회의 계산으로 목표에 이르고, 시간으로는 {5} {6}초 대 {7} {8}초입니다. "},
     {"report.files.heading", "<h2>Files</h2>\n<p>Every figure's data: ", "<h2>파일</h2>\n<p>모든 그림의 데이터: "},
     {"report.figure.book", "Figure 1. The book's comparison (E1).", "그림 1. 책의 비교(E1)."},
     {"report.figure.lecture", "Figure 2. The lecture's six optimizers.", "그림 2. 강의의 optimizer 여섯 가지."},

@@ -466,29 +466,29 @@ std::string preconditioned_findings(const SuiteResult& s, Lang lang) {
         if (race.verdict_step == "tie") tied_step.push_back(race.problem);
         if (race.verdict_second == "preconditioned") won_second.push_back(race.problem);
         if (race.verdict_second == "tie") tied_second.push_back(race.problem);
-        // Where they win per step, what that step costs: both races' numbers.
+        // Where they win per step, what that costs: both races' numbers (a median reached in
+        // evaluations is reached in seconds: the same seeds' arms).
         if (race.verdict_step == "preconditioned" && std::isfinite(race.first_evals)) {
-            const std::string per_second =
-                std::isfinite(race.pre_seconds) ? trf(lang, "report.pre.took", {esc(label_of(race.pre_second)), sig(race.pre_seconds)})
-                                                : std::string(tr(lang, "report.pre.none"));
-            details += trf(lang, "report.pre.detail",
+            details += trf(lang, "report.suite.preconditioned.detail",
                            {race.problem, esc(label_of(race.pre_step)), sig(race.pre_evals), esc(label_of(race.first_step)),
-                            sig(race.first_evals), per_second, esc(label_of(race.first_second)), sig(race.first_seconds)});
+                            sig(race.first_evals), esc(label_of(race.pre_second)), sig(race.pre_seconds),
+                            esc(label_of(race.first_second)), sig(race.first_seconds)});
         }
     }
-    const std::string n = std::to_string(races.size());
-    // The optional parts, each a template of its own: which problems, and where it is a tie.
-    auto which = [&](const std::vector<std::string>& problems) {
-        return problems.empty() ? std::string() : trf(lang, "report.pre.which", {join_names(lang, problems)});
-    };
-    const std::string step_ties = tied_step.empty() ? std::string() : trf(lang, "report.pre.step-ties", {join_names(lang, tied_step)});
-    const std::string second_ties =
-        tied_second.empty() ? std::string()
-                            : trf(lang, "report.pre.second-ties", {fixed(100 * (findings::kTimeMargin - 1), 0), join_names(lang, tied_second)});
-    std::string html = "<p class=\"preconditioned\">" + marks +
-                       trf(lang, "report.pre.step", {join_names(lang, labels), std::to_string(won_step.size()), n, which(won_step), step_ties}) +
-                       trf(lang, "report.pre.second", {std::to_string(won_second.size()), n, which(won_second), second_ties}) + details +
-                       "</p>\n";
+    const std::string n = std::to_string(races.size()), methods = join_names(lang, labels);
+    std::string html = "<p class=\"preconditioned\">" + marks;
+    html += won_step.empty() ? trf(lang, "report.suite.preconditioned.step.none", {methods, n})
+                             : trf(lang, "report.suite.preconditioned.step.some",
+                                   {methods, std::to_string(won_step.size()), n, join_names(lang, won_step)});
+    if (!tied_step.empty()) html += trf(lang, "report.suite.preconditioned.step.tied", {join_names(lang, tied_step)});
+    html += won_second.empty() ? trf(lang, "report.suite.preconditioned.second.none", {n})
+                               : trf(lang, "report.suite.preconditioned.second.some",
+                                     {std::to_string(won_second.size()), n, join_names(lang, won_second)});
+    if (!tied_second.empty()) {
+        html += trf(lang, "report.suite.preconditioned.second.tied",
+                    {fixed(100 * (findings::kTimeMargin - 1), 0), join_names(lang, tied_second)});
+    }
+    html += details + "</p>\n";
     return html;
 }
 
