@@ -1,39 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Muon's BLAS products for the WebAssembly engine (web/cblas/cblas.h says why): row-major,
-// upper triangle, no transpose — the only forms src/optim/muon.cpp calls. Each sum is
-// accumulated with fused multiply-adds from 0, then scaled by alpha and added to beta·C, as
-// OpenBLAS's Haswell kernels do, so the explorable's Muon path is the native one.
+// upper triangle, no transpose — the only forms src/optim/muon.cpp calls — by the loops of
+// src/optim/fma_products.hpp, which muon.cpp uses natively for small matrices: the explorable's
+// Muon (its 1×2 paths, its networks' ≤ 8×8 weights) is the native one bit for bit.
 #include <cblas.h>
 
-#include <cmath>
+#include "../src/optim/fma_products.hpp"
 
-namespace {
-
-template <class T>
-void syrk(int n, int k, T alpha, const T* a, int lda, T beta, T* c, int ldc) {
-    for (int i = 0; i < n; ++i) {
-        for (int j = i; j < n; ++j) {
-            T sum = 0;
-            for (int l = 0; l < k; ++l) sum = std::fma(a[i * lda + l], a[j * lda + l], sum);
-            c[i * ldc + j] = std::fma(alpha, sum, beta * c[i * ldc + j]);
-        }
-    }
-}
-
-// C ← alpha·A·B + beta·C with A (m×m) symmetric, given by its upper triangle.
-template <class T>
-void symm(int m, int n, T alpha, const T* a, int lda, const T* b, int ldb, T beta, T* c, int ldc) {
-    auto at = [&](int i, int j) { return i <= j ? a[i * lda + j] : a[j * lda + i]; };
-    for (int i = 0; i < m; ++i) {
-        for (int j = 0; j < n; ++j) {
-            T sum = 0;
-            for (int l = 0; l < m; ++l) sum = std::fma(at(i, l), b[l * ldb + j], sum);
-            c[i * ldc + j] = std::fma(alpha, sum, beta * c[i * ldc + j]);
-        }
-    }
-}
-
-}  // namespace
+using optlab::fma_products::symm;
+using optlab::fma_products::syrk;
 
 extern "C" {
 

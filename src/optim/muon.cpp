@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "fma_products.hpp"
 #include "../core/blas_threads.hpp"
 #include "optlab/core/parallel.hpp"
 #include "optlab/optim/optimizer_impl.hpp"
@@ -81,17 +82,25 @@ namespace {
 
 // The three BLAS products of a Newton–Schulz iteration, row-major, in T. S = X·Xᵀ and
 // S' = b·S + c·S·S are symmetric: syrk computes one triangle of each (half gemm's flops), symm
-// multiplies by a symmetric matrix from its triangle.
+// multiplies by a symmetric matrix from its triangle. Matrices of at most kLoopSize rows and
+// columns go through fma_products' loops instead: the WebAssembly engine's own, so the
+// explorable's Muon equals the CLI's bit for bit on any CPU (OpenBLAS's kernels sum in the
+// CPU's lanes); at those sizes a BLAS call costs more than its arithmetic.
+constexpr std::size_t kLoopSize = 16;
 void syrk(std::size_t n, std::size_t k, float alpha, const float* a, float beta, float* c) {
+    if (n <= kLoopSize && k <= kLoopSize) return fma_products::syrk(int(n), int(k), alpha, a, int(k), beta, c, int(n));
     cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, int(n), int(k), alpha, a, int(k), beta, c, int(n));
 }
 void syrk(std::size_t n, std::size_t k, double alpha, const double* a, double beta, double* c) {
+    if (n <= kLoopSize && k <= kLoopSize) return fma_products::syrk(int(n), int(k), alpha, a, int(k), beta, c, int(n));
     cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, int(n), int(k), alpha, a, int(k), beta, c, int(n));
 }
 void symm(std::size_t m, std::size_t n, float alpha, const float* a, const float* b, float beta, float* c) {
+    if (m <= kLoopSize && n <= kLoopSize) return fma_products::symm(int(m), int(n), alpha, a, int(m), b, int(n), beta, c, int(n));
     cblas_ssymm(CblasRowMajor, CblasLeft, CblasUpper, int(m), int(n), alpha, a, int(m), b, int(n), beta, c, int(n));
 }
 void symm(std::size_t m, std::size_t n, double alpha, const double* a, const double* b, double beta, double* c) {
+    if (m <= kLoopSize && n <= kLoopSize) return fma_products::symm(int(m), int(n), alpha, a, int(m), b, int(n), beta, c, int(n));
     cblas_dsymm(CblasRowMajor, CblasLeft, CblasUpper, int(m), int(n), alpha, a, int(m), b, int(n), beta, c, int(n));
 }
 

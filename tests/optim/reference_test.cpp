@@ -47,9 +47,10 @@ struct Bound {
     double tensor_ulps;
 };
 constexpr std::array kInexact = {
-    // Newton–Schulz's products through OpenBLAS (syrk, symm), torch's through its matmul: each
-    // sums in its own order, which also depends on the kernels OpenBLAS picks for the CPU.
-    // Measured 2026-12-06: 4 (SkylakeX kernels), 5 (OPENBLAS_CORETYPE=Haswell).
+    // Newton–Schulz's products through OpenBLAS (syrk, symm), or for matrices of at most 16
+    // rows and columns fma_products' loops, torch's through its matmul: each sums in its own
+    // order, OpenBLAS's also depending on the kernels it picks for the CPU. Measured
+    // 2026-12-06: 4 (SkylakeX kernels), 5 (OPENBLAS_CORETYPE=Haswell), 5 (the loops).
     Bound{"muon", 8},
     // The row and column sums of g² and the norms summed in float64, torch's in the parameters'
     // dtype (so float64 is the same bits). Measured: 2.
